@@ -1,0 +1,7 @@
+namespace Gateway.Policies.Documents;
+
+public enum PolicyEffect
+{
+    Allow,
+    Deny,
+}

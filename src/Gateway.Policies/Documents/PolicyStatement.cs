@@ -1,0 +1,20 @@
+namespace Gateway.Policies.Documents;
+
+/// <summary>
+/// One IAM statement. Exactly one of Actions/NotActions and at most one of Resources/NotResources is set
+/// (trust policies carry Principal instead of Resource). Equality is structural (lists compared by content).
+/// </summary>
+public sealed record PolicyStatement
+{
+    public string? Sid { get; init; }
+    public required PolicyEffect Effect { get; init; }
+    public IReadOnlyList<string>? Actions { get; init; }
+    public IReadOnlyList<string>? NotActions { get; init; }
+    public IReadOnlyList<string>? Resources { get; init; }
+    public IReadOnlyList<string>? NotResources { get; init; }
+
+    /// <summary>Principal map (e.g. "AWS" → ARNs); the single value "*" is stored as key "*" with value "*".</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Principal { get; init; }
+
+    public IReadOnlyList<PolicyCondition> Conditions { get; init; } = [];
+}

@@ -1,0 +1,8 @@
+namespace Gateway.Policies.Evaluation;
+
+public enum Decision
+{
+    ImplicitDeny,
+    ExplicitDeny,
+    Allow,
+}

@@ -1,0 +1,19 @@
+namespace Gateway.Policies.SessionPolicies;
+
+/// <summary>What a permission set grants on one tenant table.</summary>
+public sealed record TableAccess
+{
+    public required string TableName { get; init; }
+
+    /// <summary>Name of the attribute that holds the organization id (the table's partition key).</summary>
+    public required string PartitionKey { get; init; }
+
+    public bool Read { get; init; }
+    public bool Write { get; init; }
+
+    /// <summary>Also grant the same actions on <c>table/T/index/*</c> (indexes whose partition key is the organization id).</summary>
+    public bool IncludeIndexes { get; init; } = true;
+
+    /// <summary>Also grant the PartiQL actions matching Read/Write (PartiQLSelect; PartiQLInsert/Update/Delete).</summary>
+    public bool PartiQL { get; init; }
+}
