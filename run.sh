@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Runs the whole product locally on 127.0.0.1: LocalAws (STS + IAM-enforcing DynamoDB over dynalite + dev token
+# issuer), the sample Applications API, and the gateway. Seeds demo data, prints a walkthrough with real results,
+# then keeps running until Ctrl-C and stops every process it started.
+#
+#   ./run.sh          walkthrough, then keep running
+#   ./run.sh --demo   walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
+#
+# Ports: LOCALAWS_PORT (4566), BACKEND_PORT (5100), GATEWAY_PORT (5000).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+
+DEMO=0
+for arg in "$@"; do
+  case "$arg" in
+    --demo) DEMO=1 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$arg' (use --demo or --help)" >&2; exit 2 ;;
+  esac
+done
+
+LOCALAWS_PORT=${LOCALAWS_PORT:-4566}
+BACKEND_PORT=${BACKEND_PORT:-5100}
+GATEWAY_PORT=${GATEWAY_PORT:-5000}
+LOCALAWS_URL="http://127.0.0.1:${LOCALAWS_PORT}"
+BACKEND_URL="http://127.0.0.1:${BACKEND_PORT}"
+GATEWAY_URL="http://127.0.0.1:${GATEWAY_PORT}"
+LOG_DIR="${RUN_LOG_DIR:-$ROOT/.run}"
+CONFIGURATION=Release
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+for tool in dotnet node npm curl; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required but not on PATH"
+done
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for spec in "LOCALAWS_PORT:$LOCALAWS_PORT" "BACKEND_PORT:$BACKEND_PORT" "GATEWAY_PORT:$GATEWAY_PORT"; do
+  name=${spec%%:*}; port=${spec#*:}
+  [[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port < 65536 )) || die "$name='$port' is not a valid port"
+  if port_busy "$port"; then die "port $port ($name) is already in use on 127.0.0.1; stop that process or set $name"; fi
+done
+
+mkdir -p "$LOG_DIR"
+PIDS=()
+cleanup() {
+  local code=$?
+  trap - EXIT INT TERM
+  if ((${#PIDS[@]})); then
+    echo "Stopping ${#PIDS[@]} process(es)..."
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    done
+  fi
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "==> Installing dynalite (npm ci) if needed"
+if [ ! -d tools/dynalite/node_modules ]; then
+  (cd tools/dynalite && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tools/dynalite failed"
+fi
+
+echo "==> Building ($CONFIGURATION)"
+dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
+  || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+
+bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
+
+start() { # name, then command...; output goes to $LOG_DIR/name.log
+  local name=$1; shift
+  "$@" >"$LOG_DIR/$name.log" 2>&1 &
+  PIDS+=("$!")
+}
+
+wait_for() { # name url seconds pid [any]  ("any": any HTTP answer counts, otherwise a 2xx is needed)
+  local name=$1 url=$2 seconds=$3 pid=$4 fail_flag=-f
+  [ "${5:-}" = any ] && fail_flag=
+  for _ in $(seq 1 $((seconds * 5))); do
+    if curl $fail_flag -sS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$LOG_DIR/$name.log" >&2; die "$name exited during start-up (log: $LOG_DIR/$name.log)"; }
+    sleep 0.2
+  done
+  tail -n 20 "$LOG_DIR/$name.log" >&2
+  die "$name did not become ready at $url within ${seconds}s (log: $LOG_DIR/$name.log)"
+}
+
+echo "==> Starting LocalAws on $LOCALAWS_URL"
+start localaws dotnet "$(bin src/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
+wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
+
+echo "==> Seeding demo data"
+dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --seed --aws-endpoint "$LOCALAWS_URL" >"$LOG_DIR/seed.log" 2>&1 \
+  || { tail -n 20 "$LOG_DIR/seed.log" >&2; die "seeding failed (log: $LOG_DIR/seed.log)"; }
+
+echo "==> Starting the sample Applications API on $BACKEND_URL"
+TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
+  start backend dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --urls "$BACKEND_URL"
+wait_for backend "$BACKEND_URL/" 60 "${PIDS[-1]}" any
+
+echo "==> Starting the gateway on $GATEWAY_URL"
+ASPNETCORE_ENVIRONMENT=Local \
+TenantIsolation__Sts__ServiceUrl="$LOCALAWS_URL" \
+TenantIsolation__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
+Authentication__Authority="$LOCALAWS_URL" \
+ReverseProxy__Clusters__applications__Destinations__primary__Address="$BACKEND_URL/" \
+  start gateway dotnet "$(bin src/Gateway Gateway.dll)" --urls "$GATEWAY_URL"
+wait_for gateway "$GATEWAY_URL/readyz" 60 "${PIDS[-1]}"
+
+# ---- walkthrough -------------------------------------------------------------------------------------------------
+token() { # sub -> access token
+  curl -fsS -X POST "$LOCALAWS_URL/_localaws/tokens" -H 'Content-Type: application/json' \
+    -d "{\"sub\":\"$1\",\"ttlSeconds\":900}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
+}
+
+FAILED=()
+STEP=0
+# step "title" expected_status expected_code_or_- curl-args...
+step() {
+  local title=$1 expected_status=$2 expected_code=$3; shift 3
+  STEP=$((STEP + 1))
+  local body status
+  body=$(curl -sS -w $'\n%{http_code}' --max-time 15 "$@") || body=$'\n000'
+  status=${body##*$'\n'}; body=${body%$'\n'*}
+  local code=""
+  if [[ "$body" =~ \"code\":\"([a-z_]+)\" ]]; then code=${BASH_REMATCH[1]}; fi
+  local verdict="ok"
+  if [[ "$status" != "$expected_status" ]] || { [[ "$expected_code" != "-" ]] && [[ "$code" != "$expected_code" ]]; }; then
+    verdict="UNEXPECTED: wanted $expected_status"
+    [[ "$expected_code" != "-" ]] && verdict+=" $expected_code"
+    FAILED+=("step $STEP: $title (got $status${code:+ $code})")
+  fi
+  printf '\n%d. %s\n   -> HTTP %s%s   [%s]\n' "$STEP" "$title" "$status" "${code:+ $code}" "$verdict"
+  printf '   %s\n' "$(echo "$body" | tr -d '\n' | cut -c1-300)"
+}
+
+ALICE=$(token user-alice); BOB=$(token user-bob); CAROL=$(token user-carol); DAVE=$(token user-dave)
+[ -n "$ALICE" ] && [ -n "$BOB" ] && [ -n "$CAROL" ] && [ -n "$DAVE" ] || die "could not mint dev tokens from $LOCALAWS_URL/_localaws/tokens"
+
+echo
+echo "==> Walkthrough (real requests through the gateway at $GATEWAY_URL)"
+step "alice (ADMINISTRATOR of org-acme) lists Acme's applications" 200 - \
+  "$GATEWAY_URL/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-acme"
+step "alice asks for Globex, where she is not a member" 403 not_a_member \
+  "$GATEWAY_URL/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-globex"
+step "bob (MEMBER of org-globex) lists Globex's applications" 200 - \
+  "$GATEWAY_URL/applications" -H "Authorization: Bearer $BOB" -H "X-Organization-Id: org-globex"
+step "carol (VIEWER of org-acme) tries to create an application in Acme: IAM refuses the read-only session" 403 tenant_access_denied \
+  -X POST "$GATEWAY_URL/applications" -H "Authorization: Bearer $CAROL" -H "X-Organization-Id: org-acme" \
+  -H 'Content-Type: application/json' -d '{"name":"carol-was-here"}'
+step "alice calls the deliberately unsafe endpoint for org-globex: the backend bug is contained by IAM" 403 tenant_access_denied \
+  "$GATEWAY_URL/unsafe/applications?organizationId=org-globex" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-acme"
+step "dave (MEMBER of suspended org-initech) is refused" 403 organization_suspended \
+  "$GATEWAY_URL/applications" -H "Authorization: Bearer $DAVE" -H "X-Organization-Id: org-initech"
+step "a request without a token is refused" 401 unauthenticated \
+  "$GATEWAY_URL/applications" -H "X-Organization-Id: org-acme"
+
+echo
+if ((${#FAILED[@]})); then
+  echo "Walkthrough: ${#FAILED[@]} step(s) did not behave as expected:" >&2
+  printf '  - %s\n' "${FAILED[@]}" >&2
+  [ "$DEMO" = 1 ] && exit 1
+else
+  echo "Walkthrough: all $STEP steps behaved as expected."
+fi
+[ "$DEMO" = 1 ] && exit 0
+
+cat <<EOF
+
+Everything is running (logs in $LOG_DIR):
+  LocalAws      $LOCALAWS_URL   (STS, IAM-enforcing DynamoDB, dev tokens)
+  sample API    $BACKEND_URL
+  gateway       $GATEWAY_URL
+
+Get a token (users: user-alice, user-bob, user-carol, user-dave):
+  TOKEN=\$(curl -s -X POST $LOCALAWS_URL/_localaws/tokens -H 'Content-Type: application/json' \\
+    -d '{"sub":"user-alice","ttlSeconds":900}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+
+Try it:
+  curl -s $GATEWAY_URL/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme'
+  curl -s -X POST $GATEWAY_URL/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme' \\
+    -H 'Content-Type: application/json' -d '{"name":"my-app"}'
+  curl -s "$GATEWAY_URL/unsafe/applications?organizationId=org-globex" -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme'
+  curl -s $GATEWAY_URL/metrics | grep gateway_
+
+Press Ctrl-C to stop everything.
+EOF
+wait -n "${PIDS[@]}" || true
+echo "run.sh: a process exited unexpectedly; see $LOG_DIR" >&2
+exit 1
