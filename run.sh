@@ -5,6 +5,7 @@
 #
 #   ./run.sh          walkthrough, then keep running
 #   ./run.sh --demo   walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
+#   --no-build        use the existing Release build (the tests use this after ./test.sh has built)
 #
 # Ports: LOCALAWS_PORT (4566), BACKEND_PORT (5100), GATEWAY_PORT (5000).
 set -euo pipefail
@@ -12,10 +13,12 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 
 DEMO=0
+BUILD=1
 for arg in "$@"; do
   case "$arg" in
     --demo) DEMO=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (use --demo or --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,9 +70,11 @@ if [ ! -d tools/dynalite/node_modules ]; then
   (cd tools/dynalite && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tools/dynalite failed"
 fi
 
-echo "==> Building ($CONFIGURATION)"
-dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
-  || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+if [ "$BUILD" = 1 ]; then
+  echo "==> Building ($CONFIGURATION)"
+  dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
+    || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+fi
 
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
 
