@@ -82,6 +82,13 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (Environment.GetEnvironmentVariable("APPLICATIONS_E2E_DUMP") is { Length: > 0 } dump)
+        {
+            // Diagnostics on request: the processes' output (never contains secrets; the tests check that).
+            await File.WriteAllTextAsync(Path.Combine(dump, "localaws.log"), Aws.Output);
+            await File.WriteAllTextAsync(Path.Combine(dump, "applications-api.log"), ApiOutput);
+        }
+
         Api?.Dispose();
         if (_api is not null)
         {
