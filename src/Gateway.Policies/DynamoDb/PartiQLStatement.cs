@@ -374,6 +374,13 @@ internal sealed class PartiQLStatement
 
     private static List<Token> Tokenize(string text)
     {
+        if (text.Contains('\\', StringComparison.Ordinal))
+        {
+            // PartiQL escapes quotes by doubling them; a backslash is rejected so that no engine that honours
+            // backslash escapes can see different string boundaries than this parser (use Parameters instead).
+            throw new AnalysisException("The PartiQL statement contains a backslash.");
+        }
+
         var tokens = new List<Token>(16);
         var parameterIndex = 0;
         var i = 0;

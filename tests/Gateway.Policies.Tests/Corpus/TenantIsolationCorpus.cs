@@ -63,6 +63,8 @@ internal static class TenantIsolationCorpus
         ("PartiQL second statement after semicolon", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE organizationId = 'org-a'; SELECT * FROM Applications"}""", false),
         ("PartiQL trailing semicolon own org", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE organizationId = 'org-a';"}""", true),
         ("PartiQL comment characters inside a string literal", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE organizationId = 'org-a' AND name = 'a -- b /* c'"}""", true),
+        ("PartiQL backslash in a string literal", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE applicationId = 'a\\' AND organizationId = 'org-a' AND name = 'b'"}""", false),
+        ("PartiQL doubled quote in a string literal", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE organizationId = 'org-a' AND name = 'O''Brien'"}""", true),
         ("PartiQL SELECT WHERE NOT other", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE NOT organizationId = 'org-b'"}""", false),
         ("PartiQL SELECT WHERE begins_with", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE begins_with(organizationId, 'org-a')"}""", false),
         ("PartiQL SELECT WHERE pk > own", "ExecuteStatement", """{"Statement":"SELECT * FROM Applications WHERE organizationId > 'org-a'"}""", false),
