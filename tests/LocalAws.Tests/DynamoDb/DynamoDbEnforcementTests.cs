@@ -238,6 +238,29 @@ public sealed class DynamoDbEnforcementTests(LocalAwsFixture fixture) : IDisposa
         Assert.True(after.DeniedByCode["AccessDeniedException"] >= 1);
     }
 
+    [Fact]
+    public async Task DeniedRequest_IsLoggedWithPrincipalActionResourceAndNoSecrets()
+    {
+        await DeniedAsync(() => _orgA.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(OrgB, "app-log") }));
+        var secret = fixture.OrgASession.GetCredentials();
+        var output = await WaitForOutputAsync("authorization denied: principal=arn:aws:sts::000000000000:assumed-role/TenantDataAccess/org-a-tests action=dynamodb:GetItem resource=arn:aws:dynamodb:us-east-1:000000000000:table/Applications");
+        Assert.DoesNotContain(secret.SecretKey, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret.Token, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(LocalAwsHost.AdminSecretAccessKey, output, StringComparison.Ordinal);
+    }
+
+    private async Task<string> WaitForOutputAsync(string expected)
+    {
+        for (var i = 0; i < 50 && !fixture.Host.Output.Contains(expected, StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        var output = fixture.Host.Output;
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+        return output;
+    }
+
     private static QueryRequest Query(string org, string? index = null) => new()
     {
         TableName = Table,
