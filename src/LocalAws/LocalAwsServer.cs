@@ -161,7 +161,7 @@ internal static class LocalAwsServer
             faults.Clear();
             return Results.NoContent();
         });
-        app.MapGet("/_localaws/stats", (LocalAwsStats stats, CredentialStore credentials) => Results.Json(stats.Snapshot() with { }));
+        app.MapGet("/_localaws/stats", (LocalAwsStats stats) => Results.Json(stats.Snapshot()));
         app.MapPost("/_localaws/clock", (ClockRequest request, LocalClock clock) =>
         {
             var offset = clock.Advance(TimeSpan.FromSeconds(request.AdvanceSeconds));
