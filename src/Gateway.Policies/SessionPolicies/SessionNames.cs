@@ -32,6 +32,11 @@ public static class SessionNames
             throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
         }
 
+        if (userId is { Length: 0 })
+        {
+            throw new ArgumentException("The user id is empty.", nameof(userId));
+        }
+
         var raw = userId is null ? organizationId.Value : string.Concat(organizationId.Value, "@", userId);
         return Derive(raw);
     }

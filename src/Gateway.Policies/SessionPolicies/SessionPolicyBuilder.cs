@@ -34,7 +34,7 @@ public sealed class SessionPolicyBuilder
 
     private const string NullOperator = "Null";
     private const string ForAllValuesStringEquals = "ForAllValues:StringEquals";
-    private const string TagVariable = "${" + OrganizationTagConditionKey + "}";
+    private const string TagVariable = "${aws:PrincipalTag/organizationId}";
     private static readonly string WorstCaseOrganization = new('x', OrganizationId.MaxLength);
 
     public SessionPolicyBuilder(AwsScope scope) => Scope = scope ?? throw new ArgumentNullException(nameof(scope));

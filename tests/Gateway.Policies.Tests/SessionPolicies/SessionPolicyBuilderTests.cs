@@ -1,0 +1,226 @@
+using Gateway.Policies.Documents;
+using Gateway.Policies.Evaluation;
+using Gateway.Policies.SessionPolicies;
+
+namespace Gateway.Policies.Tests.SessionPolicies;
+
+public class SessionPolicyBuilderTests
+{
+    private static readonly SessionPolicyBuilder Builder = new(TestData.Scope);
+
+    [Fact]
+    public void Build_ReadWrite_ProducesExpectedPolicy()
+    {
+        var policy = Builder.Build(OrganizationId.Parse("acme"), TestData.ReadWrite);
+
+        Assert.Equal(
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:BatchGetItem","dynamodb:Query","dynamodb:ConditionCheckItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem","dynamodb:BatchWriteItem"],"Resource":["arn:aws:dynamodb:us-east-1:000000000000:table/Applications","arn:aws:dynamodb:us-east-1:000000000000:table/Applications/index/*"],"Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":"acme"},"Null":{"dynamodb:LeadingKeys":"false"}}}]}""",
+            policy.Json);
+        Assert.Equal(policy.Json.Length, policy.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(PermissionSets))]
+    public void Build_EveryStatement_IsGuardedAndExplicit(PermissionSet permissionSet)
+    {
+        var policy = Builder.Build(OrganizationId.Parse("org-a"), permissionSet);
+
+        Assert.NotEmpty(policy.Document.Statements);
+        foreach (var statement in policy.Document.Statements)
+        {
+            Assert.Equal(PolicyEffect.Allow, statement.Effect);
+            Assert.Contains(new PolicyCondition("ForAllValues:StringEquals", "dynamodb:LeadingKeys", ["org-a"]), statement.Conditions);
+            Assert.Contains(new PolicyCondition("Null", "dynamodb:LeadingKeys", ["false"]), statement.Conditions);
+            Assert.DoesNotContain(statement.Conditions, c => c.Operator.StartsWith("ForAnyValue", StringComparison.Ordinal) || c.Operator.Contains("Like", StringComparison.Ordinal));
+            Assert.NotNull(statement.Actions);
+            Assert.All(statement.Actions!, action =>
+            {
+                Assert.DoesNotContain('*', action);
+                Assert.DoesNotContain('?', action);
+                Assert.DoesNotContain(action, new[] { "dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:ListTables" });
+            });
+            Assert.All(statement.Resources!, resource => Assert.StartsWith("arn:aws:dynamodb:us-east-1:000000000000:table/", resource, StringComparison.Ordinal));
+        }
+    }
+
+    public static TheoryData<PermissionSet> PermissionSets() => new(TestData.ReadWrite, TestData.ReadOnly, TestData.ReadWritePartiQL, TwoTables);
+
+    private static readonly PermissionSet TwoTables = new()
+    {
+        Name = "two-tables",
+        Tables =
+        [
+            new TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true },
+            new TableAccess { TableName = "Invoices", PartitionKey = "orgId", Read = true, Write = true, IncludeIndexes = false },
+            new TableAccess { TableName = "AuditLog", PartitionKey = "organizationId", Read = true },
+        ],
+    };
+
+    [Fact]
+    public void Build_TablesWithSameAccess_ShareOneStatement()
+    {
+        var policy = Builder.Build(OrganizationId.Parse("org-a"), TwoTables);
+
+        Assert.Equal(2, policy.Document.Statements.Count);
+        Assert.Equal(
+            [TestData.ApplicationsArn, TestData.ApplicationsArn + "/index/*", "arn:aws:dynamodb:us-east-1:000000000000:table/Invoices"],
+            policy.Document.Statements[0].Resources);
+        Assert.Equal(
+            ["arn:aws:dynamodb:us-east-1:000000000000:table/AuditLog", "arn:aws:dynamodb:us-east-1:000000000000:table/AuditLog/index/*"],
+            policy.Document.Statements[1].Resources);
+        Assert.Equal(SessionPolicyBuilder.ReadActions, policy.Document.Statements[1].Actions);
+    }
+
+    [Fact]
+    public void Build_PartiQL_AddsOnlyMatchingPartiQLActions()
+    {
+        var readOnlyPartiQL = TestData.ReadOnly with { Tables = [TestData.ReadOnly.Tables[0] with { PartiQL = true }] };
+
+        var readOnly = Builder.Build(OrganizationId.Parse("org-a"), readOnlyPartiQL).Document.Statements[0].Actions!;
+        var readWrite = Builder.Build(OrganizationId.Parse("org-a"), TestData.ReadWritePartiQL).Document.Statements[0].Actions!;
+        var plain = Builder.Build(OrganizationId.Parse("org-a"), TestData.ReadWrite).Document.Statements[0].Actions!;
+
+        Assert.Contains("dynamodb:PartiQLSelect", readOnly);
+        Assert.DoesNotContain("dynamodb:PartiQLInsert", readOnly);
+        Assert.Contains("dynamodb:PartiQLDelete", readWrite);
+        Assert.DoesNotContain(plain, a => a.Contains("PartiQL", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("read-write")]
+    [InlineData("read-only")]
+    public void WorstCaseLength_ShippedPermissionSets_FitInStsLimit(string name)
+    {
+        var permissionSet = name == "read-write" ? TestData.ReadWrite : TestData.ReadOnly;
+        var longest = OrganizationId.Parse(new string('z', OrganizationId.MaxLength));
+
+        var worst = Builder.WorstCaseLength(permissionSet);
+        var built = Builder.Build(longest, permissionSet);
+
+        Assert.Equal(built.Length, worst);
+        Assert.InRange(worst, 1, SessionPolicyBuilder.MaxPlaintextLength);
+        Assert.Equal(name == "read-write" ? 564 : 475, worst);
+    }
+
+    [Fact]
+    public void Build_AboveLimit_ThrowsTypedError()
+    {
+        var tables = Enumerable.Range(0, 12)
+            .Select(i => new TableAccess { TableName = $"Table{i:00}-{new string('x', 120)}", PartitionKey = "organizationId", Read = true })
+            .ToArray();
+        var large = new PermissionSet { Name = "huge", Tables = tables };
+        var fits = large with { Tables = tables[..2] };
+
+        var ex = Assert.Throws<SessionPolicyTooLargeException>(() => Builder.Build(OrganizationId.Parse("org-a"), large));
+
+        Assert.Equal("huge", ex.PermissionSet);
+        Assert.Equal(SessionPolicyBuilder.MaxPlaintextLength, ex.Limit);
+        Assert.True(ex.Length > ex.Limit);
+        Assert.Equal(ex.Length, Builder.WorstCaseLength(large) - OrganizationId.MaxLength + "org-a".Length);
+        Assert.True(Builder.Build(OrganizationId.Parse("org-a"), fits).Length <= SessionPolicyBuilder.MaxPlaintextLength);
+    }
+
+    [Fact]
+    public void Build_UninitializedOrganization_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => Builder.Build(default, TestData.ReadWrite));
+        Assert.Throws<ArgumentException>(() => Builder.BuildAbac(default, TestData.ReadWrite));
+    }
+
+    [Fact]
+    public void Validate_ReportsEveryProblemAtOnce()
+    {
+        var bad = new PermissionSet
+        {
+            Name = "bad",
+            Tables =
+            [
+                new TableAccess { TableName = "Applications/index/*", PartitionKey = "organizationId", Read = true },
+                new TableAccess { TableName = "Applications", PartitionKey = "", Read = true },
+                new TableAccess { TableName = "Applications", PartitionKey = "organizationId" },
+            ],
+        };
+
+        var errors = SessionPolicyBuilder.Validate(bad);
+
+        Assert.Equal(4, errors.Count);
+        Assert.Contains(errors, e => e.Contains("[0]", StringComparison.Ordinal) && e.Contains("table name", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("[1]", StringComparison.Ordinal) && e.Contains("partition key", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("[2]", StringComparison.Ordinal) && e.Contains("twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("[2]", StringComparison.Ordinal) && e.Contains("neither", StringComparison.Ordinal));
+        Assert.Empty(SessionPolicyBuilder.Validate(TestData.ReadWrite));
+        Assert.Throws<ArgumentException>(() => Builder.Build(OrganizationId.Parse("org-a"), bad));
+    }
+
+    [Fact]
+    public void Build_InjectionAttempt_CannotReachThePolicy()
+    {
+        const string attack = "org-1\"],\"dynamodb:LeadingKeys\":[\"*";
+
+        Assert.False(OrganizationId.TryParse(attack, out _));
+        Assert.Throws<FormatException>(() => OrganizationId.Parse(attack));
+
+        // The only way in is a validated OrganizationId; the value written is exactly that id.
+        var policy = Builder.Build(OrganizationId.Parse("org-1"), TestData.ReadWrite);
+        var reparsed = PolicyDocument.Parse(policy.Json);
+        var leadingKeys = reparsed.Statements.SelectMany(s => s.Conditions).Where(c => c.Key == "dynamodb:LeadingKeys" && c.Operator != "Null");
+        Assert.Equal(["org-1"], Assert.Single(leadingKeys).Values);
+    }
+
+    [Fact]
+    public void SessionPolicySources_DoNotConcatenateJson()
+    {
+        var folder = Path.Combine(RepoRoot(), "src", "Gateway.Policies", "SessionPolicies");
+        string[] forbidden = ["\\\"", "\"{\"", "\"[\"", "\":\"", "\"}\"", "\"]\"", "JsonSerializer"];
+
+        foreach (var file in Directory.EnumerateFiles(folder, "*.cs"))
+        {
+            var source = File.ReadAllText(file);
+            foreach (var fragment in forbidden)
+            {
+                Assert.False(source.Contains(fragment, StringComparison.Ordinal), $"{Path.GetFileName(file)} contains {fragment}");
+            }
+        }
+    }
+
+    [Fact]
+    public void BuildAbac_RolePolicyUsesPrincipalTag_AndSessionTagsCarryTheOrganization()
+    {
+        var abac = Builder.BuildAbac(OrganizationId.Parse("acme"), TestData.ReadWrite);
+
+        Assert.Equal(new Dictionary<string, string> { ["organizationId"] = "acme" }, abac.SessionTags);
+        Assert.Contains("${aws:PrincipalTag/organizationId}", abac.RolePolicy.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("acme", abac.RolePolicy.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("acme", "acme", true)]
+    [InlineData("acme", "globex", false)]
+    [InlineData(null, "acme", false)]
+    public void BuildAbac_RolePolicy_EvaluatesAgainstTheSessionTag(string? tag, string leadingKey, bool allowed)
+    {
+        var abac = Builder.BuildAbac(OrganizationId.Parse("acme"), TestData.ReadWrite);
+        var keys = new Dictionary<string, IReadOnlyList<string>> { ["dynamodb:LeadingKeys"] = [leadingKey] };
+        if (tag is not null)
+        {
+            keys["aws:PrincipalTag/organizationId"] = [tag];
+        }
+
+        var result = PolicyEvaluator.Evaluate(abac.RolePolicy, new AuthorizationRequest("dynamodb:GetItem", TestData.ApplicationsArn, new RequestContext(keys)));
+
+        Assert.Equal(allowed, result.IsAllowed);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Gateway.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gateway.sln not found above the test output directory.");
+    }
+}
