@@ -70,6 +70,25 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LocalAws adds: p
 // sensitive than wall-clock percentiles to other load on a shared machine.
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LocalAws process CPU per GetItem: {localAwsCpu.TotalMicroseconds / front.Count:F0} µs"));
 
+// Baseline: requests LocalAws rejects at the access-key lookup (no analysis, no forwarding): Kestrel + SDK framing.
+using (var unknown = aws.CreateDynamoDbClient(new BasicAWSCredentials("AKIABENCHUNKNOWN0000", "x")))
+{
+    var cpuBefore = LocalAwsCpu();
+    for (var i = 0; i < requests; i++)
+    {
+        try
+        {
+            await unknown.GetItemAsync(get);
+        }
+        catch (AmazonDynamoDBException)
+        {
+            // UnrecognizedClientException, as intended.
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LocalAws process CPU per rejected request (unknown key, no forwarding): {(LocalAwsCpu() - cpuBefore).TotalMicroseconds / requests:F0} µs"));
+}
+
 // AssumeRole throughput: sequential, then concurrent.
 var watch = Stopwatch.StartNew();
 for (var i = 0; i < assumeCalls; i++)
