@@ -46,6 +46,7 @@ internal static class LocalAwsServer
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
         services.AddSingleton<StsEndpoint>();
         services.AddSingleton<KeySchemaCache>();
+        services.AddSingleton<DecisionCache>();
         services.AddSingleton<DynamoDbEndpoint>();
 
         using var startupLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
@@ -161,7 +162,7 @@ internal static class LocalAwsServer
             faults.Clear();
             return Results.NoContent();
         });
-        app.MapGet("/_localaws/stats", (LocalAwsStats stats, CredentialStore credentials) => Results.Json(stats.Snapshot() with { }));
+        app.MapGet("/_localaws/stats", (LocalAwsStats stats) => Results.Json(stats.Snapshot()));
         app.MapPost("/_localaws/clock", (ClockRequest request, LocalClock clock) =>
         {
             var offset = clock.Advance(TimeSpan.FromSeconds(request.AdvanceSeconds));

@@ -18,6 +18,7 @@ internal sealed class UpstreamDynamoDb : IDisposable
     private readonly HttpClient _http;
     private readonly string _region;
     private readonly TimeProvider _wallClock;
+    private readonly SigningKeyCache _signingKeys = new();
 
     public UpstreamDynamoDb(Uri baseAddress, string region, TimeProvider wallClock)
     {
@@ -59,7 +60,7 @@ internal sealed class UpstreamDynamoDb : IDisposable
         }, SigV4.HexSha256(body.Span));
         var date = amzDate[..8];
         var scope = $"{date}/{_region}/dynamodb/aws4_request";
-        var signature = SigV4.Signature(SigV4.SigningKey(InternalSecret, date, _region, "dynamodb"), SigV4.StringToSign(amzDate, scope, canonical));
+        var signature = SigV4.Signature(_signingKeys.Get(InternalAccessKey, InternalSecret, date, _region, "dynamodb"), SigV4.StringToSign(amzDate, scope, canonical));
         request.Headers.TryAddWithoutValidation("Authorization", $"{SigV4AuthorizationHeader.Algorithm} Credential={InternalAccessKey}/{scope}, SignedHeaders={string.Join(';', signed)}, Signature={signature}");
         return _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }

@@ -13,6 +13,8 @@ internal sealed class RequestAuthenticator(CredentialStore credentials, LocalClo
 {
     public static readonly TimeSpan TimeWindow = TimeSpan.FromMinutes(15);
 
+    private readonly SigningKeyCache _signingKeys = new();
+
     public const string SignatureMismatchMessage = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
     public const string InvalidTokenMessage = "The security token included in the request is invalid.";
     public const string ExpiredTokenMessage = "The security token included in the request is expired";
@@ -96,7 +98,7 @@ internal sealed class RequestAuthenticator(CredentialStore credentials, LocalClo
             header.SignedHeaders,
             name => request.Headers.TryGetValue(name, out var values) ? string.Join(',', values.Select(v => v ?? string.Empty)) : null,
             SigV4.HexSha256(body));
-        var key = SigV4.SigningKey(principal.SecretAccessKey, header.Date, header.Region, header.Service);
+        var key = _signingKeys.Get(principal.AccessKeyId, principal.SecretAccessKey, header.Date, header.Region, header.Service);
         var expected = SigV4.Signature(key, SigV4.StringToSign(amzDate, header.Scope, canonical));
         if (!SigV4.FixedTimeEquals(expected, header.Signature))
         {

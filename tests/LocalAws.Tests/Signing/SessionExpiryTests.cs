@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Amazon.SecurityToken.Model;
 using static LocalAws.Tests.LocalAwsFixture;
 
 namespace LocalAws.Tests.Signing;
@@ -27,6 +28,12 @@ public sealed class SessionExpiryTests(LocalAwsFixture fixture)
         {
             var e = await Assert.ThrowsAnyAsync<AmazonDynamoDBException>(() => client.GetItemAsync(request));
             Assert.Equal("ExpiredTokenException", e.ErrorCode);
+
+            using var sts = fixture.Host.CreateStsClient(credentials);
+            // AWS answers expired caller credentials with code ExpiredToken (the typed ExpiredTokenException is for
+            // expired web-identity tokens), so the SDK raises its generic STS exception.
+            var stsError = await Assert.ThrowsAnyAsync<Amazon.SecurityToken.AmazonSecurityTokenServiceException>(() => sts.GetCallerIdentityAsync(new GetCallerIdentityRequest()));
+            Assert.Equal("ExpiredToken", stsError.ErrorCode);
         }
         finally
         {
