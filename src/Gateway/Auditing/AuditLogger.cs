@@ -39,7 +39,7 @@ internal sealed partial class AuditLogger
         Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
     private static partial void AllowedDebug(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
 
-    [LoggerMessage(EventId = 6001, EventName = "TenantAllowed", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 6003, EventName = "TenantAllowedSampled", Level = LogLevel.Information,
         Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
     private static partial void AllowedSampled(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
 

@@ -43,12 +43,12 @@ internal sealed class PermissionSetCatalog
 
     internal static AwsScope CreateScope(TenantIsolationOptions options)
     {
-        RoleArn.TryParse(options.RoleArn, out var arn);
+        var parsed = RoleArn.TryParse(options.RoleArn, out var arn);
         return new AwsScope
         {
-            Partition = string.IsNullOrEmpty(arn.Partition) ? "aws" : arn.Partition,
+            Partition = parsed ? arn.Partition : "aws",
             Region = options.Aws.Region,
-            AccountId = string.IsNullOrEmpty(arn.AccountId) ? "000000000000" : arn.AccountId,
+            AccountId = parsed ? arn.AccountId : "000000000000",
         };
     }
 

@@ -10,9 +10,7 @@ internal abstract class DependencyHealthCheck(TimeProvider time) : IHealthCheck
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private HealthCheckResult _last;
-    private DateTimeOffset _lastAt = DateTimeOffset.MinValue;
+    private volatile CachedResult? _last;
 
     protected abstract string Name { get; }
 
@@ -20,35 +18,30 @@ internal abstract class DependencyHealthCheck(TimeProvider time) : IHealthCheck
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var last = _last;
+        if (last is not null && time.GetUtcNow() - last.At < CacheFor)
+        {
+            return last.Result;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        HealthCheckResult result;
         try
         {
-            var now = time.GetUtcNow();
-            if (now - _lastAt < CacheFor)
-            {
-                return _last;
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
-            try
-            {
-                await ProbeAsync(timeout.Token);
-                _last = HealthCheckResult.Healthy($"{Name} reachable");
-            }
+            await ProbeAsync(timeout.Token);
+            result = HealthCheckResult.Healthy($"{Name} reachable");
+        }
 #pragma warning disable CA1031 // any failure means "not ready"
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
-            {
-                _last = HealthCheckResult.Unhealthy($"{Name} unreachable ({ex.GetType().Name})");
-            }
-
-            _lastAt = time.GetUtcNow();
-            return _last;
-        }
-        finally
         {
-            _gate.Release();
+            result = HealthCheckResult.Unhealthy($"{Name} unreachable ({ex.GetType().Name})");
         }
+
+        _last = new CachedResult(result, time.GetUtcNow());
+        return result;
     }
+
+    private sealed record CachedResult(HealthCheckResult Result, DateTimeOffset At);
 }
