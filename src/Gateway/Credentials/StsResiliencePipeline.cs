@@ -26,17 +26,22 @@ internal sealed class StsResiliencePipeline
         ArgumentNullException.ThrowIfNull(options);
         CircuitState = new CircuitBreakerStateProvider();
         var shouldHandle = static (Outcome<object> outcome, CancellationToken cancellationToken) => IsTransient(outcome.Exception, cancellationToken);
-        Pipeline = new ResiliencePipelineBuilder { TimeProvider = time, Name = "sts" }
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time, Name = "sts" }
             .AddConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = options.MaxConcurrency, QueueLimit = options.QueueLimit })
-            .AddTimeout(options.TotalTimeout)
-            .AddRetry(new RetryStrategyOptions
+            .AddTimeout(options.TotalTimeout);
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(shouldHandle(args.Outcome, args.Context.CancellationToken)),
-                MaxRetryAttempts = Math.Max(options.MaxRetries, 0),
+                MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
-            })
+            });
+        }
+
+        Pipeline = builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(shouldHandle(args.Outcome, args.Context.CancellationToken)),
