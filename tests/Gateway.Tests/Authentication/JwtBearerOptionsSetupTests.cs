@@ -8,10 +8,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace Gateway.Tests.Authentication;
 
 /// <summary>Token validation rules in isolation (one reason per token); the end-to-end tests cover the same against LocalAws's issuer.</summary>
-public sealed class JwtBearerOptionsSetupTests : IDisposable
+public sealed class JwtBearerOptionsSetupTests
 {
     private const string Issuer = "https://login.example.com";
-    private readonly RSA _rsa = RSA.Create(2048);
+    private static readonly RSA SharedRsa = RSA.Create(2048); // key generation is slow; one per test class run
+    private readonly RSA _rsa = SharedRsa;
     private readonly RsaSecurityKey _key;
     private readonly TokenValidationParameters _parameters;
 
@@ -89,6 +90,4 @@ public sealed class JwtBearerOptionsSetupTests : IDisposable
         Assert.True(_parameters.RequireExpirationTime);
         Assert.True(_parameters.RequireSignedTokens);
     }
-
-    public void Dispose() => _rsa.Dispose();
 }
