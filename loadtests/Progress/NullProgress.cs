@@ -1,0 +1,9 @@
+namespace LoadTests.Progress;
+
+/// <summary>No display (tests).</summary>
+internal sealed class NullProgress : IRunProgress
+{
+    public static NullProgress Instance { get; } = new();
+
+    public Task TrackAsync(string title, TimeSpan expected, Func<LiveCounters> poll, Task work) => work;
+}
