@@ -5,6 +5,7 @@
 #
 #   ./run.sh          walkthrough, then keep running
 #   ./run.sh --demo   walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
+#   --no-build        use the existing Release build (the tests use this after ./test.sh has built)
 #
 # Ports: LOCALAWS_PORT (4566), BACKEND_PORT (5100), GATEWAY_PORT (5000).
 set -euo pipefail
@@ -12,10 +13,12 @@ cd "$(dirname "$0")"
 ROOT=$(pwd)
 
 DEMO=0
+BUILD=1
 for arg in "$@"; do
   case "$arg" in
     --demo) DEMO=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) BUILD=0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (use --demo or --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,9 +70,11 @@ if [ ! -d tools/dynalite/node_modules ]; then
   (cd tools/dynalite && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tools/dynalite failed"
 fi
 
-echo "==> Building ($CONFIGURATION)"
-dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
-  || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+if [ "$BUILD" = 1 ]; then
+  echo "==> Building ($CONFIGURATION)"
+  dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
+    || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+fi
 
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
 
@@ -91,32 +96,28 @@ wait_for() { # name url seconds pid [any]  ("any": any HTTP answer counts, other
   die "$name did not become ready at $url within ${seconds}s (log: $LOG_DIR/$name.log)"
 }
 
-echo "==> Starting LocalAws on $LOCALAWS_URL"
+echo "==> Starting LocalAws on $LOCALAWS_URL (creates the tables and seeds the demo organizations)"
 start localaws dotnet "$(bin src/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
 wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
-
-echo "==> Seeding demo data"
-dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --seed --aws-endpoint "$LOCALAWS_URL" >"$LOG_DIR/seed.log" 2>&1 \
-  || { tail -n 20 "$LOG_DIR/seed.log" >&2; die "seeding failed (log: $LOG_DIR/seed.log)"; }
 
 echo "==> Starting the sample Applications API on $BACKEND_URL"
 TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
   start backend dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --urls "$BACKEND_URL"
-wait_for backend "$BACKEND_URL/" 60 "${PIDS[-1]}" any
+wait_for backend "$BACKEND_URL/healthz" 60 "${PIDS[-1]}"
 
 echo "==> Starting the gateway on $GATEWAY_URL"
 ASPNETCORE_ENVIRONMENT=Local \
-TenantIsolation__Sts__ServiceUrl="$LOCALAWS_URL" \
-TenantIsolation__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
+TenantIsolation__Aws__StsServiceUrl="$LOCALAWS_URL" \
+TenantIsolation__Aws__DynamoDbServiceUrl="$LOCALAWS_URL" \
 Authentication__Authority="$LOCALAWS_URL" \
-ReverseProxy__Clusters__applications__Destinations__primary__Address="$BACKEND_URL/" \
+ReverseProxy__Clusters__applications__Destinations__d1__Address="$BACKEND_URL/" \
   start gateway dotnet "$(bin src/Gateway Gateway.dll)" --urls "$GATEWAY_URL"
 wait_for gateway "$GATEWAY_URL/readyz" 60 "${PIDS[-1]}"
 
 # ---- walkthrough -------------------------------------------------------------------------------------------------
 token() { # sub -> access token
   curl -fsS -X POST "$LOCALAWS_URL/_localaws/tokens" -H 'Content-Type: application/json' \
-    -d "{\"sub\":\"$1\",\"ttlSeconds\":900}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
+    -d "{\"sub\":\"$1\",\"expiresInSeconds\":900}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'
 }
 
 FAILED=()
@@ -140,26 +141,29 @@ step() {
   printf '   %s\n' "$(echo "$body" | tr -d '\n' | cut -c1-300)"
 }
 
-ALICE=$(token user-alice); BOB=$(token user-bob); CAROL=$(token user-carol); DAVE=$(token user-dave)
+ALICE=$(token alice); BOB=$(token bob); CAROL=$(token carol); DAVE=$(token dave)
 [ -n "$ALICE" ] && [ -n "$BOB" ] && [ -n "$CAROL" ] && [ -n "$DAVE" ] || die "could not mint dev tokens from $LOCALAWS_URL/_localaws/tokens"
 
 echo
 echo "==> Walkthrough (real requests through the gateway at $GATEWAY_URL)"
-step "alice (ADMINISTRATOR of org-acme) lists Acme's applications" 200 - \
-  "$GATEWAY_URL/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-acme"
+step "alice (ADMINISTRATOR of acme) lists Acme's applications" 200 - \
+  "$GATEWAY_URL/api/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: acme"
 step "alice asks for Globex, where she is not a member" 403 not_a_member \
-  "$GATEWAY_URL/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-globex"
-step "bob (MEMBER of org-globex) lists Globex's applications" 200 - \
-  "$GATEWAY_URL/applications" -H "Authorization: Bearer $BOB" -H "X-Organization-Id: org-globex"
-step "carol (VIEWER of org-acme) tries to create an application in Acme: IAM refuses the read-only session" 403 tenant_access_denied \
-  -X POST "$GATEWAY_URL/applications" -H "Authorization: Bearer $CAROL" -H "X-Organization-Id: org-acme" \
+  "$GATEWAY_URL/api/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: globex"
+step "bob (MEMBER of globex) lists Globex's applications" 200 - \
+  "$GATEWAY_URL/orgs/globex/applications" -H "Authorization: Bearer $BOB"
+step "alice creates an application in Acme (read-write session)" 201 - \
+  -X POST "$GATEWAY_URL/api/applications" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: acme" \
+  -H 'Content-Type: application/json' -d '{"name":"alice-was-here"}'
+step "carol (VIEWER of acme) tries to create an application in Acme: IAM refuses the read-only session" 403 tenant_access_denied \
+  -X POST "$GATEWAY_URL/api/applications" -H "Authorization: Bearer $CAROL" -H "X-Organization-Id: acme" \
   -H 'Content-Type: application/json' -d '{"name":"carol-was-here"}'
-step "alice calls the deliberately unsafe endpoint for org-globex: the backend bug is contained by IAM" 403 tenant_access_denied \
-  "$GATEWAY_URL/unsafe/applications?organizationId=org-globex" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: org-acme"
-step "dave (MEMBER of suspended org-initech) is refused" 403 organization_suspended \
-  "$GATEWAY_URL/applications" -H "Authorization: Bearer $DAVE" -H "X-Organization-Id: org-initech"
+step "alice calls the deliberately unsafe endpoint for globex: the backend bug is contained by IAM" 403 tenant_access_denied \
+  "$GATEWAY_URL/api/unsafe/applications?organizationId=globex" -H "Authorization: Bearer $ALICE" -H "X-Organization-Id: acme"
+step "dave (ADMINISTRATOR of suspended initech) is refused" 403 organization_suspended \
+  "$GATEWAY_URL/api/applications" -H "Authorization: Bearer $DAVE" -H "X-Organization-Id: initech"
 step "a request without a token is refused" 401 unauthenticated \
-  "$GATEWAY_URL/applications" -H "X-Organization-Id: org-acme"
+  "$GATEWAY_URL/api/applications" -H "X-Organization-Id: acme"
 
 echo
 if ((${#FAILED[@]})); then
@@ -178,15 +182,15 @@ Everything is running (logs in $LOG_DIR):
   sample API    $BACKEND_URL
   gateway       $GATEWAY_URL
 
-Get a token (users: user-alice, user-bob, user-carol, user-dave):
+Get a token (users: alice, bob, carol, dave, erin):
   TOKEN=\$(curl -s -X POST $LOCALAWS_URL/_localaws/tokens -H 'Content-Type: application/json' \\
-    -d '{"sub":"user-alice","ttlSeconds":900}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+    -d '{"sub":"alice","expiresInSeconds":900}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 
 Try it:
-  curl -s $GATEWAY_URL/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme'
-  curl -s -X POST $GATEWAY_URL/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme' \\
+  curl -s $GATEWAY_URL/api/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: acme'
+  curl -s -X POST $GATEWAY_URL/api/applications -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: acme' \\
     -H 'Content-Type: application/json' -d '{"name":"my-app"}'
-  curl -s "$GATEWAY_URL/unsafe/applications?organizationId=org-globex" -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: org-acme'
+  curl -s "$GATEWAY_URL/api/unsafe/applications?organizationId=globex" -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: acme'
   curl -s $GATEWAY_URL/metrics | grep gateway_
 
 Press Ctrl-C to stop everything.

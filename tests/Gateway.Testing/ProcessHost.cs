@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Gateway.Testing;
+
+/// <summary>
+/// A real child process (<c>dotnet app.dll …</c>) started for a test: waits until it is ready, keeps the tail of
+/// its output for diagnostics and kills the whole process tree on dispose, so no test leaves an orphan behind.
+/// </summary>
+public sealed class ProcessHost : IAsyncDisposable
+{
+    private const int MaxOutputChars = 64 * 1024;
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _readyLineSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<string, bool>? _readyLine;
+    private int _disposed;
+
+    private ProcessHost(Process process, Func<string, bool>? readyLine)
+    {
+        _process = process;
+        _readyLine = readyLine;
+    }
+
+    /// <summary>The operating-system process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The last 64 KiB of combined standard output and error.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>dotnet {dllPath} {args}</c> and waits until <paramref name="readyLine"/> matches an output line and/or
+    /// <paramref name="readyUrl"/> answers 2xx (whichever are given), or throws (with the output) when the process
+    /// exits first or <paramref name="timeout"/> passes.
+    /// </summary>
+    public static async Task<ProcessHost> StartDotnetAsync(
+        string dllPath,
+        IEnumerable<string> args,
+        IDictionary<string, string?>? env,
+        string workingDirectory,
+        Func<string, bool>? readyLine,
+        Uri? readyUrl,
+        TimeSpan timeout,
+        CancellationToken cancellationToken = default)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dllPath);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (env is not null)
+        {
+            foreach (var (key, value) in env)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var host = new ProcessHost(process, readyLine);
+        process.OutputDataReceived += (_, e) => host.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => host.OnLine(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start dotnet {dllPath}.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await host.WaitReadyAsync(Path.GetFileName(dllPath), readyLine is not null, readyUrl, timeout, cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Kills the process tree (if still running) and waits for it to exit.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+        catch (OperationCanceledException)
+        {
+            // Kill was sent; the OS reaps it.
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private async Task WaitReadyAsync(string name, bool needLine, Uri? readyUrl, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        var exited = _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            if (needLine)
+            {
+                var first = await Task.WhenAny(_readyLineSeen.Task, exited).ConfigureAwait(false);
+                if (first != _readyLineSeen.Task)
+                {
+                    await first.ConfigureAwait(false);
+                    throw new InvalidOperationException($"{name} exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
+                }
+            }
+
+            if (readyUrl is not null)
+            {
+                while (true)
+                {
+                    if (_process.HasExited)
+                    {
+                        throw new InvalidOperationException($"{name} exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
+                    }
+
+                    try
+                    {
+                        using var response = await Probe.GetAsync(readyUrl, cts.Token).ConfigureAwait(false);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            return;
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Not listening yet.
+                    }
+                    catch (TaskCanceledException) when (!cts.IsCancellationRequested)
+                    {
+                        // Probe timeout; try again.
+                    }
+
+                    await Task.Delay(100, cts.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{name} was not ready within {timeout.TotalSeconds:0} s. Output:\n{Output}");
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+            if (_output.Length > MaxOutputChars)
+            {
+                _output.Remove(0, _output.Length - MaxOutputChars);
+            }
+        }
+
+        if (_readyLine is not null && _readyLine(line))
+        {
+            _readyLineSeen.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Gateway.Testing;
+
+namespace RunScript.Tests;
+
+/// <summary>
+/// Runs the README's first command (<c>./run.sh --demo</c>) for real: LocalAws + dynalite, the sample API and the
+/// gateway as separate processes on free loopback ports, and the walkthrough's expectations checked by the script.
+/// </summary>
+public sealed class RunScriptTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task Demo_AllStepsBehave_ExitsZeroAndLeavesNoProcessListening()
+    {
+        var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
+
+        var (exitCode, output) = await RunAsync(["--demo", "--no-build"], ports);
+
+        Assert.True(exitCode == 0, $"run.sh --demo exited {exitCode}:\n{output}");
+        Assert.Contains("alice (ADMINISTRATOR of acme) lists Acme's applications", output, StringComparison.Ordinal);
+        Assert.Matches(@"Walkthrough: all \d+ steps behaved as expected\.", output);
+        Assert.DoesNotContain("UNEXPECTED", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("local-gateway-secret", output, StringComparison.Ordinal);
+        foreach (var port in ports)
+        {
+            Assert.True(await IsFreeWithinAsync(port, TimeSpan.FromSeconds(10)), $"port {port} is still in use after run.sh exited:\n{output}");
+        }
+    }
+
+    [Fact]
+    public async Task Demo_PortAlreadyInUse_ExitsNonZeroWithOneClearLine()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var busy = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var (exitCode, output) = await RunAsync(["--demo", "--no-build"], [FreePort.Next(), FreePort.Next(), busy]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"port {busy} (GATEWAY_PORT) is already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Starting LocalAws", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownArgument_ExitsTwoAndNamesIt()
+    {
+        var (exitCode, output) = await RunAsync(["--frobnicate"], [FreePort.Next(), FreePort.Next(), FreePort.Next()]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("unknown argument '--frobnicate'", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, int[] ports)
+    {
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var info = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(RepoPaths.Combine("run.sh"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["LOCALAWS_PORT"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["BACKEND_PORT"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["GATEWAY_PORT"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["RUN_LOG_DIR"] = logDir;
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"run.sh did not finish within {Timeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        var output = await stdout + await stderr;
+        try
+        {
+            Directory.Delete(logDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort.
+        }
+
+        return (process.ExitCode, output);
+    }
+
+    private static async Task<bool> IsFreeWithinAsync(int port, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                probe.Stop();
+                return true;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+    }
+}
