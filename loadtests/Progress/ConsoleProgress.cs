@@ -56,6 +56,46 @@ internal sealed class ConsoleProgress : IRunProgress
         await work.ConfigureAwait(false);
     }
 
+    public async Task TrackCountAsync(string title, long total, Func<long> done, Task work)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        ArgumentNullException.ThrowIfNull(work);
+        if (!_console.Profile.Capabilities.Interactive)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var next = TimeSpan.FromSeconds(5);
+            while (await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != work)
+            {
+                if (Stopwatch.GetElapsedTime(started) >= next)
+                {
+                    _console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {done()}/{total}"));
+                    next += TimeSpan.FromSeconds(5);
+                }
+            }
+
+            _console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {done()}/{total} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s"));
+            await work.ConfigureAwait(false);
+            return;
+        }
+
+        await _console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, total));
+                while (await Task.WhenAny(work, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != work)
+                {
+                    task.Value = Math.Min(task.MaxValue, done());
+                }
+
+                task.Value = Math.Min(task.MaxValue, done());
+            }).ConfigureAwait(false);
+        await work.ConfigureAwait(false);
+    }
+
+    public void Note(string message) => _console.MarkupLine(Markup.Escape(message));
+
     private static string Describe(string title, LiveCounters counters, TimeSpan elapsed) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{title}: {counters.Requests} req, {counters.Requests / Math.Max(0.001, elapsed.TotalSeconds):0} rps, {counters.Failures} failed");
