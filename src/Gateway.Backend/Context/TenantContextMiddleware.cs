@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Amazon.Runtime;
+using Gateway.Backend.DynamoDb;
+using Gateway.Backend.Envelopes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Backend.Context;
+
+/// <summary>
+/// Reads <c>X-Tenant-Context</c>, verifies it, and makes <see cref="ITenantContext"/> available for the request.
+/// Missing/invalid/expired → 401 (or the configured 403) problem+json; the endpoint never runs. A DynamoDB
+/// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>.
+/// </summary>
+internal sealed partial class TenantContextMiddleware
+{
+    private const string ProblemContentType = "application/problem+json";
+
+    private readonly RequestDelegate _next;
+    private readonly TenantEnvelopeReader _reader;
+    private readonly TenantDynamoDbClientFactory _clients;
+    private readonly TenantContextOptions _options;
+    private readonly ILogger _logger;
+
+    public TenantContextMiddleware(
+        RequestDelegate next,
+        TenantEnvelopeReader reader,
+        TenantDynamoDbClientFactory clients,
+        IOptions<TenantContextOptions> options,
+        ILogger<TenantContextMiddleware> logger)
+    {
+        _next = next;
+        _reader = reader;
+        _clients = clients;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<AllowWithoutTenantContextAttribute>() is not null)
+        {
+            await _next(context);
+            return;
+        }
+
+        var values = context.Request.Headers[_options.HeaderName];
+        var result = values.Count > 1
+            ? EnvelopeReadResult.Failure(EnvelopeFailureCodes.Invalid, "more than one envelope header")
+            : _reader.Read(values.Count == 1 ? values[0] : null);
+        if (!result.Succeeded)
+        {
+            Log.EnvelopeRejected(_logger, result.FailureCode, result.FailureReason, context.Request.Method, context.Request.Path.Value ?? "/");
+            await WriteProblemAsync(context, _options.RejectionStatusCode, result.FailureCode, Describe(result.FailureCode), FallbackRequestId(context));
+            return;
+        }
+
+        var envelope = result.Envelope;
+        using var tenant = new TenantContext(envelope, _clients);
+        context.RequestServices.GetRequiredService<TenantContextHolder>().Current = tenant;
+        using var scope = _logger.BeginScope(new TenantLogScope(envelope.OrganizationId, envelope.UserId, envelope.RequestId));
+        try
+        {
+            await _next(context);
+        }
+        catch (AmazonServiceException ex) when (IsAccessDenied(ex))
+        {
+            Log.AccessDenied(_logger, envelope.OrganizationId, envelope.UserId, DeniedAction(ex.Message), envelope.RequestId);
+            if (context.Response.HasStarted)
+            {
+                Log.DeniedAfterResponseStarted(_logger, envelope.OrganizationId, envelope.RequestId);
+                throw;
+            }
+
+            await WriteProblemAsync(context, StatusCodes.Status403Forbidden, TenantContextProblemCodes.AccessDenied,
+                "The data store denied access: the request reached outside the caller's organization or permission set.",
+                envelope.RequestId);
+        }
+        catch (AmazonServiceException ex) when (string.Equals(ex.ErrorCode, "ExpiredTokenException", StringComparison.Ordinal) && !context.Response.HasStarted)
+        {
+            Log.CredentialsRefused(_logger, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
+            await WriteProblemAsync(context, _options.RejectionStatusCode, TenantContextProblemCodes.Expired,
+                Describe(TenantContextProblemCodes.Expired), envelope.RequestId);
+        }
+    }
+
+    internal static bool IsAccessDenied(AmazonServiceException exception) =>
+        exception.ErrorCode is "AccessDeniedException" or "AccessDenied";
+
+    /// <summary>The IAM action named in an AccessDenied message ("... not authorized to perform: dynamodb:Query on ..."); messages hold ARNs, not secrets.</summary>
+    internal static string DeniedAction(string? message)
+    {
+        var match = message is null ? Match.Empty : DeniedActionPattern().Match(message);
+        return match.Success ? match.Groups[1].Value : "unknown";
+    }
+
+    [GeneratedRegex(@"perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex DeniedActionPattern();
+
+    private static string Describe(string code) => code switch
+    {
+        EnvelopeFailureCodes.Missing => "The request carries no tenant context; it must come through the tenant gateway.",
+        EnvelopeFailureCodes.Expired => "The tenant context or its credentials expired.",
+        _ => "The tenant context is invalid.",
+    };
+
+    private static string FallbackRequestId(HttpContext context)
+    {
+        var header = context.Request.Headers["X-Request-Id"];
+        return header.Count == 1 && header[0] is { Length: > 0 and <= 128 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
+            ? id
+            : context.TraceIdentifier;
+    }
+
+    internal static async Task WriteProblemAsync(HttpContext context, int status, string code, string detail, string requestId)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = ProblemContentType;
+        context.Response.Headers.CacheControl = "no-store";
+        using var buffer = new MemoryStream(256);
+        await using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "about:blank");
+            json.WriteString("title", ReasonPhrases.GetReasonPhrase(status));
+            json.WriteNumber("status", status);
+            json.WriteString("detail", detail);
+            json.WriteString("code", code);
+            json.WriteString("requestId", requestId);
+            json.WriteEndObject();
+        }
+
+        context.Response.ContentLength = buffer.Length;
+        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+    }
+
+    private sealed class TenantLogScope(string organizationId, string userId, string requestId) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => 3;
+
+        public KeyValuePair<string, object> this[int index] => index switch
+        {
+            0 => new("OrganizationId", organizationId),
+            1 => new("UserId", userId),
+            2 => new("RequestId", requestId),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => $"org={organizationId} user={userId} request={requestId}";
+    }
+}

@@ -1,0 +1,14 @@
+using Gateway.Backend.Context;
+
+namespace Gateway.Backend.DynamoDb;
+
+/// <summary><c>tenant.Table("Applications")</c>.</summary>
+public static class TenantTableExtensions
+{
+    /// <summary>The caller's organization's view of a tenant table, over the scoped client.</summary>
+    public static TenantTable Table(this ITenantContext tenant, string tableName, string partitionKeyName = "organizationId")
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        return new TenantTable(tenant.Dynamo, tenant.OrganizationId, tableName, partitionKeyName);
+    }
+}
