@@ -35,7 +35,9 @@ internal sealed class ScenarioContext
 
     public CancellationToken CancellationToken { get; }
 
+#pragma warning disable CA1822 // instance member so scenarios read it from the context they are given
     public Random Random => Random.Shared;
+#pragma warning restore CA1822
 
     /// <summary>Adds to a scenario-level counter (e.g. <c>attacks</c>, <c>leaks</c>).</summary>
     public void Count(string counter, long value = 1) => _stats.Count(counter, value);
