@@ -29,7 +29,7 @@ internal static class LoadTestCommand
         var parsed = CommandLineParser.Parse(args);
         if (parsed.HelpRequested)
         {
-            console.WriteLine(CommandLineParser.Usage);
+            Console.Out.WriteLine(CommandLineParser.Usage);
             return Passed;
         }
 
