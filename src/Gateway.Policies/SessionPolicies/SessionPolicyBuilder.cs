@@ -1,24 +1,249 @@
+using Gateway.Policies.Documents;
+
 namespace Gateway.Policies.SessionPolicies;
 
 /// <summary>
 /// Builds the minimal session policy for (organization, permission set): explicit item actions only, table and index ARNs,
 /// <c>ForAllValues:StringEquals</c> on <c>dynamodb:LeadingKeys</c> plus the <c>Null</c> guard on every statement.
 /// </summary>
+/// <remarks>
+/// Tables that are granted the same action list share one statement (the partition key's name does not appear in an
+/// IAM policy, only its value), which keeps policies for many tables under the STS limit. The JSON is produced by
+/// <see cref="PolicyDocument.ToJson"/> (a <see cref="System.Text.Json.Utf8JsonWriter"/>), never by concatenation, and
+/// the organization id can only be a validated <see cref="OrganizationId"/>.
+/// </remarks>
 public sealed class SessionPolicyBuilder
 {
     public const int MaxPlaintextLength = 2048;
     public const string OrganizationTagKey = "organizationId";
+    public const string LeadingKeysConditionKey = "dynamodb:LeadingKeys";
+    public const string OrganizationTagConditionKey = "aws:PrincipalTag/" + OrganizationTagKey;
+
+    /// <summary>The read actions (all supply <c>dynamodb:LeadingKeys</c>).</summary>
+    public static IReadOnlyList<string> ReadActions { get; } =
+        ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"];
+
+    /// <summary>The write actions (all supply <c>dynamodb:LeadingKeys</c>).</summary>
+    public static IReadOnlyList<string> WriteActions { get; } =
+        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"];
+
+    public static IReadOnlyList<string> PartiQLReadActions { get; } = ["dynamodb:PartiQLSelect"];
+
+    public static IReadOnlyList<string> PartiQLWriteActions { get; } =
+        ["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"];
+
+    private const string NullOperator = "Null";
+    private const string ForAllValuesStringEquals = "ForAllValues:StringEquals";
+    private const string TagVariable = "${" + OrganizationTagConditionKey + "}";
+    private static readonly string WorstCaseOrganization = new('x', OrganizationId.MaxLength);
 
     public SessionPolicyBuilder(AwsScope scope) => Scope = scope ?? throw new ArgumentNullException(nameof(scope));
 
     public AwsScope Scope { get; }
 
     /// <exception cref="SessionPolicyTooLargeException">The policy exceeds <see cref="MaxPlaintextLength"/>.</exception>
-    public SessionPolicy Build(OrganizationId organizationId, PermissionSet permissionSet) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The organization id is uninitialized or the permission set is invalid.</exception>
+    public SessionPolicy Build(OrganizationId organizationId, PermissionSet permissionSet)
+    {
+        if (!organizationId.IsValid)
+        {
+            throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
+        }
+
+        var policy = BuildCore(organizationId.Value, permissionSet, abac: false);
+        if (policy.Length > MaxPlaintextLength)
+        {
+            throw new SessionPolicyTooLargeException(permissionSet.Name, policy.Length, MaxPlaintextLength);
+        }
+
+        return policy;
+    }
 
     /// <summary>Length of the policy for the longest possible organization id (64 characters).</summary>
-    public int WorstCaseLength(PermissionSet permissionSet) => throw new NotImplementedException();
+    /// <remarks>Organization ids never need JSON escaping, so a 64-character id gives the exact maximum.</remarks>
+    public int WorstCaseLength(PermissionSet permissionSet) => BuildCore(WorstCaseOrganization, permissionSet, abac: false).Length;
 
     /// <summary>The ABAC role policy for a permission set, and the session tags for an organization.</summary>
-    public AbacPolicy BuildAbac(OrganizationId organizationId, PermissionSet permissionSet) => throw new NotImplementedException();
+    /// <remarks>The role policy compares <c>dynamodb:LeadingKeys</c> with <c>${aws:PrincipalTag/organizationId}</c> and
+    /// also requires the tag to be present (<c>Null</c> guard), so a session without the tag gets nothing.</remarks>
+    public AbacPolicy BuildAbac(OrganizationId organizationId, PermissionSet permissionSet)
+    {
+        if (!organizationId.IsValid)
+        {
+            throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
+        }
+
+        var rolePolicy = BuildCore(TagVariable, permissionSet, abac: true).Document;
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [OrganizationTagKey] = organizationId.Value };
+        return new AbacPolicy(rolePolicy, tags);
+    }
+
+    /// <summary>Every problem with a permission set (empty list when valid), for start-up validation.</summary>
+    public static IReadOnlyList<string> Validate(PermissionSet? permissionSet)
+    {
+        var errors = new List<string>();
+        if (permissionSet is null)
+        {
+            errors.Add("The permission set is missing.");
+            return errors;
+        }
+
+        if (string.IsNullOrWhiteSpace(permissionSet.Name))
+        {
+            errors.Add("The permission set has no name.");
+        }
+
+        if (permissionSet.Tables is null || permissionSet.Tables.Count == 0)
+        {
+            errors.Add($"Permission set '{permissionSet.Name}' lists no tables.");
+            return errors;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < permissionSet.Tables.Count; i++)
+        {
+            var table = permissionSet.Tables[i];
+            var where = $"Permission set '{permissionSet.Name}' table [{i}]";
+            if (table is null)
+            {
+                errors.Add($"{where} is missing.");
+                continue;
+            }
+
+            if (!IsValidTableName(table.TableName))
+            {
+                errors.Add($"{where}: table name must be 3-255 characters of [A-Za-z0-9_.-].");
+            }
+            else if (!names.Add(table.TableName))
+            {
+                errors.Add($"{where}: table '{table.TableName}' is listed twice.");
+            }
+
+            if (string.IsNullOrEmpty(table.PartitionKey))
+            {
+                errors.Add($"{where}: the partition key name is missing.");
+            }
+
+            if (!table.Read && !table.Write)
+            {
+                errors.Add($"{where}: grants neither read nor write.");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>DynamoDB table names: 3–255 characters of <c>[A-Za-z0-9_.-]</c> (so no <c>/</c>, <c>*</c> or <c>:</c>
+    /// can reach an ARN).</summary>
+    public static bool IsValidTableName(string? name)
+    {
+        if (name is null || name.Length is < 3 or > 255)
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private SessionPolicy BuildCore(string leadingKey, PermissionSet permissionSet, bool abac)
+    {
+        ArgumentNullException.ThrowIfNull(permissionSet);
+        var errors = Validate(permissionSet);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(permissionSet));
+        }
+
+        // Group tables by their action list, keeping first-seen order so output is deterministic.
+        var groups = new List<(List<string> Actions, List<string> Resources)>(permissionSet.Tables.Count);
+        foreach (var table in permissionSet.Tables)
+        {
+            var actions = ActionsFor(table);
+            List<string>? resources = null;
+            foreach (var group in groups)
+            {
+                if (DocumentEquality.ListEquals<string>(group.Actions, actions))
+                {
+                    resources = group.Resources;
+                    break;
+                }
+            }
+
+            if (resources is null)
+            {
+                resources = [];
+                groups.Add((actions, resources));
+            }
+
+            var tableArn = Scope.TableArn(table.TableName);
+            resources.Add(tableArn);
+            if (table.IncludeIndexes)
+            {
+                resources.Add(tableArn + "/index/*");
+            }
+        }
+
+        var leadingKeys = new[] { leadingKey };
+        PolicyCondition[] conditions = abac
+            ?
+            [
+                new PolicyCondition(ForAllValuesStringEquals, LeadingKeysConditionKey, leadingKeys),
+                new PolicyCondition(NullOperator, LeadingKeysConditionKey, ["false"]),
+                new PolicyCondition(NullOperator, OrganizationTagConditionKey, ["false"]),
+            ]
+            :
+            [
+                new PolicyCondition(ForAllValuesStringEquals, LeadingKeysConditionKey, leadingKeys),
+                new PolicyCondition(NullOperator, LeadingKeysConditionKey, ["false"]),
+            ];
+
+        var statements = new PolicyStatement[groups.Count];
+        for (var i = 0; i < statements.Length; i++)
+        {
+            statements[i] = new PolicyStatement
+            {
+                Effect = PolicyEffect.Allow,
+                Actions = groups[i].Actions,
+                Resources = groups[i].Resources,
+                Conditions = conditions,
+            };
+        }
+
+        var document = new PolicyDocument { Statements = statements };
+        return new SessionPolicy(document, document.ToJson());
+    }
+
+    private static List<string> ActionsFor(TableAccess table)
+    {
+        var actions = new List<string>(12);
+        if (table.Read)
+        {
+            actions.AddRange(ReadActions);
+        }
+
+        if (table.Write)
+        {
+            actions.AddRange(WriteActions);
+        }
+
+        if (table.PartiQL && table.Read)
+        {
+            actions.AddRange(PartiQLReadActions);
+        }
+
+        if (table.PartiQL && table.Write)
+        {
+            actions.AddRange(PartiQLWriteActions);
+        }
+
+        return actions;
+    }
 }

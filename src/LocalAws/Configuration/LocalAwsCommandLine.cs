@@ -1,0 +1,60 @@
+using System.Globalization;
+
+namespace LocalAws.Configuration;
+
+/// <summary>
+/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]</c>.
+/// Port 0 binds a free port (the ready line names it).
+/// </summary>
+internal sealed record LocalAwsCommandLine
+{
+    public const int DefaultPort = 4566;
+
+    public int Port { get; init; } = DefaultPort;
+    public Uri? DynamoDbUpstream { get; init; }
+    public string? DataDirectory { get; init; }
+    public string? ConfigFile { get; init; }
+    public string? DynaliteDirectory { get; init; }
+    public bool Seed { get; init; } = true;
+
+    public static LocalAwsCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var result = new LocalAwsCommandLine();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new ArgumentException($"Option {name} needs a value.");
+                }
+
+                return args[++i];
+            }
+
+            result = name switch
+            {
+                "--port" => result with { Port = ParsePort(Value()) },
+                "--dynamodb-upstream" => result with { DynamoDbUpstream = ParseUri(Value()) },
+                "--data-dir" => result with { DataDirectory = Path.GetFullPath(Value()) },
+                "--config" => result with { ConfigFile = Path.GetFullPath(Value()) },
+                "--dynalite-dir" => result with { DynaliteDirectory = Path.GetFullPath(Value()) },
+                "--no-seed" => result with { Seed = false },
+                _ => throw new ArgumentException($"Unknown option '{name}'. Usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]"),
+            };
+        }
+
+        return result;
+    }
+
+    private static int ParsePort(string value)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+            ? port
+            : throw new ArgumentException($"--port '{value}' is not a port number (0-65535).");
+
+    private static Uri ParseUri(string value)
+        => Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ArgumentException($"--dynamodb-upstream '{value}' is not an http(s) URL.");
+}

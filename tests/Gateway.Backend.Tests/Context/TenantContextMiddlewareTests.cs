@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Gateway.Backend.Context;
+using Gateway.Backend.Envelopes;
+using Gateway.Backend.Tests.Envelopes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Backend.Tests.Context;
+
+public sealed class TenantContextMiddlewareTests : IAsyncLifetime
+{
+    private TenantContextTestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await TenantContextTestHost.StartAsync(Map);
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task ValidEnvelope_EndpointSeesTenantContext()
+    {
+        var response = await SendAsync("/whoami", Envelope());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("acme", body.GetProperty("organizationId").GetString());
+        Assert.Equal("alice", body.GetProperty("userId").GetString());
+        Assert.Equal("ADMINISTRATOR", body.GetProperty("role").GetString());
+        Assert.Equal("req-0001", body.GetProperty("requestId").GetString());
+        Assert.Equal("read-write", body.GetProperty("permissionSet").GetString());
+    }
+
+    [Fact]
+    public async Task NoEnvelope_401MissingAndEndpointNotRun()
+    {
+        var response = await SendAsync("/whoami", envelope: null);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_missing");
+    }
+
+    [Fact]
+    public async Task EnvelopeUnderAnotherKey_401Invalid()
+    {
+        var foreign = new TenantEnvelopeWriter(EnvelopeTestData.KeyOf("local-1", 5), EnvelopeTestData.Issuer, _host.Clock)
+            .Write(EnvelopeTestData.Envelope(), EnvelopeTestData.Audience, TimeSpan.FromMinutes(5));
+
+        var response = await SendAsync("/whoami", foreign);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+    }
+
+    [Fact]
+    public async Task EnvelopeForAnotherAudience_401Invalid()
+    {
+        var response = await SendAsync("/whoami", Envelope(audience: "orders"));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+    }
+
+    [Fact]
+    public async Task ExpiredEnvelope_401Expired()
+    {
+        var envelope = Envelope();
+        _host.Clock.Advance(TimeSpan.FromMinutes(6));
+
+        var response = await SendAsync("/whoami", envelope);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_expired");
+    }
+
+    [Fact]
+    public async Task TamperedEnvelope_401Invalid()
+    {
+        var envelope = Envelope();
+        var tampered = envelope[..^3] + (envelope[^3] == 'A' ? "B" : "A") + envelope[^2..];
+
+        var response = await SendAsync("/whoami", tampered);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+    }
+
+    [Fact]
+    public async Task TwoEnvelopeHeaders_401Invalid()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.TryAddWithoutValidation("X-Tenant-Context", [Envelope(), Envelope()]);
+
+        var response = await _host.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+    }
+
+    [Fact]
+    public async Task OptedOutEndpoint_RunsWithoutEnvelope()
+    {
+        var health = await SendAsync("/healthz", envelope: null);
+        var guarded = await SendAsync("/whoami", envelope: null);
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, guarded.StatusCode);
+    }
+
+    [Fact]
+    public async Task AccessDeniedFromDynamoDb_403TenantAccessDeniedAndLogged()
+    {
+        var denied = await SendAsync("/denied", Envelope());
+        var allowed = await SendAsync("/whoami", Envelope());
+
+        var body = await AssertProblemAsync(denied, HttpStatusCode.Forbidden, "tenant_access_denied");
+        Assert.Equal("req-0001", body.GetProperty("requestId").GetString());
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5002);
+        Assert.Contains("acme", log.Message, StringComparison.Ordinal);
+        Assert.Contains("dynamodb:Query", log.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExpiredTokenFromDynamoDb_401Expired()
+    {
+        var response = await SendAsync("/expired-token", Envelope());
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_expired");
+    }
+
+    [Fact]
+    public async Task OtherDynamoDbErrors_NotMappedToAccessDenied()
+    {
+        // TestServer surfaces unhandled exceptions to the caller: the throttling error was not turned into a 403.
+        var exception = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => SendAsync("/throttled", Envelope()));
+
+        Assert.Equal("ThrottlingException", exception.ErrorCode);
+    }
+
+    [Fact]
+    public async Task DynamoClient_ReusedForSameCredentialGeneration_NewForNext()
+    {
+        var first = await _host.Client.SendAsync(Request("/client", Envelope()));
+        var second = await _host.Client.SendAsync(Request("/client", Envelope()));
+        var rotated = await _host.Client.SendAsync(Request("/client", Envelope(EnvelopeTestData.Envelope() with { AccessKeyId = "ASIANEXTGENERATION01" })));
+
+        var a = await first.Content.ReadAsStringAsync();
+        var b = await second.Content.ReadAsStringAsync();
+        var c = await rotated.Content.ReadAsStringAsync();
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public async Task LogsAndProblems_NeverContainCredentials()
+    {
+        await SendAsync("/denied", Envelope());
+        await SendAsync("/whoami", Envelope(audience: "orders"));
+        var problem = await (await SendAsync("/denied", Envelope())).Content.ReadAsStringAsync();
+
+        var logs = string.Join('\n', _host.Logs.GetSnapshot().Select(r => r.Message + r.Exception));
+        Assert.NotEmpty(logs);
+        foreach (var secret in new[] { EnvelopeTestData.Secret, EnvelopeTestData.Token })
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, problem, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task RejectionStatusConfiguredTo403_403()
+    {
+        var configuration = TenantContextTestHost.DefaultConfiguration();
+        configuration["TenantContext:RejectionStatusCode"] = "403";
+        await using var host = await TenantContextTestHost.StartAsync(Map, configuration);
+
+        var response = await host.Client.GetAsync(new Uri("/whoami", UriKind.Relative));
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, "tenant_context_missing");
+    }
+
+    [Fact]
+    public async Task InvalidConfiguration_StartFailsListingEveryError()
+    {
+        var configuration = new Dictionary<string, string?> { ["TenantContext:Keys:0:KeyId"] = "k1", ["TenantContext:Keys:0:Key"] = "c2hvcnQ=" };
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => TenantContextTestHost.StartAsync(Map, configuration));
+
+        Assert.Contains("TenantContext:Audience", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("TenantContext:Keys:0:Key", exception.Message, StringComparison.Ordinal);
+    }
+
+    private static void Map(WebApplication app)
+    {
+        app.MapGet("/healthz", () => "ok").AllowWithoutTenantContext();
+        app.MapGet("/whoami", (ITenantContext tenant) => new
+        {
+            tenant.OrganizationId,
+            tenant.UserId,
+            tenant.Role,
+            tenant.RequestId,
+            tenant.PermissionSet,
+        });
+        app.MapGet("/client", (ITenantContext tenant) => RuntimeHelpers.GetHashCode(tenant.Dynamo).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        app.MapGet("/denied", IResult (ITenantContext tenant) => throw new AmazonDynamoDBException(
+            "User: arn:aws:sts::000000000000:assumed-role/TenantDataAccess/acme is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:us-east-1:000000000000:table/Applications")
+        {
+            ErrorCode = "AccessDeniedException",
+            StatusCode = HttpStatusCode.BadRequest,
+        });
+        app.MapGet("/expired-token", IResult () => throw new AmazonDynamoDBException("The security token included in the request is expired") { ErrorCode = "ExpiredTokenException" });
+        app.MapGet("/throttled", IResult () => throw new AmazonDynamoDBException("Rate exceeded") { ErrorCode = "ThrottlingException" });
+    }
+
+    private string Envelope(string audience = EnvelopeTestData.Audience) => Envelope(EnvelopeTestData.Envelope(), audience);
+
+    private string Envelope(TenantEnvelope envelope, string audience = EnvelopeTestData.Audience) =>
+        new TenantEnvelopeWriter(EnvelopeTestData.LocalKey, EnvelopeTestData.Issuer, _host.Clock).Write(envelope, audience, TimeSpan.FromMinutes(5));
+
+    private static HttpRequestMessage Request(string path, string? envelope)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (envelope is not null)
+        {
+            request.Headers.Add("X-Tenant-Context", envelope);
+        }
+
+        return request;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, string? envelope)
+    {
+        using var request = Request(path, envelope);
+        return await _host.Client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.Equal((int)status, body.GetProperty("status").GetInt32());
+        Assert.True(body.TryGetProperty("requestId", out _));
+        return body;
+    }
+}
