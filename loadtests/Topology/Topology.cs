@@ -8,9 +8,9 @@ namespace LoadTests.Topology;
 /// </summary>
 internal sealed class Topology : IAsyncDisposable
 {
-    private readonly IReadOnlyList<ProcessHost> _owned;
+    private readonly IReadOnlyList<IAsyncDisposable> _owned;
 
-    public Topology(Uri localAws, Uri backend, Uri gateway, IReadOnlyList<ProcessHost> owned)
+    public Topology(Uri localAws, Uri backend, Uri gateway, IReadOnlyList<IAsyncDisposable> owned)
     {
         LocalAws = localAws;
         Backend = backend;
@@ -28,7 +28,12 @@ internal sealed class Topology : IAsyncDisposable
 
     /// <summary>Output tail of the started processes (for diagnostics when a scenario fails unexpectedly).</summary>
     public string Diagnostics(int maxCharsPerProcess = 2000) =>
-        string.Join("\n", _owned.Select(p => p.Output.Length > maxCharsPerProcess ? p.Output[^maxCharsPerProcess..] : p.Output));
+        string.Join("\n", _owned.Select(p => p switch
+        {
+            ProcessHost process => process.Output,
+            LocalAwsHost aws => aws.Output,
+            _ => "",
+        }).Select(o => o.Length > maxCharsPerProcess ? o[^maxCharsPerProcess..] : o));
 
     public async ValueTask DisposeAsync()
     {

@@ -6,7 +6,8 @@ namespace LoadTests.Topology;
 
 /// <summary>
 /// Starts LocalAws, the sample API and the gateway as real processes on free 127.0.0.1 ports with the same env overrides
-/// run.sh uses (see CONTRACTS.md), or uses the URLs given on the command line.
+/// run.sh uses (see CONTRACTS.md), or uses the URLs given on the command line. LocalAws comes from Gateway.Testing's
+/// <see cref="LocalAwsHost"/>, the others from its <see cref="ProcessHost"/>; all are stopped when the topology is disposed.
 /// </summary>
 internal static class TopologyStarter
 {
@@ -22,27 +23,19 @@ internal static class TopologyStarter
             return new Topology(l, b, g, []);
         }
 
-        var owned = new List<ProcessHost>();
+        var owned = new List<IAsyncDisposable>();
         try
         {
             var root = RepoPaths.Root;
-            var localAwsPort = FreePort.Next();
             var backendPort = FreePort.Next();
             var gatewayPort = FreePort.Next();
-            var localAws = new Uri($"http://127.0.0.1:{localAwsPort}");
             var backend = new Uri($"http://127.0.0.1:{backendPort}");
             var gateway = new Uri($"http://127.0.0.1:{gatewayPort}");
 
-            progress.Note($"Starting LocalAws on {localAws}");
-            owned.Add(await ProcessHost.StartDotnetAsync(
-                Built.Dll("src/LocalAws", "LocalAws"),
-                ["--port", localAwsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                new Dictionary<string, string?>(StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" },
-                root,
-                line => line.Contains($"LocalAws listening on {localAws}", StringComparison.Ordinal),
-                new Uri(localAws, "/_localaws/health"),
-                TimeSpan.FromSeconds(90),
-                cancellationToken).ConfigureAwait(false));
+            progress.Note("Starting LocalAws (with dynalite)");
+            var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions(), cancellationToken).ConfigureAwait(false);
+            owned.Add(aws);
+            var localAws = aws.Url;
 
             progress.Note($"Starting the sample Applications API on {backend}");
             owned.Add(await ProcessHost.StartDotnetAsync(
@@ -51,7 +44,6 @@ internal static class TopologyStarter
                 new Dictionary<string, string?>(StringComparer.Ordinal)
                 {
                     ["TenantContext__DynamoDb__ServiceUrl"] = localAws.ToString().TrimEnd('/'),
-                    ["Logging__LogLevel__Default"] = "Warning",
                 },
                 root,
                 null,
@@ -71,7 +63,6 @@ internal static class TopologyStarter
                     ["TenantIsolation__Aws__StsServiceUrl"] = localAwsText,
                     ["TenantIsolation__Aws__DynamoDbServiceUrl"] = localAwsText,
                     ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = backend.ToString(),
-                    ["Logging__LogLevel__Default"] = "Warning",
                 },
                 root,
                 null,
