@@ -24,7 +24,15 @@ internal static class LoadTestCommand
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken, IAnsiConsole? console = null, TextWriter? error = null)
     {
-        console ??= AnsiConsole.Console;
+        if (console is null)
+        {
+            console = AnsiConsole.Console;
+            if (Console.IsOutputRedirected)
+            {
+                console.Profile.Width = 240; // logs and CI: don't wrap tables at 80 columns
+            }
+        }
+
         error ??= Console.Error;
         var parsed = CommandLineParser.Parse(args);
         if (parsed.HelpRequested)
