@@ -68,6 +68,7 @@ internal static class LoadTestCommand
     {
         var progress = new ConsoleProgress(console);
         var startedAt = DateTimeOffset.UtcNow;
+        var loadAverage = LoadAverage();
         var reportDirectory = options.ReportDirectory
             ?? Path.Combine(DefaultRoot(), "loadtests", "reports", startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
@@ -115,7 +116,7 @@ internal static class LoadTestCommand
         {
             StartedAt = startedAt,
             Command = "LoadTests " + command,
-            Machine = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}"),
+            Machine = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, load average at start {loadAverage}"),
             Targets = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["localaws"] = topology.LocalAws.ToString(),
@@ -172,6 +173,24 @@ internal static class LoadTestCommand
         foreach (var note in report.Notes)
         {
             console.MarkupLine("  " + Markup.Escape(note));
+        }
+    }
+
+    /// <summary>1/5/15-minute load average (Linux), so a report shows whether the machine was busy with other work.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg").Split(' ');
+            return text.Length >= 3 ? string.Join(' ', text[..3]) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
         }
     }
 
