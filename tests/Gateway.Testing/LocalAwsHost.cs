@@ -60,6 +60,9 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
     /// <summary>Process id of the dynalite child (from LocalAws's start-up log), or null when an upstream was used.</summary>
     public int? DynaliteProcessId { get; private set; }
 
+    /// <summary>URL of the dynalite child (from LocalAws's start-up log), for benchmarks that bypass LocalAws; null when an upstream was used.</summary>
+    public Uri? DynaliteUrl { get; private set; }
+
     /// <summary>The tail of LocalAws's output (start-up, authorization denials, STS errors).</summary>
     public string Output => _process.Output;
 
@@ -86,6 +89,7 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
                 var host = new LocalAwsHost(process, port);
                 var match = DynalitePid().Match(process.Output);
                 host.DynaliteProcessId = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+                host.DynaliteUrl = match.Success ? new Uri(match.Groups[2].Value) : null;
                 return host;
             }
             catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -169,6 +173,6 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
         await _process.DisposeAsync().ConfigureAwait(false);
     }
 
-    [GeneratedRegex(@"dynalite started \(pid (\d+)\)")]
+    [GeneratedRegex(@"dynalite started \(pid (\d+)\) on (\S+)")]
     private static partial Regex DynalitePid();
 }

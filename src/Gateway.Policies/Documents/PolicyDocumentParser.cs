@@ -34,7 +34,8 @@ internal static class PolicyDocumentParser
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
-            throw new PolicyDocumentException($"Malformed policy JSON{where}: {FirstSentence(ex.Message)}", ex.Path ?? "$");
+            var path = ex.Path ?? "$";
+            throw new PolicyDocumentException($"{path}: Malformed policy JSON{where}: {Describe(ex)}", path);
         }
 
         using (document)
@@ -338,9 +339,22 @@ internal static class PolicyDocumentParser
     /// <summary>Names in error paths are clipped so a hostile 1 MB member name does not end up in a message or a log.</summary>
     private static string Clip(string name) => name.Length <= 64 ? name : string.Concat(name.AsSpan(0, 64), "…");
 
-    private static string FirstSentence(string message)
+    /// <summary>The reader's explanation, without any echoed content (its messages can quote property names).</summary>
+    private static string Describe(JsonException ex)
     {
+        var message = ex.Message;
+        if (message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return "duplicate property.";
+        }
+
+        if (message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"nesting deeper than {MaxDepth} levels.";
+        }
+
         var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end > 0 ? message[..(end + 1)] : message;
+        var first = end > 0 ? message[..(end + 1)] : message;
+        return first.Length <= 160 ? first : string.Concat(first.AsSpan(0, 160), "…");
     }
 }

@@ -71,7 +71,9 @@ public sealed class DynamoDbRequestAnalyzer
         catch (JsonException ex)
         {
             var where = ex.BytePositionInLine is { } position ? $" at byte {position + 1} of line {(ex.LineNumber ?? 0) + 1}" : string.Empty;
-            return RequestAnalysis.CannotAnalyze(operation, "The request body is not valid JSON" + where + ".");
+            // The JSON reader's message can quote request content, so only its kind is reported.
+            var kind = ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? "has a duplicate member" : "is not valid JSON";
+            return RequestAnalysis.CannotAnalyze(operation, "The request body " + kind + where + ".");
         }
         catch (AnalysisException ex)
         {

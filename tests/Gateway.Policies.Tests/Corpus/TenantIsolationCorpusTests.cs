@@ -2,7 +2,7 @@ namespace Gateway.Policies.Tests.Corpus;
 
 public class TenantIsolationCorpusTests
 {
-    private static readonly Documents.PolicyDocument OrgAPolicy = TestData.PolicyFor(TenantIsolationCorpus.Own).Document;
+    private static readonly Gateway.Policies.Documents.PolicyDocument OrgAPolicy = TestData.PolicyFor(TenantIsolationCorpus.Own).Document;
 
     public static TheoryData<string, string, string, bool> Rows()
     {

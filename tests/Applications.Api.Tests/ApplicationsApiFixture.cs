@@ -1,0 +1,146 @@
+using System.Globalization;
+using Amazon.SecurityToken.Model;
+using Gateway.Backend.Envelopes;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+using Gateway.Testing;
+
+namespace Applications.Api.Tests;
+
+/// <summary>
+/// Real processes: LocalAws (STS + IAM-enforcing DynamoDB over dynalite, seeded with the demo data) and the sample
+/// Applications.Api pointed at it. Envelopes are built the way the gateway builds them: STS AssumeRole with the
+/// gateway's credentials and the session policy from <see cref="SessionPolicyBuilder"/>, sealed with the local key.
+/// </summary>
+public sealed class ApplicationsApiFixture : IAsyncLifetime
+{
+    public const string Audience = "applications";
+    public const string LocalKeyBase64 = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+
+    private readonly List<string> _issuedSecrets = [];
+    private readonly Lock _gate = new();
+    private ProcessHost? _api;
+
+    public LocalAwsHost Aws { get; private set; } = null!;
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public string ApiOutput => _api?.Output ?? string.Empty;
+
+    public IReadOnlyList<string> IssuedSecrets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _issuedSecrets];
+            }
+        }
+    }
+
+    public static PermissionSet ReadWrite { get; } = new()
+    {
+        Name = "read-write",
+        Tables = [new TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true }],
+    };
+
+    public static PermissionSet ReadOnly { get; } = new()
+    {
+        Name = "read-only",
+        Tables = [new TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true }],
+    };
+
+    public async Task InitializeAsync()
+    {
+        Aws = await LocalAwsHost.StartAsync();
+        try
+        {
+            var port = FreePort.Next();
+            var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
+            var env = new Dictionary<string, string?>
+            {
+                ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString(),
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Logging__LogLevel__Default"] = "Debug",
+            };
+            _api = await ProcessHost.StartDotnetAsync(
+                Built.Dll("samples/Applications.Api", "Applications.Api"),
+                ["--urls", url.ToString().TrimEnd('/')],
+                env,
+                RepoPaths.Root,
+                readyLine: null,
+                readyUrl: new Uri(url, "healthz"),
+                TimeSpan.FromSeconds(60));
+            Api = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+        }
+        catch
+        {
+            await Aws.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Environment.GetEnvironmentVariable("APPLICATIONS_E2E_DUMP") is { Length: > 0 } dump)
+        {
+            // Diagnostics on request: the processes' output (never contains secrets; the tests check that).
+            await File.WriteAllTextAsync(Path.Combine(dump, "localaws.log"), Aws.Output);
+            await File.WriteAllTextAsync(Path.Combine(dump, "applications-api.log"), ApiOutput);
+        }
+
+        Api?.Dispose();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
+        await Aws.DisposeAsync();
+    }
+
+    /// <summary>What the gateway would attach for (user, org, role): real scoped STS credentials in a sealed envelope.</summary>
+    public async Task<string> EnvelopeAsync(string userId, string organizationId, string role, PermissionSet permissionSet, string? keyBase64 = null)
+    {
+        var organization = OrganizationId.Parse(organizationId);
+        var policy = new SessionPolicyBuilder(new AwsScope { Region = LocalAwsHost.Region, AccountId = LocalAwsHost.AccountId })
+            .Build(organization, permissionSet);
+        using var sts = Aws.CreateStsClient(Aws.GatewayCredentials);
+        var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
+        {
+            RoleArn = LocalAwsHost.TenantRoleArn,
+            RoleSessionName = SessionNames.RoleSessionName(organization, userId),
+            SourceIdentity = SessionNames.SourceIdentity(userId),
+            Policy = policy.Json,
+            DurationSeconds = 900,
+        });
+        var credentials = response.Credentials;
+        lock (_gate)
+        {
+            _issuedSecrets.Add(credentials.SecretAccessKey);
+            _issuedSecrets.Add(credentials.SessionToken);
+        }
+
+        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64("local-1", keyBase64 ?? LocalKeyBase64), "tenant-gateway", TimeProvider.System);
+        return writer.Write(
+            new TenantEnvelope
+            {
+                OrganizationId = organizationId,
+                UserId = userId,
+                Role = role,
+                RequestId = "test-" + Guid.NewGuid().ToString("N")[..12],
+                PermissionSet = permissionSet.Name,
+                AccessKeyId = credentials.AccessKeyId,
+                SecretAccessKey = credentials.SecretAccessKey,
+                SessionToken = credentials.SessionToken,
+                CredentialExpiration = new DateTimeOffset(credentials.Expiration!.Value.ToUniversalTime(), TimeSpan.Zero),
+            },
+            Audience,
+            TimeSpan.FromMinutes(5));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApplicationsApiProcesses : ICollectionFixture<ApplicationsApiFixture>
+{
+    public const string Name = "Applications.Api over LocalAws";
+}

@@ -1,0 +1,33 @@
+using LocalAws.Configuration;
+
+namespace LocalAws.Tests.Configuration;
+
+public sealed class LocalAwsCommandLineTests
+{
+    [Fact]
+    public void Parse_NoArguments_Defaults()
+    {
+        var options = LocalAwsCommandLine.Parse([]);
+        Assert.Equal(4566, options.Port);
+        Assert.True(options.Seed);
+        Assert.Null(options.DynamoDbUpstream);
+    }
+
+    [Fact]
+    public void Parse_AllOptions_Read()
+    {
+        var options = LocalAwsCommandLine.Parse(["--port", "5000", "--dynamodb-upstream", "http://127.0.0.1:8000", "--no-seed", "--data-dir", "/tmp/x"]);
+        Assert.Equal(5000, options.Port);
+        Assert.Equal(new Uri("http://127.0.0.1:8000"), options.DynamoDbUpstream);
+        Assert.False(options.Seed);
+        Assert.Equal("/tmp/x", options.DataDirectory);
+    }
+
+    [Theory]
+    [InlineData("--port", "70000")]
+    [InlineData("--port", "abc")]
+    [InlineData("--dynamodb-upstream", "ftp://x")]
+    [InlineData("--bogus", "1")]
+    public void Parse_InvalidOption_Throws(string name, string value)
+        => Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse([name, value]));
+}

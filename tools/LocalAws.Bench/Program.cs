@@ -1,0 +1,113 @@
+// LocalAws benchmark: GetItem latency through LocalAws (SigV4 verify + analyze + evaluate + forward) vs directly
+// against the same dynalite, in one run on one machine; then AssumeRole calls per second.
+//   dotnet run -c Release --project tools/LocalAws.Bench -- [--requests 2000] [--rounds 5] [--assume 1000] [--concurrency 8]
+using System.Diagnostics;
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.SecurityToken.Model;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+using Gateway.Testing;
+
+var requests = Arg("--requests", 2000);
+var rounds = Arg("--rounds", 5);
+var assumeCalls = Arg("--assume", 1000);
+var concurrency = Arg("--concurrency", 8);
+
+await using var aws = await LocalAwsHost.StartAsync();
+var scope = new AwsScope { AccountId = LocalAwsHost.AccountId, Region = LocalAwsHost.Region };
+var permissionSet = new PermissionSet
+{
+    Name = "read-write",
+    Tables = [new TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true }],
+};
+var policy = new SessionPolicyBuilder(scope).Build(OrganizationId.Parse("acme"), permissionSet).Json;
+
+using var sts = aws.CreateStsClient(aws.GatewayCredentials);
+var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench", Policy = policy, DurationSeconds = 3600 });
+var session = new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken);
+
+using var viaLocalAws = aws.CreateDynamoDbClient(session);
+using var direct = new AmazonDynamoDBClient(new BasicAWSCredentials("AKIABENCHDIRECT00000", "bench"), new AmazonDynamoDBConfig
+{
+    ServiceURL = aws.DynaliteUrl!.ToString(),
+    AuthenticationRegion = LocalAwsHost.Region,
+    MaxErrorRetry = 0,
+});
+var get = new GetItemRequest
+{
+    TableName = "Applications",
+    Key = new() { ["organizationId"] = new AttributeValue { S = "acme" }, ["applicationId"] = new AttributeValue { S = "app-1001" } },
+};
+
+// Warm up both paths (JIT, connection pools, schema cache).
+for (var i = 0; i < 300; i++)
+{
+    await viaLocalAws.GetItemAsync(get);
+    await direct.GetItemAsync(get);
+}
+
+var front = new List<double>(requests * rounds);
+var dynalite = new List<double>(requests * rounds);
+for (var round = 0; round < rounds; round++)
+{
+    await Measure(direct, dynalite);
+    await Measure(viaLocalAws, front);
+}
+
+Report("GetItem direct to dynalite ", dynalite);
+Report("GetItem via LocalAws       ", front);
+var p50Delta = Percentile(front, 50) - Percentile(dynalite, 50);
+var p99Delta = Percentile(front, 99) - Percentile(dynalite, 99);
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LocalAws adds: p50 {p50Delta:F3} ms, p99 {p99Delta:F3} ms; ratio p50 {Percentile(front, 50) / Percentile(dynalite, 50):F2}x, p99 {Percentile(front, 99) / Percentile(dynalite, 99):F2}x"));
+
+// AssumeRole throughput: sequential, then concurrent.
+var watch = Stopwatch.StartNew();
+for (var i = 0; i < assumeCalls; i++)
+{
+    await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench-" + (i % 50), Policy = policy, DurationSeconds = 900 });
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AssumeRole sequential: {assumeCalls / watch.Elapsed.TotalSeconds:F0}/s ({assumeCalls} calls)"));
+watch.Restart();
+var next = 0;
+await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+{
+    while (Interlocked.Increment(ref next) <= assumeCalls)
+    {
+        await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench-c", Policy = policy, DurationSeconds = 900 });
+    }
+}));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AssumeRole concurrency {concurrency}: {assumeCalls / watch.Elapsed.TotalSeconds:F0}/s ({assumeCalls} calls)"));
+return 0;
+
+async Task Measure(AmazonDynamoDBClient client, List<double> samples)
+{
+    for (var i = 0; i < requests; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var response = await client.GetItemAsync(get);
+        samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        if (!response.IsItemSet)
+        {
+            throw new InvalidOperationException("GetItem returned no item.");
+        }
+    }
+}
+
+static double Percentile(List<double> samples, double p)
+{
+    var sorted = samples.Order().ToArray();
+    return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+static void Report(string name, List<double> samples)
+    => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: n={samples.Count} p50 {Percentile(samples, 50):F3} ms  p90 {Percentile(samples, 90):F3} ms  p99 {Percentile(samples, 99):F3} ms  mean {samples.Average():F3} ms"));
+
+int Arg(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
