@@ -51,6 +51,7 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<OrganizationResolver>();
         services.TryAddSingleton<AuditLogger>();
         services.TryAddSingleton<EnvelopeService>();
+        services.TryAddSingleton<ValidatedTokenCache>();
 
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
