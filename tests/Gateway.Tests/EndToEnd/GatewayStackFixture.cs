@@ -146,9 +146,3 @@ public sealed class GatewayStackFixture : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class GatewayStackDefinition : ICollectionFixture<GatewayStackFixture>
-{
-    public const string Name = "gateway-stack";
-}
