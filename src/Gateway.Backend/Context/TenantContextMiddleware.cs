@@ -55,11 +55,13 @@ internal sealed partial class TenantContextMiddleware
         if (!result.Succeeded)
         {
             Log.EnvelopeRejected(_logger, result.FailureCode, result.FailureReason, context.Request.Method, context.Request.Path.Value ?? "/");
-            await WriteProblemAsync(context, _options.RejectionStatusCode, result.FailureCode, Describe(result.FailureCode), FallbackRequestId(context));
+            await WriteProblemAsync(context, _options.RejectionStatusCode, result.FailureCode, Describe(result.FailureCode), RequestIdOf(context, context.TraceIdentifier));
             return;
         }
 
-        var envelope = result.Envelope;
+        // The gateway reuses one envelope per credential generation, so the envelope's rid names the request that
+        // minted it; the gateway's per-request X-Request-Id (it strips any inbound one) is the id of this request.
+        var envelope = result.Envelope with { RequestId = RequestIdOf(context, result.Envelope.RequestId) };
         using var tenant = new TenantContext(envelope, _clients);
         context.RequestServices.GetRequiredService<TenantContextHolder>().Current = tenant;
         using var scope = _logger.BeginScope(new TenantLogScope(envelope.OrganizationId, envelope.UserId, envelope.RequestId));
@@ -108,12 +110,12 @@ internal sealed partial class TenantContextMiddleware
         _ => "The tenant context is invalid.",
     };
 
-    private static string FallbackRequestId(HttpContext context)
+    private static string RequestIdOf(HttpContext context, string fallback)
     {
         var header = context.Request.Headers["X-Request-Id"];
         return header.Count == 1 && header[0] is { Length: > 0 and <= 128 } id && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
             ? id
-            : context.TraceIdentifier;
+            : fallback;
     }
 
     internal static async Task WriteProblemAsync(HttpContext context, int status, string code, string detail, string requestId)

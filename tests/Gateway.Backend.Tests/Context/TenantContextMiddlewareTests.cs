@@ -34,6 +34,26 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         Assert.Equal("read-write", body.GetProperty("permissionSet").GetString());
     }
 
+    [Theory]
+    [InlineData("0HNQC71M6NLOE:00000001", "0HNQC71M6NLOE:00000001")]
+    [InlineData("not a request id!", "req-0001")]
+    [InlineData(null, "req-0001")]
+    public async Task RequestIdHeader_WellFormedWinsOverTheEnvelopeRid(string? header, string expected)
+    {
+        using var request = Request("/whoami", Envelope());
+        if (header is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Request-Id", header);
+        }
+
+        var response = await _host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(expected, body.GetProperty("requestId").GetString());
+        Assert.Equal("acme", body.GetProperty("organizationId").GetString());
+    }
+
     [Fact]
     public async Task NoEnvelope_401MissingAndEndpointNotRun()
     {
