@@ -65,6 +65,7 @@ internal sealed class PermissionSetCatalog
                 Read = level >= TableAccessLevel.Read,
                 Write = level >= TableAccessLevel.ReadWrite,
                 IncludeIndexes = table?.IncludeIndexes ?? true,
+                Indexes = table?.Indexes is { Count: > 0 } indexes ? [.. indexes] : null,
                 PartiQL = table?.PartiQL ?? false,
             });
         }

@@ -236,6 +236,14 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
             {
                 errors.Add($"{S}:Tables:{table}:PartitionKey is required.");
             }
+
+            for (var i = 0; options?.Indexes is { } indexes && i < indexes.Count; i++)
+            {
+                if (!TableNamePattern().IsMatch(indexes[i] ?? string.Empty))
+                {
+                    errors.Add($"{S}:Tables:{table}:Indexes:{i} is not a valid DynamoDB index name (3-255 of [A-Za-z0-9_.-]).");
+                }
+            }
         }
 
         if (o.PermissionSets.Count == 0)

@@ -43,6 +43,8 @@ public sealed class PolicyCommandTests
         using var json = JsonDocument.Parse(stdout);
         Assert.Contains("\"dynamodb:LeadingKeys\":\"acme\"", stdout, StringComparison.Ordinal);
         Assert.Contains("dynamodb:PutItem", stdout, StringComparison.Ordinal);
+        Assert.Contains("table/Applications/index/ByName\"", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("index/*", stdout, StringComparison.Ordinal);
         Assert.Contains($"size: {stdout.TrimEnd().Length} of 2048", stderr, StringComparison.Ordinal);
     }
 

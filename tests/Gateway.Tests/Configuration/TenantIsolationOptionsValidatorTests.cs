@@ -30,6 +30,25 @@ public sealed class TenantIsolationOptionsValidatorTests
         Assert.Equal("read-write", options.Roles["ADMINISTRATOR"]);
         Assert.Equal("read-write", options.Roles["MEMBER"]);
         Assert.Equal("read-only", options.Roles["VIEWER"]);
+        Assert.Equal(["ByName"], options.Tables["Applications"].Indexes);
+    }
+
+    [Theory]
+    [InlineData("ByName", true)]
+    [InlineData("*", false)]
+    [InlineData("By/Name", false)]
+    public void Validate_IndexNames_OnlyValidDynamoDbNamesAccepted(string index, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Tables["Applications"].Indexes = [index];
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.Contains("TenantIsolation:Tables:Applications:Indexes:0", StringComparison.Ordinal));
+        }
     }
 
     [Fact]
