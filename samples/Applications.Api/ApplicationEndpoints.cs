@@ -35,8 +35,8 @@ internal static partial class ApplicationEndpoints
 
     private static async Task<IResult> ListAsync(ITenantContext tenant, IOptions<ApplicationsOptions> options, CancellationToken cancellationToken)
     {
-        var items = await tenant.Table(options.Value.TableName).QueryAsync(cancellationToken: cancellationToken);
-        return TypedResults.Ok(new ApplicationList(tenant.OrganizationId, items.Select(Application.FromItem).ToArray()));
+        var applications = await Applications(tenant, options).QueryAsync(cancellationToken: cancellationToken);
+        return TypedResults.Ok(new ApplicationList(tenant.OrganizationId, applications));
     }
 
     private static async Task<IResult> GetAsync(string applicationId, ITenantContext tenant, IOptions<ApplicationsOptions> options, CancellationToken cancellationToken)
@@ -46,11 +46,11 @@ internal static partial class ApplicationEndpoints
             return Problem(400, "invalid_application_id", "The application id must be 1-64 characters of letters, digits, '-', '_' or '.'.", tenant.RequestId);
         }
 
-        var item = await tenant.Table(options.Value.TableName)
+        var application = await Applications(tenant, options)
             .GetItemAsync("applicationId", new AttributeValue { S = applicationId }, cancellationToken: cancellationToken);
-        return item is null
+        return application is null
             ? Problem(404, "application_not_found", "No such application in your organization.", tenant.RequestId)
-            : TypedResults.Ok(Application.FromItem(item));
+            : TypedResults.Ok(application);
     }
 
     private static async Task<IResult> CreateAsync(
@@ -68,8 +68,8 @@ internal static partial class ApplicationEndpoints
             name,
             time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
             tenant.UserId);
-        await tenant.Table(options.Value.TableName).PutItemAsync(
-            application.ToItem(), "attribute_not_exists(applicationId)", cancellationToken: cancellationToken);
+        await Applications(tenant, options).PutItemAsync(
+            application, "attribute_not_exists(applicationId)", cancellationToken: cancellationToken);
         return TypedResults.Created($"/applications/{application.ApplicationId}", application);
     }
 
@@ -80,7 +80,7 @@ internal static partial class ApplicationEndpoints
             return Problem(400, "invalid_application_id", "The application id must be 1-64 characters of letters, digits, '-', '_' or '.'.", tenant.RequestId);
         }
 
-        var deleted = await tenant.Table(options.Value.TableName)
+        var deleted = await Applications(tenant, options)
             .DeleteItemAsync("applicationId", new AttributeValue { S = applicationId }, cancellationToken);
         return deleted
             ? TypedResults.NoContent()
@@ -111,6 +111,10 @@ internal static partial class ApplicationEndpoints
         var items = response.Items ?? [];
         return TypedResults.Ok(new ApplicationList(organizationId, items.Select(Application.FromItem).ToArray()));
     }
+
+    /// <summary>The safe path: the organization's typed view of the table; the partition key always comes from the context.</summary>
+    private static TenantTable<Application> Applications(ITenantContext tenant, IOptions<ApplicationsOptions> options) =>
+        tenant.Table(options.Value.TableName, Application.FromItem, static a => a.ToItem());
 
     private static bool IsApplicationId(string value) => ApplicationIdPattern().IsMatch(value);
 

@@ -105,6 +105,16 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OptedOutEndpoint_NeverGetsAFallbackTenantContext()
+    {
+        var exception = await Assert.ThrowsAsync<InvalidOperationException>(() => SendAsync("/anonymous-tenant", Envelope()));
+        var guarded = await SendAsync("/whoami", Envelope());
+
+        Assert.Contains("No tenant context", exception.Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, guarded.StatusCode);
+    }
+
+    [Fact]
     public async Task AccessDeniedFromDynamoDb_403TenantAccessDeniedAndLogged()
     {
         var denied = await SendAsync("/denied", Envelope());
@@ -191,6 +201,7 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     private static void Map(WebApplication app)
     {
         app.MapGet("/healthz", () => "ok").AllowWithoutTenantContext();
+        app.MapGet("/anonymous-tenant", [AllowWithoutTenantContext] (ITenantContext tenant) => tenant.OrganizationId);
         app.MapGet("/whoami", (ITenantContext tenant) => new
         {
             tenant.OrganizationId,

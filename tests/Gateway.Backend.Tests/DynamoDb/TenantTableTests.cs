@@ -138,6 +138,32 @@ public sealed class TenantTableTests
         await Assert.ThrowsAsync<ArgumentException>(() => table.GetItemAsync("organizationId", new AttributeValue { S = "globex" }));
     }
 
+    [Fact]
+    public async Task TypedTable_MapsItemsAndKeepsThePartitionKey()
+    {
+        var (client, recorder) = RecordingDynamoDb.Create();
+        recorder.Respond = request => request switch
+        {
+            QueryRequest => new QueryResponse { Items = [Item("app-1"), Item("app-2")] },
+            PutItemRequest => new PutItemResponse(),
+            _ => throw new InvalidOperationException(),
+        };
+        var table = new TenantTable<AppRow>(
+            new TenantTable(client, "acme", "Applications"),
+            item => new AppRow(item["organizationId"].S, item["applicationId"].S),
+            row => new Dictionary<string, AttributeValue> { ["organizationId"] = new() { S = row.Org }, ["applicationId"] = new() { S = row.Id } });
+
+        var rows = await table.QueryAsync();
+        var refused = await Record.ExceptionAsync(() => table.PutItemAsync(new AppRow("globex", "app-3")));
+        await table.PutItemAsync(new AppRow("acme", "app-3"));
+
+        Assert.Equal(["app-1", "app-2"], rows.Select(r => r.Id).ToArray());
+        Assert.IsType<ArgumentException>(refused);
+        Assert.Equal("acme", Assert.IsType<PutItemRequest>(recorder.Requests[^1]).Item["organizationId"].S);
+    }
+
+    private sealed record AppRow(string Org, string Id);
+
     private static Dictionary<string, AttributeValue> Item(string id) => new()
     {
         ["organizationId"] = new() { S = "acme" },

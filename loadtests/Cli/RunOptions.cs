@@ -1,0 +1,30 @@
+namespace LoadTests.Cli;
+
+/// <summary>Parsed command line. Null numbers mean "the scenario's default".</summary>
+internal sealed record RunOptions
+{
+    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "all"];
+
+    public required string Scenario { get; init; }
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public double? Rate { get; init; }
+
+    public int? Connections { get; init; }
+
+    public int? Organizations { get; init; }
+
+    public string? ReportDirectory { get; init; }
+
+    public Uri? GatewayUrl { get; init; }
+
+    public Uri? BackendUrl { get; init; }
+
+    public Uri? LocalAwsUrl { get; init; }
+
+    /// <summary>Warm-up before each measured phase; default: 10 % of the duration, at most 5 s.</summary>
+    public TimeSpan? WarmUp { get; init; }
+
+    public TimeSpan EffectiveWarmUp => WarmUp ?? TimeSpan.FromSeconds(Math.Min(5, Duration.TotalSeconds / 10));
+}

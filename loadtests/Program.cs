@@ -1,0 +1,3 @@
+using LoadTests;
+
+return await LoadTestCommand.RunAsync(args, CancellationToken.None).ConfigureAwait(false);

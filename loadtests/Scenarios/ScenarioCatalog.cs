@@ -1,0 +1,12 @@
+namespace LoadTests.Scenarios;
+
+/// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every one; scale before sts-outage so the outage's
+/// fresh organizations come after the scale set).</summary>
+internal static class ScenarioCatalog
+{
+    public static IReadOnlyList<ILoadScenario> Resolve(string name)
+    {
+        ILoadScenario[] all = [new OverheadScenario(), new ThroughputScenario(), new IsolationScenario(), new ScaleScenario(), new StsOutageScenario()];
+        return name == "all" ? all : [all.Single(s => s.Name == name)];
+    }
+}

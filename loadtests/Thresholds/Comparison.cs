@@ -1,0 +1,10 @@
+namespace LoadTests.Thresholds;
+
+internal enum Comparison
+{
+    LessThan,
+    LessOrEqual,
+    Equal,
+    GreaterOrEqual,
+    GreaterThan,
+}

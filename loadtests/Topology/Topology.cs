@@ -1,0 +1,46 @@
+using Gateway.Testing;
+
+namespace LoadTests.Topology;
+
+/// <summary>
+/// The system under test: LocalAws, the sample Applications API and the gateway, either started here as real processes
+/// on free loopback ports (and stopped on dispose) or given by URL and left alone.
+/// </summary>
+internal sealed class Topology : IAsyncDisposable
+{
+    private readonly IReadOnlyList<IAsyncDisposable> _owned;
+
+    public Topology(Uri localAws, Uri backend, Uri gateway, IReadOnlyList<IAsyncDisposable> owned)
+    {
+        LocalAws = localAws;
+        Backend = backend;
+        Gateway = gateway;
+        _owned = owned;
+    }
+
+    public Uri LocalAws { get; }
+
+    public Uri Backend { get; }
+
+    public Uri Gateway { get; }
+
+    public bool Started => _owned.Count > 0;
+
+    /// <summary>Output tail of the started processes (for diagnostics when a scenario fails unexpectedly).</summary>
+    public string Diagnostics(int maxCharsPerProcess = 2000) =>
+        string.Join("\n", _owned.Select(p => p switch
+        {
+            ProcessHost process => process.Output,
+            LocalAwsHost aws => aws.Output,
+            _ => "",
+        }).Select(o => o.Length > maxCharsPerProcess ? o[^maxCharsPerProcess..] : o));
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stop in reverse start order: gateway, backend, LocalAws.
+        foreach (var host in _owned.Reverse())
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

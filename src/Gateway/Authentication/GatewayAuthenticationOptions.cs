@@ -1,0 +1,31 @@
+namespace Gateway.Authentication;
+
+/// <summary>The <c>Authentication</c> section: how callers' bearer tokens are validated.</summary>
+internal sealed class GatewayAuthenticationOptions
+{
+    public const string SectionName = "Authentication";
+
+    /// <summary>OIDC authority; discovery at <c>{Authority}/.well-known/openid-configuration</c> (required).</summary>
+    public Uri? Authority { get; set; }
+
+    /// <summary>Expected <c>iss</c>. Default: the authority without a trailing slash.</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>Expected <c>aud</c>. Default tenant-gateway.</summary>
+    public string Audience { get; set; } = "tenant-gateway";
+
+    /// <summary>Allow an http:// authority (local development only). Default false.</summary>
+    public bool AllowHttpAuthority { get; set; }
+
+    /// <summary>Accepted signature algorithms (asymmetric only). Default RS256, ES256.</summary>
+    public string[] Algorithms { get; set; } = ["RS256", "ES256"];
+
+    /// <summary>Allowed clock skew for exp/nbf. Default 30 s, at most 60 s.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Claim holding the user id (looked up in the membership table). Default sub.</summary>
+    public string UserIdClaim { get; set; } = "sub";
+
+    /// <summary>Claim that may name the organization. Default org_id.</summary>
+    public string OrganizationClaim { get; set; } = "org_id";
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Gateway.Configuration;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>Gateway.dll policy --organization ORG (--permission-set SET | --role ROLE)</c>: prints the exact session policy
+/// the gateway would send to STS for that organization (stdout) and its size (stderr), using the same configuration
+/// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory).
+/// Bad input → exit code 2 and one line on stderr.
+/// </summary>
+internal static class PolicyCommand
+{
+    public const int Usage = 2;
+    private const string UsageText = "usage: Gateway policy --organization ORG (--permission-set SET | --role ROLE)";
+
+    public static int Run(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        string? organization = null, permissionSetName = null, role = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                stdout.WriteLine(UsageText);
+                return 0;
+            }
+
+            if (name is not ("--organization" or "--permission-set" or "--role"))
+            {
+                return Fail(stderr, $"policy: unknown argument '{name}'. {UsageText}");
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                return Fail(stderr, $"policy: {name} needs a value. {UsageText}");
+            }
+
+            var value = args[++i];
+            switch (name)
+            {
+                case "--organization": organization = value; break;
+                case "--permission-set": permissionSetName = value; break;
+                default: role = value; break;
+            }
+        }
+
+        if (organization is null || (permissionSetName is null) == (role is null))
+        {
+            return Fail(stderr, $"policy: --organization and exactly one of --permission-set / --role are required. {UsageText}");
+        }
+
+        if (!OrganizationId.TryParse(organization, out var organizationId))
+        {
+            return Fail(stderr, $"policy: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).");
+        }
+
+        TenantIsolationOptions options;
+        try
+        {
+            var configuration = LoadConfiguration(contentRoot);
+            options = configuration.GetSection(TenantIsolationOptions.SectionName).Get<TenantIsolationOptions>() ?? new TenantIsolationOptions();
+            var result = new TenantIsolationOptionsValidator(configuration).Validate(null, options);
+            if (result.Failed)
+            {
+                var failures = result.Failures.ToList();
+                return Fail(stderr, $"policy: configuration is invalid: {failures[0]}{(failures.Count > 1 ? $" (and {failures.Count - 1} more)" : string.Empty)}");
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Fail(stderr, $"policy: configuration cannot be read: {ex.Message}");
+        }
+
+        var catalog = new PermissionSetCatalog(options);
+        PermissionSet? permissionSet;
+        if (role is not null)
+        {
+            if (!catalog.TryGetForRole(role, out permissionSet))
+            {
+                return Fail(stderr, $"policy: role '{Truncate(role)}' is not mapped under TenantIsolation:Roles (known: {string.Join(", ", options.Roles.Keys)}).");
+            }
+        }
+        else if (!catalog.TryGetByName(permissionSetName!, out permissionSet))
+        {
+            return Fail(stderr, $"policy: permission set '{Truncate(permissionSetName!)}' is not defined under TenantIsolation:PermissionSets (known: {string.Join(", ", options.PermissionSets.Keys)}).");
+        }
+
+        var builder = new SessionPolicyBuilder(catalog.Scope);
+        try
+        {
+            if (options.Mode == IsolationMode.Abac)
+            {
+                var abac = builder.BuildAbac(organizationId, permissionSet);
+                stdout.WriteLine(abac.RolePolicy.ToJson());
+                stderr.WriteLine($"mode: Abac; session tags: {string.Join(", ", abac.SessionTags.Select(t => $"{t.Key}={t.Value}"))}");
+                return 0;
+            }
+
+            var policy = builder.Build(organizationId, permissionSet);
+            stdout.WriteLine(policy.Json);
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size: {policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (permission set '{permissionSet.Name}', worst case {builder.WorstCaseLength(permissionSet)})"));
+            return 0;
+        }
+        catch (SessionPolicyTooLargeException ex)
+        {
+            return Fail(stderr, $"policy: {ex.Message}");
+        }
+    }
+
+    internal static IConfiguration LoadConfiguration(string contentRoot)
+    {
+        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? "Production";
+        return new ConfigurationBuilder()
+            .SetBasePath(contentRoot)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+    }
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+
+    private static int Fail(TextWriter stderr, string line)
+    {
+        stderr.WriteLine(line.ReplaceLineEndings(" "));
+        return Usage;
+    }
+}

@@ -1,0 +1,18 @@
+namespace Gateway.Configuration;
+
+/// <summary>The <c>TenantIsolation:Forwarding</c> section.</summary>
+internal sealed class ForwardingOptions
+{
+    /// <summary>Envelope issuer (<c>iss</c>). Default tenant-gateway.</summary>
+    public string EnvelopeIssuer { get; set; } = "tenant-gateway";
+
+    /// <summary>Envelope lifetime (capped at the credential expiry). Default 5 min.</summary>
+    public TimeSpan EnvelopeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// False (default): an envelope is written once per (credential generation, user, role) and reused until it nears
+    /// expiry; its <c>rid</c> is the request that wrote it and X-Request-Id carries each request's own id.
+    /// True: a fresh envelope per request (one JWE encryption, ≈13 µs, per request).
+    /// </summary>
+    public bool EnvelopePerRequest { get; set; }
+}

@@ -1,0 +1,33 @@
+using Gateway.Diagnostics;
+using Gateway.Tenancy;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Gateway.Hosting;
+
+/// <summary>The gateway's request pipeline: authentication, deny-by-default authorization, probes, metrics, the proxy.</summary>
+internal static class GatewayApplicationExtensions
+{
+    public static WebApplication UseTenantGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Microsoft.Extensions.DependencyInjection.GatewayServiceCollectionExtensions.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<TenantIsolationMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,87 @@
+using Gateway.Auditing;
+using Gateway.Authentication;
+using Gateway.Configuration;
+using Gateway.Credentials;
+using Gateway.Diagnostics;
+using Gateway.Forwarding;
+using Gateway.Hosting;
+using Gateway.Tenancy;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the tenant gateway: options + validation, authentication, tenancy, credentials, YARP transforms, diagnostics.</summary>
+internal static class GatewayServiceCollectionExtensions
+{
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddTenantGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(TenantGatewayMarker)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<TenantGatewayMarker>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+
+        services.AddOptions<TenantIsolationOptions>().BindConfiguration(TenantIsolationOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TenantIsolationOptions>, TenantIsolationOptionsValidator>());
+        services.AddOptions<GatewayAuthenticationOptions>().BindConfiguration(GatewayAuthenticationOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayAuthenticationOptions>, GatewayAuthenticationOptionsValidator>());
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
+
+        services.TryAddSingleton(sp => new PermissionSetCatalog(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value));
+        services.TryAddSingleton<GatewayMetrics>();
+        services.TryAddSingleton(sp => AwsClientFactory.CreateSts(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
+        services.TryAddSingleton(sp => AwsClientFactory.CreateDynamoDb(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
+        services.TryAddSingleton(sp => new StsResiliencePipeline(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
+        services.TryAddSingleton<CredentialCache>();
+        services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
+        services.TryAddSingleton<MembershipService>();
+        services.TryAddSingleton<OrganizationResolver>();
+        services.TryAddSingleton<AuditLogger>();
+        services.TryAddSingleton<EnvelopeService>();
+
+        // Authentication: JwtBearer configured from the Authentication section; deny by default.
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
+        var userIdClaim = configuration.GetSection(GatewayAuthenticationOptions.SectionName)[nameof(GatewayAuthenticationOptions.UserIdClaim)] ?? "sub";
+        var authenticated = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .RequireClaim(userIdClaim)
+            .Build();
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(authenticated)
+            .SetDefaultPolicy(authenticated)
+            .AddPolicy(GatewayAuthorization.TenantPolicy, authenticated);
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddTransforms<TenantTransformProvider>();
+
+        services.TryAddSingleton<StsHealthCheck>();
+        services.TryAddSingleton<MembershipStoreHealthCheck>();
+        services.AddHealthChecks()
+            .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
+            .AddCheck<StsHealthCheck>("sts", tags: [ReadyTag])
+            .AddCheck<MembershipStoreHealthCheck>("membership", tags: [ReadyTag]);
+
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(GatewayMetrics.MeterName)
+            .AddPrometheusExporter());
+        return services;
+    }
+
+    private sealed class TenantGatewayMarker;
+}

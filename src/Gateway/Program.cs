@@ -1,0 +1,53 @@
+using Gateway.Authentication;
+using Gateway.Cli;
+using Gateway.Configuration;
+using Gateway.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && string.Equals(args[0], "policy", StringComparison.Ordinal))
+        {
+            return PolicyCommand.Run(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
+        }
+
+        var builder = WebApplication.CreateBuilder(args);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.AddTenantGateway(builder.Configuration);
+        var app = builder.Build();
+
+        var failures = StartupValidation.Collect(app.Services);
+        if (failures.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"Gateway configuration is invalid ({failures.Count} error(s)):");
+            foreach (var failure in failures)
+            {
+                await Console.Error.WriteLineAsync($"  - {failure}");
+            }
+
+            return 1;
+        }
+
+        app.UseTenantGateway();
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is AggregateException inner)
+        {
+            // YARP rejects invalid routes/clusters at config load; list every error.
+            await Console.Error.WriteLineAsync($"Gateway configuration is invalid: {ex.Message}");
+            foreach (var error in inner.InnerExceptions)
+            {
+                await Console.Error.WriteLineAsync($"  - {error.Message}");
+            }
+
+            return 1;
+        }
+    }
+}

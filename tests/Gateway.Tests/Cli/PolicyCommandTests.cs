@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Gateway.Cli;
+using Gateway.Testing;
+
+namespace Gateway.Tests.Cli;
+
+public sealed class PolicyCommandTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = PolicyCommand.Run(args, RepoPaths.Root, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    // The shipped appsettings.json lacks RoleArn and keys (they come from the environment), so these tests use a temp dir with a full config.
+    private static (int Exit, string Out, string Err) RunWithLocalConfig(params string[] args)
+    {
+        var dir = Directory.CreateTempSubdirectory("gateway-cli-");
+        try
+        {
+            File.Copy(RepoPaths.Combine("appsettings.json"), Path.Combine(dir.FullName, "appsettings.json"));
+            var local = File.ReadAllText(RepoPaths.Combine("appsettings.Local.json"));
+            File.WriteAllText(Path.Combine(dir.FullName, "appsettings.Production.json"), local);
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var exit = PolicyCommand.Run(args, dir.FullName, stdout, stderr);
+            return (exit, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Run_ValidOrganizationAndPermissionSet_PrintsPolicyJsonAndSize()
+    {
+        var (exit, stdout, stderr) = RunWithLocalConfig("--organization", "acme", "--permission-set", "read-write");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Contains("\"dynamodb:LeadingKeys\":\"acme\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("dynamodb:PutItem", stdout, StringComparison.Ordinal);
+        Assert.Contains($"size: {stdout.TrimEnd().Length} of 2048", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ViewerRole_PrintsReadOnlyPolicy()
+    {
+        var (exit, stdout, _) = RunWithLocalConfig("--organization", "acme", "--role", "VIEWER");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("dynamodb:GetItem", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("dynamodb:PutItem", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--organization", "org-1*", "--permission-set", "read-write")]
+    [InlineData("--organization", "acme", "--permission-set", "no-such-set")]
+    [InlineData("--organization", "acme", "--role", "JANITOR")]
+    [InlineData("--organization", "acme")]
+    [InlineData("--bogus")]
+    [InlineData("--organization")]
+    public void Run_BadInput_ExitCode2AndOneLine(params string[] args)
+    {
+        var (exit, stdout, stderr) = RunWithLocalConfig(args);
+
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Run_InvalidConfiguration_ExitCode2NamingTheProblem()
+    {
+        var (exit, _, stderr) = Run("--organization", "acme", "--permission-set", "read-write");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("TenantIsolation:RoleArn", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+}

@@ -1,0 +1,369 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>Real processes end to end: client → gateway → backend → LocalAws (IAM-enforcing DynamoDB). Each deny has its allow twin.</summary>
+[Collection(GatewayStackDefinition.Name)]
+[TestCaseOrderer(AlphabeticalOrderer.TypeName, "Gateway.Tests")]
+public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
+{
+    private static async Task<string?> CodeAsync(HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("code", out var code) ? code.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal(code, await CodeAsync(response));
+    }
+
+    [Fact]
+    public async Task Member_ReadsOwnOrganization_200ViaHeaderAndRoute()
+    {
+        var alice = await stack.TokenAsync("alice");
+
+        using var viaHeader = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, "acme");
+        using var viaRoute = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", alice);
+
+        foreach (var response in new[] { viaHeader, viaRoute })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("app-1001", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("app-2001", body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task NonMember_403NotAMember_WhileMemberTwinSucceeds()
+    {
+        using var alice = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"), "globex");
+        using var bob = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("bob"), "globex");
+
+        await AssertProblemAsync(alice, HttpStatusCode.Forbidden, "not_a_member");
+        Assert.Equal(HttpStatusCode.OK, bob.StatusCode);
+        Assert.Contains("app-2001", await bob.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SuspendedOrganization_403OrganizationSuspended()
+    {
+        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("dave"), "initech");
+
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, "organization_suspended");
+    }
+
+    [Fact]
+    public async Task BackendBug_QueryingAnotherOrganization_DeniedByIam()
+    {
+        var alice = await stack.TokenAsync("alice");
+
+        using var other = await stack.SendAsync(HttpMethod.Get, "api/unsafe/applications?organizationId=globex", alice, "acme");
+        using var own = await stack.SendAsync(HttpMethod.Get, "api/unsafe/applications?organizationId=acme", alice, "acme");
+
+        await AssertProblemAsync(other, HttpStatusCode.Forbidden, "tenant_access_denied");
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task ViewerWrite_DeniedByIam_WhileMemberWriteSucceeds()
+    {
+        using var viewer = await stack.SendAsync(HttpMethod.Post, "api/applications", await stack.TokenAsync("carol"), "acme", content: JsonContent.Create(new { name = "carol-was-here" }));
+        using var member = await stack.SendAsync(HttpMethod.Post, "api/applications", await stack.TokenAsync("erin"), "acme", content: JsonContent.Create(new { name = "erin-app" }));
+
+        await AssertProblemAsync(viewer, HttpStatusCode.Forbidden, "tenant_access_denied");
+        Assert.Equal(HttpStatusCode.Created, member.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConflictingOrganizationSources_400()
+    {
+        using var response = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", await stack.TokenAsync("alice"), "globex");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "organization_conflict");
+    }
+
+    [Fact]
+    public async Task NoOrganization_400OrganizationRequired()
+    {
+        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"));
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "organization_required");
+    }
+
+    [Theory]
+    [InlineData("org-1*")]
+    [InlineData("../x")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public async Task InvalidOrganizationIdInHeader_400(string organization)
+    {
+        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"), organization);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_organization_id");
+    }
+
+    [Fact]
+    public async Task InvalidOrganizationIdInRoute_400() =>
+        await AssertProblemAsync(await stack.SendAsync(HttpMethod.Get, "orgs/org-1*/applications", await stack.TokenAsync("alice")), HttpStatusCode.BadRequest, "invalid_organization_id");
+
+    [Theory]
+    [InlineData("/orgs/acme/..%2f..%2forgs/globex/applications")]
+    [InlineData("/orgs/acme/%2e%2e/globex/applications")]
+    [InlineData("/orgs/acme%2fglobex/applications")]
+    [InlineData("/api/applications%5c..%5cadmin")]
+    [InlineData("/api/../orgs/globex/applications")]
+    public async Task AmbiguousPaths_400BadRequest(string path)
+    {
+        var alice = await stack.TokenAsync("alice");
+        // Send the target exactly as written: no client-side unescaping or dot-segment removal.
+        var target = new Uri(stack.Client.BaseAddress!.ToString().TrimEnd('/') + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(HttpMethod.Get, target);
+        request.Headers.Authorization = new("Bearer", alice);
+        request.Headers.TryAddWithoutValidation("X-Organization-Id", "acme");
+
+        using var response = await stack.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_request");
+    }
+
+    [Fact]
+    public async Task SpoofedIdentityHeaders_NeverReachTheBackend()
+    {
+        var alice = await stack.TokenAsync("alice");
+        var before = stack.Echo.Received.Count;
+
+        using var response = await stack.SendAsync(HttpMethod.Get, "echo/anything", alice, "acme", request =>
+        {
+            request.Headers.TryAddWithoutValidation("X-Tenant-Context", "forged-envelope");
+            request.Headers.TryAddWithoutValidation("x_tenant_context", "forged-underscore");
+            request.Headers.TryAddWithoutValidation("X-TENANT-ORG", "globex");
+            request.Headers.TryAddWithoutValidation("x_organization_id", "globex");
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", "forged-token");
+            request.Headers.TryAddWithoutValidation("x_amz_date", "20200101T000000Z");
+            request.Headers.TryAddWithoutValidation("X-User-Id", "root");
+            request.Headers.TryAddWithoutValidation("X-Request-Id", "forged-request-id");
+            request.Headers.TryAddWithoutValidation("X-Benign", "kept");
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = stack.Echo.Received.Skip(before).Single();
+        Assert.Equal("kept", Assert.Single(received["X-Benign"]));
+        foreach (var name in new[] { "x_tenant_context", "X-Tenant-Org", "x_organization_id", "X-Organization-Id", "X-Amz-Security-Token", "x_amz_date", "X-User-Id", "Authorization" })
+        {
+            Assert.False(received.ContainsKey(name), $"{name} reached the backend");
+        }
+
+        var envelope = Assert.Single(received["X-Tenant-Context"]);
+        Assert.NotEqual("forged-envelope", envelope);
+        Assert.NotEqual("forged-request-id", Assert.Single(received["X-Request-Id"]));
+        var read = stack.EchoReader.Read(envelope);
+        Assert.True(read.Succeeded, read.FailureReason);
+        Assert.Equal("acme", read.Envelope.OrganizationId);
+        Assert.Equal("alice", read.Envelope.UserId);
+        Assert.Equal("ADMINISTRATOR", read.Envelope.Role);
+    }
+
+    [Fact]
+    public async Task ClientEnvelopeOnly_WithoutToken_401AndNothingForwarded()
+    {
+        var before = stack.Echo.Received.Count;
+
+        using var response = await stack.SendAsync(HttpMethod.Get, "echo/anything", null, "acme", r => r.Headers.TryAddWithoutValidation("X-Tenant-Context", "forged"));
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+        Assert.Equal(before, stack.Echo.Received.Count);
+    }
+
+    public static TheoryData<string> BadTokenKinds => new() { "none", "expired", "wrong-audience", "self-signed-wrong-issuer", "alg-none", "hs256-with-public-key", "tampered-signature", "tampered-payload", "garbage" };
+
+    [Theory]
+    [MemberData(nameof(BadTokenKinds))]
+    public async Task InvalidTokens_401Unauthenticated(string kind)
+    {
+        var token = kind switch
+        {
+            "none" => null,
+            "expired" => await stack.TokenAsync("alice", expiresInSeconds: -600),
+            "wrong-audience" => await stack.TokenAsync("alice", audience: "some-other-api"),
+            "self-signed-wrong-issuer" => await SelfSignedAsync(),
+            "alg-none" => AlgNone(await stack.TokenAsync("alice")),
+            "hs256-with-public-key" => await Hs256WithPublicKeyAsync(await stack.TokenAsync("alice")),
+            "tampered-signature" => TamperSignature(await stack.TokenAsync("alice")),
+            "tampered-payload" => TamperPayload(await stack.TokenAsync("alice")),
+            _ => "not.a.jwt",
+        };
+
+        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", token, "acme");
+
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task ValidToken_TwinOfInvalidTokens_200()
+    {
+        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"), "acme");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnonymousEndpoints_OnlyHealthReadyMetrics()
+    {
+        using var healthz = await stack.Client.GetAsync("healthz");
+        using var readyz = await stack.Client.GetAsync("readyz");
+        using var metrics = await stack.Client.GetAsync("metrics");
+        using var other = await stack.Client.GetAsync("not-a-route");
+
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("gateway_", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertProblemAsync(other, HttpStatusCode.Unauthorized, "unauthenticated");
+    }
+
+    [Fact]
+    public async Task ConcurrentFirstRequests_OneAssumeRole()
+    {
+        var alice = await stack.TokenAsync("alice");
+        var before = await stack.Aws.GetStatsAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => stack.SendAsync(HttpMethod.Get, "echo/flight", alice, "flight")));
+
+        var after = await stack.Aws.GetStatsAsync();
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, after.AssumeRoleCalls - before.AssumeRoleCalls);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task StsThrottled_CachedOrganizationStillServed_NewOrganization503WithRetryAfter()
+    {
+        var alice = await stack.TokenAsync("alice");
+        using (var warm = await stack.SendAsync(HttpMethod.Get, "echo/warm", alice, "acme"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        await stack.Aws.SetStsFaultAsync("throttle");
+        try
+        {
+            using var cached = await stack.SendAsync(HttpMethod.Get, "echo/cached", alice, "acme");
+            Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+
+            var before = stack.Echo.Received.Count;
+            using var fresh = await stack.SendAsync(HttpMethod.Get, "echo/fresh", alice, "faulty");
+            await AssertProblemAsync(fresh, HttpStatusCode.ServiceUnavailable, "credentials_unavailable");
+            Assert.True(fresh.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After missing");
+            Assert.Equal(before, stack.Echo.Received.Count); // nothing forwarded without scoped credentials
+        }
+        finally
+        {
+            await stack.Aws.ClearFaultsAsync();
+        }
+
+        using var recovered = await stack.SendAsync(HttpMethod.Get, "echo/fresh", alice, "faulty");
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+    }
+
+    [Fact]
+    public async Task Z_NoSecretInAnyCapturedLog()
+    {
+        // Make sure at least one envelope exists even if this test runs alone.
+        using (var response = await stack.SendAsync(HttpMethod.Get, "echo/secrets", await stack.TokenAsync("alice"), "acme"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var headers in stack.Echo.Received)
+        {
+            if (headers.TryGetValue("X-Tenant-Context", out var values) && stack.EchoReader.Read(values[0]) is { Succeeded: true } read)
+            {
+                secrets.Add(read.Envelope.SecretAccessKey);
+                secrets.Add(read.Envelope.SessionToken);
+                secrets.Add(values[0]); // the envelope itself
+            }
+        }
+
+        Assert.NotEmpty(secrets);
+        var logs = stack.Gateway.Output + stack.Backend.Output;
+        Assert.Contains("audit decision=allow", stack.Gateway.Output, StringComparison.Ordinal); // the scan really sees the gateway's audit log
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);
+        }
+    }
+
+    // ---- token forgery helpers -------------------------------------------------------------------------------
+
+    private static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
+
+    private static string AlgNone(string valid) => $"{B64("{\"alg\":\"none\",\"typ\":\"JWT\"}")}.{valid.Split('.')[1]}.";
+
+    private static string TamperSignature(string valid)
+    {
+        var parts = valid.Split('.');
+        var signature = parts[2].ToCharArray();
+        signature[10] = signature[10] == 'A' ? 'B' : 'A';
+        return $"{parts[0]}.{parts[1]}.{new string(signature)}";
+    }
+
+    private static string TamperPayload(string valid)
+    {
+        var parts = valid.Split('.');
+        var payload = Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(parts[1])).Replace("\"alice\"", "\"bob\"", StringComparison.Ordinal);
+        return $"{parts[0]}.{B64(payload)}.{parts[2]}";
+    }
+
+    private async Task<string> Hs256WithPublicKeyAsync(string valid)
+    {
+        using var jwks = JsonDocument.Parse(await stack.Aws.Http.GetStringAsync(".well-known/jwks.json"));
+        var key = jwks.RootElement.GetProperty("keys")[0];
+        using var rsa = RSA.Create(new RSAParameters
+        {
+            Modulus = Base64UrlEncoder.DecodeBytes(key.GetProperty("n").GetString()),
+            Exponent = Base64UrlEncoder.DecodeBytes(key.GetProperty("e").GetString()),
+        });
+        var publicKey = Encoding.ASCII.GetBytes(rsa.ExportSubjectPublicKeyInfoPem());
+        var header = B64($"{{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"{key.GetProperty("kid").GetString()}\"}}");
+        var signingInput = $"{header}.{valid.Split('.')[1]}";
+        var signature = Base64UrlEncoder.Encode(HMACSHA256.HashData(publicKey, Encoding.ASCII.GetBytes(signingInput)));
+        return $"{signingInput}.{signature}";
+    }
+
+    private async Task<string> SelfSignedAsync()
+    {
+        using var jwks = JsonDocument.Parse(await stack.Aws.Http.GetStringAsync(".well-known/jwks.json"));
+        using var rsa = RSA.Create(2048);
+        var key = new RsaSecurityKey(rsa) { KeyId = jwks.RootElement.GetProperty("keys")[0].GetProperty("kid").GetString() };
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://evil.example.com",
+            Audience = "tenant-gateway",
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Claims = new Dictionary<string, object> { ["sub"] = "alice" },
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+}

@@ -1,0 +1,154 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Amazon.DynamoDBv2.Model;
+using Gateway.Backend.Envelopes;
+using Gateway.Testing;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// LocalAws (STS + IAM-enforcing DynamoDB over dynalite + dev tokens), the sample Applications.Api backend, an echo
+/// backend, and the gateway started from its built Gateway.dll with the CONTRACTS environment overrides, all on free
+/// loopback ports. Shared by the end-to-end collection; every process is stopped on dispose.
+/// </summary>
+public sealed class GatewayStackFixture : IAsyncLifetime
+{
+    public const string EchoKeyId = "echo-1";
+    public static readonly string EchoKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+
+    public LocalAwsHost Aws { get; private set; } = null!;
+
+    public ProcessHost Backend { get; private set; } = null!;
+
+    public ProcessHost Gateway { get; private set; } = null!;
+
+    public EchoBackend Echo { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public TenantEnvelopeReader EchoReader { get; } = new([EnvelopeKey.FromBase64(EchoKeyId, EchoKey)], "tenant-gateway", "echo", TimeProvider.System);
+
+    public async Task InitializeAsync()
+    {
+        var timeout = TimeSpan.FromSeconds(90);
+        Aws = await LocalAwsHost.StartAsync();
+        await SeedAsync();
+        Echo = await EchoBackend.StartAsync();
+
+        var backendPort = FreePort.Next();
+        Backend = await ProcessHost.StartDotnetAsync(
+            Built.Dll("samples/Applications.Api", "Applications.Api"),
+            ["--urls", $"http://127.0.0.1:{backendPort}"],
+            new Dictionary<string, string?> { ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString().TrimEnd('/') },
+            RepoPaths.Root,
+            null,
+            new Uri($"http://127.0.0.1:{backendPort}/healthz"),
+            timeout);
+
+        var gatewayPort = FreePort.Next();
+        var localAws = $"http://127.0.0.1:{Aws.Port}";
+        Gateway = await ProcessHost.StartDotnetAsync(
+            Built.Dll("src/Gateway", "Gateway"),
+            ["--urls", $"http://127.0.0.1:{gatewayPort}"],
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Local",
+                ["Authentication__Authority"] = localAws,
+                ["TenantIsolation__Aws__StsServiceUrl"] = localAws,
+                ["TenantIsolation__Aws__DynamoDbServiceUrl"] = localAws,
+                ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = $"http://127.0.0.1:{backendPort}/",
+                // A second isolated route to a backend that records exactly what it received.
+                ["ReverseProxy__Routes__echo__ClusterId"] = "echo",
+                ["ReverseProxy__Routes__echo__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__echo__Match__Path"] = "/echo/{**rest}",
+                ["ReverseProxy__Routes__echo__Metadata__TenantIsolation"] = "true",
+                ["ReverseProxy__Routes__echo__Transforms__0__PathPattern"] = "/{**rest}",
+                ["ReverseProxy__Clusters__echo__Destinations__d1__Address"] = $"http://127.0.0.1:{Echo.Port}/",
+                ["TenantIsolation__Envelopes__echo__Current__KeyId"] = EchoKeyId,
+                ["TenantIsolation__Envelopes__echo__Current__Key"] = EchoKey,
+                // Fast STS failure for the fault tests; everything logged at Debug so the secret scan sees all of it.
+                ["TenantIsolation__Sts__MaxRetries"] = "1",
+                ["TenantIsolation__Sts__RetryBaseDelay"] = "00:00:00.050",
+                ["TenantIsolation__Sts__AttemptTimeout"] = "00:00:01",
+                ["TenantIsolation__Sts__TotalTimeout"] = "00:00:03",
+                ["Logging__LogLevel__Gateway"] = "Debug",
+                ["Logging__LogLevel__Gateway.Audit"] = "Debug",
+                ["Logging__LogLevel__Default"] = "Debug",
+                ["Logging__LogLevel__Microsoft"] = "Information",
+                ["Logging__LogLevel__System"] = "Information",
+            },
+            RepoPaths.Root,
+            null,
+            new Uri($"http://127.0.0.1:{gatewayPort}/readyz"),
+            timeout);
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}/"), Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    /// <summary>Organizations only these tests use, so their first request is a guaranteed credential-cache miss.</summary>
+    private async Task SeedAsync()
+    {
+        using var dynamo = Aws.CreateDynamoDbClient(Aws.AdminCredentials);
+        foreach (var org in (string[])["flight", "faulty"])
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = "Organizations",
+                Item = new() { ["organizationId"] = new AttributeValue { S = org }, ["name"] = new AttributeValue { S = org }, ["ownerId"] = new AttributeValue { S = "alice" }, ["status"] = new AttributeValue { S = "ACTIVE" } },
+            });
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = "OrganizationUsers",
+                Item = new() { ["userId"] = new AttributeValue { S = "alice" }, ["organizationId"] = new AttributeValue { S = org }, ["role"] = new AttributeValue { S = "ADMINISTRATOR" } },
+            });
+        }
+    }
+
+    public Task<string> TokenAsync(string sub, string? audience = null, int? expiresInSeconds = null) => Aws.MintTokenAsync(sub, audience, expiresInSeconds);
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, string? organization = null, Action<HttpRequestMessage>? configure = null, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (organization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Organization-Id", organization);
+        }
+
+        configure?.Invoke(request);
+        return await Client.SendAsync(request);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
+        if (Backend is not null)
+        {
+            await Backend.DisposeAsync();
+        }
+
+        if (Echo is not null)
+        {
+            await Echo.DisposeAsync();
+        }
+
+        if (Aws is not null)
+        {
+            await Aws.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayStackDefinition : ICollectionFixture<GatewayStackFixture>
+{
+    public const string Name = "gateway-stack";
+}

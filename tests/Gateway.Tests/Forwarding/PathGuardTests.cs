@@ -1,0 +1,31 @@
+using Gateway.Forwarding;
+
+namespace Gateway.Tests.Forwarding;
+
+public sealed class PathGuardTests
+{
+    [Theory]
+    [InlineData("/api/../admin")]
+    [InlineData("/api/./applications")]
+    [InlineData("/api/applications/..")]
+    [InlineData("/orgs/acme/%2e%2e/globex/applications")]
+    [InlineData("/orgs/acme/%2E%2E/x")]
+    [InlineData("/orgs/acme%2fglobex/applications")]
+    [InlineData("/orgs/acme%2Fglobex/applications")]
+    [InlineData("/orgs/acme%5cglobex/applications")]
+    [InlineData("/orgs/acme\\globex/applications")]
+    [InlineData("/orgs/acme/%252e%252e/x")]
+    [InlineData("/api/applications%00")]
+    [InlineData("/api/.%2e/x")]
+    public void IsAmbiguous_AttackPaths_True(string target) => Assert.True(PathGuard.IsAmbiguous(target));
+
+    [Theory]
+    [InlineData("/api/applications")]
+    [InlineData("/orgs/acme/applications/app-1001")]
+    [InlineData("/api/applications?next=../x&q=%2e%2e")] // the query is not the path
+    [InlineData("/api/files/report.v2..final")]
+    [InlineData("/api/a%20b")]
+    [InlineData("/")]
+    [InlineData("")]
+    public void IsAmbiguous_OrdinaryPaths_False(string target) => Assert.False(PathGuard.IsAmbiguous(target));
+}

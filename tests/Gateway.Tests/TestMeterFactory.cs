@@ -1,0 +1,17 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Tests;
+
+internal sealed class TestMeterFactory : IMeterFactory
+{
+    private readonly List<Meter> _meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(options);
+        _meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose() => _meters.ForEach(m => m.Dispose());
+}

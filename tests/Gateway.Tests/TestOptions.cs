@@ -1,0 +1,26 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Tests;
+
+/// <summary>A valid TenantIsolation configuration mirroring the shipped one, for unit tests to modify.</summary>
+internal static class TestOptions
+{
+    public const string LocalKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+
+    public static TenantIsolationOptions Valid() => new()
+    {
+        RoleArn = "arn:aws:iam::000000000000:role/TenantDataAccess",
+        Tables = new() { ["Applications"] = new TenantTableOptions { PartitionKey = "organizationId" } },
+        PermissionSets = new()
+        {
+            ["read-write"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.ReadWrite } },
+            ["read-only"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.Read } },
+        },
+        Roles = new() { ["ADMINISTRATOR"] = "read-write", ["MEMBER"] = "read-write", ["VIEWER"] = "read-only" },
+        Envelopes = new() { ["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = "local-1", Key = LocalKey } } },
+    };
+
+    public static IOptions<T> Wrap<T>(T value)
+        where T : class => Options.Create(value);
+}

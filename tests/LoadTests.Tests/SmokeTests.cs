@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace LoadTests.Tests;
+
+/// <summary>
+/// CI smoke: every scenario for a few seconds with small numbers against the real topology (LocalAws + dynalite, the
+/// sample API and the gateway as processes on free loopback ports). Asserts thresholds and report files, not speed.
+/// </summary>
+public sealed class SmokeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "loadtests-smoke-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task All_SmallNumbers_EveryThresholdHoldsAndReportsAreWritten()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+
+        var code = await LoadTestCommand.RunAsync(
+            ["all", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "4", "--organizations", "100", "--report", _dir],
+            timeout.Token,
+            console,
+            error);
+
+        var log = $"exit {code} after {clock.Elapsed}\nstderr: {error}\n{output}";
+        Assert.True(code == LoadTestCommand.Passed, log);
+        foreach (var file in new[] { "report.md", "report.json", "report.html" })
+        {
+            Assert.True(File.Exists(Path.Combine(_dir, file)), $"{file} missing\n{log}");
+        }
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("passed").GetBoolean(), log);
+        Assert.True(root.GetProperty("attacks").GetInt64() > 0, log);
+        Assert.Equal(0, root.GetProperty("leaks").GetInt64());
+        var scenarios = root.GetProperty("scenarios").EnumerateArray().ToList();
+        Assert.Equal(["overhead", "throughput", "isolation", "scale", "sts-outage"], scenarios.Select(s => s.GetProperty("name").GetString()));
+        foreach (var scenario in scenarios)
+        {
+            Assert.True(scenario.GetProperty("passed").GetBoolean(), log);
+            Assert.NotEmpty(scenario.GetProperty("thresholds").EnumerateArray());
+            Assert.NotEmpty(scenario.GetProperty("phases").EnumerateArray());
+        }
+
+        var outage = scenarios.Single(s => s.GetProperty("name").GetString() == "sts-outage");
+        Assert.Equal(0, outage.GetProperty("counters").GetProperty("unscopedForwards").GetInt64());
+        var html = await File.ReadAllTextAsync(Path.Combine(_dir, "report.html"));
+        Assert.Contains("<svg", html, StringComparison.Ordinal);
+    }
+}
