@@ -15,7 +15,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class OverheadScenario : ILoadScenario
 {
-    public const double DefaultRate = 300;
+    public const double DefaultRate = 200;
     public const int DefaultConnections = 16;
     private static readonly string[] s_targets = ["direct", "yarp", "gateway"];
 

@@ -14,7 +14,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class ScaleScenario : ILoadScenario
 {
-    public const double DefaultRate = 150;
+    public const double DefaultRate = 100;
     public const int DefaultOrganizations = 100_000;
     private const int HotOrganizations = 100;
     private const int SpreadPool = 300;

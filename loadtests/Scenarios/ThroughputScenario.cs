@@ -11,7 +11,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class ThroughputScenario : ILoadScenario
 {
-    public const double DefaultRate = 200;
+    public const double DefaultRate = 100;
     public const int DefaultOrganizations = 1000;
 
     public string Name => "throughput";
