@@ -45,7 +45,9 @@ internal sealed class ScaleScenario : ILoadScenario
             {
                 Name = $"{label}-organizations",
                 Load = LoadSimulation.Inject(rate, phase),
-                WarmUp = options.EffectiveWarmUp,
+                // The first measured phase runs on freshly started processes: give it a longer warm-up (half a phase)
+                // so JIT tiering and connection pools don't make the small population look slower than it is.
+                WarmUp = active == small ? TimeSpan.FromTicks(Math.Max(options.EffectiveWarmUp.Ticks, phase.Ticks / 2)) : options.EffectiveWarmUp,
                 Iteration = async ctx =>
                 {
                     if (ctx.Random.NextDouble() < 0.9)
