@@ -46,6 +46,7 @@ internal static class LocalAwsServer
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
         services.AddSingleton<StsEndpoint>();
         services.AddSingleton<KeySchemaCache>();
+        services.AddSingleton<DecisionCache>();
         services.AddSingleton<DynamoDbEndpoint>();
 
         using var startupLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));

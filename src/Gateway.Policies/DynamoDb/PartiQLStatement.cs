@@ -51,6 +51,14 @@ internal sealed class PartiQLStatement
             throw new AnalysisException("The PartiQL statement is empty or does not start with a keyword.");
         }
 
+        for (var i = 0; i < tokens.Count - 1; i++)
+        {
+            if (IsSymbol(tokens[i], ";"))
+            {
+                throw new AnalysisException("Only one PartiQL statement is allowed.");
+            }
+        }
+
         var verb = tokens[0].Text.ToUpperInvariant();
         switch (verb)
         {
@@ -366,6 +374,13 @@ internal sealed class PartiQLStatement
 
     private static List<Token> Tokenize(string text)
     {
+        if (text.Contains('\\', StringComparison.Ordinal))
+        {
+            // PartiQL escapes quotes by doubling them; a backslash is rejected so that no engine that honours
+            // backslash escapes can see different string boundaries than this parser (use Parameters instead).
+            throw new AnalysisException("The PartiQL statement contains a backslash.");
+        }
+
         var tokens = new List<Token>(16);
         var parameterIndex = 0;
         var i = 0;
@@ -421,6 +436,12 @@ internal sealed class PartiQLStatement
             if (i + 1 < text.Length)
             {
                 var pair = text.AsSpan(i, 2);
+                if (pair is "--" or "/*" or "//")
+                {
+                    // A comment would hide text from DynamoDB that this parser reads (e.g. a pinning conjunct).
+                    throw new AnalysisException("The PartiQL statement contains a comment.");
+                }
+
                 if (pair is "<=" or ">=" or "<>" or "!=" or "<<" or ">>" or "||")
                 {
                     tokens.Add(new Token(Kind.Symbol, pair.ToString()));

@@ -140,14 +140,14 @@ public static class PolicyEvaluator
 
         if (allowing is not null)
         {
-            return new EvaluationResult(Decision.Allow, $"allowed by statement {Name(allowing, allowingIndex)} of the {kind} policy")
+            return new EvaluationResult(Decision.Allow, AllowReason(allowing, allowingIndex, kind))
             {
                 StatementSid = allowing.Sid,
                 PolicyKind = kind,
             };
         }
 
-        var denyReason = skippedReason is null ? $"no statement allows in the {kind} policy" : $"no statement allows in the {kind} policy; {skippedReason}";
+        var denyReason = skippedReason is null ? NoStatementAllows(kind) : $"{NoStatementAllows(kind)}; {skippedReason}";
         return new EvaluationResult(Decision.ImplicitDeny, denyReason) { PolicyKind = kind };
     }
 
@@ -274,6 +274,28 @@ public static class PolicyEvaluator
         var parts = arn.Split(':', 6);
         return parts.Length == 6 ? parts[4] : null;
     }
+
+    // The allow and implicit-deny paths run per DynamoDB request in LocalAws: their common reasons are preallocated.
+    private static readonly string[][] UnnamedAllowReasons =
+    [
+        .. new[] { IdentityPolicyKind, SessionPolicyKind, TrustPolicyKind }.Select(kind =>
+            Enumerable.Range(0, 16).Select(i => $"allowed by statement #{i} of the {kind} policy").ToArray()),
+    ];
+
+    private static string AllowReason(PolicyStatement statement, int index, string kind)
+    {
+        var kindIndex = kind switch { IdentityPolicyKind => 0, SessionPolicyKind => 1, _ => 2 };
+        return statement.Sid is not { Length: > 0 } && index < UnnamedAllowReasons[kindIndex].Length
+            ? UnnamedAllowReasons[kindIndex][index]
+            : $"allowed by statement {Name(statement, index)} of the {kind} policy";
+    }
+
+    private static string NoStatementAllows(string kind) => kind switch
+    {
+        IdentityPolicyKind => "no statement allows in the identity policy",
+        SessionPolicyKind => "no statement allows in the session policy",
+        _ => "no statement allows in the trust policy",
+    };
 
     private static string Name(PolicyStatement statement, int index)
         => statement.Sid is { Length: > 0 } sid ? "Sid " + Clip(sid) : "#" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);

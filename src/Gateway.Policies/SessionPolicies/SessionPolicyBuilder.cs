@@ -124,6 +124,18 @@ public sealed class SessionPolicyBuilder
                 errors.Add($"{where}: the partition key name is missing.");
             }
 
+            if (table.Indexes is { } indexes)
+            {
+                foreach (var index in indexes)
+                {
+                    if (!IsValidTableName(index))
+                    {
+                        errors.Add($"{where}: index names must be 3-255 characters of [A-Za-z0-9_.-].");
+                        break;
+                    }
+                }
+            }
+
             if (!table.Read && !table.Write)
             {
                 errors.Add($"{where}: grants neither read nor write.");
@@ -185,7 +197,14 @@ public sealed class SessionPolicyBuilder
 
             var tableArn = Scope.TableArn(table.TableName);
             resources.Add(tableArn);
-            if (table.IncludeIndexes)
+            if (table.IncludeIndexes && table.Indexes is { } indexes)
+            {
+                foreach (var index in indexes)
+                {
+                    resources.Add(Scope.IndexArn(table.TableName, index));
+                }
+            }
+            else if (table.IncludeIndexes)
             {
                 resources.Add(tableArn + "/index/*");
             }

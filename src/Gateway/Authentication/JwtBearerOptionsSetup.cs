@@ -1,6 +1,7 @@
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Authentication;
@@ -10,7 +11,7 @@ namespace Gateway.Authentication;
 /// asymmetric algorithms (no <c>none</c>, no HS*), issuer + audience + exp required, signed tokens only, clock skew
 /// ≤ 60 s, raw claim names, <c>sub</c> required; failures become problem+json 401 <c>unauthenticated</c>.
 /// </summary>
-internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions) : IConfigureNamedOptions<JwtBearerOptions>
+internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null) : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(JwtBearerOptions options) => Configure(JwtBearerDefaults.AuthenticationScheme, options);
 
@@ -50,11 +51,30 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
         };
         options.Events = new JwtBearerEvents
         {
+            OnMessageReceived = context =>
+            {
+                if (tokenCache is not null && AuthorizationValue(context.Request.Headers.Authorization) is { } header && tokenCache.TryGet(header, out var principal))
+                {
+                    context.Principal = principal;
+                    context.Success();
+                }
+
+                return Task.CompletedTask;
+            },
             OnTokenValidated = context =>
             {
                 if (string.IsNullOrEmpty(context.Principal?.FindFirst(o.UserIdClaim)?.Value))
                 {
                     context.Fail($"The token has no '{o.UserIdClaim}' claim.");
+                    return Task.CompletedTask;
+                }
+
+                // Keyed by the exact Authorization header the token came from (no per-request substring allocation).
+                if (tokenCache is not null && context.SecurityToken is JsonWebToken jwt
+                    && AuthorizationValue(context.Request.Headers.Authorization) is { } header
+                    && header.AsSpan(7).Trim().SequenceEqual(jwt.EncodedToken))
+                {
+                    tokenCache.Add(header, context.Principal!, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
                 }
 
                 return Task.CompletedTask;
@@ -67,4 +87,7 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
             OnForbidden = context => ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Forbidden),
         };
     }
+
+    private static string? AuthorizationValue(Microsoft.Extensions.Primitives.StringValues header)
+        => header.Count == 1 && header[0] is { Length: > 7 } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value : null;
 }

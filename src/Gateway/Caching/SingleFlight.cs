@@ -40,21 +40,23 @@ internal sealed class SingleFlight<TKey, TValue>
 
     private async Task RunAsync<TState>(TKey key, TState state, Func<TKey, TState, Task<TValue>> load, TaskCompletionSource<TValue> tcs)
     {
+        TValue value;
         try
         {
             await Task.Yield();
-            var value = await load(key, state).ConfigureAwait(false);
-            tcs.TrySetResult(value);
+            value = await load(key, state).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // the exception is handed to every waiter through the task
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            tcs.TrySetException(ex);
-        }
-        finally
-        {
+            // Forget the key before completing, so a caller arriving after the failure starts a fresh load.
             _inflight.TryRemove(new KeyValuePair<TKey, Task<TValue>>(key, tcs.Task));
+            tcs.TrySetException(ex);
+            return;
         }
+
+        _inflight.TryRemove(new KeyValuePair<TKey, Task<TValue>>(key, tcs.Task));
+        tcs.TrySetResult(value);
     }
 }

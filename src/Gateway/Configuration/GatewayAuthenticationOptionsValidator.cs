@@ -48,6 +48,16 @@ internal sealed class GatewayAuthenticationOptionsValidator : IValidateOptions<G
             errors.Add($"{S}:ClockSkew must be between 0 and 60 seconds (was {options.ClockSkew}).");
         }
 
+        if (options.ValidatedTokenCacheSize < 0)
+        {
+            errors.Add($"{S}:ValidatedTokenCacheSize must not be negative (0 disables the cache).");
+        }
+
+        if (options.ValidatedTokenCacheDuration < TimeSpan.Zero || options.ValidatedTokenCacheDuration > TimeSpan.FromMinutes(15))
+        {
+            errors.Add($"{S}:ValidatedTokenCacheDuration must be between 0 and 15 minutes.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.UserIdClaim))
         {
             errors.Add($"{S}:UserIdClaim is required.");

@@ -51,12 +51,15 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<OrganizationResolver>();
         services.TryAddSingleton<AuditLogger>();
         services.TryAddSingleton<EnvelopeService>();
+        services.TryAddSingleton<ValidatedTokenCache>();
 
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
         var userIdClaim = configuration.GetSection(GatewayAuthenticationOptions.SectionName)[nameof(GatewayAuthenticationOptions.UserIdClaim)] ?? "sub";
-        var authenticated = new AuthorizationPolicyBuilder(JwtBearerDefaults.AuthenticationScheme)
+        // No explicit scheme: the authentication middleware already ran JwtBearer (the default scheme) and set
+        // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.
+        var authenticated = new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
             .RequireClaim(userIdClaim)
             .Build();

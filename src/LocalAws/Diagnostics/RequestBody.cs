@@ -6,12 +6,20 @@ internal static class RequestBody
     /// <returns>The body, or null when it exceeds <paramref name="maxBytes"/>.</returns>
     public static async Task<byte[]?> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > maxBytes)
+        if (request.ContentLength is { } length)
         {
-            return null;
+            if (length > maxBytes)
+            {
+                return null;
+            }
+
+            // The common case (every SDK sends Content-Length): one exact allocation.
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
         }
 
-        using var buffer = request.ContentLength is { } length ? new MemoryStream((int)length) : new MemoryStream();
+        using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)

@@ -19,6 +19,7 @@ internal sealed class DynamoDbEndpoint(
     RequestAuthenticator authenticator,
     UpstreamDynamoDb upstream,
     KeySchemaCache schemas,
+    DecisionCache decisions,
     AwsScope scope,
     LocalAwsStats stats,
     ILogger<DynamoDbEndpoint> logger)
@@ -133,8 +134,7 @@ internal sealed class DynamoDbEndpoint(
             EvaluationResult result;
             try
             {
-                var request = check.ToRequest(principal.Context) with { PrincipalArn = principal.Arn };
-                result = Authorizer.Authorize(principal, request);
+                result = decisions.Authorize(principal, check, c => c.ToRequest(principal.Context) with { PrincipalArn = principal.Arn });
             }
 #pragma warning disable CA1031 // Fail closed.
             catch (Exception e)

@@ -8,12 +8,18 @@ namespace LocalAws.Identity;
 /// </summary>
 internal static class Authorizer
 {
-    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request)
+    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request) => Authorize(principal, request, out _);
+
+    /// <param name="evaluated">False when the evaluator failed (the result is then a fail-closed deny).</param>
+    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request, out bool evaluated)
     {
         ArgumentNullException.ThrowIfNull(principal);
+        evaluated = false;
         try
         {
-            return PolicyEvaluator.EvaluateSession(principal.IdentityPolicies, principal.IsSession ? principal.SessionPolicy : null, request);
+            var result = PolicyEvaluator.EvaluateSession(principal.IdentityPolicies, principal.IsSession ? principal.SessionPolicy : null, request);
+            evaluated = true;
+            return result;
         }
 #pragma warning disable CA1031 // Fail closed on any evaluator failure; the reason is logged.
         catch (Exception e)

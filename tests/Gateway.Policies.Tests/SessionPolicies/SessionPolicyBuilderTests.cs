@@ -121,6 +121,32 @@ public class SessionPolicyBuilderTests
     }
 
     [Fact]
+    public void IndexWildcard_OnTableWithNonOrgIndex_IsTheDocumentedTrap_ExplicitIndexesCloseIt()
+    {
+        // ByCreator is partitioned by createdBy: with table/T/index/* a Query for createdBy = "org-a" passes IAM.
+        const string body = """{"TableName":"Applications","IndexName":"ByCreator","KeyConditionExpression":"createdBy = :c","ExpressionAttributeValues":{":c":{"S":"org-a"}}}""";
+        const string byName = """{"TableName":"Applications","IndexName":"ByName","KeyConditionExpression":"organizationId = :o","ExpressionAttributeValues":{":o":{"S":"org-a"}}}""";
+        var explicitIndexes = TestData.ReadOnly with { Tables = [TestData.ReadOnly.Tables[0] with { Indexes = ["ByName"] }] };
+
+        var wildcard = TestData.PolicyFor("org-a", TestData.ReadOnly).Document;
+        var listed = TestData.PolicyFor("org-a", explicitIndexes);
+
+        Assert.True(TestData.Authorize(wildcard, "Query", body).Allowed);
+        Assert.False(TestData.Authorize(listed.Document, "Query", body).Allowed);
+        Assert.True(TestData.Authorize(listed.Document, "Query", byName).Allowed);
+        Assert.Contains(TestData.ApplicationsArn + "/index/ByName", listed.Document.Statements[0].Resources!);
+        Assert.DoesNotContain(TestData.ApplicationsArn + "/index/*", listed.Document.Statements[0].Resources!);
+    }
+
+    [Fact]
+    public void Validate_InvalidIndexName_IsReported()
+    {
+        var bad = TestData.ReadOnly with { Tables = [TestData.ReadOnly.Tables[0] with { Indexes = ["By/Name"] }] };
+
+        Assert.Contains(SessionPolicyBuilder.Validate(bad), e => e.Contains("index names", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Build_UninitializedOrganization_Throws()
     {
         Assert.Throws<ArgumentException>(() => Builder.Build(default, TestData.ReadWrite));

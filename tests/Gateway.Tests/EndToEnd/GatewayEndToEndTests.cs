@@ -308,7 +308,8 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
 
         Assert.NotEmpty(secrets);
         var logs = stack.Gateway.Output + stack.Backend.Output;
-        Assert.Contains("audit decision=allow", stack.Gateway.Output, StringComparison.Ordinal); // the scan really sees the gateway's audit log
+        Assert.Contains("audit decision=deny", stack.Gateway.Output, StringComparison.Ordinal); // the scan really sees the gateway's audit log
+        Assert.Contains("Now listening on", stack.Gateway.Output, StringComparison.Ordinal); // ...from the very start (tail not truncated)
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(secret, logs, StringComparison.Ordinal);

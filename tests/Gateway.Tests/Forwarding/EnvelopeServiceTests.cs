@@ -54,6 +54,18 @@ public sealed class EnvelopeServiceTests
     }
 
     [Fact]
+    public void GetEnvelope_Tampered_RejectedByBackend()
+    {
+        var token = Service().GetEnvelope(Tenant(), "applications", "req-1")!;
+        var parts = token.Split('.');
+        var ciphertext = parts[3].ToCharArray();
+        ciphertext[5] = ciphertext[5] == 'A' ? 'B' : 'A';
+        parts[3] = new string(ciphertext);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, Reader().Read(string.Join('.', parts)).FailureCode);
+    }
+
+    [Fact]
     public void GetEnvelope_AfterLifetime_ExpiredForBackend()
     {
         var token = Service().GetEnvelope(Tenant(), "applications", "req-1");
