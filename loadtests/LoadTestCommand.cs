@@ -87,6 +87,7 @@ internal static class LoadTestCommand
         await using (topology.ConfigureAwait(false))
         {
             using var environment = new ScenarioEnvironment(options, topology, progress);
+            ServerErrorSamples.Drain();
             foreach (var scenario in ScenarioCatalog.Resolve(options.Scenario))
             {
                 console.MarkupLine($"[bold]== {Markup.Escape(scenario.Name)}[/]");
@@ -105,6 +106,12 @@ internal static class LoadTestCommand
                         Phases = [],
                         Notes = ["error: " + ex.GetType().Name + ": " + FirstLine(ex.Message), "process output tail: " + topology.Diagnostics(600)],
                     }.WithThresholds([new Threshold("scenario completed", _ => 0, Comparison.Equal, 1)]);
+                }
+
+                var samples = ServerErrorSamples.Drain();
+                if (samples.Count > 0)
+                {
+                    report = report with { Notes = [.. report.Notes, .. samples.Select(x => "5xx sample: " + x)] };
                 }
 
                 reports.Add(report);

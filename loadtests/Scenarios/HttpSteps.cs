@@ -18,6 +18,11 @@ internal static class HttpSteps
             var code = mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase) && !response.IsSuccessStatusCode
                 ? ProblemCode(body)
                 : null;
+            if ((int)response.StatusCode >= 500 && (int)response.StatusCode != 503)
+            {
+                ServerErrorSamples.Capture((int)response.StatusCode, request.RequestUri, body);
+            }
+
             return new HttpOutcome((int)response.StatusCode, code, response.Headers.RetryAfter is not null, body, body.Length);
         }
     }

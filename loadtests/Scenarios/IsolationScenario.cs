@@ -13,7 +13,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class IsolationScenario : ILoadScenario
 {
-    public const double DefaultRate = 200;
+    public const double DefaultRate = 100;
     public const int DefaultOrganizations = 200;
     public const double AttackShare = 0.25;
 

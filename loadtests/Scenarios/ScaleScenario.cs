@@ -14,7 +14,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class ScaleScenario : ILoadScenario
 {
-    public const double DefaultRate = 150;
+    public const double DefaultRate = 100;
     public const int DefaultOrganizations = 100_000;
     private const int HotOrganizations = 100;
     private const int SpreadPool = 300;
@@ -45,7 +45,9 @@ internal sealed class ScaleScenario : ILoadScenario
             {
                 Name = $"{label}-organizations",
                 Load = LoadSimulation.Inject(rate, phase),
-                WarmUp = options.EffectiveWarmUp,
+                // The first measured phase runs on freshly started processes: give it a longer warm-up (half a phase)
+                // so JIT tiering and connection pools don't make the small population look slower than it is.
+                WarmUp = active == small ? TimeSpan.FromTicks(Math.Max(options.EffectiveWarmUp.Ticks, phase.Ticks / 2)) : options.EffectiveWarmUp,
                 Iteration = async ctx =>
                 {
                     if (ctx.Random.NextDouble() < 0.9)

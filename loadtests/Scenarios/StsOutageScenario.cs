@@ -16,7 +16,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class StsOutageScenario : ILoadScenario
 {
-    public const double DefaultRate = 100;
+    public const double DefaultRate = 50;
     public const string FaultMode = "throttle";
     private const int CachedOrganizations = 20;
     private const int NewOrganizations = 50;

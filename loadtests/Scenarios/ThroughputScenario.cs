@@ -11,7 +11,7 @@ namespace LoadTests.Scenarios;
 /// </summary>
 internal sealed class ThroughputScenario : ILoadScenario
 {
-    public const double DefaultRate = 200;
+    public const double DefaultRate = 100;
     public const int DefaultOrganizations = 1000;
 
     public string Name => "throughput";
@@ -49,13 +49,15 @@ internal sealed class ThroughputScenario : ILoadScenario
             },
         }, cancellationToken).ConfigureAwait(false);
 
+        var breakdown = await DataPathBreakdown.RunAsync(environment, client, indexes, tokens, rate,
+            TimeSpan.FromSeconds(Math.Max(1, options.Duration.TotalSeconds / 3)), cancellationToken).ConfigureAwait(false);
         var total = steady.Steps.Sum(s => s.Requests);
         var report = new ScenarioReport
         {
             Name = Name,
             Description = string.Create(CultureInfo.InvariantCulture,
-                $"{organizations} organizations, one ADMINISTRATOR user each; open model at {rate:0} req/s: 80 % GET /orgs/{{org}}/applications, 20 % POST; every organization touched once first (prime, cold caches)."),
-            Phases = [prime, steady],
+                $"{organizations} organizations, one ADMINISTRATOR user each; open model at {rate:0} req/s: 80 % GET /orgs/{{org}}/applications, 20 % POST; every organization touched once first (prime, cold caches). data-path: the same query straight to dynalite, to LocalAws (admin key) and through gateway + backend, round robin at the same rate, to show where the time goes."),
+            Phases = [prime, steady, breakdown],
             Counters = new Dictionary<string, long>(StringComparer.Ordinal) { ["crossTenantResponses"] = prime.Counter("crossTenantResponses") + steady.Counter("crossTenantResponses") },
             Metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
@@ -65,6 +67,12 @@ internal sealed class ThroughputScenario : ILoadScenario
                 ["list.p99Ms"] = steady.Step("list")?.Latency.P99Ms ?? 0,
                 ["create.p50Ms"] = steady.Step("create")?.Latency.P50Ms ?? 0,
                 ["create.p99Ms"] = steady.Step("create")?.Latency.P99Ms ?? 0,
+                ["dataPath.dynalite.p50Ms"] = breakdown.Step("dynalite")?.Latency.P50Ms ?? 0,
+                ["dataPath.localaws.p50Ms"] = breakdown.Step("localaws+dynalite")?.Latency.P50Ms ?? 0,
+                ["dataPath.gateway.p50Ms"] = breakdown.Step("gateway+backend+localaws")?.Latency.P50Ms ?? 0,
+                ["dataPath.dynalite.p99Ms"] = breakdown.Step("dynalite")?.Latency.P99Ms ?? 0,
+                ["dataPath.localaws.p99Ms"] = breakdown.Step("localaws+dynalite")?.Latency.P99Ms ?? 0,
+                ["dataPath.gateway.p99Ms"] = breakdown.Step("gateway+backend+localaws")?.Latency.P99Ms ?? 0,
             },
         };
         return report.WithThresholds(

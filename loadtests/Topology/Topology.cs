@@ -26,6 +26,9 @@ internal sealed class Topology : IAsyncDisposable
 
     public bool Started => _owned.Count > 0;
 
+    /// <summary>The dynalite behind LocalAws when the runner started it (for the data-path breakdown), else null.</summary>
+    public Uri? DynaliteUrl => _owned.OfType<LocalAwsHost>().FirstOrDefault()?.DynaliteUrl;
+
     /// <summary>Output tail of the started processes (for diagnostics when a scenario fails unexpectedly).</summary>
     public string Diagnostics(int maxCharsPerProcess = 2000) =>
         string.Join("\n", _owned.Select(p => p switch

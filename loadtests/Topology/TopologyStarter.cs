@@ -13,6 +13,15 @@ internal static class TopologyStarter
 {
     public const string LocalEnvelopeKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
 
+    /// <summary>
+    /// Extra settings for a started process, for experiments: <c>LOADTESTS_GATEWAY__Logging__LogLevel__Default=Warning</c>
+    /// reaches the gateway as <c>Logging__LogLevel__Default=Warning</c> (same for <c>LOADTESTS_BACKEND__</c>).
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> Passthrough(string prefix) =>
+        Environment.GetEnvironmentVariables().Keys.OfType<string>()
+            .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.Length > prefix.Length)
+            .Select(k => new KeyValuePair<string, string?>(k[prefix.Length..], Environment.GetEnvironmentVariable(k)));
+
     public static async Task<Topology> StartAsync(RunOptions options, IRunProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -44,7 +53,7 @@ internal static class TopologyStarter
                 new Dictionary<string, string?>(StringComparer.Ordinal)
                 {
                     ["TenantContext__DynamoDb__ServiceUrl"] = localAws.ToString().TrimEnd('/'),
-                },
+                }.Concat(Passthrough("LOADTESTS_BACKEND__")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                 root,
                 null,
                 new Uri(backend, "/healthz"),
@@ -63,7 +72,7 @@ internal static class TopologyStarter
                     ["TenantIsolation__Aws__StsServiceUrl"] = localAwsText,
                     ["TenantIsolation__Aws__DynamoDbServiceUrl"] = localAwsText,
                     ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = backend.ToString(),
-                },
+                }.Concat(Passthrough("LOADTESTS_GATEWAY__")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                 root,
                 null,
                 new Uri(gateway, "/readyz"),
