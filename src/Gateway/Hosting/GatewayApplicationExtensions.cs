@@ -10,6 +10,7 @@ internal static class GatewayApplicationExtensions
     public static WebApplication UseTenantGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<UnhandledExceptionMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -15,4 +15,5 @@ internal enum GatewayProblem
     UnknownOrganization,
     MembershipUnavailable,
     CredentialsUnavailable,
+    InternalError,
 }

@@ -19,6 +19,7 @@ internal static class ProblemWriter
         GatewayProblem.Forbidden or GatewayProblem.NotAMember or GatewayProblem.OrganizationSuspended or GatewayProblem.UnknownOrganization => StatusCodes.Status403Forbidden,
         GatewayProblem.MembershipUnavailable or GatewayProblem.CredentialsUnavailable => StatusCodes.Status503ServiceUnavailable,
         GatewayProblem.None => StatusCodes.Status200OK,
+        GatewayProblem.InternalError => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -35,6 +36,7 @@ internal static class ProblemWriter
         GatewayProblem.UnknownOrganization => "unknown_organization",
         GatewayProblem.MembershipUnavailable => "membership_unavailable",
         GatewayProblem.CredentialsUnavailable => "credentials_unavailable",
+        GatewayProblem.InternalError => "internal_error",
         _ => "none",
     };
 
@@ -51,6 +53,7 @@ internal static class ProblemWriter
         GatewayProblem.UnknownOrganization => "The organization does not exist.",
         GatewayProblem.MembershipUnavailable => "Membership cannot be verified right now.",
         GatewayProblem.CredentialsUnavailable => "Scoped credentials cannot be issued right now.",
+        GatewayProblem.InternalError => "The gateway failed to handle the request; nothing was forwarded.",
         _ => "OK",
     };
 

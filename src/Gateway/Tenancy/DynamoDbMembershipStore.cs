@@ -62,7 +62,7 @@ internal sealed class DynamoDbMembershipStore : IMembershipStore
         {
             throw new MembershipUnavailableException("DynamoDB membership lookup failed (network).", ex);
         }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             throw new MembershipUnavailableException("DynamoDB membership lookup timed out.", ex);
         }
