@@ -2,7 +2,8 @@ namespace Gateway.Forwarding;
 
 /// <summary>
 /// Rejects request targets whose meaning depends on who decodes them (Envoy CVE-2019-9901, CVE-2021-29492): dot segments,
-/// encoded dots, slashes and backslashes, raw backslashes, double encoding (<c>%25</c>) and encoded NUL. The gateway
+/// encoded dots, slashes and backslashes, raw backslashes, double encoding (<c>%25</c>, or a malformed escape such as
+/// <c>%%32%65</c>) and encoded NUL. The gateway
 /// authorizes exactly the path it forwards, so anything ambiguous is a 400 on isolated routes.
 /// </summary>
 internal static class PathGuard
@@ -25,8 +26,15 @@ internal static class PathGuard
                 return true;
             }
 
-            if (c == '%' && i + 2 < path.Length)
+            if (c == '%')
             {
+                // A '%' that does not start a valid escape is kept literally by Kestrel while the rest is decoded,
+                // so "%%32%65" routes as the literal "%2e": double encoding without %25. Never sent by real clients.
+                if (i + 2 >= path.Length || !char.IsAsciiHexDigit(path[i + 1]) || !char.IsAsciiHexDigit(path[i + 2]))
+                {
+                    return true;
+                }
+
                 var hi = path[i + 1];
                 var lo = (char)(path[i + 2] | 0x20);
                 // %2e . | %2f / | %5c \ | %25 % (double encoding) | %00 NUL
