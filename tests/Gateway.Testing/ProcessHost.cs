@@ -151,6 +151,7 @@ public sealed class ProcessHost : IAsyncDisposable
                 if (first != _readyLineSeen.Task)
                 {
                     await first.ConfigureAwait(false);
+                    await DrainOutputAsync().ConfigureAwait(false);
                     throw new InvalidOperationException($"{name} exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
                 }
             }
@@ -161,6 +162,7 @@ public sealed class ProcessHost : IAsyncDisposable
                 {
                     if (_process.HasExited)
                     {
+                        await DrainOutputAsync().ConfigureAwait(false);
                         throw new InvalidOperationException($"{name} exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
                     }
 
@@ -188,6 +190,20 @@ public sealed class ProcessHost : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"{name} was not ready within {timeout.TotalSeconds:0} s. Output:\n{Output}");
+        }
+    }
+
+    /// <summary>HasExited can be true before the last output lines were delivered; WaitForExitAsync waits for them.</summary>
+    private async Task DrainOutputAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Report what arrived so far.
         }
     }
 
