@@ -22,6 +22,11 @@ internal sealed class GatewayAuthenticationOptionsValidator : IValidateOptions<G
         {
             errors.Add($"{S}:Authority must be https (set {S}:AllowHttpAuthority=true only for local development).");
         }
+        else if (options.Authority.Scheme == Uri.UriSchemeHttp && !options.Authority.IsLoopback)
+        {
+            // Signing keys fetched over plain http from another host could be swapped in transit: loopback only.
+            errors.Add($"{S}:AllowHttpAuthority only permits a loopback Authority (127.0.0.1, ::1, localhost); {options.Authority.Host} must use https.");
+        }
 
         if (string.IsNullOrWhiteSpace(options.Audience))
         {

@@ -10,6 +10,26 @@ public sealed class GatewayAuthenticationOptionsValidatorTests
     [Fact]
     public void Validate_HttpsAuthority_Succeeds() => Assert.True(new GatewayAuthenticationOptionsValidator().Validate(null, Valid()).Succeeded);
 
+    [Theory]
+    [InlineData("http://127.0.0.1:4566", true)]
+    [InlineData("http://localhost:4566", true)]
+    [InlineData("http://idp.internal.example.com", false)]
+    [InlineData("http://10.0.0.5:8080", false)]
+    public void Validate_HttpAuthorityAllowed_OnlyOnLoopback(string authority, bool valid)
+    {
+        var options = Valid();
+        options.Authority = new Uri(authority);
+        options.AllowHttpAuthority = true;
+
+        var result = new GatewayAuthenticationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.Contains("only permits a loopback Authority", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Validate_HttpAuthorityOnlyWhenAllowed()
     {
