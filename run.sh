@@ -46,6 +46,7 @@ for spec in "LOCALAWS_PORT:$LOCALAWS_PORT" "BACKEND_PORT:$BACKEND_PORT" "GATEWAY
 done
 
 mkdir -p "$LOG_DIR"
+: >"$LOG_DIR/pids"   # "name pid" of every process started, for whoever wants to check they are gone
 PIDS=()
 cleanup() {
   local code=$?
@@ -82,6 +83,7 @@ start() { # name, then command...; output goes to $LOG_DIR/name.log
   local name=$1; shift
   "$@" >"$LOG_DIR/$name.log" 2>&1 &
   PIDS+=("$!")
+  echo "$name $!" >>"$LOG_DIR/pids"
 }
 
 wait_for() { # name url seconds pid [any]  ("any": any HTTP answer counts, otherwise a 2xx is needed)

@@ -18,9 +18,18 @@ public sealed class RunScriptTests
     {
         var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
 
-        var (exitCode, output) = await RunAsync(["--demo", "--no-build"], ports);
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var (exitCode, output) = await RunAsync(["--demo", "--no-build"], ports, logDir);
+        var started = StartedProcessIds(logDir);
+        Directory.Delete(logDir, recursive: true);
 
         Assert.True(exitCode == 0, $"run.sh --demo exited {exitCode}:\n{output}");
+        Assert.Equal(4, started.Count); // LocalAws, its dynalite child, the sample API, the gateway
+        foreach (var (name, pid) in started)
+        {
+            Assert.False(Directory.Exists($"/proc/{pid}"), $"{name} (pid {pid}) is still running after run.sh exited");
+        }
+
         Assert.Contains("alice (ADMINISTRATOR of acme) lists Acme's applications", output, StringComparison.Ordinal);
         Assert.Matches(@"Walkthrough: all \d+ steps behaved as expected\.", output);
         Assert.DoesNotContain("UNEXPECTED", output, StringComparison.Ordinal);
@@ -54,9 +63,38 @@ public sealed class RunScriptTests
         Assert.Contains("unknown argument '--frobnicate'", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, int[] ports)
+    /// <summary>The processes run.sh started (its pids file) plus the dynalite child LocalAws reports in its log.</summary>
+    private static List<(string Name, int Pid)> StartedProcessIds(string logDir)
     {
-        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var started = new List<(string, int)>();
+        var pidsFile = Path.Combine(logDir, "pids");
+        if (File.Exists(pidsFile))
+        {
+            foreach (var line in File.ReadAllLines(pidsFile))
+            {
+                var parts = line.Split(' ', 2);
+                if (parts.Length == 2 && int.TryParse(parts[1], out var pid))
+                {
+                    started.Add((parts[0], pid));
+                }
+            }
+        }
+
+        var localAwsLog = Path.Combine(logDir, "localaws.log");
+        var dynalite = File.Exists(localAwsLog)
+            ? System.Text.RegularExpressions.Regex.Match(File.ReadAllText(localAwsLog), @"dynalite started \(pid (\d+)\)")
+            : System.Text.RegularExpressions.Match.Empty;
+        if (dynalite.Success)
+        {
+            started.Add(("dynalite", int.Parse(dynalite.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return started;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, int[] ports, string? keepLogDir = null)
+    {
+        var logDir = keepLogDir ?? Directory.CreateTempSubdirectory("run-sh-test-").FullName;
         var info = new ProcessStartInfo("bash")
         {
             WorkingDirectory = RepoPaths.Root,
@@ -91,13 +129,9 @@ public sealed class RunScriptTests
         }
 
         var output = await stdout + await stderr;
-        try
+        if (keepLogDir is null)
         {
             Directory.Delete(logDir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
         }
 
         return (process.ExitCode, output);
