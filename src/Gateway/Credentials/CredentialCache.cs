@@ -69,9 +69,10 @@ internal sealed partial class CredentialCache : IDisposable
         return WaitForFreshAsync(key, permissionSet, cancellationToken);
     }
 
-    private async ValueTask<CredentialResult> WaitForFreshAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
+    /// <summary>The miss path (internal for tests: a caller that checked the cache before another flight filled it).</summary>
+    internal async ValueTask<CredentialResult> WaitForFreshAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
-        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.LoadAsync(k, s.permissionSet), out _);
+        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.LoadUnlessFreshAsync(k, s.permissionSet), out _);
         try
         {
             var credentials = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -129,6 +130,20 @@ internal sealed partial class CredentialCache : IDisposable
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// A caller that missed the cache may reach the single-flight only after another flight for the key stored fresh
+    /// credentials and finished: look again before calling STS, so N concurrent misses stay one AssumeRole.
+    /// </summary>
+    private Task<ScopedCredentials> LoadUnlessFreshAsync(CredentialKey key, PermissionSet permissionSet)
+    {
+        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null && _time.GetUtcNow() < entry.Credentials.Expiration - _expiryBuffer)
+        {
+            return Task.FromResult(entry.Credentials);
+        }
+
+        return LoadAsync(key, permissionSet);
     }
 
     private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet)

@@ -47,6 +47,12 @@ internal sealed class MembershipService : IDisposable
 
     private async Task<Membership> LoadAsync(MembershipKey key)
     {
+        // A caller that missed the cache may reach the single-flight after another flight filled it: look again.
+        if (_cache.TryGetValue(key, out CachedMembership? cached) && cached is not null && _time.GetUtcNow() < cached.ExpiresAt)
+        {
+            return cached.Membership;
+        }
+
         var organizationId = OrganizationId.Parse(key.OrganizationId);
         var membership = await _store.LookupAsync(key.UserId, organizationId, CancellationToken.None).ConfigureAwait(false);
         var ttl = membership.IsMember ? _options.PositiveTtl : _options.NegativeTtl;

@@ -69,6 +69,30 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task MissPath_AfterAnotherFlightCachedFreshCredentials_DoesNotCallStsAgain()
+    {
+        var cached = (await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None)).Credentials;
+
+        // A caller that saw a miss just before the first flight stored its result arrives at the miss path late.
+        var late = await Cache.WaitForFreshAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.Same(cached, late.Credentials);
+        Assert.Equal(1, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task MissPath_CachedCredentialsInsideExpiryBuffer_CallsStsAgain()
+    {
+        var cached = (await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None)).Credentials!;
+        _time.Advance(cached.Expiration - _time.GetUtcNow() - _options.ExpiryBuffer + TimeSpan.FromSeconds(1));
+
+        var fresh = await Cache.WaitForFreshAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.NotSame(cached, fresh.Credentials);
+        Assert.Equal(2, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task GetAsync_InsideRefreshAheadWindow_ServesCurrentAndRefreshesOnceInBackground()
     {
         var original = (await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None)).Credentials;
