@@ -144,6 +144,8 @@ public sealed class TenantEnvelopeReaderTests
     [Theory]
     [InlineData("someone-else", false)]
     [InlineData("tenant-gateway ", false)]
+    [InlineData("Tenant-Gateway", false)] // differs only in case: issuers compare ordinally, never ignoring case
+    [InlineData("TENANT-GATEWAY", false)]
     [InlineData("tenant-gateway", true)]
     public void Read_Issuer_MustMatchExactly(string issuer, bool accepted)
     {
