@@ -103,6 +103,7 @@ start localaws dotnet "$(bin src/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
 wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
 
 echo "==> Starting the sample Applications API on $BACKEND_URL"
+ASPNETCORE_ENVIRONMENT=Local \
 TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
   start backend dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --urls "$BACKEND_URL"
 wait_for backend "$BACKEND_URL/healthz" 60 "${PIDS[-1]}"

@@ -52,6 +52,7 @@ internal static class TopologyStarter
                 ["--urls", backend.ToString().TrimEnd('/')],
                 new Dictionary<string, string?>(StringComparer.Ordinal)
                 {
+                    ["ASPNETCORE_ENVIRONMENT"] = "Local",
                     ["TenantContext__DynamoDb__ServiceUrl"] = localAws.ToString().TrimEnd('/'),
                 }.Concat(Passthrough("LOADTESTS_BACKEND__")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
                 root,

@@ -1,7 +1,9 @@
 using Applications.Api;
 
 // Content root = the app's folder, so its own appsettings.json is read even when started from the repository root
-// (whose appsettings.json is the gateway's).
+// (whose appsettings.json is the gateway's). Envelope keys are not in appsettings.json: locally they come from
+// appsettings.Local.json (ASPNETCORE_ENVIRONMENT=Local, as run.sh starts it), elsewhere from the environment or a
+// secret store (TenantContext__Keys__0__KeyId, TenantContext__Keys__0__Key).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.Services.AddTenantContext();
@@ -9,6 +11,14 @@ builder.Services.AddOptions<ApplicationsOptions>().BindConfiguration(Application
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
+if (app.Services.GetTenantContextConfigurationError() is { } error)
+{
+    // One line naming every offending key, exit 1: no stack trace from a failed host start.
+    await Console.Error.WriteLineAsync($"Applications.Api cannot start: {error}");
+    return 1;
+}
+
 app.UseTenantContext();
 app.MapApplicationEndpoints();
 await app.RunAsync();
+return 0;

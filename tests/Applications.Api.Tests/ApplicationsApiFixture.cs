@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Amazon.SecurityToken.Model;
 using Gateway.Backend.Envelopes;
 using Gateway.Policies;
@@ -10,12 +11,14 @@ namespace Applications.Api.Tests;
 /// <summary>
 /// Real processes: LocalAws (STS + IAM-enforcing DynamoDB over dynalite, seeded with the demo data) and the sample
 /// Applications.Api pointed at it. Envelopes are built the way the gateway builds them: STS AssumeRole with the
-/// gateway's credentials and the session policy from <see cref="SessionPolicyBuilder"/>, sealed with the local key.
+/// gateway's credentials and the session policy from <see cref="SessionPolicyBuilder"/>. The API runs as in production
+/// (ASPNETCORE_ENVIRONMENT=Production): its envelope key is a fresh secret per run, given through the environment.
 /// </summary>
 public sealed class ApplicationsApiFixture : IAsyncLifetime
 {
     public const string Audience = "applications";
-    public const string LocalKeyBase64 = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+    public const string KeyId = "e2e-1";
+    public static readonly string KeyBase64 = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
 
     private readonly List<string> _issuedSecrets = [];
     private readonly Lock _gate = new();
@@ -61,6 +64,8 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
             {
                 ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString(),
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["TenantContext__Keys__0__KeyId"] = KeyId,
+                ["TenantContext__Keys__0__Key"] = KeyBase64,
                 ["Logging__LogLevel__Default"] = "Debug",
             };
             _api = await ProcessHost.StartDotnetAsync(
@@ -120,7 +125,7 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
             _issuedSecrets.Add(credentials.SessionToken);
         }
 
-        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64("local-1", keyBase64 ?? LocalKeyBase64), "tenant-gateway", TimeProvider.System);
+        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(KeyId, keyBase64 ?? KeyBase64), "tenant-gateway", TimeProvider.System);
         return writer.Write(
             new TenantEnvelope
             {

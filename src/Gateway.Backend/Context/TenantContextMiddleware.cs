@@ -14,7 +14,9 @@ namespace Gateway.Backend.Context;
 /// <summary>
 /// Reads <c>X-Tenant-Context</c>, verifies it, and makes <see cref="ITenantContext"/> available for the request.
 /// Missing/invalid/expired → 401 (or the configured 403) problem+json; the endpoint never runs. A DynamoDB
-/// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>.
+/// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>;
+/// <c>ExpiredTokenException</c> → 401 <c>tenant_context_expired</c>; <c>UnrecognizedClientException</c> and
+/// <c>InvalidSignatureException</c> (AWS does not accept the credentials) → 401 <c>tenant_context_invalid</c>.
 /// </summary>
 internal sealed partial class TenantContextMiddleware
 {
@@ -82,13 +84,23 @@ internal sealed partial class TenantContextMiddleware
                 "The data store denied access: the request reached outside the caller's organization or permission set.",
                 envelope.RequestId);
         }
-        catch (AmazonServiceException ex) when (string.Equals(ex.ErrorCode, "ExpiredTokenException", StringComparison.Ordinal) && !context.Response.HasStarted)
+        catch (AmazonServiceException ex) when (CredentialsRefusedCode(ex) is { } code && !context.Response.HasStarted)
         {
             Log.CredentialsRefused(_logger, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
-            await WriteProblemAsync(context, _options.RejectionStatusCode, TenantContextProblemCodes.Expired,
-                Describe(TenantContextProblemCodes.Expired), envelope.RequestId);
+            await WriteProblemAsync(context, _options.RejectionStatusCode, code, Describe(code), envelope.RequestId);
         }
     }
+
+    /// <summary>
+    /// AWS refused the envelope's credentials themselves (authentication, not authorization): expired session →
+    /// <c>tenant_context_expired</c>; unknown access key or bad signature → <c>tenant_context_invalid</c>. Null otherwise.
+    /// </summary>
+    internal static string? CredentialsRefusedCode(AmazonServiceException exception) => exception.ErrorCode switch
+    {
+        "ExpiredTokenException" => TenantContextProblemCodes.Expired,
+        "UnrecognizedClientException" or "InvalidSignatureException" => TenantContextProblemCodes.Invalid,
+        _ => null,
+    };
 
     internal static bool IsAccessDenied(AmazonServiceException exception) =>
         exception.ErrorCode is "AccessDeniedException" or "AccessDenied";

@@ -23,6 +23,13 @@ public sealed class TenantContextOptions
     /// <summary>Status for a missing/invalid/expired envelope: 401 (default) or 403.</summary>
     public int RejectionStatusCode { get; set; } = 401;
 
+    /// <summary>
+    /// Longest envelope accepted: <c>exp - iat</c> at most this, so an envelope sealed with a leaked key cannot be made to
+    /// last for years. Default 00:05:30 (the gateway's default <c>TenantIsolation:Forwarding:EnvelopeLifetime</c> of
+    /// 5 min plus the 30 s clock skew); between 00:00:10 and 01:00:00.
+    /// </summary>
+    public TimeSpan MaxEnvelopeLifetime { get; set; } = TenantEnvelopeReader.DefaultMaxLifetime;
+
     /// <summary>Where the scoped DynamoDB client goes.</summary>
     public TenantDynamoDbOptions DynamoDb { get; set; } = new();
 }

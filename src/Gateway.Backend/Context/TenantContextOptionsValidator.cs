@@ -1,12 +1,23 @@
 using Gateway.Backend.Envelopes;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Backend.Context;
 
-/// <summary>Reports every configuration error at once, naming the configuration key; never echoes a key value.</summary>
+/// <summary>
+/// Reports every configuration error at once, naming the configuration key; never echoes a key value. Outside the
+/// Development and Local environments a published development key (<see cref="DevelopmentEnvelopeKeys"/>) is an error.
+/// </summary>
 internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantContextOptions>
 {
+    internal static readonly TimeSpan MinMaxEnvelopeLifetime = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan MaxMaxEnvelopeLifetime = TimeSpan.FromHours(1);
     private const string Section = TenantContextOptions.SectionName;
+    private readonly IHostEnvironment? _environment;
+
+    /// <param name="environment">The host's environment (always there in a host). Null only where no environment
+    /// exists (unit tests of other rules): the published-key rule is then not applied.</param>
+    public TenantContextOptionsValidator(IHostEnvironment? environment = null) => _environment = environment;
 
     public ValidateOptionsResult Validate(string? name, TenantContextOptions options)
     {
@@ -34,7 +45,9 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
 
         if (options.Keys.Count == 0)
         {
-            errors.Add($"{Section}:Keys must hold at least one key ({Section}:Keys:0:KeyId and {Section}:Keys:0:Key).");
+            errors.Add(
+                $"{Section}:Keys must hold at least one key ({Section}:Keys:0:KeyId and {Section}:Keys:0:Key; as environment " +
+                "variables TenantContext__Keys__0__KeyId and TenantContext__Keys__0__Key).");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -52,14 +65,30 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
                 errors.Add($"{Section}:Keys:{i}:KeyId '{key.KeyId}' is a duplicate.");
             }
 
+            EnvelopeKey parsed;
             try
             {
-                _ = EnvelopeKey.FromBase64(key.KeyId, key.Key);
+                parsed = EnvelopeKey.FromBase64(key.KeyId, key.Key);
             }
             catch (ArgumentException)
             {
                 errors.Add($"{Section}:Keys:{i}:Key must be the base64 of exactly {EnvelopeKey.KeySizeInBytes} bytes.");
+                continue;
             }
+
+            if (_environment is not null
+                && !DevelopmentEnvelopeKeys.AllowedIn(_environment.EnvironmentName)
+                && DevelopmentEnvelopeKeys.IsPublished(parsed.Key.Span))
+            {
+                errors.Add(
+                    $"{Section}:Keys:{i}:Key is a published development key (anyone can seal envelopes with it); it is accepted " +
+                    $"only in the Development and Local environments, not in '{_environment.EnvironmentName}'. Configure a secret key.");
+            }
+        }
+
+        if (options.MaxEnvelopeLifetime < MinMaxEnvelopeLifetime || options.MaxEnvelopeLifetime > MaxMaxEnvelopeLifetime)
+        {
+            errors.Add($"{Section}:MaxEnvelopeLifetime must be between {MinMaxEnvelopeLifetime} and {MaxMaxEnvelopeLifetime} (was {options.MaxEnvelopeLifetime}).");
         }
 
         var dynamo = options.DynamoDb;

@@ -8,13 +8,20 @@ namespace Gateway.Backend.Envelopes;
 /// Reads and verifies the <c>X-Tenant-Context</c> envelope. Only a compact JWE with <c>alg=dir</c>,
 /// <c>enc=A256CBC-HS512</c>, no compression, and a <c>kid</c> in the key ring is decrypted; anything else
 /// (an unencrypted or signed JWT, another algorithm, an unknown key) is rejected before any cryptography.
-/// The decrypted claims must carry the configured issuer and audience, must not be expired (30 s skew) and must
+/// The decrypted claims must carry the configured issuer and audience, must not be expired (30 s skew), must have been
+/// issued (<c>iat</c>) no later than now + skew and live (<c>exp - iat</c>) no longer than the maximum lifetime, and must
 /// hold every envelope field. Instances are thread-safe.
 /// </summary>
 public sealed class TenantEnvelopeReader
 {
     /// <summary>Clock skew tolerated on <c>exp</c> and <c>nbf</c>.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Default longest envelope lifetime (<c>exp - iat</c>): the gateway's default envelope lifetime (5 min) plus
+    /// <see cref="ClockSkew"/>.
+    /// </summary>
+    public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromMinutes(5) + ClockSkew;
 
     /// <summary>Longest envelope accepted, in characters (real STS session tokens make envelopes of 2-3 KB).</summary>
     public const int MaxEnvelopeLength = 16 * 1024;
@@ -24,15 +31,23 @@ public sealed class TenantEnvelopeReader
     private readonly string _issuer;
     private readonly string _audience;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _maxLifetime;
 
     /// <summary>Creates a reader for a key ring (current and previous keys, matched by <c>kid</c>).</summary>
+    /// <param name="keys">The key ring.</param>
+    /// <param name="issuer">Expected <c>iss</c> (compared exactly, case-sensitive).</param>
+    /// <param name="audience">Expected <c>aud</c> (compared exactly, case-sensitive).</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="maxLifetime">Longest accepted <c>exp - iat</c>; default <see cref="DefaultMaxLifetime"/>.</param>
     /// <exception cref="ArgumentException">The ring is empty or has duplicate key ids; issuer or audience is empty.</exception>
-    public TenantEnvelopeReader(IReadOnlyList<EnvelopeKey> keys, string issuer, string audience, TimeProvider time)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLifetime"/> is not positive.</exception>
+    public TenantEnvelopeReader(IReadOnlyList<EnvelopeKey> keys, string issuer, string audience, TimeProvider time, TimeSpan? maxLifetime = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentException.ThrowIfNullOrWhiteSpace(issuer);
         ArgumentException.ThrowIfNullOrWhiteSpace(audience);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxLifetime ?? DefaultMaxLifetime, TimeSpan.Zero, nameof(maxLifetime));
         if (keys.Count == 0)
         {
             throw new ArgumentException("At least one envelope key is required.", nameof(keys));
@@ -52,6 +67,7 @@ public sealed class TenantEnvelopeReader
         _issuer = issuer;
         _audience = audience;
         _time = time;
+        _maxLifetime = maxLifetime ?? DefaultMaxLifetime;
     }
 
     /// <summary>Reads <paramref name="token"/> (the header value). Never throws for bad input.</summary>
@@ -141,18 +157,40 @@ public sealed class TenantEnvelopeReader
             return Invalid("missing exp");
         }
 
+        if (!IsUnixTime(exp))
+        {
+            return Invalid("exp out of range");
+        }
+
         if (now > DateTimeOffset.FromUnixTimeSeconds(exp) + ClockSkew)
         {
             return EnvelopeReadResult.Failure(EnvelopeFailureCodes.Expired, "envelope expired");
         }
 
         if (claims.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out var nbf)
-            && now + ClockSkew < DateTimeOffset.FromUnixTimeSeconds(nbf))
+            && (!IsUnixTime(nbf) || now + ClockSkew < DateTimeOffset.FromUnixTimeSeconds(nbf)))
         {
             return Invalid("not yet valid");
         }
 
-        if (!claims.TryGetPayloadValue<long>(EnvelopeClaimNames.CredentialExpiration, out var awsExp))
+        // A key that leaked (or a published development key) must not yield an envelope that lasts for years: the
+        // lifetime is bounded from a time that cannot lie in the future.
+        if (!claims.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Iat, out var iat))
+        {
+            return Invalid("missing iat");
+        }
+
+        if (!IsUnixTime(iat) || now + ClockSkew < DateTimeOffset.FromUnixTimeSeconds(iat))
+        {
+            return Invalid("issued in the future");
+        }
+
+        if (exp - iat > (long)_maxLifetime.TotalSeconds)
+        {
+            return Invalid("lifetime too long");
+        }
+
+        if (!claims.TryGetPayloadValue<long>(EnvelopeClaimNames.CredentialExpiration, out var awsExp) || !IsUnixTime(awsExp))
         {
             return Invalid($"missing claim '{EnvelopeClaimNames.CredentialExpiration}'");
         }
@@ -202,6 +240,13 @@ public sealed class TenantEnvelopeReader
         value = string.Empty;
         return false;
     }
+
+    /// <summary>
+    /// Within what <see cref="DateTimeOffset.FromUnixTimeSeconds"/> accepts, with a day to spare for the skew arithmetic
+    /// (both throw beyond); also keeps <c>exp - iat</c> from overflowing.
+    /// </summary>
+    private static bool IsUnixTime(long seconds) =>
+        seconds >= DateTimeOffset.MinValue.ToUnixTimeSeconds() + 86_400 && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 86_400;
 
     private static EnvelopeReadResult Invalid(string reason) => EnvelopeReadResult.Failure(EnvelopeFailureCodes.Invalid, reason);
 }

@@ -33,7 +33,7 @@ public static class TenantContextServiceCollectionExtensions
         {
             var o = sp.GetRequiredService<IOptions<TenantContextOptions>>().Value;
             var keys = o.Keys.Select(k => EnvelopeKey.FromBase64(k.KeyId, k.Key)).ToArray();
-            return new TenantEnvelopeReader(keys, o.Issuer, o.Audience, sp.GetRequiredService<TimeProvider>());
+            return new TenantEnvelopeReader(keys, o.Issuer, o.Audience, sp.GetRequiredService<TimeProvider>(), o.MaxEnvelopeLifetime);
         });
         services.TryAddSingleton<TenantDynamoDbClientFactory>();
         services.TryAddScoped<TenantContextHolder>();

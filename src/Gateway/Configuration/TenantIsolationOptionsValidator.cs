@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Gateway.Backend.Envelopes;
 using Gateway.Forwarding;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,8 @@ namespace Gateway.Configuration;
 /// <summary>
 /// Validates <see cref="TenantIsolationOptions"/> and the tenant-relevant parts of the YARP <c>ReverseProxy</c> section,
 /// reporting every error at once and naming the offending key. Includes the worst-case session policy size per permission set.
+/// Outside the Development and Local environments an envelope key whose bytes are a published development key
+/// (<see cref="DevelopmentEnvelopeKeys"/>) is an error: anyone could seal envelopes with it.
 /// </summary>
 internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions<TenantIsolationOptions>
 {
@@ -16,8 +19,16 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
     internal static readonly TimeSpan MaxNegativeTtl = TimeSpan.FromSeconds(10);
     private const string S = TenantIsolationOptions.SectionName;
     private readonly IConfiguration? _configuration;
+    private readonly IHostEnvironment? _environment;
 
-    public TenantIsolationOptionsValidator(IConfiguration? configuration = null) => _configuration = configuration;
+    /// <param name="configuration">For the ReverseProxy route checks; null skips them.</param>
+    /// <param name="environment">The host's environment (always there in the gateway host). Null where no envelope is
+    /// ever sealed (the <c>policy</c> command) and in unit tests of other rules: the published-key rule is not applied.</param>
+    public TenantIsolationOptionsValidator(IConfiguration? configuration = null, IHostEnvironment? environment = null)
+    {
+        _configuration = configuration;
+        _environment = environment;
+    }
 
     public ValidateOptionsResult Validate(string? name, TenantIsolationOptions options)
     {
@@ -28,7 +39,7 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         ValidateMembership(options.Membership, errors);
         ValidateResilience(options, errors);
         ValidateTablesAndSets(options, errors);
-        ValidateEnvelopes(options, errors);
+        ValidateEnvelopes(options, errors, _environment);
         if (_configuration is not null)
         {
             ValidateRoutes(_configuration.GetSection("ReverseProxy"), options, errors);
@@ -317,7 +328,7 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         }
     }
 
-    private static void ValidateEnvelopes(TenantIsolationOptions o, List<string> errors)
+    private static void ValidateEnvelopes(TenantIsolationOptions o, List<string> errors, IHostEnvironment? environment)
     {
         foreach (var (cluster, envelope) in o.Envelopes)
         {
@@ -328,17 +339,17 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
             }
             else
             {
-                ValidateKey(envelope.Current, $"{key}:Current", errors);
+                ValidateKey(envelope.Current, $"{key}:Current", errors, environment);
             }
 
             if (envelope?.Previous is { } previous)
             {
-                ValidateKey(previous, $"{key}:Previous", errors);
+                ValidateKey(previous, $"{key}:Previous", errors, environment);
             }
         }
     }
 
-    private static void ValidateKey(EnvelopeKeyOptions key, string path, List<string> errors)
+    private static void ValidateKey(EnvelopeKeyOptions key, string path, List<string> errors, IHostEnvironment? environment)
     {
         if (string.IsNullOrWhiteSpace(key.KeyId) || key.KeyId.Length > 128)
         {
@@ -359,6 +370,14 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         else if (written != 64)
         {
             errors.Add($"{path}:Key must decode to exactly 64 bytes (A256CBC-HS512); it decodes to {written}.");
+        }
+        else if (environment is not null
+            && !DevelopmentEnvelopeKeys.AllowedIn(environment.EnvironmentName)
+            && DevelopmentEnvelopeKeys.IsPublished(buffer.AsSpan(0, written)))
+        {
+            errors.Add(
+                $"{path}:Key is a published development key (anyone can seal envelopes with it); it is accepted only in " +
+                $"the Development and Local environments, not in '{environment.EnvironmentName}'. Configure a secret key.");
         }
     }
 

@@ -148,12 +148,20 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         Assert.Contains("dynamodb:Query", log.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ExpiredTokenFromDynamoDb_401Expired()
+    [Theory]
+    [InlineData("ExpiredTokenException", "tenant_context_expired")]
+    [InlineData("UnrecognizedClientException", "tenant_context_invalid")]
+    [InlineData("InvalidSignatureException", "tenant_context_invalid")]
+    public async Task AwsAuthenticationErrorFromDynamoDb_401ProblemNot500(string errorCode, string expectedCode)
     {
-        var response = await SendAsync("/expired-token", Envelope());
+        var refused = await SendAsync($"/aws-error/{errorCode}", Envelope());
+        var allowed = await SendAsync("/whoami", Envelope());
 
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "tenant_context_expired");
+        var body = await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, expectedCode);
+        Assert.Equal("req-0001", body.GetProperty("requestId").GetString());
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
+        Assert.Contains(errorCode, log.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -237,7 +245,11 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
             ErrorCode = "AccessDeniedException",
             StatusCode = HttpStatusCode.BadRequest,
         });
-        app.MapGet("/expired-token", IResult () => throw new AmazonDynamoDBException("The security token included in the request is expired") { ErrorCode = "ExpiredTokenException" });
+        app.MapGet("/aws-error/{code}", IResult (string code) => throw new AmazonDynamoDBException("The security token included in the request is invalid")
+        {
+            ErrorCode = code,
+            StatusCode = HttpStatusCode.BadRequest,
+        });
         app.MapGet("/throttled", IResult () => throw new AmazonDynamoDBException("Rate exceeded") { ErrorCode = "ThrottlingException" });
     }
 

@@ -1,5 +1,6 @@
 using Gateway.Backend.Context;
 using Gateway.Backend.Tests.Envelopes;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace Gateway.Backend.Tests.Context;
 
@@ -61,6 +62,76 @@ public sealed class TenantContextOptionsValidatorTests
 
         Assert.Contains("TenantContext:Keys", result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Staging", false)]
+    [InlineData("Development", true)]
+    [InlineData("Local", true)]
+    [InlineData("local", true)]
+    public void Validate_PublishedDevelopmentKey_OnlyInDevelopmentOrLocal(string environment, bool valid)
+    {
+        var result = new TenantContextOptionsValidator(Environment(environment)).Validate(null, Valid());
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            var failure = Assert.Single(result.Failures!);
+            Assert.StartsWith("TenantContext:Keys:0:Key is a published development key", failure, StringComparison.Ordinal);
+            Assert.DoesNotContain(EnvelopeTestData.LocalKeyBase64, failure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Validate_PublishedKeyUnderAnotherIdAndUrlSafeEncoding_StillRefusedInProduction()
+    {
+        // Compared by key bytes: renaming the key id or re-encoding the base64 does not make it secret.
+        var options = Valid();
+        options.Keys.Clear();
+        options.Keys.Add(new EnvelopeKeyOptions { KeyId = "prod-2026", Key = Convert.ToBase64String(EnvelopeTestData.KeyOf("prod-2026", 7).Key.Span) });
+        options.Keys.Add(new EnvelopeKeyOptions { KeyId = "prod-2025", Key = EnvelopeTestData.LocalKeyBase64.TrimEnd('=').Replace('+', '-').Replace('/', '_') });
+
+        var result = new TenantContextOptionsValidator(Environment("Production")).Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("TenantContext:Keys:1:Key is a published development key", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SecretKeyInProduction_Succeeds()
+    {
+        var options = Valid();
+        options.Keys.Clear();
+        options.Keys.Add(new EnvelopeKeyOptions { KeyId = "prod-2026", Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)) });
+
+        var result = new TenantContextOptionsValidator(Environment("Production")).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("00:00:09", false)]
+    [InlineData("00:00:10", true)]
+    [InlineData("00:05:30", true)]
+    [InlineData("01:00:00", true)]
+    [InlineData("01:00:01", false)]
+    [InlineData("-00:05:00", false)]
+    public void Validate_MaxEnvelopeLifetime_BetweenTenSecondsAndOneHour(string value, bool valid)
+    {
+        var options = Valid();
+        options.MaxEnvelopeLifetime = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = new TenantContextOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.Equal(valid, result.FailureMessage is null || !result.FailureMessage.Contains("TenantContext:MaxEnvelopeLifetime", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MaxEnvelopeLifetime_Default_GatewayEnvelopeLifetimePlusSkew()
+        => Assert.Equal(TimeSpan.FromSeconds(330), new TenantContextOptions().MaxEnvelopeLifetime);
+
+    private static HostingEnvironment Environment(string name) => new() { EnvironmentName = name };
 
     private static TenantContextOptions Valid()
     {

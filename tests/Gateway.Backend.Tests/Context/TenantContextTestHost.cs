@@ -39,9 +39,11 @@ internal sealed class TenantContextTestHost : IAsyncDisposable
         ["TenantContext:DynamoDb:ServiceUrl"] = "http://127.0.0.1:9",
     };
 
-    public static async Task<TenantContextTestHost> StartAsync(Action<WebApplication> map, Dictionary<string, string?>? configuration = null)
+    /// <summary>Starts the app; <paramref name="environment"/> defaults to Local, where the published development key is accepted.</summary>
+    public static async Task<TenantContextTestHost> StartAsync(
+        Action<WebApplication> map, Dictionary<string, string?>? configuration = null, string environment = "Local")
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(configuration ?? DefaultConfiguration());
         builder.Logging.ClearProviders();

@@ -144,6 +144,8 @@ public sealed class TenantEnvelopeReaderTests
     [Theory]
     [InlineData("someone-else", false)]
     [InlineData("tenant-gateway ", false)]
+    [InlineData("Tenant-Gateway", false)] // differs only in case: issuers compare ordinally, never ignoring case
+    [InlineData("TENANT-GATEWAY", false)]
     [InlineData("tenant-gateway", true)]
     public void Read_Issuer_MustMatchExactly(string issuer, bool accepted)
     {
@@ -197,6 +199,97 @@ public sealed class TenantEnvelopeReaderTests
 
         Assert.Equal(accepted, result.Succeeded);
         Assert.Equal(accepted ? null : EnvelopeFailureCodes.Invalid, result.FailureCode);
+    }
+
+    [Fact]
+    public void Read_TenYearEnvelopeUnderTheRightKey_InvalidLifetimeTooLong()
+    {
+        // Whoever holds a key (a leaked one, or the published development key) cannot mint an envelope that lasts for years.
+        var tenYears = TimeSpan.FromDays(3650);
+        var claims = ValidClaims();
+        claims["aws_exp"] = EnvelopeTestData.Start.Add(tenYears).ToUnixTimeSeconds();
+        var forged = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey), lifetime: tenYears));
+        var normal = Writer().Write(EnvelopeTestData.Envelope(), EnvelopeTestData.Audience, Lifetime);
+
+        var refused = Reader().Read(forged);
+        var accepted = Reader().Read(normal);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, refused.FailureCode);
+        Assert.Equal("lifetime too long", refused.FailureReason);
+        Assert.True(accepted.Succeeded, accepted.ToString());
+    }
+
+    [Theory]
+    [InlineData(330, null, true)]  // the default maximum: the gateway's 5-minute envelope + 30 s skew
+    [InlineData(331, null, false)]
+    [InlineData(60, 60, true)]     // a configured maximum
+    [InlineData(61, 60, false)]
+    public void Read_LifetimeAtOrBeyondMaximum_AcceptedUpToIt(int lifetimeSeconds, int? maxSeconds, bool accepted)
+    {
+        var token = Handler.CreateToken(Descriptor(ValidClaims(), encrypting: Encrypting(EnvelopeTestData.LocalKey), lifetime: TimeSpan.FromSeconds(lifetimeSeconds)));
+        var reader = new TenantEnvelopeReader(
+            [EnvelopeTestData.LocalKey], EnvelopeTestData.Issuer, EnvelopeTestData.Audience, _clock,
+            maxSeconds is { } max ? TimeSpan.FromSeconds(max) : null);
+
+        var result = reader.Read(token);
+
+        Assert.Equal(accepted, result.Succeeded);
+        Assert.Equal(accepted ? null : "lifetime too long", result.FailureReason);
+    }
+
+    [Fact]
+    public void Read_NoIssuedAt_Invalid()
+    {
+        // Without iat the lifetime could not be bounded; the gateway always writes it.
+        var withoutIat = Handler.CreateToken(Descriptor(ValidClaims(), encrypting: Encrypting(EnvelopeTestData.LocalKey), issuedAt: false));
+        var withIat = Handler.CreateToken(Descriptor(ValidClaims(), encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(withoutIat);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, result.FailureCode);
+        Assert.Equal("missing iat", result.FailureReason);
+        Assert.True(Reader().Read(withIat).Succeeded);
+    }
+
+    [Fact]
+    public void Read_IssuedAtInTheFarFuture_Invalid()
+    {
+        // iat pushed forward to make a ten-year exp look short-lived, and no nbf to give it away.
+        var later = TimeSpan.FromDays(3650);
+        var claims = ValidClaims();
+        claims["aws_exp"] = EnvelopeTestData.Start.Add(later).AddHours(1).ToUnixTimeSeconds();
+        var forged = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = EnvelopeTestData.Issuer,
+            Audience = EnvelopeTestData.Audience,
+            IssuedAt = _clock.GetUtcNow().Add(later).UtcDateTime,
+            Expires = _clock.GetUtcNow().Add(later).AddMinutes(5).UtcDateTime,
+            Claims = claims,
+            EncryptingCredentials = Encrypting(EnvelopeTestData.LocalKey),
+        });
+
+        var result = Reader().Read(forged);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, result.FailureCode);
+        Assert.Equal("issued in the future", result.FailureReason);
+    }
+
+    [Theory]
+    [InlineData("exp")]
+    [InlineData("iat")]
+    [InlineData("nbf")]
+    [InlineData("aws_exp")]
+    public void Read_TimeClaimBeyondYear9999_InvalidWithoutThrowing(string claim)
+    {
+        var claims = ValidClaims();
+        claims[claim] = 99_999_999_999_999L;
+        var outOfRange = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+        var inRange = Handler.CreateToken(Descriptor(ValidClaims(), encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(outOfRange);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, result.FailureCode);
+        Assert.True(Reader().Read(inRange).Succeeded);
     }
 
     [Fact]
@@ -324,13 +417,17 @@ public sealed class TenantEnvelopeReaderTests
     };
 
     private SecurityTokenDescriptor Descriptor(
-        Dictionary<string, object> claims, EncryptingCredentials? encrypting = null, SigningCredentials? signing = null) => new()
+        Dictionary<string, object> claims,
+        EncryptingCredentials? encrypting = null,
+        SigningCredentials? signing = null,
+        TimeSpan? lifetime = null,
+        bool issuedAt = true) => new()
     {
         Issuer = EnvelopeTestData.Issuer,
         Audience = EnvelopeTestData.Audience,
-        IssuedAt = _clock.GetUtcNow().UtcDateTime,
-        NotBefore = _clock.GetUtcNow().UtcDateTime,
-        Expires = _clock.GetUtcNow().AddMinutes(5).UtcDateTime,
+        IssuedAt = issuedAt && !claims.ContainsKey("iat") ? _clock.GetUtcNow().UtcDateTime : null,
+        NotBefore = claims.ContainsKey("nbf") ? null : _clock.GetUtcNow().UtcDateTime,
+        Expires = claims.ContainsKey("exp") ? null : _clock.GetUtcNow().Add(lifetime ?? TimeSpan.FromMinutes(5)).UtcDateTime,
         Claims = claims,
         EncryptingCredentials = encrypting,
         SigningCredentials = signing,

@@ -1,6 +1,7 @@
 using Gateway.Configuration;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace Gateway.Tests.Configuration;
 
@@ -32,6 +33,54 @@ public sealed class TenantIsolationOptionsValidatorTests
         Assert.Equal("read-only", options.Roles["VIEWER"]);
         Assert.Equal(["ByName"], options.Tables["Applications"].Indexes);
     }
+
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Staging", false)]
+    [InlineData("Development", true)]
+    [InlineData("Local", true)]
+    public void Validate_PublishedDevelopmentEnvelopeKey_OnlyInDevelopmentOrLocal(string environment, bool valid)
+    {
+        var result = new TenantIsolationOptionsValidator(environment: Environment(environment)).Validate(null, TestOptions.Valid());
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            var failure = Assert.Single(result.Failures!);
+            Assert.StartsWith("TenantIsolation:Envelopes:applications:Current:Key is a published development key", failure, StringComparison.Ordinal);
+            Assert.DoesNotContain(TestOptions.LocalKey, failure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Validate_PublishedKeyAsPreviousUnderAnotherKeyId_RefusedInProduction()
+    {
+        // Compared by key bytes, not by key id.
+        var options = TestOptions.Valid();
+        options.Envelopes["applications"].Current = new EnvelopeKeyOptions { KeyId = "prod-2", Key = SecretKey() };
+        options.Envelopes["applications"].Previous = new EnvelopeKeyOptions { KeyId = "prod-1", Key = TestOptions.LocalKey };
+
+        var result = new TenantIsolationOptionsValidator(environment: Environment("Production")).Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("TenantIsolation:Envelopes:applications:Previous:Key is a published development key", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SecretEnvelopeKeysInProduction_Succeeds()
+    {
+        var options = TestOptions.Valid();
+        options.Envelopes["applications"].Current = new EnvelopeKeyOptions { KeyId = "prod-2", Key = SecretKey() };
+        options.Envelopes["applications"].Previous = new EnvelopeKeyOptions { KeyId = "prod-1", Key = SecretKey() };
+
+        var result = new TenantIsolationOptionsValidator(environment: Environment("Production")).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    private static HostingEnvironment Environment(string name) => new() { EnvironmentName = name };
+
+    private static string SecretKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
 
     [Theory]
     [InlineData("ByName", true)]

@@ -39,7 +39,7 @@ public sealed class GatewayStackFixture : IAsyncLifetime
         Backend = await ProcessHost.StartDotnetAsync(
             Built.Dll("samples/Applications.Api", "Applications.Api"),
             ["--urls", $"http://127.0.0.1:{backendPort}"],
-            new Dictionary<string, string?> { ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString().TrimEnd('/') },
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString().TrimEnd('/') },
             RepoPaths.Root,
             null,
             new Uri($"http://127.0.0.1:{backendPort}/healthz"),

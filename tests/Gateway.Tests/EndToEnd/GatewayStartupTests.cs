@@ -36,4 +36,40 @@ public sealed class GatewayStartupTests
         Assert.Contains("ReverseProxy:Routes:open:AuthorizationPolicy is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("permission set 'everything'", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Production", true)]
+    [InlineData("Local", false)]
+    public async Task Start_PublishedDevelopmentEnvelopeKey_RefusedOutsideDevelopmentAndLocal(string environment, bool refused)
+    {
+        // The shipped Local configuration (envelope key local-1) with the environment set as a deployment would set it.
+        var port = FreePort.Next();
+        var env = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment,
+            ["Authentication__Authority"] = "http://127.0.0.1:9",
+            ["Authentication__AllowHttpAuthority"] = "true",
+            ["TenantIsolation__RoleArn"] = "arn:aws:iam::000000000000:role/TenantDataAccess",
+            ["TenantIsolation__Envelopes__applications__Current__KeyId"] = "prod-1", // another key id does not help
+            ["TenantIsolation__Envelopes__applications__Current__Key"] = TestOptions.LocalKey,
+        };
+
+        var start = async () =>
+        {
+            await using var gateway = await ProcessHost.StartDotnetAsync(
+                Built.Dll("src/Gateway", "Gateway"), ["--urls", $"http://127.0.0.1:{port}"], env, RepoPaths.Root, null,
+                new Uri($"http://127.0.0.1:{port}/healthz"), TimeSpan.FromSeconds(30));
+        };
+
+        if (refused)
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(start);
+            Assert.Contains("Gateway configuration is invalid", error.Message, StringComparison.Ordinal);
+            Assert.Contains("TenantIsolation:Envelopes:applications:Current:Key is a published development key", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            await start();
+        }
+    }
 }

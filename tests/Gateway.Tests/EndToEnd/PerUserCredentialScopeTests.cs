@@ -26,7 +26,7 @@ public sealed class PerUserCredentialScopeTests : IAsyncLifetime
         _backend = await ProcessHost.StartDotnetAsync(
             Built.Dll("samples/Applications.Api", "Applications.Api"),
             ["--urls", $"http://127.0.0.1:{backendPort}"],
-            new Dictionary<string, string?> { ["TenantContext__DynamoDb__ServiceUrl"] = localAws },
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["TenantContext__DynamoDb__ServiceUrl"] = localAws },
             RepoPaths.Root, null, new Uri($"http://127.0.0.1:{backendPort}/healthz"), timeout);
 
         var gatewayPort = FreePort.Next();

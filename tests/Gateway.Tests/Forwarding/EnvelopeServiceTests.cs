@@ -90,6 +90,26 @@ public sealed class EnvelopeServiceTests
     }
 
     [Fact]
+    public void GetEnvelope_TwoUsersSameRoleSameCredentials_EachEnvelopeCarriesItsOwnUser()
+    {
+        // Organization-scoped credentials are shared by every member with the same role: the reused envelope must still
+        // name the user it was written for (the user id is part of the envelope cache key).
+        var service = Service();
+        var aliceToken = service.GetEnvelope(Tenant(user: "alice", role: "MEMBER"), "applications", "req-1");
+        var bobToken = service.GetEnvelope(Tenant(user: "bob", role: "MEMBER"), "applications", "req-2");
+        var aliceAgain = service.GetEnvelope(Tenant(user: "alice", role: "MEMBER"), "applications", "req-3");
+
+        var alice = Reader().Read(aliceToken);
+        var bob = Reader().Read(bobToken);
+
+        Assert.Equal("alice", alice.Envelope!.UserId);
+        Assert.Equal("bob", bob.Envelope!.UserId);
+        Assert.Equal("MEMBER", bob.Envelope.Role);
+        Assert.Equal(alice.Envelope.AccessKeyId, bob.Envelope.AccessKeyId);
+        Assert.Same(aliceToken, aliceAgain); // still reused per user
+    }
+
+    [Fact]
     public void GetEnvelope_NewCredentialGeneration_NewEnvelope()
     {
         var service = Service();
