@@ -54,9 +54,9 @@ internal static class TestData
 
     /// <summary>Analyzer + evaluator: allowed only when the request can be analyzed and every check is allowed under
     /// (role identity policy ∩ session policy).</summary>
-    public static (bool Allowed, string Why) Authorize(PolicyDocument sessionPolicy, string operation, string body)
+    public static (bool Allowed, string Why) Authorize(PolicyDocument sessionPolicy, string operation, string body, Func<string, TableKeySchema?>? schemas = null)
     {
-        var analysis = new DynamoDbRequestAnalyzer(Scope).Analyze(operation, System.Text.Encoding.UTF8.GetBytes(body), Schemas);
+        var analysis = new DynamoDbRequestAnalyzer(Scope).Analyze(operation, System.Text.Encoding.UTF8.GetBytes(body), schemas ?? Schemas);
         if (!analysis.Succeeded)
         {
             return (false, "cannot analyze: " + analysis.Error);

@@ -6,6 +6,9 @@ internal sealed class TestMeterFactory : IMeterFactory
 {
     private readonly List<Meter> _meters = [];
 
+    /// <summary>The meters created so far (for a <c>MetricCollector</c> bound to this factory's meter, not a global name).</summary>
+    public IReadOnlyList<Meter> Meters => _meters;
+
     public Meter Create(MeterOptions options)
     {
         var meter = new Meter(options);

@@ -21,6 +21,7 @@ public class TenantIsolationProperties
     public const int SessionNameCases = 5_000;
     public const int FuzzCases = 3_000;
     public const int SetOperatorCases = 5_000;
+    public const int IndexCases = 2_000;
 
     private static readonly string[] Operations =
     [
@@ -29,26 +30,66 @@ public class TenantIsolationProperties
     ];
 
     /// <summary>
-    /// For random A≠B, random item keys and a random operation: the request that names only A's partition is allowed
-    /// under A's policy (the allow twin), and the same request with one B partition key among A's is denied.
+    /// For random A≠B (often near-misses: prefix, extension, case variant, separator swap), a random table shape
+    /// (partition key name, indexes granted as <c>index/*</c> or an explicit list), random item keys and a random
+    /// operation: the request that names only A's partition is allowed under A's policy (the allow twin), and the same
+    /// request with one B partition key among A's is denied, even when B's items carry a decoy <c>organizationId</c> = A.
     /// </summary>
     [Fact]
     public void RequestNamingAnotherOrganizationsPartition_IsDenied_AndItsOwnTwinAllowed()
     {
-        var gen = Gen.Select(Generators.TwoOrganizations, Gen.OneOf(Operations), Generators.AnyText.Array[1, 4], Gen.Int[0, 3]);
+        var gen = Gen.Select(Generators.TwoOrganizations, Generators.AnyTableShape, Gen.OneOf(Operations), Generators.AnyText.Array[1, 4], Gen.Int[0, 3]);
 
-        gen.Sample((orgs, operation, keys, position) =>
+        gen.Sample((orgs, shape, operation, keys, position) =>
         {
-            var policy = TestData.PolicyFor(orgs.A).Document;
+            var policy = TestData.PolicyFor(orgs.A, shape.PermissionSet).Document;
+            var index = shape.Indexes[position % shape.Indexes.Length];
             var owners = Enumerable.Repeat(orgs.A, keys.Length).ToArray();
 
-            var own = TestData.Authorize(policy, OperationName(operation), Body(operation, owners, keys));
+            var own = TestData.Authorize(policy, OperationName(operation), Body(operation, shape, index, owners, keys, decoy: orgs.A), shape.Schema);
             owners[IsMultiItem(operation) ? position % owners.Length : 0] = orgs.B;
-            var other = TestData.Authorize(policy, OperationName(operation), Body(operation, owners, keys));
+            var other = TestData.Authorize(policy, OperationName(operation), Body(operation, shape, index, owners, keys, decoy: orgs.A), shape.Schema);
 
-            Assert.True(own.Allowed, $"own request denied: {own.Why}");
-            Assert.False(other.Allowed, $"request naming {orgs.B} allowed under {orgs.A}'s policy");
+            Assert.True(own.Allowed, $"own request denied ({shape}): {own.Why}");
+            Assert.False(other.Allowed, $"request naming {orgs.B} allowed under {orgs.A}'s policy ({shape})");
         }, iter: RequestCases);
+    }
+
+    /// <summary>
+    /// With an explicit index list, a Query by the organization's own partition on an index outside the list is denied
+    /// (the index exists and is partitioned by the organization id, it just was not granted), while the same Query on a
+    /// listed index is allowed; with <c>index/*</c> both are allowed.
+    /// </summary>
+    [Fact]
+    public void QueryOnIndexOutsideAnExplicitList_IsDenied_AndOnAListedIndexAllowed()
+    {
+        Gen.Select(Generators.OrganizationIdText, Generators.TableShape, Generators.AnyText, Gen.Int[0, 2]).Sample((org, shape, key, position) =>
+        {
+            var policy = TestData.PolicyFor(org, shape.PermissionSet).Document;
+            var listed = shape.Indexes[position % shape.Indexes.Length];
+
+            var onListed = TestData.Authorize(policy, "Query", Body("QueryIndex", shape, listed, [org], [key], decoy: null), shape.Schema);
+            var onUnlisted = TestData.Authorize(policy, "Query", Body("QueryIndex", shape, shape.UnlistedIndex, [org], [key], decoy: null), shape.Schema);
+
+            Assert.True(onListed.Allowed, $"query on listed index {listed} denied ({shape}): {onListed.Why}");
+            Assert.Equal(!shape.ExplicitIndexes, onUnlisted.Allowed);
+        }, iter: IndexCases);
+    }
+
+    /// <summary>The near-miss pairs really are near misses: each kind of organization pair is generated (guards the
+    /// generator against silently degenerating to unrelated pairs).</summary>
+    [Fact]
+    public void TwoOrganizations_GeneratesEveryKindOfNearMiss()
+    {
+        var pairs = Generators.TwoOrganizations.Array[2_000].Single();
+
+        Assert.All(pairs, p => Assert.NotEqual(p.A, p.B));
+        Assert.All(pairs, p => Assert.True(OrganizationId.TryParse(p.A, out _) && OrganizationId.TryParse(p.B, out _), $"{p.A} / {p.B}"));
+        Assert.Contains(pairs, p => p.B.StartsWith(p.A, StringComparison.Ordinal));
+        Assert.Contains(pairs, p => p.A.StartsWith(p.B, StringComparison.Ordinal));
+        Assert.Contains(pairs, p => string.Equals(p.A, p.B, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(pairs, p => p.A.Length == p.B.Length && p.A.Zip(p.B).Count(c => c.First != c.Second) == 1
+            && p.A.Zip(p.B).Single(c => c.First != c.Second) is var d && "-_.".Contains(d.First) && "-_.".Contains(d.Second));
     }
 
     [Fact]
@@ -137,7 +178,7 @@ public class TenantIsolationProperties
 
         Gen.Select(Gen.OneOf(Operations), Gen.Int[0, 100_000], Gen.Byte, Gen.Int[0, 2]).Sample((operation, at, value, mode) =>
         {
-            var body = Encoding.UTF8.GetBytes(Body(operation, ["org-a", "org-a"], ["k1", "k\"2"]));
+            var body = Encoding.UTF8.GetBytes(Body(operation, ShippedTable, "ByName", ["org-a", "org-a"], ["k1", "k\"2"], decoy: null));
             var mutated = Mutate(body, at, value, mode);
             var analysis = analyzer.Analyze(OperationName(operation), mutated, TestData.Schemas);
             Assert.True(analysis.Succeeded || analysis.Error.Length > 0);
@@ -206,34 +247,66 @@ public class TenantIsolationProperties
         _ => operation,
     };
 
-    /// <summary>A request body built with a JSON writer (keys are arbitrary Unicode) whose i-th item belongs to owners[i].</summary>
-    private static string Body(string operation, string[] owners, string[] keys)
+    private static readonly TableShape ShippedTable = new("Applications", "organizationId", "applicationId", ["ByName"], "ByCreator", ExplicitIndexes: false);
+
+    /// <summary>A request body built with a JSON writer (keys are arbitrary Unicode) on <paramref name="shape"/>'s table
+    /// whose i-th item belongs to owners[i]. Written items also carry an <c>organizationId</c> attribute =
+    /// <paramref name="decoy"/> when the partition key has another name (an analyzer reading the wrong attribute is fooled).</summary>
+    private static string Body(string operation, TableShape shape, string index, string[] owners, string[] keys, string? decoy)
     {
+        var table = shape.Table;
+        var pk = shape.PartitionKey;
+        var sk = shape.SortKey;
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer))
         {
+            void Key(string member, string owner, string key)
+            {
+                w.WritePropertyName(member);
+                KeyObject(owner, key, item: false);
+            }
+
+            void KeyObject(string owner, string key, bool item)
+            {
+                w.WriteStartObject();
+                WriteString(w, pk, owner);
+                WriteString(w, sk, key);
+                if (item && decoy is not null && pk != "organizationId" && sk != "organizationId")
+                {
+                    WriteString(w, "organizationId", decoy);
+                }
+
+                w.WriteEndObject();
+            }
+
+            void Item(string owner, string key)
+            {
+                w.WritePropertyName("Item");
+                KeyObject(owner, key, item: true);
+            }
+
             w.WriteStartObject();
             switch (operation)
             {
                 case "GetItem" or "UpdateItem" or "DeleteItem":
-                    w.WriteString("TableName", "Applications");
-                    WriteKey(w, "Key", owners[0], keys[0]);
+                    w.WriteString("TableName", table);
+                    Key("Key", owners[0], keys[0]);
                     break;
                 case "PutItem":
-                    w.WriteString("TableName", "Applications");
-                    WriteKey(w, "Item", owners[0], keys[0]);
+                    w.WriteString("TableName", table);
+                    Item(owners[0], keys[0]);
                     break;
                 case "Query" or "QueryIndex":
-                    w.WriteString("TableName", "Applications");
+                    w.WriteString("TableName", table);
                     if (operation == "QueryIndex")
                     {
-                        w.WriteString("IndexName", "ByName");
+                        w.WriteString("IndexName", index);
                     }
 
                     w.WriteString("KeyConditionExpression", "#p = :p AND #n = :n");
                     w.WriteStartObject("ExpressionAttributeNames");
-                    w.WriteString("#p", "organizationId");
-                    w.WriteString("#n", operation == "QueryIndex" ? "name" : "applicationId");
+                    w.WriteString("#p", pk);
+                    w.WriteString("#n", operation == "QueryIndex" ? "name" : sk);
                     w.WriteEndObject();
                     w.WriteStartObject("ExpressionAttributeValues");
                     WriteString(w, ":p", owners[0]);
@@ -242,11 +315,11 @@ public class TenantIsolationProperties
                     break;
                 case "BatchGetItem":
                     w.WriteStartObject("RequestItems");
-                    w.WriteStartObject("Applications");
+                    w.WriteStartObject(table);
                     w.WriteStartArray("Keys");
                     for (var i = 0; i < owners.Length; i++)
                     {
-                        WriteKeyObject(w, owners[i], keys[i] + "#" + i);
+                        KeyObject(owners[i], keys[i] + "#" + i, item: false);
                     }
 
                     w.WriteEndArray();
@@ -255,12 +328,20 @@ public class TenantIsolationProperties
                     break;
                 case "BatchWriteItem":
                     w.WriteStartObject("RequestItems");
-                    w.WriteStartArray("Applications");
+                    w.WriteStartArray(table);
                     for (var i = 0; i < owners.Length; i++)
                     {
                         w.WriteStartObject();
                         w.WriteStartObject(i % 2 == 0 ? "PutRequest" : "DeleteRequest");
-                        WriteKey(w, i % 2 == 0 ? "Item" : "Key", owners[i], keys[i]);
+                        if (i % 2 == 0)
+                        {
+                            Item(owners[i], keys[i]);
+                        }
+                        else
+                        {
+                            Key("Key", owners[i], keys[i]);
+                        }
+
                         w.WriteEndObject();
                         w.WriteEndObject();
                     }
@@ -276,8 +357,16 @@ public class TenantIsolationProperties
                         var kind = kinds[i % kinds.Length];
                         w.WriteStartObject();
                         w.WriteStartObject(kind);
-                        w.WriteString("TableName", "Applications");
-                        WriteKey(w, kind == "Put" ? "Item" : "Key", owners[i], keys[i]);
+                        w.WriteString("TableName", table);
+                        if (kind == "Put")
+                        {
+                            Item(owners[i], keys[i]);
+                        }
+                        else
+                        {
+                            Key("Key", owners[i], keys[i]);
+                        }
+
                         w.WriteEndObject();
                         w.WriteEndObject();
                     }
@@ -285,15 +374,15 @@ public class TenantIsolationProperties
                     w.WriteEndArray();
                     break;
                 case "PartiQLSelect":
-                    w.WriteString("Statement", "SELECT * FROM \"Applications\" WHERE organizationId = ? AND applicationId = ?");
+                    w.WriteString("Statement", $"SELECT * FROM \"{table}\" WHERE \"{pk}\" = ? AND \"{sk}\" = ?");
                     WriteParameters(w, owners[0], keys[0]);
                     break;
                 case "PartiQLInsert":
-                    w.WriteString("Statement", "INSERT INTO \"Applications\" VALUE {'organizationId': ?, 'applicationId': ?}");
+                    w.WriteString("Statement", $"INSERT INTO \"{table}\" VALUE {{'{pk}': ?, '{sk}': ?}}");
                     WriteParameters(w, owners[0], keys[0]);
                     break;
                 case "PartiQLDelete":
-                    w.WriteString("Statement", "DELETE FROM Applications WHERE applicationId = ? AND \"organizationId\" = ?");
+                    w.WriteString("Statement", $"DELETE FROM \"{table}\" WHERE \"{sk}\" = ? AND \"{pk}\" = ?");
                     WriteParameters(w, keys[0], owners[0]);
                     break;
                 case "BatchExecuteStatement":
@@ -301,7 +390,7 @@ public class TenantIsolationProperties
                     for (var i = 0; i < owners.Length; i++)
                     {
                         w.WriteStartObject();
-                        w.WriteString("Statement", "SELECT * FROM Applications WHERE organizationId = ? AND applicationId = ?");
+                        w.WriteString("Statement", $"SELECT * FROM \"{table}\" WHERE \"{pk}\" = ? AND \"{sk}\" = ?");
                         WriteParameters(w, owners[i], keys[i]);
                         w.WriteEndObject();
                     }
@@ -316,20 +405,6 @@ public class TenantIsolationProperties
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void WriteKey(Utf8JsonWriter w, string member, string owner, string key)
-    {
-        w.WritePropertyName(member);
-        WriteKeyObject(w, owner, key);
-    }
-
-    private static void WriteKeyObject(Utf8JsonWriter w, string owner, string key)
-    {
-        w.WriteStartObject();
-        WriteString(w, "organizationId", owner);
-        WriteString(w, "applicationId", key);
-        w.WriteEndObject();
     }
 
     private static void WriteString(Utf8JsonWriter w, string name, string value)

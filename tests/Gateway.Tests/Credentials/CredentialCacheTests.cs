@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Amazon.SecurityToken;
 using Gateway.Configuration;
 using Gateway.Credentials;
 using Gateway.Diagnostics;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,13 +16,17 @@ public sealed class CredentialCacheTests : IDisposable
     private static readonly PermissionSet ReadWrite = new() { Name = "read-write", Tables = [new TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true }] };
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeCredentialIssuer _issuer;
-    private readonly GatewayMetrics _metrics = new(new TestMeterFactory());
+    private readonly TestMeterFactory _meters = new();
+    private readonly GatewayMetrics _metrics;
+    private readonly MetricCollector<long> _refreshes;
     private readonly TenantIsolationOptions _options = TestOptions.Valid();
     private CredentialCache? _cache;
 
     public CredentialCacheTests()
     {
         _issuer = new FakeCredentialIssuer(_time);
+        _metrics = new GatewayMetrics(_meters);
+        _refreshes = new MetricCollector<long>(_meters.Meters.Single(), "gateway.credentials.cache.refreshes");
         _options.RefreshAhead = TimeSpan.FromMinutes(10);
         _options.ExpiryBuffer = TimeSpan.FromMinutes(2);
         _options.Cache.RefreshRetryInterval = TimeSpan.FromSeconds(5);
@@ -58,9 +64,18 @@ public sealed class CredentialCacheTests : IDisposable
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _issuer.Gate = gate.Task;
+        var cache = Cache; // one instance, created before the callers race (a lazy ??= inside the tasks made several caches)
+        var waiting = 0;
 
-        var requests = Enumerable.Range(0, 200).Select(_ => Task.Run(() => Cache.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask())).ToArray();
-        await Task.Delay(50);
+        var requests = Enumerable.Range(0, 200).Select(_ => Task.Run(async () =>
+        {
+            // GetAsync returns once this caller has missed and joined the (gated) flight.
+            var pending = cache.GetAsync(Key(), ReadWrite, CancellationToken.None);
+            Interlocked.Increment(ref waiting);
+            return await pending;
+        })).ToArray();
+        await WaitUntilAsync(() => Volatile.Read(ref waiting) == requests.Length && _issuer.Calls > 0);
+        Assert.All(requests, r => Assert.False(r.IsCompleted, "a caller finished while the issuer was still gated"));
         gate.SetResult();
         var results = await Task.WhenAll(requests);
 
@@ -107,9 +122,9 @@ public sealed class CredentialCacheTests : IDisposable
         }
 
         Assert.All(during, c => Assert.Same(original, c));
+        // Refreshes are claimed and started synchronously inside GetAsync: the count is final once the loop is done.
+        Assert.Equal(1, _refreshes.GetMeasurementSnapshot().EvaluateAsCounter()); // exactly one background refresh
         await WaitUntilAsync(() => _issuer.Calls == 2);
-        await Task.Delay(50);
-        Assert.Equal(2, _issuer.Calls); // exactly one background refresh
         gate.SetResult();
         await WaitUntilAsync(() => !ReferenceEquals(Cache.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials, original));
         Assert.Equal(2, _issuer.Calls);
@@ -228,18 +243,21 @@ public sealed class CredentialCacheTests : IDisposable
         Assert.Contains("ASIAEXAMPLE", text, StringComparison.Ordinal);
     }
 
+    /// <summary>Polls a condition until a bounded deadline (generous: the machine is shared with other builds).</summary>
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 200 && !condition(); i++)
+        var deadline = Stopwatch.StartNew();
+        while (!condition() && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
-            await Task.Delay(10);
+            await Task.Delay(5);
         }
 
-        Assert.True(condition(), "condition not reached within 2 s");
+        Assert.True(condition(), "condition not reached within 10 s");
     }
 
     public void Dispose()
     {
+        _refreshes.Dispose();
         _cache?.Dispose();
         _metrics.Dispose();
     }

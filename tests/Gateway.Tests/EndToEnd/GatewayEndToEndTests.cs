@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -63,11 +66,19 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
     }
 
     [Fact]
-    public async Task SuspendedOrganization_403OrganizationSuspended()
+    public async Task SuspendedOrganization_403OrganizationSuspended_WhileActiveTwinSucceeds()
     {
-        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("dave"), "initech");
+        var alice = await stack.TokenAsync("alice");
 
-        await AssertProblemAsync(response, HttpStatusCode.Forbidden, "organization_suspended");
+        using var dave = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("dave"), "initech");
+        // alice is ADMINISTRATOR of both: only the organization's status differs.
+        using var suspended = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, GatewayStackFixture.SuspendedOrganization);
+        using var active = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, "acme");
+
+        await AssertProblemAsync(dave, HttpStatusCode.Forbidden, "organization_suspended");
+        await AssertProblemAsync(suspended, HttpStatusCode.Forbidden, "organization_suspended");
+        Assert.Equal(HttpStatusCode.OK, active.StatusCode);
+        Assert.Contains("app-1001", await active.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,7 +91,57 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
 
         await AssertProblemAsync(other, HttpStatusCode.Forbidden, "tenant_access_denied");
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Contains("app-1001", await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The credentials the gateway really handed to a backend (read from the echo backend's envelope), used as a buggy
+    /// backend would: UpdateItem on another organization's item is denied by IAM and leaves that item exactly as it
+    /// was; the same UpdateItem on the own organization's item succeeds.
+    /// </summary>
+    [Fact]
+    public async Task BackendBug_UpdatingAnotherOrganizationsItem_DeniedByIamAndItemUnchanged_OwnUpdateSucceeds()
+    {
+        var before = stack.Echo.Received.Count;
+        using (var response = await stack.SendAsync(HttpMethod.Get, "echo/scoped", await stack.TokenAsync("alice"), "acme"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var read = stack.EchoReader.Read(Assert.Single(stack.Echo.Received.Skip(before).Single()["X-Tenant-Context"]));
+        Assert.True(read.Succeeded, read.FailureReason);
+        var envelope = read.Envelope;
+        using var scoped = stack.Aws.CreateDynamoDbClient(new SessionAWSCredentials(envelope.AccessKeyId, envelope.SecretAccessKey, envelope.SessionToken));
+        using var admin = stack.Aws.CreateDynamoDbClient(stack.Aws.AdminCredentials);
+        var otherKey = ApplicationKey("globex", "app-2001");
+        var otherBefore = (await admin.GetItemAsync(new GetItemRequest { TableName = "Applications", Key = otherKey, ConsistentRead = true })).Item;
+
+        var denied = await Assert.ThrowsAnyAsync<AmazonDynamoDBException>(() => scoped.UpdateItemAsync(SetName(otherKey, "owned-by-acme")));
+        var ownKey = ApplicationKey("acme", "app-1002");
+        await scoped.UpdateItemAsync(SetName(ownKey, "Acme Portal (updated)"));
+
+        Assert.Equal("AccessDeniedException", denied.ErrorCode);
+        var otherAfter = (await admin.GetItemAsync(new GetItemRequest { TableName = "Applications", Key = otherKey, ConsistentRead = true })).Item;
+        Assert.Equal("Globex Payroll", otherAfter["name"].S);
+        Assert.Equal(
+            otherBefore.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value.S}"),
+            otherAfter.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value.S}"));
+        var own = (await admin.GetItemAsync(new GetItemRequest { TableName = "Applications", Key = ownKey, ConsistentRead = true })).Item;
+        Assert.Equal("Acme Portal (updated)", own["name"].S);
+    }
+
+    private static Dictionary<string, AttributeValue> ApplicationKey(string organization, string application)
+        => new() { ["organizationId"] = new AttributeValue { S = organization }, ["applicationId"] = new AttributeValue { S = application } };
+
+    private static UpdateItemRequest SetName(Dictionary<string, AttributeValue> key, string name) => new()
+    {
+        TableName = "Applications",
+        Key = key,
+        UpdateExpression = "SET #n = :n",
+        ConditionExpression = "attribute_exists(applicationId)",
+        ExpressionAttributeNames = new() { ["#n"] = "name" },
+        ExpressionAttributeValues = new() { [":n"] = new AttributeValue { S = name } },
+    };
 
     [Fact]
     public async Task ViewerWrite_DeniedByIam_WhileMemberWriteSucceeds()
@@ -93,19 +154,28 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
     }
 
     [Fact]
-    public async Task ConflictingOrganizationSources_400()
+    public async Task ConflictingOrganizationSources_400_WhileAgreeingSourcesSucceed()
     {
-        using var response = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", await stack.TokenAsync("alice"), "globex");
+        var alice = await stack.TokenAsync("alice");
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "organization_conflict");
+        using var conflict = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", alice, "globex");
+        using var agreeing = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", alice, "acme");
+
+        await AssertProblemAsync(conflict, HttpStatusCode.BadRequest, "organization_conflict");
+        Assert.Equal(HttpStatusCode.OK, agreeing.StatusCode);
+        Assert.Contains("app-1001", await agreeing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task NoOrganization_400OrganizationRequired()
+    public async Task NoOrganization_400OrganizationRequired_WhileNamedOrganizationSucceeds()
     {
-        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"));
+        var alice = await stack.TokenAsync("alice");
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "organization_required");
+        using var missing = await stack.SendAsync(HttpMethod.Get, "api/applications", alice);
+        using var named = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, "acme");
+
+        await AssertProblemAsync(missing, HttpStatusCode.BadRequest, "organization_required");
+        Assert.Equal(HttpStatusCode.OK, named.StatusCode);
     }
 
     [Theory]
@@ -114,33 +184,53 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public async Task InvalidOrganizationIdInHeader_400(string organization)
     {
-        using var response = await stack.SendAsync(HttpMethod.Get, "api/applications", await stack.TokenAsync("alice"), organization);
+        var alice = await stack.TokenAsync("alice");
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_organization_id");
+        using var invalid = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, organization);
+        using var valid = await stack.SendAsync(HttpMethod.Get, "api/applications", alice, "acme");
+
+        await AssertProblemAsync(invalid, HttpStatusCode.BadRequest, "invalid_organization_id");
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
     }
 
     [Fact]
-    public async Task InvalidOrganizationIdInRoute_400() =>
-        await AssertProblemAsync(await stack.SendAsync(HttpMethod.Get, "orgs/org-1*/applications", await stack.TokenAsync("alice")), HttpStatusCode.BadRequest, "invalid_organization_id");
-
-    [Theory]
-    [InlineData("/orgs/acme/..%2f..%2forgs/globex/applications")]
-    [InlineData("/orgs/acme/%2e%2e/globex/applications")]
-    [InlineData("/orgs/acme%2fglobex/applications")]
-    [InlineData("/api/applications%5c..%5cadmin")]
-    [InlineData("/api/../orgs/globex/applications")]
-    public async Task AmbiguousPaths_400BadRequest(string path)
+    public async Task InvalidOrganizationIdInRoute_400_WhileValidRouteSucceeds()
     {
         var alice = await stack.TokenAsync("alice");
-        // Send the target exactly as written: no client-side unescaping or dot-segment removal.
+
+        using var invalid = await stack.SendAsync(HttpMethod.Get, "orgs/org-1*/applications", alice);
+        using var valid = await stack.SendAsync(HttpMethod.Get, "orgs/acme/applications", alice);
+
+        await AssertProblemAsync(invalid, HttpStatusCode.BadRequest, "invalid_organization_id");
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/orgs/acme/..%2f..%2forgs/globex/applications", "/orgs/acme/applications")]
+    [InlineData("/orgs/acme/%2e%2e/globex/applications", "/orgs/acme/applications")]
+    [InlineData("/orgs/acme%2fglobex/applications", "/orgs/acme/applications")]
+    [InlineData("/api/applications%5c..%5cadmin", "/api/applications")]
+    [InlineData("/api/../orgs/globex/applications", "/api/applications")]
+    public async Task AmbiguousPaths_400BadRequest_WhileCanonicalTwinSucceeds(string path, string canonical)
+    {
+        var alice = await stack.TokenAsync("alice");
+
+        using var ambiguous = await SendRawAsync(path, alice);
+        using var twin = await SendRawAsync(canonical, alice);
+
+        await AssertProblemAsync(ambiguous, HttpStatusCode.BadRequest, "bad_request");
+        Assert.Equal(HttpStatusCode.OK, twin.StatusCode);
+        Assert.Contains("app-1001", await twin.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends the target exactly as written: no client-side unescaping or dot-segment removal.</summary>
+    private async Task<HttpResponseMessage> SendRawAsync(string path, string token)
+    {
         var target = new Uri(stack.Client.BaseAddress!.ToString().TrimEnd('/') + path, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
         using var request = new HttpRequestMessage(HttpMethod.Get, target);
-        request.Headers.Authorization = new("Bearer", alice);
+        request.Headers.Authorization = new("Bearer", token);
         request.Headers.TryAddWithoutValidation("X-Organization-Id", "acme");
-
-        using var response = await stack.Client.SendAsync(request);
-
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "bad_request");
+        return await stack.Client.SendAsync(request);
     }
 
     [Fact]
@@ -189,6 +279,11 @@ public sealed class GatewayEndToEndTests(GatewayStackFixture stack)
 
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "unauthenticated");
         Assert.Equal(before, stack.Echo.Received.Count);
+
+        // Twin: the same request with a token is forwarded (with the gateway's envelope, not the forged one).
+        using var authenticated = await stack.SendAsync(HttpMethod.Get, "echo/anything", await stack.TokenAsync("alice"), "acme", r => r.Headers.TryAddWithoutValidation("X-Tenant-Context", "forged"));
+        Assert.Equal(HttpStatusCode.OK, authenticated.StatusCode);
+        Assert.NotEqual("forged", Assert.Single(stack.Echo.Received.Skip(before).Single()["X-Tenant-Context"]));
     }
 
     public static TheoryData<string> BadTokenKinds => new() { "none", "expired", "wrong-audience", "self-signed-wrong-issuer", "alg-none", "hs256-with-public-key", "tampered-signature", "tampered-payload", "garbage" };

@@ -84,16 +84,20 @@ public sealed class GatewayStackFixture : IAsyncLifetime
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}/"), Timeout = TimeSpan.FromSeconds(20) };
     }
 
-    /// <summary>Organizations only these tests use, so their first request is a guaranteed credential-cache miss.</summary>
+    /// <summary>A SUSPENDED organization where alice is ADMINISTRATOR (the twin of her ACTIVE acme).</summary>
+    public const string SuspendedOrganization = "on-hold";
+
+    /// <summary>Organizations only these tests use, so their first request is a guaranteed credential-cache miss, and
+    /// a suspended organization alice belongs to.</summary>
     private async Task SeedAsync()
     {
         using var dynamo = Aws.CreateDynamoDbClient(Aws.AdminCredentials);
-        foreach (var org in (string[])["flight", "faulty"])
+        foreach (var (org, status) in (IEnumerable<(string, string)>)[("flight", "ACTIVE"), ("faulty", "ACTIVE"), (SuspendedOrganization, "SUSPENDED")])
         {
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = "Organizations",
-                Item = new() { ["organizationId"] = new AttributeValue { S = org }, ["name"] = new AttributeValue { S = org }, ["ownerId"] = new AttributeValue { S = "alice" }, ["status"] = new AttributeValue { S = "ACTIVE" } },
+                Item = new() { ["organizationId"] = new AttributeValue { S = org }, ["name"] = new AttributeValue { S = org }, ["ownerId"] = new AttributeValue { S = "alice" }, ["status"] = new AttributeValue { S = status } },
             });
             await dynamo.PutItemAsync(new PutItemRequest
             {

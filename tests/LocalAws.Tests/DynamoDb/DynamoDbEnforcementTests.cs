@@ -120,6 +120,96 @@ public sealed class DynamoDbEnforcementTests(LocalAwsFixture fixture) : IDisposa
         }));
 
     [Fact]
+    public async Task BatchWriteItem_OwnOrganization_SucceedsAndItemsLand()
+    {
+        await fixture.Admin.PutItemAsync(new PutItemRequest { TableName = Table, Item = Key(OrgA, "batch-own-del") });
+
+        await _orgA.BatchWriteItemAsync(new BatchWriteItemRequest
+        {
+            RequestItems = new()
+            {
+                [Table] =
+                [
+                    Put(OrgA, "batch-own-1"),
+                    Put(OrgA, "batch-own-2"),
+                    new WriteRequest { DeleteRequest = new DeleteRequest { Key = Key(OrgA, "batch-own-del") } },
+                ],
+            },
+        });
+
+        Assert.True(await ExistsAsync(OrgA, "batch-own-1"));
+        Assert.True(await ExistsAsync(OrgA, "batch-own-2"));
+        Assert.False(await ExistsAsync(OrgA, "batch-own-del"));
+    }
+
+    [Fact]
+    public async Task BatchWriteItem_MixingOrganizations_AccessDeniedAndNothingWritten()
+    {
+        var e = await DeniedAsync(() => _orgA.BatchWriteItemAsync(new BatchWriteItemRequest
+        {
+            RequestItems = new() { [Table] = [Put(OrgA, "batch-mixed-a"), Put(OrgB, "batch-mixed-b")] },
+        }));
+
+        Assert.Contains("dynamodb:BatchWriteItem", e.Message, StringComparison.Ordinal);
+        Assert.False(await ExistsAsync(OrgA, "batch-mixed-a")); // not even the own-organization half
+        Assert.False(await ExistsAsync(OrgB, "batch-mixed-b"));
+    }
+
+    [Fact]
+    public async Task BatchWriteItem_OtherOrganizationOnly_AccessDeniedAndNothingChanged()
+    {
+        await DeniedAsync(() => _orgA.BatchWriteItemAsync(new BatchWriteItemRequest
+        {
+            RequestItems = new()
+            {
+                [Table] = [Put(OrgB, "batch-other"), new WriteRequest { DeleteRequest = new DeleteRequest { Key = Key(OrgB, "app-1") } }],
+            },
+        }));
+
+        Assert.False(await ExistsAsync(OrgB, "batch-other"));
+        Assert.True(await ExistsAsync(OrgB, "app-1"));
+    }
+
+    [Fact]
+    public async Task TransactWriteItems_OwnOrganization_IsAuthorizedButNotExecuted()
+    {
+        var e = await Assert.ThrowsAnyAsync<AmazonDynamoDBException>(() => _orgA.TransactWriteItemsAsync(TransactWrite(OrgA, OrgA)));
+
+        Assert.Equal("UnknownOperationException", e.ErrorCode); // authorized: not AccessDenied
+        Assert.Contains("LocalAws authorized TransactWriteItems", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(OrgB, OrgB)]
+    [InlineData(OrgA, OrgB)]
+    [InlineData(OrgB, OrgA)]
+    public async Task TransactWriteItems_NamingOtherOrganization_AccessDenied(string first, string second)
+    {
+        var e = await DeniedAsync(() => _orgA.TransactWriteItemsAsync(TransactWrite(first, second)));
+
+        Assert.Contains("session policy", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TransactGetItems_OwnOrganization_IsAuthorizedButNotExecuted()
+    {
+        var e = await Assert.ThrowsAnyAsync<AmazonDynamoDBException>(() => _orgA.TransactGetItemsAsync(TransactGet(OrgA, OrgA)));
+
+        Assert.Equal("UnknownOperationException", e.ErrorCode);
+        Assert.Contains("LocalAws authorized TransactGetItems", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(OrgB, OrgB)]
+    [InlineData(OrgA, OrgB)]
+    public async Task TransactGetItems_NamingOtherOrganization_AccessDenied(string first, string second)
+    {
+        var e = await DeniedAsync(() => _orgA.TransactGetItemsAsync(TransactGet(first, second)));
+
+        Assert.Contains("dynamodb:GetItem", e.Message, StringComparison.Ordinal); // authorized as its item action
+    }
+
+    [Fact]
     public async Task Query_OwnOrganization_ReturnsOnlyOwnItems()
     {
         var response = await _orgA.QueryAsync(Query(OrgA));
@@ -260,6 +350,47 @@ public sealed class DynamoDbEnforcementTests(LocalAwsFixture fixture) : IDisposa
         Assert.Contains(expected, output, StringComparison.Ordinal);
         return output;
     }
+
+    private static WriteRequest Put(string org, string app)
+    {
+        var item = Key(org, app);
+        item["name"] = new AttributeValue { S = app };
+        return new WriteRequest { PutRequest = new PutRequest { Item = item } };
+    }
+
+    private async Task<bool> ExistsAsync(string org, string app)
+        => (await fixture.Admin.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(org, app), ConsistentRead = true })).IsItemSet;
+
+    /// <summary>Put (first), Update, ConditionCheck and Delete (second's partition): every item action a transaction carries.</summary>
+    private static TransactWriteItemsRequest TransactWrite(string first, string second) => new()
+    {
+        TransactItems =
+        [
+            new TransactWriteItem { Put = new Put { TableName = Table, Item = Key(first, "tx-put") } },
+            new TransactWriteItem
+            {
+                Update = new Update
+                {
+                    TableName = Table,
+                    Key = Key(second, "app-1"),
+                    UpdateExpression = "SET #n = :n",
+                    ExpressionAttributeNames = new() { ["#n"] = "note" },
+                    ExpressionAttributeValues = new() { [":n"] = new AttributeValue { S = "tx" } },
+                },
+            },
+            new TransactWriteItem { ConditionCheck = new ConditionCheck { TableName = Table, Key = Key(second, "app-2"), ConditionExpression = "attribute_exists(applicationId)" } },
+            new TransactWriteItem { Delete = new Delete { TableName = Table, Key = Key(second, "tx-del") } },
+        ],
+    };
+
+    private static TransactGetItemsRequest TransactGet(string first, string second) => new()
+    {
+        TransactItems =
+        [
+            new TransactGetItem { Get = new Get { TableName = Table, Key = Key(first, "app-1") } },
+            new TransactGetItem { Get = new Get { TableName = Table, Key = Key(second, "app-2") } },
+        ],
+    };
 
     private static QueryRequest Query(string org, string? index = null) => new()
     {

@@ -75,10 +75,25 @@ public sealed class StsFaultTests(LocalAwsFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task AssumeRole_FaultWithDuration_EndsByItself()
     {
+        var watch = Stopwatch.StartNew();
         await fixture.Host.SetStsFaultAsync("throttle", durationSeconds: 1);
         await Assert.ThrowsAnyAsync<AmazonSecurityTokenServiceException>(() => _gateway.AssumeRoleAsync(Request()));
-        await Task.Delay(1100);
-        var response = await _gateway.AssumeRoleAsync(Request());
-        Assert.NotNull(response.Credentials);
+
+        // The fault runs on LocalAws's wall clock: poll until it ends, with a bounded deadline (no fixed sleep).
+        AssumeRoleResponse? response = null;
+        while (response is null && watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                response = await _gateway.AssumeRoleAsync(Request());
+            }
+            catch (AmazonSecurityTokenServiceException e) when (e.ErrorCode == "Throttling")
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(response?.Credentials);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"the 1-second fault ended after {watch.Elapsed}");
     }
 }
