@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
 # Runs the whole product locally on 127.0.0.1: LocalAws (STS + IAM-enforcing DynamoDB over dynalite + dev token
 # issuer), the sample Applications API, and the gateway. Seeds demo data, prints a walkthrough with real results,
-# then keeps running until Ctrl-C and stops every process it started.
-#
-#   ./run.sh          walkthrough, then keep running
-#   ./run.sh --demo   walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
-#   --no-build        use the existing Release build (the tests use this after ./test.sh has built)
-#
-# Ports: LOCALAWS_PORT (4566), BACKEND_PORT (5100), GATEWAY_PORT (5000).
+# then keeps running until Ctrl-C / SIGTERM and stops every process it started; when one of them dies, it stops the
+# others and says which. Usage and environment variables: ./run.sh --help.
 set -euo pipefail
+
+# A script started with '&' by a non-interactive shell inherits SIGINT ignored, and bash cannot trap a signal that was
+# ignored on entry: start over once with the default disposition, so kill -INT still stops everything.
+if [ -z "${RUN_SH_SIGNALS_RESET:-}" ] && env --default-signal=INT true 2>/dev/null; then
+  exec env --default-signal=INT RUN_SH_SIGNALS_RESET=1 bash "${BASH_SOURCE[0]}" "$@"
+fi
+
 cd "$(dirname "$0")"
 ROOT=$(pwd)
+
+usage() {
+  cat <<'EOF'
+usage: ./run.sh [--demo] [--no-build] [--help]
+
+  (no option)   walkthrough, then keep running until Ctrl-C or SIGTERM; stops everything it started
+  --demo        walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
+  --no-build    use the existing Release build (the tests use this after ./test.sh has built)
+  -h, --help    print this and exit
+
+Environment:
+  LOCALAWS_PORT  LocalAws (STS, DynamoDB, dev tokens)   default 4566
+  BACKEND_PORT   sample Applications API                default 5100
+  GATEWAY_PORT   gateway                                default 5000
+  RUN_LOG_DIR    logs and the pids file                 default .run/<GATEWAY_PORT>
+                 (so runs on different ports do not share it)
+EOF
+}
 
 DEMO=0
 BUILD=1
@@ -18,7 +38,7 @@ for arg in "$@"; do
   case "$arg" in
     --demo) DEMO=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$arg' (use --demo or --help)" >&2; exit 2 ;;
   esac
 done
@@ -29,7 +49,7 @@ GATEWAY_PORT=${GATEWAY_PORT:-5000}
 LOCALAWS_URL="http://127.0.0.1:${LOCALAWS_PORT}"
 BACKEND_URL="http://127.0.0.1:${BACKEND_PORT}"
 GATEWAY_URL="http://127.0.0.1:${GATEWAY_PORT}"
-LOG_DIR="${RUN_LOG_DIR:-$ROOT/.run}"
+LOG_DIR="${RUN_LOG_DIR:-$ROOT/.run/$GATEWAY_PORT}"
 CONFIGURATION=Release
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -48,6 +68,7 @@ done
 mkdir -p "$LOG_DIR"
 : >"$LOG_DIR/pids"   # "name pid" of every process started, for whoever wants to check they are gone
 PIDS=()
+declare -A NAMES=()   # pid -> name
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
@@ -83,6 +104,7 @@ start() { # name, then command...; output goes to $LOG_DIR/name.log
   local name=$1; shift
   "$@" >"$LOG_DIR/$name.log" 2>&1 &
   PIDS+=("$!")
+  NAMES[$!]=$name
   echo "$name $!" >>"$LOG_DIR/pids"
 }
 
@@ -198,6 +220,9 @@ Try it:
 
 Press Ctrl-C to stop everything.
 EOF
-wait -n "${PIDS[@]}" || true
-echo "run.sh: a process exited unexpectedly; see $LOG_DIR" >&2
+DEAD=
+code=0
+wait -n -p DEAD "${PIDS[@]}" || code=$?
+name=${NAMES[$DEAD]:-a process}
+echo "run.sh: $name (pid $DEAD) exited with code $code; stopping everything (log: $LOG_DIR/$name.log)" >&2
 exit 1

@@ -141,45 +141,9 @@ internal static class LoadTestCommand
 
     private static void PrintSummary(IAnsiConsole console, ScenarioReport report)
     {
-        var table = new Table().Title($"{report.Name}: {(report.Passed ? "passed" : "FAILED")}")
-            .AddColumns("phase/step", "requests", "ok", "fail", "RPS", "p50 ms", "p99 ms", "max ms", "codes");
-        foreach (var phase in report.Phases)
+        foreach (var line in ConsoleSummary.Lines(report))
         {
-            foreach (var s in phase.Steps)
-            {
-                table.AddRow(
-                    Markup.Escape($"{phase.Name}/{s.Name}"),
-                    s.Requests.ToString(CultureInfo.InvariantCulture),
-                    s.Ok.ToString(CultureInfo.InvariantCulture),
-                    s.Fail.ToString(CultureInfo.InvariantCulture),
-                    s.Rps.ToString("0.0", CultureInfo.InvariantCulture),
-                    s.Latency.P50Ms.ToString("0.00", CultureInfo.InvariantCulture),
-                    s.Latency.P99Ms.ToString("0.00", CultureInfo.InvariantCulture),
-                    s.Latency.MaxMs.ToString("0.00", CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", s.StatusCodes.Select(p => $"{p.Key}:{p.Value}").Concat(s.ErrorCodes.Take(4).Select(p => $"{p.Key}:{p.Value}")))));
-            }
-        }
-
-        console.Write(table);
-        foreach (var (name, value) in report.Counters)
-        {
-            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"  {name} = {value}")));
-        }
-
-        foreach (var (name, value) in report.Metrics)
-        {
-            console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"  {name} = {value:0.###}")));
-        }
-
-        foreach (var t in report.Thresholds)
-        {
-            var actual = t.Actual is { } a ? a.ToString("0.###", CultureInfo.InvariantCulture) : "no data";
-            console.MarkupLine((t.Passed ? "  [green]pass[/] " : "  [red]FAIL[/] ") + Markup.Escape($"{t.Description} (actual {actual})"));
-        }
-
-        foreach (var note in report.Notes)
-        {
-            console.MarkupLine("  " + Markup.Escape(note));
+            console.WriteLine(line);
         }
     }
 

@@ -4,15 +4,25 @@ using System.Text;
 
 namespace LoadTests.Reports;
 
-/// <summary>Minimal inline SVG line chart (no scripts, no external resources).</summary>
+/// <summary>
+/// Minimal inline SVG line chart (no scripts, no external resources). The legend sits under the plot in as many rows
+/// as the series need (the SVG grows), so no entry is ever cut off; a name too long for its column is shortened with
+/// "…" and kept whole in a tooltip.
+/// </summary>
 internal static class SvgChart
 {
-    private const int Width = 760;
-    private const int Height = 300;
+    internal const int Width = 760;
+    private const int PlotHeight = 300;
     private const int Left = 60;
-    private const int Right = 170;
+    private const int Right = 20;
     private const int Top = 30;
     private const int Bottom = 45;
+    private const int LegendRow = 16;
+    private const int LegendSwatch = 14; // 10 px square + 4 px gap
+    private const int LegendGap = 16;
+
+    /// <summary>A generous average glyph width of the 11 px sans-serif legend text, to lay out columns without measuring.</summary>
+    internal const double LegendCharWidth = 7;
     private static readonly string[] s_colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
 
     public static string Render(string title, IReadOnlyList<ChartSeries> series, string xLabel, string yLabel, IReadOnlyList<(double X, string Label)>? xTicks = null)
@@ -28,12 +38,14 @@ internal static class SvgChart
 
         var maxY = points.Count == 0 ? 1 : NiceCeiling(points.Max(p => p.Y));
         var plotW = Width - Left - Right;
-        var plotH = Height - Top - Bottom;
+        var plotH = PlotHeight - Top - Bottom;
+        var legend = LegendLayout.For(series.Select(s => s.Name).ToList(), Width - Left - Right);
+        var height = PlotHeight + (legend.Rows * LegendRow) + 8;
         double Sx(double x) => Left + ((x - minX) / (maxX - minX) * plotW);
         double Sy(double y) => Top + plotH - (y / maxY * plotH);
 
         var sb = new StringBuilder();
-        Append(sb, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"11\">");
+        Append(sb, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"11\">");
         Append(sb, $"<text x=\"{Left}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{Escape(title)}</text>");
         for (var i = 0; i <= 5; i++)
         {
@@ -50,7 +62,7 @@ internal static class SvgChart
         }
 
         Append(sb, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotW}\" height=\"{plotH}\" fill=\"none\" stroke=\"#333\"/>");
-        Append(sb, $"<text x=\"{Left + (plotW / 2)}\" y=\"{Height - 8}\" text-anchor=\"middle\">{Escape(xLabel)}</text>");
+        Append(sb, $"<text x=\"{Left + (plotW / 2)}\" y=\"{PlotHeight - 12}\" text-anchor=\"middle\">{Escape(xLabel)}</text>");
         Append(sb, $"<text x=\"14\" y=\"{Top + (plotH / 2)}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {Top + (plotH / 2)})\">{Escape(yLabel)}</text>");
 
         for (var i = 0; i < series.Count; i++)
@@ -63,8 +75,11 @@ internal static class SvgChart
                 Append(sb, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{path}\"/>");
             }
 
-            Append(sb, $"<rect x=\"{Left + plotW + 12}\" y=\"{Top + (i * 16)}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
-            Append(sb, $"<text x=\"{Left + plotW + 26}\" y=\"{Top + (i * 16) + 9}\">{Escape(series[i].Name)}</text>");
+            var x = Left + (i % legend.Columns * legend.ColumnWidth);
+            var y = PlotHeight + (i / legend.Columns * LegendRow);
+            var label = legend.Label(series[i].Name);
+            Append(sb, $"<g><title>{Escape(series[i].Name)}</title><rect x=\"{x}\" y=\"{y}\" width=\"10\" height=\"10\" fill=\"{color}\"/>");
+            Append(sb, $"<text class=\"legend\" x=\"{x + LegendSwatch}\" y=\"{y + 9}\">{Escape(label)}</text></g>");
         }
 
         sb.Append("</svg>");
@@ -88,6 +103,22 @@ internal static class SvgChart
         }
 
         return 10 * magnitude;
+    }
+
+    /// <summary>Equal columns as wide as the longest name needs (at most the full width), filled row by row.</summary>
+    private sealed record LegendLayout(int Columns, int ColumnWidth, int Rows, int MaxChars)
+    {
+        public static LegendLayout For(List<string> names, int width)
+        {
+            var longest = names.Count == 0 ? 0 : names.Max(n => n.Length);
+            var columnWidth = (int)Math.Min(width, Math.Ceiling(LegendSwatch + (longest * LegendCharWidth) + LegendGap));
+            var columns = Math.Max(1, width / Math.Max(1, columnWidth));
+            columnWidth = width / columns;
+            var maxChars = Math.Max(4, (int)((columnWidth - LegendSwatch - LegendGap) / LegendCharWidth));
+            return new LegendLayout(columns, columnWidth, (names.Count + columns - 1) / columns, maxChars);
+        }
+
+        public string Label(string name) => name.Length <= MaxChars ? name : name[..(MaxChars - 1)] + "…";
     }
 
     private static string Escape(string text) => WebUtility.HtmlEncode(text);

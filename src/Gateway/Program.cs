@@ -17,8 +17,12 @@ internal static class Program
 
         var builder = WebApplication.CreateBuilder(args);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        // A start-up failure is reported below as one line; the host's own "Hosting failed to start" error (with the
+        // stack trace) would only repeat it. Once started, the host logs as configured.
+        var started = false;
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
         builder.Services.AddTenantGateway(builder.Configuration);
-        var app = builder.Build();
+        await using var app = builder.Build();
 
         var failures = StartupValidation.Collect(app.Services);
         if (failures.Count > 0)
@@ -32,11 +36,11 @@ internal static class Program
             return 1;
         }
 
-        app.UseTenantGateway();
         try
         {
-            await app.RunAsync();
-            return 0;
+            app.UseTenantGateway();
+            await app.StartAsync();
+            started = true;
         }
         catch (InvalidOperationException ex) when (ex.InnerException is AggregateException inner)
         {
@@ -49,5 +53,14 @@ internal static class Program
 
             return 1;
         }
+        catch (Exception ex) when (ex is GatewayStartupException or IOException or InvalidOperationException)
+        {
+            // Busy port, no AWS credentials…: one line, no stack trace.
+            await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
+            return StartupFailure.ExitCode;
+        }
+
+        await app.WaitForShutdownAsync();
+        return 0;
     }
 }

@@ -85,7 +85,18 @@ internal static class LocalAwsServer
             Console.Out.WriteLine(ReadyLinePrefix + url);
             await Console.Out.FlushAsync(cancellationToken);
 
-            await app.WaitForShutdownAsync(cancellationToken);
+            var shutdown = app.WaitForShutdownAsync(cancellationToken);
+            if (dynalite is not null && await Task.WhenAny(shutdown, dynalite.Exited) == dynalite.Exited)
+            {
+                // Without dynalite every DynamoDB request would fail: exit so whoever started LocalAws notices.
+                var code = await dynalite.Exited;
+                Log.DynaliteDied(startupLogger, dynalite.ProcessId, code);
+                await Console.Error.WriteLineAsync(FormattableString.Invariant($"LocalAws: dynalite (pid {dynalite.ProcessId}) exited unexpectedly with code {code}; stopping."));
+                await app.StopAsync(CancellationToken.None);
+                return 1;
+            }
+
+            await shutdown;
         }
 
         return 0;

@@ -9,16 +9,23 @@ try
 }
 catch (ArgumentException e)
 {
-    await Console.Error.WriteLineAsync(e.Message);
+    await Console.Error.WriteLineAsync("LocalAws: " + e.Message);
     return 2;
+}
+
+if (commandLine.Help)
+{
+    await Console.Out.WriteLineAsync(LocalAwsCommandLine.Usage);
+    return 0;
 }
 
 try
 {
     return await LocalAwsServer.RunAsync(commandLine, CancellationToken.None);
 }
-catch (InvalidOperationException e)
+catch (Exception e) when (e is InvalidOperationException or IOException)
 {
-    await Console.Error.WriteLineAsync("LocalAws failed to start: " + e.Message);
+    // Missing dynalite, busy port, …: one line, no stack trace.
+    await Console.Error.WriteLineAsync(("LocalAws failed to start: " + e.Message).ReplaceLineEndings(" "));
     return 1;
 }

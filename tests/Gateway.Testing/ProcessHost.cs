@@ -106,6 +106,76 @@ public sealed class ProcessHost : IAsyncDisposable
         }
     }
 
+    /// <summary>The exit code; only once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits until the process exits on its own (and its output was delivered), or throws on timeout.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the process did not exit within {timeout.TotalSeconds:0} s. Output:\n{Output}");
+        }
+    }
+
+    /// <summary>
+    /// Runs <c>dotnet {dllOrCommand} {args}</c> to completion (killing it after <paramref name="timeout"/>) with
+    /// standard input closed, and returns its exit code, stdout and stderr separately.
+    /// </summary>
+    public static async Task<ProcessRun> RunDotnetAsync(
+        IEnumerable<string> args,
+        IDictionary<string, string?>? env,
+        string workingDirectory,
+        TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (env is not null)
+        {
+            foreach (var (key, value) in env)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet.");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            throw new TimeoutException($"dotnet {string.Join(' ', info.ArgumentList)} did not exit within {timeout.TotalSeconds:0} s:\n{await stdout.ConfigureAwait(false)}\n{await stderr.ConfigureAwait(false)}");
+        }
+
+        return new ProcessRun(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
     /// <summary>Kills the process tree (if still running) and waits for it to exit.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -63,6 +63,85 @@ public sealed class RunScriptTests
         Assert.Contains("unknown argument '--frobnicate'", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Help_PrintsExactlyTheUsage()
+    {
+        var (exitCode, output) = await RunAsync(["--help"], [FreePort.Next(), FreePort.Next(), FreePort.Next()]);
+
+        Assert.Equal(0, exitCode);
+        var lines = output.TrimEnd().Split('\n');
+        Assert.StartsWith("usage: ./run.sh [--demo] [--no-build] [--help]", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.TrimStart().StartsWith("RUN_LOG_DIR", StringComparison.Ordinal) && line.Contains(".run/<GATEWAY_PORT>", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.StartsWith('#') || line.Contains("set -e", StringComparison.Ordinal) || line.Contains("Runs the whole product", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KeepRunning_TwoRunsStoppedBySigintAndSigterm_EachStopsEverythingAndKeepsItsOwnLogDir()
+    {
+        // No RUN_LOG_DIR: each run picks .run/<gateway port>. Both are started with '&' by a non-interactive shell,
+        // which makes them inherit SIGINT ignored.
+        int[] firstPorts = [FreePort.Next(), FreePort.Next(), FreePort.Next()];
+        var first = await BackgroundRun.StartAsync(firstPorts, logDir: null);
+        await using var firstRun = first;
+        var second = await BackgroundRun.StartAsync([FreePort.Next(), FreePort.Next(), FreePort.Next()], logDir: null);
+        await using var secondRun = second;
+        await Task.WhenAll(first.WaitRunningAsync(Timeout), second.WaitRunningAsync(Timeout));
+        var firstStarted = StartedProcessIds(first.LogDir);
+        var secondStarted = StartedProcessIds(second.LogDir);
+
+        Assert.NotEqual(first.LogDir, second.LogDir);
+        Assert.Equal(RepoPaths.Combine(".run", first.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture)), first.LogDir);
+        Assert.Equal(4, firstStarted.Count);
+        Assert.Equal(4, secondStarted.Count);
+        Assert.Empty(firstStarted.Select(p => p.Pid).Intersect(secondStarted.Select(p => p.Pid)));
+
+        var firstExit = await first.SignalAndWaitAsync("INT", TimeSpan.FromSeconds(60));
+        AssertAllGone(firstStarted, first.Output);
+        Assert.All(secondStarted, p => Assert.True(Directory.Exists($"/proc/{p.Pid}"), $"{p.Name} of the second run died with the first:\n{second.Output}"));
+        var secondExit = await second.SignalAndWaitAsync("TERM", TimeSpan.FromSeconds(60));
+        AssertAllGone(secondStarted, second.Output);
+
+        var firstLocalAwsLog = File.ReadAllText(Path.Combine(first.LogDir, "localaws.log"));
+        Directory.Delete(first.LogDir, recursive: true);
+        Directory.Delete(second.LogDir, recursive: true);
+
+        Assert.True(firstExit == 130, $"SIGINT: run.sh exited {firstExit}:\n{first.Output}");
+        Assert.True(secondExit == 143, $"SIGTERM: run.sh exited {secondExit}:\n{second.Output}");
+        Assert.Contains($"LocalAws listening on http://127.0.0.1:{firstPorts[0]}", firstLocalAwsLog, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeepRunning_DynaliteDies_StopsEverythingAndNamesLocalAws()
+    {
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var run = await BackgroundRun.StartAsync([FreePort.Next(), FreePort.Next(), FreePort.Next()], logDir);
+        await using var runScope = run;
+        await run.WaitRunningAsync(Timeout);
+        var started = StartedProcessIds(logDir);
+        Assert.Equal(4, started.Count);
+        var localAws = started.Single(p => p.Name == "localaws").Pid;
+
+        using (var dynalite = Process.GetProcessById(started.Single(p => p.Name == "dynalite").Pid))
+        {
+            dynalite.Kill();
+        }
+
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        AssertAllGone(started, run.Output);
+        Directory.Delete(logDir, recursive: true);
+
+        Assert.True(exit == 1, $"run.sh exited {exit}:\n{run.Output}");
+        Assert.Contains($"run.sh: localaws (pid {localAws}) exited with code 1", run.Output, StringComparison.Ordinal);
+    }
+
+    private static void AssertAllGone(List<(string Name, int Pid)> started, string output)
+    {
+        foreach (var (name, pid) in started)
+        {
+            Assert.False(Directory.Exists($"/proc/{pid}"), $"{name} (pid {pid}) is still running after run.sh exited:\n{output}");
+        }
+    }
+
     /// <summary>The processes run.sh started (its pids file) plus the dynalite child LocalAws reports in its log.</summary>
     private static List<(string Name, int Pid)> StartedProcessIds(string logDir)
     {

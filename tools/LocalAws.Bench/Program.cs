@@ -1,6 +1,6 @@
 // LocalAws benchmark: GetItem latency through LocalAws (SigV4 verify + analyze + evaluate + forward) vs directly
 // against the same dynalite, in one run on one machine; then AssumeRole calls per second.
-//   dotnet run -c Release --project tools/LocalAws.Bench -- [--requests 2000] [--rounds 5] [--assume 1000] [--concurrency 8]
+//   dotnet run -c Release --project tools/LocalAws.Bench -- [--requests 2000] [--rounds 5] [--assume 1000] [--concurrency 8] [--help]
 using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
@@ -11,10 +11,36 @@ using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;
 
-var requests = Arg("--requests", 2000);
-var rounds = Arg("--rounds", 5);
-var assumeCalls = Arg("--assume", 1000);
-var concurrency = Arg("--concurrency", 8);
+const string Usage = "usage: LocalAws.Bench [--requests N (2000)] [--rounds N (5)] [--assume N (1000)] [--concurrency N (8)] [--help]";
+var settings = new Dictionary<string, int>(StringComparer.Ordinal) { ["--requests"] = 2000, ["--rounds"] = 5, ["--assume"] = 1000, ["--concurrency"] = 8 };
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] is "-h" or "--help")
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    if (!settings.ContainsKey(args[i]))
+    {
+        await Console.Error.WriteLineAsync($"LocalAws.Bench: unknown argument '{args[i]}'. {Usage}");
+        return 2;
+    }
+
+    if (i + 1 >= args.Length || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1)
+    {
+        await Console.Error.WriteLineAsync($"LocalAws.Bench: {args[i]} needs a positive whole number. {Usage}");
+        return 2;
+    }
+
+    settings[args[i]] = value;
+    i++;
+}
+
+var requests = settings["--requests"];
+var rounds = settings["--rounds"];
+var assumeCalls = settings["--assume"];
+var concurrency = settings["--concurrency"];
 
 await using var aws = await LocalAwsHost.StartAsync();
 var scope = new AwsScope { AccountId = LocalAwsHost.AccountId, Region = LocalAwsHost.Region };
@@ -137,9 +163,3 @@ static double Percentile(List<double> samples, double p)
 
 static void Report(string name, List<double> samples)
     => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: n={samples.Count} p50 {Percentile(samples, 50):F3} ms  p90 {Percentile(samples, 90):F3} ms  p99 {Percentile(samples, 99):F3} ms  mean {samples.Average():F3} ms"));
-
-int Arg(string name, int fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-}

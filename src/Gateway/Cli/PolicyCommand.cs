@@ -9,8 +9,9 @@ namespace Gateway.Cli;
 /// <summary>
 /// <c>Gateway.dll policy --organization ORG (--permission-set SET | --role ROLE)</c>: prints the exact session policy
 /// the gateway would send to STS for that organization (stdout) and its size (stderr), using the same configuration
-/// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory).
-/// Bad input → exit code 2 and one line on stderr.
+/// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory, which
+/// <c>dotnet run --project src/Gateway</c> keeps: see RunWorkingDirectory in Gateway.csproj). stderr names the files read.
+/// Bad input → exit code 2 and one line on stderr; an invalid configuration → exit code 2 and every error, one per line.
 /// </summary>
 internal static class PolicyCommand
 {
@@ -70,12 +71,18 @@ internal static class PolicyCommand
             if (result.Failed)
             {
                 var failures = result.Failures.ToList();
-                return Fail(stderr, $"policy: configuration is invalid: {failures[0]}{(failures.Count > 1 ? $" (and {failures.Count - 1} more)" : string.Empty)}");
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: configuration is invalid ({failures.Count} error(s); read {DescribeSources(contentRoot)}):"));
+                foreach (var failure in failures)
+                {
+                    stderr.WriteLine($"  - {failure.ReplaceLineEndings(" ")}");
+                }
+
+                return Usage;
             }
         }
         catch (InvalidOperationException ex)
         {
-            return Fail(stderr, $"policy: configuration cannot be read: {ex.Message}");
+            return Fail(stderr, $"policy: configuration cannot be read ({DescribeSources(contentRoot)}): {ex.Message}");
         }
 
         var catalog = new PermissionSetCatalog(options);
@@ -99,12 +106,14 @@ internal static class PolicyCommand
             {
                 var abac = builder.BuildAbac(organizationId, permissionSet);
                 stdout.WriteLine(abac.RolePolicy.ToJson());
+                stderr.WriteLine($"configuration: {DescribeSources(contentRoot)}");
                 stderr.WriteLine($"mode: Abac; session tags: {string.Join(", ", abac.SessionTags.Select(t => $"{t.Key}={t.Value}"))}");
                 return 0;
             }
 
             var policy = builder.Build(organizationId, permissionSet);
             stdout.WriteLine(policy.Json);
+            stderr.WriteLine($"configuration: {DescribeSources(contentRoot)}");
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size: {policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (permission set '{permissionSet.Name}', worst case {builder.WorstCaseLength(permissionSet)})"));
             return 0;
         }
@@ -115,17 +124,29 @@ internal static class PolicyCommand
     }
 
     internal static IConfiguration LoadConfiguration(string contentRoot)
-    {
-        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
-            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
-            ?? "Production";
-        return new ConfigurationBuilder()
+        => new ConfigurationBuilder()
             .SetBasePath(contentRoot)
             .AddJsonFile("appsettings.json", optional: true)
-            .AddJsonFile($"appsettings.{environment}.json", optional: true)
+            .AddJsonFile($"appsettings.{EnvironmentName()}.json", optional: true)
             .AddEnvironmentVariables()
             .Build();
+
+    /// <summary>"appsettings.json + appsettings.Local.json in /repo + environment variables", naming only files that exist.</summary>
+    internal static string DescribeSources(string contentRoot)
+    {
+        var directory = Path.GetFullPath(contentRoot);
+        var files = new[] { "appsettings.json", $"appsettings.{EnvironmentName()}.json" }
+            .Where(file => File.Exists(Path.Combine(directory, file)))
+            .ToList();
+        return files.Count == 0
+            ? $"no appsettings.json in {directory}; environment variables only"
+            : $"{string.Join(" + ", files)} in {directory} + environment variables";
     }
+
+    private static string EnvironmentName()
+        => Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? "Production";
 
     private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 

@@ -13,9 +13,24 @@ internal static class AwsClientFactory
     public static AWSCredentials GatewayCredentials(AwsOptions aws)
     {
         ArgumentNullException.ThrowIfNull(aws);
-        return !string.IsNullOrEmpty(aws.AccessKeyId) && !string.IsNullOrEmpty(aws.SecretAccessKey)
-            ? new BasicAWSCredentials(aws.AccessKeyId, aws.SecretAccessKey)
-            : DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        if (!string.IsNullOrEmpty(aws.AccessKeyId) && !string.IsNullOrEmpty(aws.SecretAccessKey))
+        {
+            return new BasicAWSCredentials(aws.AccessKeyId, aws.SecretAccessKey);
+        }
+
+        try
+        {
+            return DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+        catch (AmazonClientException e)
+        {
+            // The SDK's message lists every provider it tried over several lines; the operator needs one line.
+            throw new GatewayStartupException(
+                "no AWS credentials for the gateway's own identity: the default AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                + "web identity token, AWS_PROFILE/shared config, ECS container or EC2 instance role) resolved none. Give the gateway a role or "
+                + "profile (for local development: ASPNETCORE_ENVIRONMENT=Local, or TenantIsolation:Aws:AccessKeyId and SecretAccessKey).",
+                e);
+        }
     }
 
     public static IAmazonSecurityTokenService CreateSts(AwsOptions aws)

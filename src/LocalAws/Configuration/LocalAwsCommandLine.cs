@@ -4,11 +4,13 @@ namespace LocalAws.Configuration;
 
 /// <summary>
 /// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]</c>.
-/// Port 0 binds a free port (the ready line names it).
+/// Port 0 binds a free port (the ready line names it). <c>--help</c> sets <see cref="Help"/>; anything unknown throws.
 /// </summary>
 internal sealed record LocalAwsCommandLine
 {
     public const int DefaultPort = 4566;
+
+    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed] [--help]";
 
     public int Port { get; init; } = DefaultPort;
     public Uri? DynamoDbUpstream { get; init; }
@@ -16,6 +18,7 @@ internal sealed record LocalAwsCommandLine
     public string? ConfigFile { get; init; }
     public string? DynaliteDirectory { get; init; }
     public bool Seed { get; init; } = true;
+    public bool Help { get; init; }
 
     public static LocalAwsCommandLine Parse(IReadOnlyList<string> args)
     {
@@ -41,7 +44,8 @@ internal sealed record LocalAwsCommandLine
                 "--config" => result with { ConfigFile = Path.GetFullPath(Value()) },
                 "--dynalite-dir" => result with { DynaliteDirectory = Path.GetFullPath(Value()) },
                 "--no-seed" => result with { Seed = false },
-                _ => throw new ArgumentException($"Unknown option '{name}'. Usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]"),
+                "-h" or "--help" => result with { Help = true },
+                _ => throw new ArgumentException($"Unknown option '{name}'. {Usage}"),
             };
         }
 

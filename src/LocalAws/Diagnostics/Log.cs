@@ -15,6 +15,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "dynalite stopped")]
     public static partial void DynaliteStopped(ILogger logger);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "dynalite (pid {ProcessId}) exited unexpectedly with code {ExitCode}; LocalAws stops")]
+    public static partial void DynaliteDied(ILogger logger, int processId, int exitCode);
+
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Seeded demo data: {Tables} tables, {Items} items")]
     public static partial void Seeded(ILogger logger, int tables, int items);
 

@@ -17,18 +17,23 @@ internal sealed class DynaliteProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ILogger _logger;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     private DynaliteProcess(Process process, Uri url, ILogger logger)
     {
         _process = process;
+        ProcessId = process.Id;
         Url = url;
         _logger = logger;
     }
 
     public Uri Url { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId { get; }
+
+    /// <summary>Completes with the exit code when dynalite exits on its own (not when disposed): LocalAws cannot serve DynamoDB any more.</summary>
+    public Task<int> Exited => _exited.Task;
 
     /// <summary>The directory holding dynalite's package.json: walks up from the working directory and the assembly directory.</summary>
     public static string? FindDirectory()
@@ -50,6 +55,12 @@ internal sealed class DynaliteProcess : IAsyncDisposable
 
     public static async Task<DynaliteProcess> StartAsync(string directory, string? dataDirectory, ILogger logger, CancellationToken cancellationToken)
     {
+        if (!File.Exists(Path.Combine(directory, "package.json")) || !File.Exists(Path.Combine(directory, "run.js")))
+        {
+            // Otherwise 'npm ci' runs there and prints its whole usage text.
+            throw new InvalidOperationException($"{directory} is not the dynalite directory (it has no package.json and run.js; use tools/dynalite of this repository, or --dynamodb-upstream URL).");
+        }
+
         await EnsureInstalledAsync(directory, logger, cancellationToken);
 
         var start = new ProcessStartInfo("node")
@@ -111,6 +122,12 @@ internal sealed class DynaliteProcess : IAsyncDisposable
         {
             var url = await ready.Task.WaitAsync(s_startTimeout, cancellationToken);
             var result = new DynaliteProcess(process, url, logger);
+            process.Exited += (_, _) => result.OnExited();
+            if (process.HasExited)
+            {
+                result.OnExited();
+            }
+
             Log.DynaliteStarted(logger, process.Id, url);
             return result;
         }
@@ -144,6 +161,14 @@ internal sealed class DynaliteProcess : IAsyncDisposable
             Kill(_process);
             _process.Dispose();
             Log.DynaliteStopped(_logger);
+        }
+    }
+
+    private void OnExited()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _exited.TrySetResult(int.TryParse(SafeExitCode(_process), System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : -1);
         }
     }
 

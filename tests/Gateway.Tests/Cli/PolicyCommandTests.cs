@@ -75,12 +75,16 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
-    public void Run_InvalidConfiguration_ExitCode2NamingTheProblem()
+    public void Run_InvalidConfiguration_ExitCode2ListingEveryErrorAndTheDirectory()
     {
         var (exit, _, stderr) = Run("--organization", "acme", "--permission-set", "read-write");
 
         Assert.Equal(2, exit);
-        Assert.Contains("TenantIsolation:RoleArn", stderr, StringComparison.Ordinal);
-        Assert.Single(stderr.TrimEnd().Split('\n'));
+        var lines = stderr.TrimEnd().Split('\n');
+        Assert.Contains($"in {RepoPaths.Root} + environment variables", lines[0], StringComparison.Ordinal);
+        Assert.True(lines.Length > 2, stderr);
+        Assert.Contains($"({lines.Length - 1} error(s);", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.StartsWith("  - TenantIsolation:RoleArn", StringComparison.Ordinal));
+        Assert.DoesNotContain("more)", stderr, StringComparison.Ordinal);
     }
 }

@@ -1,8 +1,13 @@
+using System.Net;
+using System.Net.Sockets;
 using Gateway.Testing;
 
 namespace Gateway.Tests.EndToEnd;
 
-/// <summary>The built gateway refuses to start on an invalid configuration and lists every error.</summary>
+/// <summary>
+/// The built gateway refuses to start on an invalid configuration and lists every error; other start-up failures
+/// (busy port, no AWS credentials) are one line on stderr and a non-zero exit, never a stack trace.
+/// </summary>
 public sealed class GatewayStartupTests
 {
     [Fact]
@@ -71,5 +76,66 @@ public sealed class GatewayStartupTests
         {
             await start();
         }
+    }
+
+    [Fact]
+    public async Task Start_PortAlreadyInUse_ExitsOneWithOneLineNamingTheAddress()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var url = $"http://127.0.0.1:{((IPEndPoint)squatter.LocalEndpoint).Port}";
+
+        var run = await ProcessHost.RunDotnetAsync(
+            [Built.Dll("src/Gateway", "Gateway"), "--urls", url], new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local" },
+            RepoPaths.Root, TimeSpan.FromSeconds(60));
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        AssertOneClearLine(run, $"Gateway cannot start: Failed to bind to address {url}: address already in use");
+    }
+
+    [Fact]
+    public async Task Start_NoAwsCredentialsOutsideLocal_ExitsOneWithOneLine()
+    {
+        var home = Directory.CreateTempSubdirectory("gateway-no-aws-");
+        try
+        {
+            var port = FreePort.Next();
+            var env = new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Authentication__Authority"] = "https://issuer.example.com",
+                ["TenantIsolation__RoleArn"] = "arn:aws:iam::123456789012:role/TenantDataAccess",
+                ["TenantIsolation__Envelopes__applications__Current__KeyId"] = "k1",
+                ["TenantIsolation__Envelopes__applications__Current__Key"] = Convert.ToBase64String(new byte[64]),
+                ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = "http://127.0.0.1:9/",
+                // An empty default AWS credential chain: no keys, no profile, no web identity, no container or instance role.
+                ["HOME"] = home.FullName,
+                ["AWS_CONFIG_FILE"] = Path.Combine(home.FullName, "config"),
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(home.FullName, "credentials"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            foreach (var name in new[] { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI" })
+            {
+                env[name] = null;
+            }
+
+            var run = await ProcessHost.RunDotnetAsync(
+                [Built.Dll("src/Gateway", "Gateway"), "--urls", $"http://127.0.0.1:{port}"], env, RepoPaths.Root, TimeSpan.FromSeconds(90));
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            AssertOneClearLine(run, "Gateway cannot start: no AWS credentials for the gateway's own identity: the default AWS credential chain");
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    private static void AssertOneClearLine(ProcessRun run, string expectedStart)
+    {
+        Assert.True(run.ErrorLines.Count == 1, $"stderr is not one line: {run}");
+        Assert.StartsWith(expectedStart, run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 }
