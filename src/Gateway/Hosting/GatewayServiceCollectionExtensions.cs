@@ -50,6 +50,7 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<OrganizationResolver>();
         services.TryAddSingleton<AuditLogger>();
+        services.TryAddSingleton<RefusalAuditor>();
         services.TryAddSingleton<EnvelopeService>();
         services.TryAddSingleton<ValidatedTokenCache>();
 
@@ -61,7 +62,7 @@ internal static class GatewayServiceCollectionExtensions
         // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.
         var authenticated = new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
-            .RequireClaim(userIdClaim)
+            .RequireAssertion(context => IdentityClaims.TryGetUserId(context.User, userIdClaim, out _))
             .Build();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(authenticated)
@@ -83,6 +84,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());
+        // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
+        services.AddHostedService<MetricsSeriesInitializer>();
         return services;
     }
 
