@@ -147,4 +147,26 @@ public sealed class TenantIsolationOptionsValidatorTests
 
         Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Theory]
+    [InlineData("X-Internal-Debug", true)]
+    [InlineData("x_legacy_*", true)]
+    [InlineData("*", false)]
+    [InlineData("", false)]
+    [InlineData("X Bad", false)]
+    [InlineData("X-Bad:", false)]
+    [InlineData("X-*-Mid", false)]
+    public void Validate_StripHeaders_OnlyHeaderNamesOrPrefixesAccepted(string entry, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Forwarding.StripHeaders = [entry];
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("TenantIsolation:Forwarding:StripHeaders:0", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
 }
