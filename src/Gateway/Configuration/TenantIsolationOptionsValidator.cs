@@ -230,6 +230,21 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         {
             errors.Add($"{S}:Sts:RetryAfter must be at least 1 second.");
         }
+
+        if (r.HealthWindow < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{S}:Sts:HealthWindow must be at least 1 second.");
+        }
+
+        if (r.HealthFailureRatio is <= 0 or > 1)
+        {
+            errors.Add($"{S}:Sts:HealthFailureRatio must be in (0, 1].");
+        }
+
+        if (r.HealthMinimumCalls < 1)
+        {
+            errors.Add($"{S}:Sts:HealthMinimumCalls must be at least 1.");
+        }
     }
 
     private static void ValidateTablesAndSets(TenantIsolationOptions o, List<string> errors)

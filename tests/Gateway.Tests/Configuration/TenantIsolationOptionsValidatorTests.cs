@@ -169,4 +169,18 @@ public sealed class TenantIsolationOptionsValidatorTests
             Assert.Contains("TenantIsolation:Forwarding:StripHeaders:0", result.FailureMessage, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData(0.5, 1, true)]
+    [InlineData(0, 1, false)]
+    [InlineData(1.5, 1, false)]
+    [InlineData(0.5, 0, false)]
+    public void Validate_StsHealthThresholds_RangeChecked(double ratio, int minimumCalls, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Sts.HealthFailureRatio = ratio;
+        options.Sts.HealthMinimumCalls = minimumCalls;
+
+        Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
+    }
 }
