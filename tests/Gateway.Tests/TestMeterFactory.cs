@@ -16,5 +16,7 @@ internal sealed class TestMeterFactory : IMeterFactory
         return meter;
     }
 
+    public bool Owns(Meter meter) => _meters.Contains(meter);
+
     public void Dispose() => _meters.ForEach(m => m.Dispose());
 }

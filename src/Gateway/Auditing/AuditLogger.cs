@@ -4,8 +4,10 @@ namespace Gateway.Auditing;
 
 /// <summary>
 /// One structured audit event per tenant decision on the <c>Gateway.Audit</c> category: request id, organization,
-/// user, route, allow/deny, reason code and STS session name. Never a secret, claim set or policy.
+/// user, route, allow/deny, reason code and STS session name. Never a secret, claim set or policy. Every value is
+/// written as a JSON string literal (<see cref="AuditValue"/>), so no identity value can forge a line or a field.
 /// </summary>
+#pragma warning disable CA1873 // every call is guarded by an explicit IsEnabled check; the quoting must not run otherwise
 internal sealed partial class AuditLogger
 {
     public const string CategoryName = "Gateway.Audit";
@@ -24,26 +26,48 @@ internal sealed partial class AuditLogger
     {
         if (_sampleRate > 0 && Random.Shared.NextDouble() < _sampleRate)
         {
-            AllowedSampled(_logger, requestId, organizationId, userId, routeId, role, permissionSet, sessionName);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                AllowedSampled(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(role), AuditValue.Quote(permissionSet), AuditValue.Quote(sessionName));
+            }
         }
-        else
+        else if (_logger.IsEnabled(LogLevel.Debug))
         {
-            AllowedDebug(_logger, requestId, organizationId, userId, routeId, role, permissionSet, sessionName);
+            AllowedDebug(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(role), AuditValue.Quote(permissionSet), AuditValue.Quote(sessionName));
         }
     }
 
     public void Denied(string requestId, string? organizationId, string? userId, string routeId, string code, string reason)
-        => DeniedEvent(_logger, requestId, organizationId ?? "-", userId ?? "-", routeId, code, reason);
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            DeniedEvent(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(code), AuditValue.Quote(reason));
+        }
+    }
 
-    [LoggerMessage(EventId = 6001, EventName = "TenantAllowed", Level = LogLevel.Debug,
+    /// <summary>A 401/403 before the tenant pipeline; <paramref name="suppressed"/> = refusals with the same reason not logged since the last line.</summary>
+    public void Refused(string requestId, string? routeId, string code, string reason, long suppressed)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            RefusedEvent(_logger, AuditValue.Quote(requestId), AuditValue.Quote(routeId), AuditValue.Quote(code), AuditValue.Quote(reason), suppressed);
+        }
+    }
+
+    [LoggerMessage(EventId = 6001, EventName = "TenantAllowed", Level = LogLevel.Debug, SkipEnabledCheck = true,
         Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
     private static partial void AllowedDebug(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
 
-    [LoggerMessage(EventId = 6003, EventName = "TenantAllowedSampled", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 6003, EventName = "TenantAllowedSampled", Level = LogLevel.Information, SkipEnabledCheck = true,
         Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
     private static partial void AllowedSampled(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
 
-    [LoggerMessage(EventId = 6002, EventName = "TenantDenied", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 6002, EventName = "TenantDenied", Level = LogLevel.Information, SkipEnabledCheck = true,
         Message = "audit decision=deny requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} code={Code} reason={Reason}")]
     private static partial void DeniedEvent(ILogger logger, string requestId, string organizationId, string userId, string routeId, string code, string reason);
+
+    [LoggerMessage(EventId = 6004, EventName = "RequestRefused", Level = LogLevel.Information, SkipEnabledCheck = true,
+        Message = "audit decision=deny requestId={RequestId} route={RouteId} code={Code} reason={Reason} suppressed={Suppressed}")]
+    private static partial void RefusedEvent(ILogger logger, string requestId, string routeId, string code, string reason, long suppressed);
 }
+#pragma warning restore CA1873

@@ -1,3 +1,4 @@
+using Gateway.Auditing;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace Gateway.Authentication;
 /// <summary>
 /// Configures JwtBearer from <see cref="GatewayAuthenticationOptions"/>: OIDC discovery at the authority, pinned
 /// asymmetric algorithms (no <c>none</c>, no HS*), issuer + audience + exp required, signed tokens only, clock skew
-/// ≤ 60 s, raw claim names, <c>sub</c> required; failures become problem+json 401 <c>unauthenticated</c>.
+/// ≤ 60 s, raw claim names, a valid user id required (<see cref="IdentityClaims"/>); failures become problem+json 401 <c>unauthenticated</c>.
 /// </summary>
 internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null) : IConfigureNamedOptions<JwtBearerOptions>
 {
@@ -61,11 +62,20 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
 
                 return Task.CompletedTask;
             },
+            OnAuthenticationFailed = context =>
+            {
+                AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.InvalidToken);
+                return Task.CompletedTask;
+            },
             OnTokenValidated = context =>
             {
-                if (string.IsNullOrEmpty(context.Principal?.FindFirst(o.UserIdClaim)?.Value))
+                // One rule (IdentityClaims) for user ids and organization claims: a value that could forge a log line or
+                // cannot key the membership table is refused here (401), not discovered later as a store failure (503).
+                if (!IdentityClaims.TryGetUserId(context.Principal, o.UserIdClaim, out _)
+                    || !IdentityClaims.OrganizationClaimsValid(context.Principal, o.OrganizationClaim))
                 {
-                    context.Fail($"The token has no '{o.UserIdClaim}' claim.");
+                    AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.InvalidIdentity);
+                    context.Fail($"The token's '{o.UserIdClaim}' or '{o.OrganizationClaim}' claim is missing or not a valid identity value.");
                     return Task.CompletedTask;
                 }
 
@@ -82,9 +92,14 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
             OnChallenge = async context =>
             {
                 context.HandleResponse();
+                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context.HttpContext));
                 await ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Unauthenticated);
             },
-            OnForbidden = context => ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Forbidden),
+            OnForbidden = context =>
+            {
+                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, GatewayProblem.Forbidden, AuthenticationRefusal.PolicyDenied);
+                return ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Forbidden);
+            },
         };
     }
 

@@ -1,11 +1,15 @@
+using Gateway.Auditing;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Gateway.Authentication;
 
-/// <summary>Maps authorization challenges and forbids to problem+json (401 unauthenticated / 403 forbidden).</summary>
-internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+/// <summary>
+/// Maps authorization challenges and forbids to problem+json (401 unauthenticated / 403 forbidden), each counted and
+/// audited (rate-limited) by <see cref="RefusalAuditor"/>.
+/// </summary>
+internal sealed class ProblemAuthorizationResultHandler(RefusalAuditor refusals) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -15,16 +19,22 @@ internal sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewa
         ArgumentNullException.ThrowIfNull(authorizeResult);
         if (authorizeResult.Challenged)
         {
-            return ProblemWriter.WriteAsync(context, GatewayProblem.Unauthenticated);
+            return RefuseAsync(context, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context));
         }
 
         if (authorizeResult.Forbidden)
         {
             return context.User.Identity?.IsAuthenticated == true
-                ? ProblemWriter.WriteAsync(context, GatewayProblem.Forbidden)
-                : ProblemWriter.WriteAsync(context, GatewayProblem.Unauthenticated);
+                ? RefuseAsync(context, GatewayProblem.Forbidden, AuthenticationRefusal.PolicyDenied)
+                : RefuseAsync(context, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context));
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+
+    private Task RefuseAsync(HttpContext context, GatewayProblem problem, string reason)
+    {
+        refusals.Refused(context, problem, reason);
+        return ProblemWriter.WriteAsync(context, problem);
     }
 }

@@ -15,4 +15,11 @@ internal sealed class ForwardingOptions
     /// True: a fresh envelope per request (one JWE encryption, ≈13 µs, per request).
     /// </summary>
     public bool EnvelopePerRequest { get; set; }
+
+    /// <summary>
+    /// Extra inbound headers removed on every route, added to the built-in list (which cannot be shrunk; see
+    /// <see cref="Forwarding.SpoofableHeaders"/>). A name, or a prefix ending in <c>*</c> (e.g. <c>X-Internal-*</c>);
+    /// case and <c>_</c>/<c>-</c> are ignored. Default none.
+    /// </summary>
+    public string[] StripHeaders { get; set; } = [];
 }

@@ -35,4 +35,13 @@ internal sealed class StsResilienceOptions
 
     /// <summary>Retry-After sent with credentials_unavailable. Default 5 s.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Window of recent AssumeRole outcomes /readyz looks at. Default 1 min.</summary>
+    public TimeSpan HealthWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>/readyz reports STS Degraded when at least this fraction of the window's AssumeRole calls failed. Default 0.5.</summary>
+    public double HealthFailureRatio { get; set; } = 0.5;
+
+    /// <summary>AssumeRole calls in the window before the failure ratio counts. Default 1.</summary>
+    public int HealthMinimumCalls { get; set; } = 1;
 }

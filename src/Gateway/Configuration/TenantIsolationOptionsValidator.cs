@@ -109,7 +109,21 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         {
             errors.Add($"{S}:Forwarding:EnvelopeLifetime must be between 00:00:10 and 00:05:00 (was {o.Forwarding.EnvelopeLifetime}).");
         }
+
+        var strip = o.Forwarding.StripHeaders ?? [];
+        for (var i = 0; i < strip.Length; i++)
+        {
+            var name = strip[i] ?? string.Empty;
+            var body = name.EndsWith('*') ? name[..^1] : name;
+            if (body.Length == 0 || !body.All(IsHeaderNameChar))
+            {
+                errors.Add($"{S}:Forwarding:StripHeaders:{i} '{name}' must be an HTTP header name, or a non-empty prefix ending in '*'.");
+            }
+        }
     }
+
+    // RFC 9110 token characters, minus '*' (reserved for the prefix form).
+    private static bool IsHeaderNameChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'+-.^_`|~".Contains(c, StringComparison.Ordinal);
 
     private static void ValidateAws(AwsOptions aws, List<string> errors)
     {
@@ -226,6 +240,21 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
         if (r.RetryAfter < TimeSpan.FromSeconds(1))
         {
             errors.Add($"{S}:Sts:RetryAfter must be at least 1 second.");
+        }
+
+        if (r.HealthWindow < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{S}:Sts:HealthWindow must be at least 1 second.");
+        }
+
+        if (r.HealthFailureRatio is <= 0 or > 1)
+        {
+            errors.Add($"{S}:Sts:HealthFailureRatio must be in (0, 1].");
+        }
+
+        if (r.HealthMinimumCalls < 1)
+        {
+            errors.Add($"{S}:Sts:HealthMinimumCalls must be at least 1.");
         }
     }
 

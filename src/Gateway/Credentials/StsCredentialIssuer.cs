@@ -21,8 +21,9 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly int _durationSeconds;
+    private readonly StsCallWindow? _window;
 
-    public StsCredentialIssuer(IAmazonSecurityTokenService sts, StsResiliencePipeline pipeline, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options, GatewayMetrics metrics, TimeProvider time)
+    public StsCredentialIssuer(IAmazonSecurityTokenService sts, StsResiliencePipeline pipeline, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options, GatewayMetrics metrics, TimeProvider time, StsCallWindow? window = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,6 +34,7 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         _options = options.Value;
         _metrics = metrics;
         _time = time;
+        _window = window;
         _durationSeconds = (int)_options.CredentialLifetime.TotalSeconds;
         metrics?.ObserveCircuitState(() => (int)pipeline.CircuitState.CircuitState);
     }
@@ -67,6 +69,10 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         finally
         {
             _metrics.StsCall(_time.GetElapsedTime(started), succeeded);
+            if (succeeded || !cancellationToken.IsCancellationRequested)
+            {
+                _window?.Record(succeeded); // a caller that gave up says nothing about STS
+            }
         }
     }
 

@@ -16,12 +16,15 @@ internal abstract class DependencyHealthCheck(TimeProvider time) : IHealthCheck
 
     protected abstract Task ProbeAsync(CancellationToken cancellationToken);
 
+    /// <summary>Adjusts the (possibly cached) probe result with live state on every check. Default: unchanged.</summary>
+    protected virtual HealthCheckResult Assess(HealthCheckResult probed) => probed;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var last = _last;
         if (last is not null && time.GetUtcNow() - last.At < CacheFor)
         {
-            return last.Result;
+            return Assess(last.Result);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -40,7 +43,7 @@ internal abstract class DependencyHealthCheck(TimeProvider time) : IHealthCheck
         }
 
         _last = new CachedResult(result, time.GetUtcNow());
-        return result;
+        return Assess(result);
     }
 
     private sealed record CachedResult(HealthCheckResult Result, DateTimeOffset At);

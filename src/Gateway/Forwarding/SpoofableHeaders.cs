@@ -1,20 +1,61 @@
 namespace Gateway.Forwarding;
 
 /// <summary>
-/// Inbound headers a client could use to impersonate an organization, a user or AWS credentials, or to smuggle a tenant
-/// context. Matching ignores case and treats <c>_</c> like <c>-</c> (oauth2-proxy CVE-2025-64484): <c>X-Tenant-*</c>,
-/// <c>X-Organization-Id</c>, <c>X-User-*</c>, <c>X-Amz-*</c>, <c>X-Request-Id</c> (the gateway sets its own),
-/// <c>Proxy-Authorization</c>, and <c>Authorization</c> unless the route keeps it.
+/// Inbound headers removed before forwarding, on every route. Built in (cannot be shrunk): headers a client could use to
+/// impersonate an organization, a user or AWS credentials, or to smuggle a tenant context (<c>X-Tenant-*</c>,
+/// <c>X-Organization-Id</c>, <c>X-User-*</c>, <c>X-Amz-*</c>, <c>X-Request-Id</c> — the gateway sets its own —,
+/// <c>Proxy-Authorization</c>, and <c>Authorization</c> unless the route keeps it), and headers backends are known to
+/// honour for routing, method or client identity (<c>X-Original-URL</c>, <c>X-Rewrite-URL</c>,
+/// <c>X-HTTP-Method-Override</c>, <c>X-HTTP-Method</c>, <c>X-Method-Override</c>, <c>X-Forwarded-Port</c>,
+/// <c>X-Real-IP</c>, <c>X-Client-IP</c>). <see cref="Configuration.ForwardingOptions.StripHeaders"/> adds names
+/// (or prefixes ending in <c>*</c>). Matching ignores case and treats <c>_</c> like <c>-</c> (oauth2-proxy CVE-2025-64484).
 /// </summary>
-internal static class SpoofableHeaders
+internal sealed class SpoofableHeaders
 {
-    private static readonly string[] Prefixes = ["x-tenant-", "x-amz-", "x-user-"];
-    private static readonly string[] Exact = ["x-organization-id", "x-request-id", "proxy-authorization", "x-tenant", "x-user", "x-amz"];
+    internal static readonly string[] BuiltInPrefixes = ["x-tenant-", "x-amz-", "x-user-"];
 
-    public static bool IsSpoofable(string name, bool keepAuthorization)
+    internal static readonly string[] BuiltInExact =
+    [
+        "x-organization-id", "x-request-id", "proxy-authorization", "x-tenant", "x-user", "x-amz",
+        "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method", "x-method-override",
+        "x-forwarded-port", "x-real-ip", "x-client-ip",
+    ];
+
+    private readonly string[] _prefixes;
+    private readonly string[] _exact;
+
+    /// <param name="extra">Additional header names; an entry ending in <c>*</c> is a prefix. Validated at start-up.</param>
+    public SpoofableHeaders(IEnumerable<string>? extra = null)
+    {
+        var prefixes = new List<string>(BuiltInPrefixes);
+        var exact = new List<string>(BuiltInExact);
+        foreach (var entry in extra ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(entry))
+            {
+                continue;
+            }
+
+            var normalized = entry.Trim().ToLowerInvariant().Replace('_', '-');
+            var list = normalized.EndsWith('*') ? prefixes : exact;
+            normalized = normalized.TrimEnd('*');
+            if (normalized.Length > 0 && !list.Contains(normalized))
+            {
+                list.Add(normalized);
+            }
+        }
+
+        _prefixes = [.. prefixes];
+        _exact = [.. exact];
+    }
+
+    /// <summary>The built-in list only.</summary>
+    public static SpoofableHeaders BuiltIn { get; } = new();
+
+    public bool IsSpoofable(string name, bool keepAuthorization)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var prefix in Prefixes)
+        foreach (var prefix in _prefixes)
         {
             if (StartsWithNormalized(name, prefix))
             {
@@ -22,7 +63,7 @@ internal static class SpoofableHeaders
             }
         }
 
-        foreach (var exact in Exact)
+        foreach (var exact in _exact)
         {
             if (name.Length == exact.Length && StartsWithNormalized(name, exact))
             {

@@ -7,7 +7,7 @@ namespace Gateway.Forwarding;
 /// spoofable inbound header (all case and '_' variants), then on isolated routes attaches <c>X-Tenant-Context</c>
 /// and <c>X-Request-Id</c>. An isolated request without a tenant decision is never forwarded.
 /// </summary>
-internal sealed class TenantRequestTransform(TenantRouteSettings settings, EnvelopeService envelopes) : RequestTransform
+internal sealed class TenantRequestTransform(TenantRouteSettings settings, EnvelopeService envelopes, SpoofableHeaders strip) : RequestTransform
 {
     public const string EnvelopeHeader = "X-Tenant-Context";
     public const string RequestIdHeader = "X-Request-Id";
@@ -18,7 +18,7 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Envel
         var httpContext = context.HttpContext;
         foreach (var header in httpContext.Request.Headers)
         {
-            if (SpoofableHeaders.IsSpoofable(header.Key, settings.KeepAuthorization))
+            if (strip.IsSpoofable(header.Key, settings.KeepAuthorization))
             {
                 RemoveHeader(context, header.Key);
             }

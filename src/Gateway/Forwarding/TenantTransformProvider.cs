@@ -11,6 +11,8 @@ namespace Gateway.Forwarding;
 /// </summary>
 internal sealed class TenantTransformProvider(EnvelopeService envelopes, IOptions<TenantIsolationOptions> options) : ITransformProvider
 {
+    private readonly SpoofableHeaders _strip = new(options.Value.Forwarding.StripHeaders);
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -55,6 +57,6 @@ internal sealed class TenantTransformProvider(EnvelopeService envelopes, IOption
     public void Apply(TransformBuilderContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), envelopes));
+        context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), envelopes, _strip));
     }
 }

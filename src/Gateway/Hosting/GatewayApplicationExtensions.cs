@@ -11,6 +11,7 @@ internal static class GatewayApplicationExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<UnhandledExceptionMiddleware>();
+        app.UseMiddleware<MethodGuardMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -16,4 +16,5 @@ internal enum GatewayProblem
     MembershipUnavailable,
     CredentialsUnavailable,
     InternalError,
+    MethodNotAllowed,
 }

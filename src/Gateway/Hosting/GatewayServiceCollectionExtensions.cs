@@ -44,12 +44,14 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(sp => AwsClientFactory.CreateSts(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
         services.TryAddSingleton(sp => AwsClientFactory.CreateDynamoDb(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
         services.TryAddSingleton(sp => new StsResiliencePipeline(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<StsCallWindow>();
         services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
         services.TryAddSingleton<CredentialCache>();
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<OrganizationResolver>();
         services.TryAddSingleton<AuditLogger>();
+        services.TryAddSingleton<RefusalAuditor>();
         services.TryAddSingleton<EnvelopeService>();
         services.TryAddSingleton<ValidatedTokenCache>();
 
@@ -61,7 +63,7 @@ internal static class GatewayServiceCollectionExtensions
         // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.
         var authenticated = new AuthorizationPolicyBuilder()
             .RequireAuthenticatedUser()
-            .RequireClaim(userIdClaim)
+            .RequireAssertion(context => IdentityClaims.TryGetUserId(context.User, userIdClaim, out _))
             .Build();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(authenticated)
@@ -83,6 +85,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter());
+        // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
+        services.AddHostedService<MetricsSeriesInitializer>();
         return services;
     }
 

@@ -20,6 +20,7 @@ internal static class ProblemWriter
         GatewayProblem.MembershipUnavailable or GatewayProblem.CredentialsUnavailable => StatusCodes.Status503ServiceUnavailable,
         GatewayProblem.None => StatusCodes.Status200OK,
         GatewayProblem.InternalError => StatusCodes.Status500InternalServerError,
+        GatewayProblem.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -37,6 +38,7 @@ internal static class ProblemWriter
         GatewayProblem.MembershipUnavailable => "membership_unavailable",
         GatewayProblem.CredentialsUnavailable => "credentials_unavailable",
         GatewayProblem.InternalError => "internal_error",
+        GatewayProblem.MethodNotAllowed => "method_not_allowed",
         _ => "none",
     };
 
@@ -54,6 +56,7 @@ internal static class ProblemWriter
         GatewayProblem.MembershipUnavailable => "Membership cannot be verified right now.",
         GatewayProblem.CredentialsUnavailable => "Scoped credentials cannot be issued right now.",
         GatewayProblem.InternalError => "The gateway failed to handle the request; nothing was forwarded.",
+        GatewayProblem.MethodNotAllowed => "The gateway does not forward this HTTP method.",
         _ => "OK",
     };
 

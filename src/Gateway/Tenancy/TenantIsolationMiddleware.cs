@@ -75,8 +75,7 @@ internal sealed class TenantIsolationMiddleware
             return;
         }
 
-        var userId = context.User.FindFirst(_userIdClaim)?.Value;
-        if (string.IsNullOrEmpty(userId))
+        if (!IdentityClaims.TryGetUserId(context.User, _userIdClaim, out var userId))
         {
             await DenyAsync(context, routeId, null, null, GatewayProblem.Unauthenticated, "no_user_id");
             return;

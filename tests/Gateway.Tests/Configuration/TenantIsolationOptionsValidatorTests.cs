@@ -196,4 +196,40 @@ public sealed class TenantIsolationOptionsValidatorTests
 
         Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Theory]
+    [InlineData("X-Internal-Debug", true)]
+    [InlineData("x_legacy_*", true)]
+    [InlineData("*", false)]
+    [InlineData("", false)]
+    [InlineData("X Bad", false)]
+    [InlineData("X-Bad:", false)]
+    [InlineData("X-*-Mid", false)]
+    public void Validate_StripHeaders_OnlyHeaderNamesOrPrefixesAccepted(string entry, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Forwarding.StripHeaders = [entry];
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("TenantIsolation:Forwarding:StripHeaders:0", result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.5, 1, true)]
+    [InlineData(0, 1, false)]
+    [InlineData(1.5, 1, false)]
+    [InlineData(0.5, 0, false)]
+    public void Validate_StsHealthThresholds_RangeChecked(double ratio, int minimumCalls, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Sts.HealthFailureRatio = ratio;
+        options.Sts.HealthMinimumCalls = minimumCalls;
+
+        Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
+    }
 }

@@ -66,6 +66,17 @@ public sealed class GatewayStackFixture : IAsyncLifetime
                 ["ReverseProxy__Clusters__echo__Destinations__d1__Address"] = $"http://127.0.0.1:{Echo.Port}/",
                 ["TenantIsolation__Envelopes__echo__Current__KeyId"] = EchoKeyId,
                 ["TenantIsolation__Envelopes__echo__Current__Key"] = EchoKey,
+                // Header stripping on a non-isolated route and on an isolated route that keeps Authorization (HardeningEndToEndTests).
+                ["ReverseProxy__Routes__plain__ClusterId"] = "echo",
+                ["ReverseProxy__Routes__plain__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__plain__Match__Path"] = "/plain/{**rest}",
+                ["ReverseProxy__Routes__plain__Transforms__0__PathPattern"] = "/{**rest}",
+                ["ReverseProxy__Routes__echokeep__ClusterId"] = "echo",
+                ["ReverseProxy__Routes__echokeep__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__echokeep__Match__Path"] = "/echo-keep/{**rest}",
+                ["ReverseProxy__Routes__echokeep__Metadata__TenantIsolation"] = "true",
+                ["ReverseProxy__Routes__echokeep__Metadata__TenantIsolation.KeepAuthorization"] = "true",
+                ["ReverseProxy__Routes__echokeep__Transforms__0__PathPattern"] = "/{**rest}",
                 // Fast STS failure for the fault tests; gateway internals at Debug for the secret scan (allow audit events stay
                 // filtered so the 64 KiB captured tail holds the whole run; denials are logged).
                 ["TenantIsolation__Sts__MaxRetries"] = "1",

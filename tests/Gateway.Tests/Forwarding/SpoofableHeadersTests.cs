@@ -22,7 +22,18 @@ public sealed class SpoofableHeadersTests
     [InlineData("AUTHORIZATION")]
     [InlineData("Proxy-Authorization")]
     [InlineData("x_tenant")]
-    public void IsSpoofable_IdentityHeadersAndVariants_True(string name) => Assert.True(SpoofableHeaders.IsSpoofable(name, keepAuthorization: false));
+    [InlineData("X-User")]
+    [InlineData("x_amz")]
+    [InlineData("X-AMZ")]
+    [InlineData("X-Original-URL")]
+    [InlineData("X-Rewrite-URL")]
+    [InlineData("X-HTTP-Method-Override")]
+    [InlineData("x_http_method")]
+    [InlineData("X-Method-Override")]
+    [InlineData("X-Forwarded-Port")]
+    [InlineData("X-Real-IP")]
+    [InlineData("x_client_ip")]
+    public void IsSpoofable_IdentityHeadersAndVariants_True(string name) => Assert.True(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));
 
     [Theory]
     [InlineData("Accept")]
@@ -33,12 +44,40 @@ public sealed class SpoofableHeadersTests
     [InlineData("X-Correlation-Id")]
     [InlineData("User-Agent")]
     [InlineData("Authorization-Hint")]
-    public void IsSpoofable_OrdinaryHeaders_False(string name) => Assert.False(SpoofableHeaders.IsSpoofable(name, keepAuthorization: false));
+    [InlineData("X-Users")] // not the X-User- prefix
+    [InlineData("X-Amzn-Trace-Id")] // not the X-Amz- prefix (ALB's trace header)
+    [InlineData("X-Forwarded-For")] // YARP sets its own X-Forwarded-For/Proto/Host
+    [InlineData("X-Real-IPs")]
+    public void IsSpoofable_OrdinaryHeaders_False(string name) => Assert.False(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));
 
     [Fact]
     public void IsSpoofable_Authorization_KeptOnlyWhenRouteOptsIn()
     {
-        Assert.False(SpoofableHeaders.IsSpoofable("Authorization", keepAuthorization: true));
-        Assert.True(SpoofableHeaders.IsSpoofable("X-Tenant-Context", keepAuthorization: true));
+        Assert.False(SpoofableHeaders.BuiltIn.IsSpoofable("Authorization", keepAuthorization: true));
+        Assert.True(SpoofableHeaders.BuiltIn.IsSpoofable("X-Tenant-Context", keepAuthorization: true));
+    }
+
+    [Theory]
+    [InlineData("X-Internal-Debug", true)]
+    [InlineData("x_internal_debug", true)]
+    [InlineData("X-Legacy-Anything", true)]
+    [InlineData("X-Legacy", false)]
+    [InlineData("X-Internal-Debugger", false)]
+    public void IsSpoofable_ConfiguredNamesAndPrefixes_Stripped(string name, bool stripped)
+    {
+        var headers = new SpoofableHeaders(["X-Internal-Debug", "x-legacy-*"]);
+
+        Assert.Equal(stripped, headers.IsSpoofable(name, keepAuthorization: false));
+        Assert.False(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));
+    }
+
+    [Fact]
+    public void IsSpoofable_ConfiguredList_CannotShrinkBuiltIn()
+    {
+        var headers = new SpoofableHeaders(["Accept"]);
+
+        Assert.True(headers.IsSpoofable("X-Amz-Security-Token", keepAuthorization: false));
+        Assert.True(headers.IsSpoofable("X-Real-IP", keepAuthorization: false));
+        Assert.True(headers.IsSpoofable("Accept", keepAuthorization: false));
     }
 }

@@ -1,0 +1,64 @@
+using Gateway.Auditing;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Tests.Auditing;
+
+public sealed class AuditLoggerTests : IDisposable
+{
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly AuditLogger _audit;
+
+    public AuditLoggerTests() => _audit = new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions { AllowSampleRate = 1 }));
+
+    public static TheoryData<string> LineBreakers => new() { "\r\n", "\n", "\r", "\u0085", "\u2028", "\u2029", "\u000b", "\u000c", "\u001b" };
+
+    [Theory]
+    [MemberData(nameof(LineBreakers))]
+    public void Denied_ValueWithLineBreak_OneLineWithEscapedValue(string breaker)
+    {
+        var forged = $"alice{breaker}audit decision=allow requestId=r2 organizationId=globex";
+
+        _audit.Denied("r1", "acme", forged, "api", "not_a_member", "not_a_member");
+
+        var message = Assert.Single(_logs.Entries).Message;
+        Assert.DoesNotContain(breaker, message, StringComparison.Ordinal);
+        Assert.Single(message.Split(['\r', '\n', '\u0085', '\u2028', '\u2029']));
+        var escaped = string.Concat(breaker.Select(c => $"\\u{(int)c:x4}"));
+        Assert.Contains($"userId=\"alice{escaped}audit decision=allow", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Allowed_ValueWithSpacesAndQuotes_CannotForgeAField()
+    {
+        _audit.Allowed("r1", "acme", "alice\" decision=\"allow", "api", "ADMINISTRATOR", "read-write", "acme-s");
+
+        var entry = Assert.Single(_logs.Entries);
+        Assert.Equal(6003, entry.EventId.Id);
+        Assert.Equal(
+            "audit decision=allow requestId=\"r1\" organizationId=\"acme\" userId=\"alice\\\" decision=\\\"allow\" route=\"api\" role=\"ADMINISTRATOR\" permissionSet=\"read-write\" session=\"acme-s\"",
+            entry.Message);
+    }
+
+    [Fact]
+    public void Denied_OrdinaryValues_QuotedAndMissingAsDash()
+    {
+        _audit.Denied("r1", null, "alice", "api", "organization_required", "organization_required");
+
+        var entry = Assert.Single(_logs.Entries);
+        Assert.Equal(6002, entry.EventId.Id);
+        Assert.Equal(LogLevel.Information, entry.Level);
+        Assert.Equal("audit decision=deny requestId=\"r1\" organizationId=- userId=\"alice\" route=\"api\" code=\"organization_required\" reason=\"organization_required\"", entry.Message);
+    }
+
+    [Theory]
+    [InlineData("plain", "\"plain\"")]
+    [InlineData("a\\b", "\"a\\\\b\"")]
+    [InlineData("bidi\u202etxt", "\"bidi\\u202etxt\"")]
+    [InlineData("emoji 😀", "\"emoji 😀\"")]
+    public void Quote_Value_JsonStringLiteral(string value, string expected) => Assert.Equal(expected, AuditValue.Quote(value));
+
+    [Fact]
+    public void Quote_LoneSurrogate_Escaped() => Assert.Equal("\"lone\\ud800\"", AuditValue.Quote("lone" + (char)0xD800));
+
+    public void Dispose() => _logs.Dispose();
+}
