@@ -1,8 +1,6 @@
-using Gateway.Authentication;
 using Gateway.Cli;
-using Gateway.Configuration;
 using Gateway.Hosting;
-using Microsoft.Extensions.Options;
+using Gateway.Isolation.Hosting;
 
 namespace Gateway;
 
@@ -24,7 +22,7 @@ internal static class Program
         builder.Services.AddTenantGateway(builder.Configuration);
         await using var app = builder.Build();
 
-        var failures = StartupValidation.Collect(app.Services);
+        var failures = await StartupValidation.CollectAsync(app.Services);
         if (failures.Count > 0)
         {
             await Console.Error.WriteLineAsync($"Gateway configuration is invalid ({failures.Count} error(s)):");

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests;
@@ -18,8 +19,15 @@ internal static class TestOptions
             ["read-only"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.Read } },
         },
         Roles = new() { ["ADMINISTRATOR"] = "read-write", ["MEMBER"] = "read-write", ["VIEWER"] = "read-only" },
-        Envelopes = new() { ["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = "local-1", Key = LocalKey } } },
     };
+
+    /// <summary>TenantIsolation:Envelopes with the local development key for the applications cluster.</summary>
+    public static EnvelopeOptions Envelopes()
+    {
+        var options = new EnvelopeOptions();
+        options.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = "local-1", Key = LocalKey } };
+        return options;
+    }
 
     public static IOptions<T> Wrap<T>(T value)
         where T : class => Options.Create(value);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Diagnostics;
-using Gateway.Hosting;
+using Gateway.Problems;
 
 namespace Gateway.Auditing;
 

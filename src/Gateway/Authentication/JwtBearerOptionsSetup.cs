@@ -1,5 +1,5 @@
 using Gateway.Auditing;
-using Gateway.Hosting;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -1,5 +1,5 @@
 using Gateway.Auditing;
-using Gateway.Hosting;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 

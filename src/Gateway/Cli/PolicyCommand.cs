@@ -1,5 +1,7 @@
 using System.Globalization;
 using Gateway.Configuration;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Permissions;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
@@ -10,7 +12,9 @@ namespace Gateway.Cli;
 /// <c>Gateway.dll policy --organization ORG (--permission-set SET | --role ROLE)</c>: prints the exact session policy
 /// the gateway would send to STS for that organization (stdout) and its size (stderr), using the same configuration
 /// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory, which
-/// <c>dotnet run --project src/Gateway</c> keeps: see RunWorkingDirectory in Gateway.csproj). stderr names the files read.
+/// <c>dotnet run --project src/Gateway</c> keeps: see RunWorkingDirectory in Gateway.csproj) and the same isolation
+/// engine, on a plain host (<see cref="Host.CreateApplicationBuilder(HostApplicationBuilderSettings)"/> +
+/// <c>AddTenantIsolation</c>, nothing started). stderr names the files read.
 /// Bad input → exit code 2 and one line on stderr; an invalid configuration → exit code 2 and every error, one per line.
 /// </summary>
 internal static class PolicyCommand
@@ -62,30 +66,40 @@ internal static class PolicyCommand
             return Fail(stderr, $"policy: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).");
         }
 
+        using var host = BuildHost(contentRoot);
         TenantIsolationOptions options;
+        PermissionSetCatalog catalog;
         try
         {
-            var configuration = LoadConfiguration(contentRoot);
-            options = configuration.GetSection(TenantIsolationOptions.SectionName).Get<TenantIsolationOptions>() ?? new TenantIsolationOptions();
-            var result = new TenantIsolationOptionsValidator(configuration).Validate(null, options);
-            if (result.Failed)
+            // Every section the gateway validates at start-up for this configuration (routes aside), all errors at once.
+            var failures = new List<string>();
+            Collect<TenantIsolationOptions>(host.Services, failures);
+            Collect<ForwardingOptions>(host.Services, failures);
+            Collect<EnvelopeOptions>(host.Services, failures);
+            if (failures.Count > 0)
             {
-                var failures = result.Failures.ToList();
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: configuration is invalid ({failures.Count} error(s); read {DescribeSources(contentRoot)}):"));
-                foreach (var failure in failures)
-                {
-                    stderr.WriteLine($"  - {failure.ReplaceLineEndings(" ")}");
-                }
-
-                return Usage;
+                throw new OptionsValidationException(TenantIsolationOptions.SectionName, typeof(TenantIsolationOptions), failures);
             }
+
+            options = host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
+            catalog = host.Services.GetRequiredService<PermissionSetCatalog>();
+        }
+        catch (OptionsValidationException ex)
+        {
+            var failures = ex.Failures.ToList();
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: configuration is invalid ({failures.Count} error(s); read {DescribeSources(contentRoot)}):"));
+            foreach (var failure in failures)
+            {
+                stderr.WriteLine($"  - {failure.ReplaceLineEndings(" ")}");
+            }
+
+            return Usage;
         }
         catch (InvalidOperationException ex)
         {
             return Fail(stderr, $"policy: configuration cannot be read ({DescribeSources(contentRoot)}): {ex.Message}");
         }
 
-        var catalog = new PermissionSetCatalog(options);
         PermissionSet? permissionSet;
         if (role is not null)
         {
@@ -123,13 +137,36 @@ internal static class PolicyCommand
         }
     }
 
-    internal static IConfiguration LoadConfiguration(string contentRoot)
-        => new ConfigurationBuilder()
-            .SetBasePath(contentRoot)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddJsonFile($"appsettings.{EnvironmentName()}.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+    /// <summary>A plain host over <paramref name="contentRoot"/> (its appsettings + environment variables) with the isolation engine; never started.</summary>
+    internal static IHost BuildHost(string contentRoot)
+    {
+        var settings = new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = Path.GetFullPath(contentRoot),
+            EnvironmentName = EnvironmentName(),
+        };
+        settings.Configuration = new ConfigurationManager();
+        settings.Configuration["hostBuilder:reloadConfigOnChange"] = "false";
+        var builder = Host.CreateApplicationBuilder(settings);
+        builder.Logging.ClearProviders(); // stdout is the policy, stderr its description: nothing else
+        builder.Services.AddTenantIsolation(builder.Configuration);
+        builder.Services.AddGatewayForwardingOptions(builder.Configuration, checkPublishedKeys: false);
+        return builder.Build();
+    }
+
+    private static void Collect<T>(IServiceProvider services, List<string> failures)
+        where T : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+        }
+    }
 
     /// <summary>"appsettings.json + appsettings.Local.json in /repo + environment variables", naming only files that exist.</summary>
     internal static string DescribeSources(string contentRoot)

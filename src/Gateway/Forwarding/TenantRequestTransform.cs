@@ -1,16 +1,26 @@
+using Gateway.Auditing;
+using Gateway.Diagnostics;
+using Gateway.Problems;
+using Gateway.Routing;
+using Gateway.Tenancy;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Forwarding;
 
 /// <summary>
 /// Per-route request transform (one instance per route, no per-request allocation of transforms): removes every
-/// spoofable inbound header (all case and '_' variants), then on isolated routes attaches <c>X-Tenant-Context</c>
-/// and <c>X-Request-Id</c>. An isolated request without a tenant decision is never forwarded.
+/// spoofable inbound header (all case and '_' variants), sets <c>X-Request-Id</c>, and on isolated routes attaches the
+/// <c>X-Tenant-Context</c> envelope the isolation middleware already wrote (<see cref="ITenantFeature"/>). It cannot
+/// fail: an isolated request without a tenant decision (a pipeline bug) is answered 500 <c>internal_error</c>,
+/// counted and audited, and YARP does not forward it.
 /// </summary>
-internal sealed class TenantRequestTransform(TenantRouteSettings settings, EnvelopeService envelopes, SpoofableHeaders strip) : RequestTransform
+internal sealed class TenantRequestTransform(TenantRouteSettings settings, SpoofableHeaders strip, AuditLogger audit, GatewayMetrics metrics, string routeId) : RequestTransform
 {
     public const string EnvelopeHeader = "X-Tenant-Context";
     public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>Audit reason: an isolated route reached the transform without a tenant decision.</summary>
+    public const string NoDecisionReason = "no_tenant_decision";
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
@@ -31,11 +41,15 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Envel
             return ValueTask.CompletedTask;
         }
 
-        var tenant = httpContext.Features.Get<TenantForwardingFeature>()
-            ?? throw new InvalidOperationException("Tenant-isolated route reached the transform without a tenant decision; refusing to forward.");
-        var envelope = envelopes.GetEnvelope(tenant, settings.ClusterId, requestId)
-            ?? throw new InvalidOperationException($"No envelope key for cluster '{settings.ClusterId}'; refusing to forward.");
-        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeHeader, envelope);
+        if (httpContext.GetTenantFeature() is not { } tenant)
+        {
+            // Writing a response (status other than 200) makes YARP skip forwarding.
+            metrics.Request(GatewayProblem.InternalError);
+            audit.Denied(requestId, null, null, routeId, ProblemWriter.Code(GatewayProblem.InternalError), NoDecisionReason);
+            return new ValueTask(ProblemWriter.WriteAsync(httpContext, GatewayProblem.InternalError));
+        }
+
+        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeHeader, tenant.Envelope);
         return ValueTask.CompletedTask;
     }
 }

@@ -1,53 +1,32 @@
+using Gateway.Auditing;
 using Gateway.Configuration;
+using Gateway.Diagnostics;
+using Gateway.Routing;
+using Gateway.Tenancy;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Forwarding;
 
 /// <summary>
-/// Adds <see cref="TenantRequestTransform"/> to every route and validates route metadata at config load: every route
-/// names an authorization policy; an isolated route is not anonymous and its cluster has an envelope key.
+/// Adds <see cref="TenantRequestTransform"/> to every route, and applies <see cref="TenantRouteRules"/> in YARP's
+/// load-time route validation (the one place routes are validated). Options are read on first use, so routes are
+/// still validated (and listed with every other error) when the forwarding or envelope options are invalid.
 /// </summary>
-internal sealed class TenantTransformProvider(EnvelopeService envelopes, IOptions<TenantIsolationOptions> options) : ITransformProvider
+internal sealed class TenantTransformProvider(Lazy<IEnvelopeService> envelopes, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics) : ITransformProvider
 {
-    private readonly SpoofableHeaders _strip = new(options.Value.Forwarding.StripHeaders);
+    private readonly Lazy<SpoofableHeaders> _strip = new(() => new SpoofableHeaders(forwarding.Value.StripHeaders));
+
+    public TenantTransformProvider(IServiceProvider services, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics)
+        : this(new Lazy<IEnvelopeService>(services.GetRequiredService<IEnvelopeService>), forwarding, audit, metrics)
+    {
+    }
 
     public void ValidateRoute(TransformRouteValidationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var route = context.Route;
-        if (string.IsNullOrWhiteSpace(route.AuthorizationPolicy))
-        {
-            context.Errors.Add(new ArgumentException($"Route '{route.RouteId}' has no AuthorizationPolicy; every route must name one (deny by default)."));
-        }
-
-        if (route.Metadata is { } metadata)
-        {
-            foreach (var key in (string[])[TenantRouteMetadata.Isolated, TenantRouteMetadata.KeepAuthorization])
-            {
-                if (metadata.TryGetValue(key, out var value) && !bool.TryParse(value, out _))
-                {
-                    context.Errors.Add(new ArgumentException($"Route '{route.RouteId}' metadata '{key}' must be true or false."));
-                }
-            }
-        }
-
-        var settings = TenantRouteSettings.Parse(route);
-        if (!settings.Isolated)
-        {
-            return;
-        }
-
-        if (string.Equals(route.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase))
-        {
-            context.Errors.Add(new ArgumentException($"Route '{route.RouteId}' is tenant-isolated and must not be anonymous."));
-        }
-
-        if (!envelopes.HasKeyFor(settings.ClusterId) || !options.Value.Envelopes.ContainsKey(settings.ClusterId))
-        {
-            context.Errors.Add(new ArgumentException($"Route '{route.RouteId}' is tenant-isolated but cluster '{settings.ClusterId}' has no key under TenantIsolation:Envelopes."));
-        }
+        TenantRouteRules.Validate(context.Route, ClusterExists(context.Services), HasEnvelopeKey, context.Errors);
     }
 
     public void ValidateCluster(TransformClusterValidationContext context)
@@ -57,6 +36,29 @@ internal sealed class TenantTransformProvider(EnvelopeService envelopes, IOption
     public void Apply(TransformBuilderContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), envelopes, _strip));
+        context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), _strip.Value, audit, metrics, context.Route.RouteId));
+    }
+
+    private bool HasEnvelopeKey(string clusterId)
+    {
+        try
+        {
+            return envelopes.Value.HasKeyFor(clusterId);
+        }
+        catch (OptionsValidationException)
+        {
+            return true; // TenantIsolation:Envelopes is invalid and reported as such; do not add a second error per route
+        }
+    }
+
+    private static Func<string, bool>? ClusterExists(IServiceProvider? services)
+    {
+        if (services?.GetService<IEnumerable<IProxyConfigProvider>>() is not { } providers)
+        {
+            return null;
+        }
+
+        var clusters = providers.SelectMany(p => p.GetConfig().Clusters).Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return clusters.Contains;
     }
 }

@@ -1,10 +1,8 @@
 using Gateway.Auditing;
 using Gateway.Authentication;
-using Gateway.Configuration;
-using Gateway.Credentials;
 using Gateway.Diagnostics;
 using Gateway.Forwarding;
-using Gateway.Hosting;
+using Gateway.Isolation.Diagnostics;
 using Gateway.Tenancy;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -15,7 +13,10 @@ using OpenTelemetry.Metrics;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the tenant gateway: options + validation, authentication, tenancy, credentials, YARP transforms, diagnostics.</summary>
+/// <summary>
+/// Registers the tenant gateway: the isolation engine (<see cref="TenantIsolationServiceCollectionExtensions.AddTenantIsolation"/>),
+/// forwarding and envelope options, authentication, the tenant middleware's services, YARP transforms, diagnostics.
+/// </summary>
 internal static class GatewayServiceCollectionExtensions
 {
     public const string ReadyTag = "ready";
@@ -30,29 +31,18 @@ internal static class GatewayServiceCollectionExtensions
         }
 
         services.AddSingleton<TenantGatewayMarker>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
+        services.AddTenantIsolation(configuration);
 
-        services.AddOptions<TenantIsolationOptions>().BindConfiguration(TenantIsolationOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TenantIsolationOptions>, TenantIsolationOptionsValidator>());
+        services.AddGatewayForwardingOptions(configuration);
         services.AddOptions<GatewayAuthenticationOptions>().BindConfiguration(GatewayAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayAuthenticationOptions>, GatewayAuthenticationOptionsValidator>());
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
 
-        services.TryAddSingleton(sp => new PermissionSetCatalog(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value));
         services.TryAddSingleton<GatewayMetrics>();
-        services.TryAddSingleton(sp => AwsClientFactory.CreateSts(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
-        services.TryAddSingleton(sp => AwsClientFactory.CreateDynamoDb(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
-        services.TryAddSingleton(sp => new StsResiliencePipeline(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts, sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton<StsCallWindow>();
-        services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
-        services.TryAddSingleton<CredentialCache>();
-        services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
-        services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<OrganizationResolver>();
         services.TryAddSingleton<AuditLogger>();
         services.TryAddSingleton<RefusalAuditor>();
-        services.TryAddSingleton<EnvelopeService>();
+        services.TryAddSingleton<IEnvelopeService, EnvelopeService>();
         services.TryAddSingleton<ValidatedTokenCache>();
 
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
@@ -75,15 +65,12 @@ internal static class GatewayServiceCollectionExtensions
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddTransforms<TenantTransformProvider>();
 
-        services.TryAddSingleton<StsHealthCheck>();
-        services.TryAddSingleton<MembershipStoreHealthCheck>();
         services.AddHealthChecks()
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
-            .AddCheck<StsHealthCheck>("sts", tags: [ReadyTag])
-            .AddCheck<MembershipStoreHealthCheck>("membership", tags: [ReadyTag]);
+            .AddTenantIsolationChecks(ReadyTag);
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(GatewayMetrics.MeterName)
+            .AddMeter(IsolationMetrics.MeterName)
             .AddPrometheusExporter());
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();

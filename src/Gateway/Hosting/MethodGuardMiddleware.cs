@@ -1,4 +1,5 @@
 using Gateway.Auditing;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Hosting;

@@ -1,3 +1,4 @@
+using Gateway.Isolation.Hosting;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Hosting;

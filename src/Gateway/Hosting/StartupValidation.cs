@@ -1,19 +1,27 @@
 using Gateway.Auditing;
 using Gateway.Authentication;
 using Gateway.Configuration;
+using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Gateway.Hosting;
 
-/// <summary>Validates every options class before the host starts and collects all failures into one list.</summary>
+/// <summary>
+/// Validates every options class and every YARP route and cluster (YARP's own load-time validation, which applies the
+/// gateway's route rules) before the host starts, and collects all failures into one list.
+/// </summary>
 internal static class StartupValidation
 {
-    public static IReadOnlyList<string> Collect(IServiceProvider services)
+    public static async Task<IReadOnlyList<string>> CollectAsync(IServiceProvider services)
     {
         var failures = new List<string>();
         Check<GatewayAuthenticationOptions>(services, failures);
         Check<TenantIsolationOptions>(services, failures);
+        Check<ForwardingOptions>(services, failures);
+        Check<EnvelopeOptions>(services, failures);
         Check<AuditOptions>(services, failures);
+        await CheckProxyAsync(services, failures);
         return failures;
     }
 
@@ -32,6 +40,33 @@ internal static class StartupValidation
         {
             // Binding errors (e.g. "abc" for a TimeSpan) name the key in the message.
             failures.Add(ex.Message);
+        }
+    }
+
+    private static async Task CheckProxyAsync(IServiceProvider services, List<string> failures)
+    {
+        IConfigValidator validator;
+        try
+        {
+            validator = services.GetRequiredService<IConfigValidator>();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+        {
+            return; // the transform provider needs valid forwarding/envelope options: their errors are listed already
+        }
+
+        foreach (var provider in services.GetServices<IProxyConfigProvider>())
+        {
+            var config = provider.GetConfig();
+            foreach (var route in config.Routes)
+            {
+                failures.AddRange((await validator.ValidateRouteAsync(route)).Select(e => e.Message));
+            }
+
+            foreach (var cluster in config.Clusters)
+            {
+                failures.AddRange((await validator.ValidateClusterAsync(cluster)).Select(e => e.Message));
+            }
         }
     }
 }

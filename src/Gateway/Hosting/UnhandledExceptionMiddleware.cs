@@ -1,3 +1,5 @@
+using Gateway.Problems;
+
 namespace Gateway.Hosting;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using Gateway.Hosting;
+using Gateway.Problems;
 using Gateway.Policies;
 
 namespace Gateway.Tenancy;

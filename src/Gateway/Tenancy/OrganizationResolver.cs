@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Gateway.Authentication;
-using Gateway.Forwarding;
-using Gateway.Hosting;
+using Gateway.Routing;
+using Gateway.Problems;
 using Gateway.Policies;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;

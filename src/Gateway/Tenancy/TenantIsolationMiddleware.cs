@@ -1,10 +1,9 @@
 using Gateway.Auditing;
 using Gateway.Authentication;
-using Gateway.Configuration;
-using Gateway.Credentials;
 using Gateway.Diagnostics;
-using Gateway.Forwarding;
-using Gateway.Hosting;
+using Gateway.Isolation.Evaluation;
+using Gateway.Problems;
+using Gateway.Routing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Model;
@@ -12,61 +11,43 @@ using Yarp.ReverseProxy.Model;
 namespace Gateway.Tenancy;
 
 /// <summary>
-/// Runs inside the YARP pipeline for every proxied request. On tenant-isolated routes: rejects ambiguous paths, resolves
-/// the organization, checks membership server-side, obtains scoped credentials, and records the decision for the
-/// request transform. Every outcome is audited; any failure stops the request (fail closed).
+/// Runs inside the YARP pipeline for every proxied request. On tenant-isolated routes: rejects ambiguous paths, takes
+/// the user id (<see cref="IdentityClaims"/>) and the requested organization, asks the isolation engine
+/// (<see cref="ITenantIsolationEvaluator"/>), writes the envelope for the route's cluster, and only then counts and
+/// audits the allow and sets <see cref="ITenantFeature"/>. Every outcome is audited and counted; any failure, including
+/// one writing the envelope, stops the request with problem+json (fail closed, nothing forwarded).
 /// </summary>
-internal sealed class TenantIsolationMiddleware
+internal sealed partial class TenantIsolationMiddleware(
+    RequestDelegate next,
+    OrganizationResolver resolver,
+    ITenantIsolationEvaluator evaluator,
+    IEnvelopeService envelopes,
+    AuditLogger audit,
+    GatewayMetrics metrics,
+    IOptions<GatewayAuthenticationOptions> authentication,
+    ILogger<TenantIsolationMiddleware> logger)
 {
-    private readonly RequestDelegate _next;
-    private readonly OrganizationResolver _resolver;
-    private readonly MembershipService _membership;
-    private readonly CredentialCache _credentials;
-    private readonly PermissionSetCatalog _catalog;
-    private readonly AuditLogger _audit;
-    private readonly GatewayMetrics _metrics;
-    private readonly string _userIdClaim;
-    private readonly bool _perUser;
-    private readonly TimeSpan _membershipRetryAfter;
+    /// <summary>Audit reason: the route's cluster has no envelope key.</summary>
+    public const string NoEnvelopeKeyReason = "no_envelope_key";
 
-    public TenantIsolationMiddleware(
-        RequestDelegate next,
-        OrganizationResolver resolver,
-        MembershipService membership,
-        CredentialCache credentials,
-        PermissionSetCatalog catalog,
-        AuditLogger audit,
-        GatewayMetrics metrics,
-        IOptions<GatewayAuthenticationOptions> authentication,
-        IOptions<TenantIsolationOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(authentication);
-        ArgumentNullException.ThrowIfNull(options);
-        _next = next;
-        _resolver = resolver;
-        _membership = membership;
-        _credentials = credentials;
-        _catalog = catalog;
-        _audit = audit;
-        _metrics = metrics;
-        _userIdClaim = authentication.Value.UserIdClaim;
-        _perUser = options.Value.CredentialScope == CredentialScope.User;
-        _membershipRetryAfter = options.Value.Membership.RetryAfter;
-    }
+    /// <summary>Audit reason: writing the envelope failed.</summary>
+    public const string EnvelopeFailedReason = "envelope_failed";
+
+    private readonly string _userIdClaim = authentication.Value.UserIdClaim;
 
     public Task InvokeAsync(HttpContext context)
     {
         var proxy = context.Features.Get<IReverseProxyFeature>();
         if (proxy is null)
         {
-            return _next(context);
+            return next(context);
         }
 
         var settings = TenantRouteSettings.For(proxy.Route.Config);
-        return settings.Isolated ? IsolateAsync(context, proxy.Route.Config.RouteId) : _next(context);
+        return settings.Isolated ? IsolateAsync(context, proxy.Route.Config.RouteId, settings.ClusterId) : next(context);
     }
 
-    private async Task IsolateAsync(HttpContext context, string routeId)
+    private async Task IsolateAsync(HttpContext context, string routeId, string clusterId)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         if (PathGuard.IsAmbiguous(rawTarget))
@@ -81,62 +62,56 @@ internal sealed class TenantIsolationMiddleware
             return;
         }
 
-        var resolution = _resolver.Resolve(context);
+        var resolution = resolver.Resolve(context);
         if (!resolution.Succeeded)
         {
             await DenyAsync(context, routeId, null, userId, resolution.Problem, ProblemWriter.Code(resolution.Problem));
             return;
         }
 
-        var organizationId = resolution.OrganizationId;
-        Membership membership;
+        var organizationId = resolution.OrganizationId.Value;
+        var decision = await evaluator.EvaluateAsync(userId, resolution.OrganizationId, context.RequestAborted);
+        if (!decision.IsAllowed)
+        {
+            var problem = DenialProblems.From(decision.Denial);
+            await DenyAsync(context, routeId, organizationId, userId, problem, decision.Reason, decision.RetryAfter);
+            return;
+        }
+
+        string? envelope;
         try
         {
-            membership = await _membership.GetAsync(userId, organizationId, context.RequestAborted);
+            envelope = envelopes.GetEnvelope(decision, clusterId, context.TraceIdentifier);
         }
-        catch (MembershipUnavailableException ex)
+#pragma warning disable CA1031 // any failure to seal the envelope is a refusal (500 internal_error), never a forward
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            await DenyAsync(context, routeId, organizationId.Value, userId, GatewayProblem.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+            LogEnvelopeFailed(logger, ex.GetType().FullName ?? ex.GetType().Name, clusterId, context.TraceIdentifier);
+            await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, EnvelopeFailedReason);
             return;
         }
 
-        if (!membership.IsMember)
+        if (envelope is null)
         {
-            var problem = membership.Status switch
-            {
-                MembershipStatus.Suspended => GatewayProblem.OrganizationSuspended,
-                MembershipStatus.UnknownOrganization => GatewayProblem.UnknownOrganization,
-                _ => GatewayProblem.NotAMember,
-            };
-            await DenyAsync(context, routeId, organizationId.Value, userId, problem, ProblemWriter.Code(problem));
+            await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, NoEnvelopeKeyReason);
             return;
         }
 
-        var role = membership.Role!;
-        if (!_catalog.TryGetForRole(role, out var permissionSet))
-        {
-            await DenyAsync(context, routeId, organizationId.Value, userId, GatewayProblem.NotAMember, "role_not_mapped");
-            return;
-        }
-
-        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
-        var result = await _credentials.GetAsync(key, permissionSet, context.RequestAborted);
-        if (result.Credentials is not { } credentials)
-        {
-            await DenyAsync(context, routeId, organizationId.Value, userId, GatewayProblem.CredentialsUnavailable, "sts_unavailable", result.RetryAfter);
-            return;
-        }
-
-        context.Features.Set(new TenantForwardingFeature(organizationId, userId, role, permissionSet.Name, credentials));
-        _metrics.Request(GatewayProblem.None);
-        _audit.Allowed(context.TraceIdentifier, organizationId.Value, userId, routeId, role, permissionSet.Name, credentials.SessionName);
-        await _next(context);
+        context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
+        metrics.Request(GatewayProblem.None);
+        audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
+        await next(context);
     }
 
     private Task DenyAsync(HttpContext context, string routeId, string? organizationId, string? userId, GatewayProblem problem, string reason, TimeSpan? retryAfter = null)
     {
-        _metrics.Request(problem);
-        _audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, ProblemWriter.Code(problem), reason);
+        metrics.Request(problem);
+        audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, ProblemWriter.Code(problem), reason);
         return ProblemWriter.WriteAsync(context, problem, retryAfter);
     }
+
+    // The exception's message is not logged: it could quote request or key material.
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Writing the tenant envelope for cluster {ClusterId} failed ({ExceptionType}) for request {RequestId}; answered 500 internal_error, nothing forwarded")]
+    private static partial void LogEnvelopeFailed(ILogger logger, string exceptionType, string clusterId, string requestId);
 }

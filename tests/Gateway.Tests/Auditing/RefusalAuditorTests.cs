@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Gateway.Auditing;
 using Gateway.Diagnostics;
-using Gateway.Hosting;
+using Gateway.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 

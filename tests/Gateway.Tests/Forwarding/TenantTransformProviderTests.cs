@@ -1,24 +1,36 @@
+using Gateway.Auditing;
+using Gateway.Configuration;
+using Gateway.Diagnostics;
 using Gateway.Forwarding;
+using Gateway.Routing;
+using Gateway.Tenancy;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Tests.Forwarding;
 
-public sealed class TenantTransformProviderTests
+/// <summary>The route rules (<see cref="TenantRouteRules"/>) as YARP applies them at config load, through the transform provider.</summary>
+public sealed class TenantTransformProviderTests : IDisposable
 {
-    private static List<Exception> Validate(RouteConfig route)
+    private readonly TestMeterFactory _meters = new();
+
+    public void Dispose() => _meters.Dispose();
+
+    private List<Exception> Validate(RouteConfig route)
     {
-        var options = TestOptions.Wrap(TestOptions.Valid());
-        var provider = new TenantTransformProvider(new EnvelopeService(options, new FakeTimeProvider()), options);
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var context = new TransformRouteValidationContext { Route = route, Services = null! };
         provider.ValidateRoute(context);
         return [.. context.Errors];
     }
 
-    private static RouteConfig Route(string? policy, string? isolated, string cluster = "applications") => new()
+    private static RouteConfig Route(string? policy, string? isolated, string cluster = "applications", string id = "r1") => new()
     {
-        RouteId = "r1",
+        RouteId = id,
         ClusterId = cluster,
         AuthorizationPolicy = policy,
         Match = new RouteMatch { Path = "/api/{**rest}" },
@@ -26,16 +38,22 @@ public sealed class TenantTransformProviderTests
     };
 
     [Fact]
-    public void ValidateRoute_IsolatedWithPolicyAndKey_NoErrors() => Assert.Empty(Validate(Route("tenant", "true")));
+    public void ValidateRoute_IsolatedWithPolicyAndKey_NoErrors() => Assert.Empty(Validate(Route("tenant", "true", id: "ok")));
 
     [Fact]
-    public void ValidateRoute_NoPolicy_Rejected() => Assert.Contains(Validate(Route(null, null)), e => e.Message.Contains("no AuthorizationPolicy", StringComparison.Ordinal));
+    public void ValidateRoute_NoPolicy_Rejected()
+        => Assert.Contains(Validate(Route(null, null, id: "open")), e => e.Message.StartsWith("ReverseProxy:Routes:open:AuthorizationPolicy is required", StringComparison.Ordinal));
 
     [Fact]
-    public void ValidateRoute_IsolatedAnonymous_Rejected() => Assert.Contains(Validate(Route("anonymous", "true")), e => e.Message.Contains("must not be anonymous", StringComparison.Ordinal));
+    public void ValidateRoute_IsolatedAnonymous_Rejected()
+        => Assert.Contains(Validate(Route("anonymous", "true", id: "a")), e => e.Message.Contains("ReverseProxy:Routes:a:AuthorizationPolicy must not be 'anonymous'", StringComparison.Ordinal));
 
     [Fact]
-    public void ValidateRoute_IsolatedClusterWithoutKey_Rejected() => Assert.Contains(Validate(Route("tenant", "true", "billing")), e => e.Message.Contains("'billing'", StringComparison.Ordinal));
+    public void ValidateRoute_IsolatedClusterWithoutKey_Rejected()
+        => Assert.Contains(Validate(Route("tenant", "true", "other", id: "a")), e => e.Message.Contains("ReverseProxy:Routes:a is tenant-isolated but its cluster 'other' has no envelope key", StringComparison.Ordinal));
+
+    [Fact]
+    public void ValidateRoute_NotIsolatedClusterWithoutKey_NoErrors() => Assert.Empty(Validate(Route("tenant", null, "other")));
 
     [Fact]
     public void ValidateRoute_MetadataNotBoolean_Rejected() => Assert.Contains(Validate(Route("tenant", "yes")), e => e.Message.Contains("true or false", StringComparison.Ordinal));

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Gateway.Diagnostics;
+using Gateway.Isolation.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +41,7 @@ public sealed partial class GatewayPipelineTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_StsDuration_SubSecondBuckets()
     {
-        _gateway.Services.GetRequiredService<GatewayMetrics>().StsCall(TimeSpan.FromMilliseconds(20), succeeded: true);
+        _gateway.Services.GetRequiredService<IsolationMetrics>().StsCall(TimeSpan.FromMilliseconds(20), succeeded: true);
 
         var metrics = await _gateway.ScrapeAsync();
 

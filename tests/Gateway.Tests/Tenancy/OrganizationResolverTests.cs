@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Gateway.Hosting;
+using Gateway.Problems;
 using Gateway.Tenancy;
 using Microsoft.Extensions.Primitives;
 

@@ -2,29 +2,36 @@ using System.Security.Claims;
 using System.Text.Json;
 using Gateway.Auditing;
 using Gateway.Authentication;
-using Gateway.Configuration;
-using Gateway.Credentials;
 using Gateway.Diagnostics;
-using Gateway.Forwarding;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Evaluation;
+using Gateway.Isolation.Memberships;
+using Gateway.Isolation.Permissions;
 using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+using Gateway.Routing;
 using Gateway.Tenancy;
-using Gateway.Tests.Credentials;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tests.Tenancy;
 
-/// <summary>The isolation middleware's membership branches; every deny has its allow twin (same request, right answer → forwarded).</summary>
+/// <summary>
+/// The isolation middleware over the real isolation engine (fake store and issuer): membership branches and envelope
+/// failures; every deny has its allow twin (same request, right answer → forwarded).
+/// </summary>
 public sealed class TenantIsolationMiddlewareTests : IDisposable
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly TestMeterFactory _meters = new();
     private readonly CapturingLoggerProvider _logs = new();
     private readonly StubStore _store = new();
+    private readonly SwitchableEnvelopes _envelopes;
     private readonly MembershipService _membership;
     private readonly CredentialCache _credentials;
     private readonly TenantIsolationMiddleware _middleware;
@@ -33,19 +40,19 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     public TenantIsolationMiddlewareTests()
     {
         var options = TestOptions.Wrap(TestOptions.Valid());
-        var metrics = new GatewayMetrics(_meters);
-        _membership = new MembershipService(_store, options, _time, metrics);
-        _credentials = new CredentialCache(new FakeCredentialIssuer(_time), options, _time, metrics, NullLogger<CredentialCache>.Instance);
+        var isolationMetrics = new IsolationMetrics(_meters);
+        _membership = new MembershipService(_store, options, _time, isolationMetrics);
+        _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
+        _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
             _ => { _forwarded = true; return Task.CompletedTask; },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
-            _membership,
-            _credentials,
-            new PermissionSetCatalog(options.Value),
+            new TenantIsolationEvaluator(_membership, _credentials, new PermissionSetCatalog(options.Value), options),
+            _envelopes,
             new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions())),
-            metrics,
+            new GatewayMetrics(_meters),
             TestOptions.Wrap(new GatewayAuthenticationOptions()),
-            options);
+            NullLogger<TenantIsolationMiddleware>.Instance);
     }
 
     private static DefaultHttpContext Request(string? sub = "alice", string organization = "acme")
@@ -88,10 +95,11 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         Assert.True(_forwarded);
         Assert.Equal(200, status);
         Assert.Null(code);
-        var tenant = context.Features.Get<TenantForwardingFeature>();
+        var tenant = context.GetTenantFeature();
         Assert.NotNull(tenant);
         Assert.Equal("acme", tenant.OrganizationId.Value);
         Assert.Equal("read-write", tenant.PermissionSet);
+        Assert.False(string.IsNullOrEmpty(tenant.Envelope));
     }
 
     [Fact]
@@ -162,6 +170,30 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         Assert.True(_forwarded); // the failure was not cached
     }
 
+    [Theory]
+    [InlineData(true, "envelope_failed")]
+    [InlineData(false, "no_envelope_key")]
+    public async Task InvokeAsync_EnvelopeCannotBeWritten_500InternalErrorDenyAuditedNothingForwardedThenTwinForwarded(bool writerThrows, string reason)
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _envelopes.Throw = writerThrows;
+        _envelopes.NoKey = !writerThrows;
+        var context = Request();
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.False(_forwarded);
+        Assert.Equal((500, "internal_error"), (status, code));
+        Assert.Null(context.GetTenantFeature());
+        var audit = AuditLine;
+        Assert.Contains("decision=deny", audit, StringComparison.Ordinal);
+        Assert.Contains($"code=\"internal_error\" reason=\"{reason}\"", audit, StringComparison.Ordinal);
+
+        _envelopes.Throw = _envelopes.NoKey = false;
+        await InvokeAsync(Request());
+        Assert.True(_forwarded);
+    }
+
     public void Dispose()
     {
         _membership.Dispose();
@@ -184,6 +216,27 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         }
 
         public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class StubIssuer(TimeProvider time) : ICredentialIssuer
+    {
+        public Task<ScopedCredentials> IssueAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
+            => Task.FromResult(new ScopedCredentials("ASIAEXAMPLE", "secret", "token", time.GetUtcNow().AddHours(1), $"{key.OrganizationId}-session"));
+
+        public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The real envelope service, or a writer that throws, or a cluster without a key.</summary>
+    private sealed class SwitchableEnvelopes(IEnvelopeService inner) : IEnvelopeService
+    {
+        public bool Throw { get; set; }
+
+        public bool NoKey { get; set; }
+
+        public bool HasKeyFor(string clusterId) => inner.HasKeyFor(clusterId);
+
+        public string? GetEnvelope(TenantIsolationDecision decision, string clusterId, string requestId)
+            => Throw ? throw new InvalidOperationException("writer failed") : NoKey ? null : inner.GetEnvelope(decision, clusterId, requestId);
     }
 
     private sealed class ProxyFeature(RouteModel route) : IReverseProxyFeature

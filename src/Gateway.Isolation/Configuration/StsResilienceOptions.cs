@@ -1,0 +1,47 @@
+namespace Gateway.Isolation.Configuration;
+
+/// <summary>The <c>TenantIsolation:Sts</c> section: the Polly pipeline around AssumeRole.</summary>
+public sealed class StsResilienceOptions
+{
+    /// <summary>Timeout of one AssumeRole attempt. Default 2 s.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Timeout of the whole call including retries. Default 6 s.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Retries on throttling, 5xx and timeouts (jittered exponential backoff). Default 2.</summary>
+    public int MaxRetries { get; set; } = 2;
+
+    /// <summary>Base delay of the backoff. Default 200 ms.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Failure ratio that opens the circuit. Default 0.5.</summary>
+    public double CircuitFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Calls in the sampling window before the circuit may open. Default 5.</summary>
+    public int CircuitMinimumThroughput { get; set; } = 5;
+
+    /// <summary>Circuit sampling window. Default 30 s.</summary>
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the circuit stays open. Default 10 s.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Concurrent AssumeRole calls. Default 16.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>Calls queued behind the concurrency limit before rejecting. Default 256.</summary>
+    public int QueueLimit { get; set; } = 256;
+
+    /// <summary>Retry-After sent with credentials_unavailable. Default 5 s.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Window of recent AssumeRole outcomes /readyz looks at. Default 1 min.</summary>
+    public TimeSpan HealthWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>/readyz reports STS Degraded when at least this fraction of the window's AssumeRole calls failed. Default 0.5.</summary>
+    public double HealthFailureRatio { get; set; } = 0.5;
+
+    /// <summary>AssumeRole calls in the window before the failure ratio counts. Default 1.</summary>
+    public int HealthMinimumCalls { get; set; } = 1;
+}

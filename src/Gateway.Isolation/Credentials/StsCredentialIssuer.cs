@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Permissions;
+using Gateway.Policies.SessionPolicies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Isolation.Credentials;
+
+/// <summary>
+/// STS AssumeRole with the session policy from <see cref="SessionPolicyBuilder"/> (or the ABAC session tags),
+/// RoleSessionName / SourceIdentity from <see cref="SessionNames"/>, through <see cref="StsResiliencePipeline"/>.
+/// </summary>
+internal sealed class StsCredentialIssuer : ICredentialIssuer
+{
+    private readonly IAmazonSecurityTokenService _sts;
+    private readonly StsResiliencePipeline _pipeline;
+    private readonly SessionPolicyBuilder _builder;
+    private readonly TenantIsolationOptions _options;
+    private readonly IsolationMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly int _durationSeconds;
+    private readonly StsCallWindow? _window;
+
+    public StsCredentialIssuer(IAmazonSecurityTokenService sts, StsResiliencePipeline pipeline, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options, IsolationMetrics metrics, TimeProvider time, StsCallWindow? window = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _sts = sts;
+        _pipeline = pipeline;
+        _builder = new SessionPolicyBuilder(catalog.Scope);
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _window = window;
+        _durationSeconds = (int)_options.CredentialLifetime.TotalSeconds;
+        metrics?.ObserveCircuitState(() => (int)pipeline.CircuitState.CircuitState);
+    }
+
+    public async Task<ScopedCredentials> IssueAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(permissionSet);
+        var request = BuildRequest(key, permissionSet);
+        var started = _time.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var response = await _pipeline.Pipeline.ExecuteAsync(
+                static async (state, ct) => await state._sts.AssumeRoleAsync(state.request, ct).ConfigureAwait(false),
+                (_sts, request),
+                cancellationToken).ConfigureAwait(false);
+            var c = response.Credentials ?? throw new CredentialsRejectedException("STS returned no credentials.");
+            if (string.IsNullOrEmpty(c.AccessKeyId) || string.IsNullOrEmpty(c.SecretAccessKey) || string.IsNullOrEmpty(c.SessionToken) || c.Expiration is null)
+            {
+                throw new CredentialsRejectedException("STS returned incomplete credentials.");
+            }
+
+            var expiration = c.Expiration.Value;
+            if (expiration.Kind == DateTimeKind.Unspecified)
+            {
+                expiration = DateTime.SpecifyKind(expiration, DateTimeKind.Utc);
+            }
+
+            succeeded = true;
+            return new ScopedCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken, new DateTimeOffset(expiration.ToUniversalTime()), request.RoleSessionName);
+        }
+        finally
+        {
+            _metrics.StsCall(_time.GetElapsedTime(started), succeeded);
+            if (succeeded || !cancellationToken.IsCancellationRequested)
+            {
+                _window?.Record(succeeded); // a caller that gave up says nothing about STS
+            }
+        }
+    }
+
+    internal AssumeRoleRequest BuildRequest(CredentialKey key, PermissionSet permissionSet)
+    {
+        var request = new AssumeRoleRequest
+        {
+            RoleArn = _options.RoleArn,
+            RoleSessionName = SessionNames.RoleSessionName(key.OrganizationId, key.UserId),
+            DurationSeconds = _durationSeconds,
+        };
+        if (!string.IsNullOrEmpty(_options.ExternalId))
+        {
+            request.ExternalId = _options.ExternalId;
+        }
+
+        if (key.UserId is not null)
+        {
+            request.SourceIdentity = SessionNames.SourceIdentity(key.UserId);
+        }
+
+        if (_options.Mode == IsolationMode.Abac)
+        {
+            var abac = _builder.BuildAbac(key.OrganizationId, permissionSet);
+            request.Tags = abac.SessionTags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
+            if (_options.PermissionSets.TryGetValue(permissionSet.Name, out var set) && !string.IsNullOrEmpty(set.RoleArn))
+            {
+                request.RoleArn = set.RoleArn;
+            }
+        }
+        else
+        {
+            request.Policy = _builder.Build(key.OrganizationId, permissionSet).Json;
+        }
+
+        return request;
+    }
+
+    public async Task CheckReachableAsync(CancellationToken cancellationToken)
+        => await _sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken).ConfigureAwait(false);
+}

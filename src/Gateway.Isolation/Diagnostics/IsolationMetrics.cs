@@ -1,0 +1,87 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Isolation.Diagnostics;
+
+/// <summary>
+/// The isolation engine's instruments: credential and membership caches, STS calls and circuit state. They live on the
+/// <c>Gateway</c> meter (<see cref="MeterName"/>), the same meter as the web host's <c>gateway.requests</c>, so the
+/// Prometheus output (metric names, labels and <c>otel_scope_name</c>) is what it was before the engine had its own assembly.
+/// <see cref="InitializeSeries"/> publishes the STS call and failure counters at 0; <c>gateway.sts.duration</c> uses
+/// sub-second buckets (<see cref="StsDurationBuckets"/>).
+/// </summary>
+public sealed class IsolationMetrics : IDisposable
+{
+    /// <summary>The meter name (shared with the web host's request counter).</summary>
+    public const string MeterName = "Gateway";
+
+    /// <summary>Bucket boundaries (seconds) of <c>gateway.sts.duration</c>: AssumeRole takes tens to hundreds of ms; the Polly total timeout defaults to 6 s.</summary>
+    public static readonly IReadOnlyList<double> StsDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _credentialHits;
+    private readonly Counter<long> _credentialMisses;
+    private readonly Counter<long> _credentialRefreshes;
+    private readonly Counter<long> _membershipHits;
+    private readonly Counter<long> _membershipMisses;
+    private readonly Counter<long> _stsCalls;
+    private readonly Counter<long> _stsFailures;
+    private readonly Histogram<double> _stsDuration;
+    private int _seriesInitialized;
+    private Func<int>? _circuitState;
+
+    public IsolationMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+        _credentialHits = _meter.CreateCounter<long>("gateway.credentials.cache.hits", "{lookup}", "Credential cache hits.");
+        _credentialMisses = _meter.CreateCounter<long>("gateway.credentials.cache.misses", "{lookup}", "Credential cache misses (callers waited for STS).");
+        _credentialRefreshes = _meter.CreateCounter<long>("gateway.credentials.cache.refreshes", "{refresh}", "Background refresh-ahead starts.");
+        _membershipHits = _meter.CreateCounter<long>("gateway.membership.cache.hits", "{lookup}", "Membership cache hits.");
+        _membershipMisses = _meter.CreateCounter<long>("gateway.membership.cache.misses", "{lookup}", "Membership cache misses.");
+        _stsCalls = _meter.CreateCounter<long>("gateway.sts.calls", "{call}", "AssumeRole calls (after resilience: one per logical call).");
+        _stsFailures = _meter.CreateCounter<long>("gateway.sts.failures", "{call}", "AssumeRole calls that failed after retries.");
+        _stsDuration = _meter.CreateHistogram(
+            "gateway.sts.duration",
+            "s",
+            "AssumeRole latency including retries.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StsDurationBuckets });
+        _meter.CreateObservableGauge("gateway.sts.circuit.state", () => _circuitState?.Invoke() ?? 0, "{state}", "STS circuit: 0 closed, 1 open, 2 half-open, 3 isolated.");
+    }
+
+    /// <summary>Records 0 for <c>gateway.sts.calls</c> and <c>gateway.sts.failures</c> (once), so the series exist before the first call.</summary>
+    public void InitializeSeries()
+    {
+        if (Interlocked.Exchange(ref _seriesInitialized, 1) == 1)
+        {
+            return;
+        }
+
+        _stsCalls.Add(0);
+        _stsFailures.Add(0);
+    }
+
+    internal void CredentialCacheHit() => _credentialHits.Add(1);
+
+    internal void CredentialCacheMiss() => _credentialMisses.Add(1);
+
+    internal void CredentialRefresh() => _credentialRefreshes.Add(1);
+
+    internal void MembershipCacheHit() => _membershipHits.Add(1);
+
+    internal void MembershipCacheMiss() => _membershipMisses.Add(1);
+
+    internal void StsCall(TimeSpan duration, bool succeeded)
+    {
+        _stsCalls.Add(1);
+        _stsDuration.Record(duration.TotalSeconds);
+        if (!succeeded)
+        {
+            _stsFailures.Add(1);
+        }
+    }
+
+    internal void ObserveCircuitState(Func<int> state) => _circuitState = state;
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics.CodeAnalysis;
+using Gateway.Isolation.Credentials;
+using Gateway.Policies;
+
+namespace Gateway.Isolation.Evaluation;
+
+/// <summary>
+/// The outcome of <see cref="ITenantIsolationEvaluator.EvaluateAsync"/>: allowed (role, permission set, scoped credentials
+/// and their STS session name) or denied (<see cref="Denial"/>, an audit <see cref="Reason"/> and, for transient
+/// failures, <see cref="RetryAfter"/>). <see cref="ToString"/> never shows secrets.
+/// </summary>
+public sealed class TenantIsolationDecision
+{
+    private TenantIsolationDecision(
+        OrganizationId organizationId, string userId, TenantDenialCode denial, string reason, TimeSpan? retryAfter,
+        string? role, string? permissionSet, ScopedCredentials? credentials)
+    {
+        OrganizationId = organizationId;
+        UserId = userId;
+        Denial = denial;
+        Reason = reason;
+        RetryAfter = retryAfter;
+        Role = role;
+        PermissionSet = permissionSet;
+        Credentials = credentials;
+    }
+
+    /// <summary>The audit reason of an allow.</summary>
+    public const string AllowedReason = "allowed";
+
+    public OrganizationId OrganizationId { get; }
+
+    public string UserId { get; }
+
+    [MemberNotNullWhen(true, nameof(Role), nameof(PermissionSet), nameof(Credentials), nameof(SessionName))]
+    public bool IsAllowed => Denial == TenantDenialCode.None;
+
+    /// <summary><see cref="TenantDenialCode.None"/> when allowed.</summary>
+    public TenantDenialCode Denial { get; }
+
+    /// <summary>Audit reason: a fixed snake_case value, or for a membership store failure its one-line description.</summary>
+    public string Reason { get; }
+
+    /// <summary>How long a caller should wait before retrying a transient denial; null otherwise.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The membership role (allowed).</summary>
+    public string? Role { get; }
+
+    /// <summary>The permission set's name (allowed).</summary>
+    public string? PermissionSet { get; }
+
+    /// <summary>Credentials scoped to the organization and permission set (allowed).</summary>
+    public ScopedCredentials? Credentials { get; }
+
+    /// <summary>The STS RoleSessionName of <see cref="Credentials"/> (allowed).</summary>
+    public string? SessionName => Credentials?.SessionName;
+
+    public static TenantIsolationDecision Allow(OrganizationId organizationId, string userId, string role, string permissionSet, ScopedCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(role);
+        ArgumentNullException.ThrowIfNull(permissionSet);
+        ArgumentNullException.ThrowIfNull(credentials);
+        return new(organizationId, userId, TenantDenialCode.None, AllowedReason, null, role, permissionSet, credentials);
+    }
+
+    public static TenantIsolationDecision Deny(OrganizationId organizationId, string userId, TenantDenialCode denial, string reason, TimeSpan? retryAfter = null)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        if (denial == TenantDenialCode.None)
+        {
+            throw new ArgumentOutOfRangeException(nameof(denial), "A denial needs a code.");
+        }
+
+        return new(organizationId, userId, denial, reason, retryAfter, null, null, null);
+    }
+
+    public override string ToString() => IsAllowed
+        ? $"TenantIsolationDecision {{ Allowed, OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, PermissionSet = {PermissionSet}, Credentials = {Credentials} }}"
+        : $"TenantIsolationDecision {{ Denied = {Denial}, Reason = {Reason}, RetryAfter = {RetryAfter}, OrganizationId = {OrganizationId}, UserId = {UserId} }}";
+}

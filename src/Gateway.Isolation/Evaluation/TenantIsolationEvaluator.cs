@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Memberships;
+using Gateway.Isolation.Permissions;
+using Gateway.Policies;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Isolation.Evaluation;
+
+/// <summary>
+/// <see cref="ITenantIsolationEvaluator"/> over <see cref="MembershipService"/>, <see cref="PermissionSetCatalog"/> and
+/// <see cref="CredentialCache"/>, with one <c>gateway.isolation</c> span per evaluation.
+/// </summary>
+internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
+{
+    internal const string NotAMemberReason = "not_a_member";
+    internal const string SuspendedReason = "organization_suspended";
+    internal const string UnknownOrganizationReason = "unknown_organization";
+    internal const string RoleNotMappedReason = "role_not_mapped";
+    internal const string StsUnavailableReason = "sts_unavailable";
+
+    private readonly MembershipService _membership;
+    private readonly CredentialCache _credentials;
+    private readonly PermissionSetCatalog _catalog;
+    private readonly bool _perUser;
+    private readonly TimeSpan _membershipRetryAfter;
+
+    public TenantIsolationEvaluator(MembershipService membership, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _membership = membership;
+        _credentials = credentials;
+        _catalog = catalog;
+        _perUser = options.Value.CredentialScope == CredentialScope.User;
+        _membershipRetryAfter = options.Value.Membership.RetryAfter;
+    }
+
+    public async ValueTask<TenantIsolationDecision> EvaluateAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        using var activity = IsolationTelemetry.Source.StartActivity("tenant_isolation.evaluate");
+        activity?.SetTag("organization.id", organizationId.Value);
+        var decision = await DecideAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("tenant_isolation.decision", decision.IsAllowed ? "allow" : "deny");
+            activity.SetTag("tenant_isolation.reason", decision.IsAllowed ? TenantIsolationDecision.AllowedReason : decision.Denial.ToString());
+            if (!decision.IsAllowed)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, decision.Denial.ToString());
+            }
+        }
+
+        return decision;
+    }
+
+    private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        Membership membership;
+        try
+        {
+            membership = await _membership.GetAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MembershipUnavailableException ex)
+        {
+            return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+        }
+
+        if (!membership.IsMember)
+        {
+            return membership.Status switch
+            {
+                MembershipStatus.Suspended => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationSuspended, SuspendedReason),
+                MembershipStatus.UnknownOrganization => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownOrganization, UnknownOrganizationReason),
+                _ => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason),
+            };
+        }
+
+        var role = membership.Role!;
+        if (!_catalog.TryGetForRole(role, out var permissionSet))
+        {
+            return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason);
+        }
+
+        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
+        var result = await _credentials.GetAsync(key, permissionSet, cancellationToken).ConfigureAwait(false);
+        return result.Credentials is { } credentials
+            ? TenantIsolationDecision.Allow(organizationId, userId, role, permissionSet.Name, credentials)
+            : TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.CredentialsUnavailable, StsUnavailableReason, result.RetryAfter);
+    }
+}

@@ -1,0 +1,73 @@
+using Gateway.Backend.Envelopes;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Validates <see cref="EnvelopeOptions"/> (<c>TenantIsolation:Envelopes</c>), reporting every error at once and naming
+/// the key. Outside the Development and Local environments an envelope key whose bytes are a published development key
+/// (<see cref="DevelopmentEnvelopeKeys"/>) is an error: anyone could seal envelopes with it.
+/// </summary>
+/// <param name="environment">The host's environment (always there in the gateway host). Null in unit tests of other
+/// rules: the published-key rule is not applied.</param>
+internal sealed class EnvelopeOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<EnvelopeOptions>
+{
+    private const string S = EnvelopeOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, EnvelopeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        foreach (var (cluster, envelope) in options.Clusters)
+        {
+            var key = $"{S}:{cluster}";
+            if (envelope?.Current is null)
+            {
+                errors.Add($"{key}:Current is required (KeyId + base64 Key of 64 bytes).");
+            }
+            else
+            {
+                ValidateKey(envelope.Current, $"{key}:Current", errors);
+            }
+
+            if (envelope?.Previous is { } previous)
+            {
+                ValidateKey(previous, $"{key}:Previous", errors);
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private void ValidateKey(EnvelopeKeyOptions key, string path, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(key.KeyId) || key.KeyId.Length > 128)
+        {
+            errors.Add($"{path}:KeyId is required (1-128 characters).");
+        }
+
+        if (string.IsNullOrWhiteSpace(key.Key))
+        {
+            errors.Add($"{path}:Key is required (base64 of 64 random bytes).");
+            return;
+        }
+
+        var buffer = new byte[key.Key.Length];
+        if (!Convert.TryFromBase64String(key.Key.Trim(), buffer, out var written))
+        {
+            errors.Add($"{path}:Key is not valid base64.");
+        }
+        else if (written != 64)
+        {
+            errors.Add($"{path}:Key must decode to exactly 64 bytes (A256CBC-HS512); it decodes to {written}.");
+        }
+        else if (environment is not null
+            && !DevelopmentEnvelopeKeys.AllowedIn(environment.EnvironmentName)
+            && DevelopmentEnvelopeKeys.IsPublished(buffer.AsSpan(0, written)))
+        {
+            errors.Add(
+                $"{path}:Key is a published development key (anyone can seal envelopes with it); it is accepted only in " +
+                $"the Development and Local environments, not in '{environment.EnvironmentName}'. Configure a secret key.");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using Gateway.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the web host's own parts of <c>TenantIsolation</c>: <c>:Forwarding</c> and <c>:Envelopes</c>, validated on start.</summary>
+internal static class ForwardingServiceCollectionExtensions
+{
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration holding <c>TenantIsolation:Forwarding</c> and <c>TenantIsolation:Envelopes</c>.</param>
+    /// <param name="checkPublishedKeys">False where no envelope is ever sealed (the <c>policy</c> command): the
+    /// published-development-key rule, which depends on the host environment, is not applied.</param>
+    public static IServiceCollection AddGatewayForwardingOptions(this IServiceCollection services, IConfiguration configuration, bool checkPublishedKeys = true)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ForwardingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ForwardingOptions>, ForwardingOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
+        services.AddOptions<EnvelopeOptions>().Configure(o => configuration.GetSection(EnvelopeOptions.SectionName).Bind(o.Clusters)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EnvelopeOptions>, EnvelopeOptionsValidator>(
+            sp => new EnvelopeOptionsValidator(checkPublishedKeys ? sp.GetService<IHostEnvironment>() : null)));
+        return services;
+    }
+}

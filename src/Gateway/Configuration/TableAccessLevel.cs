@@ -1,9 +1,0 @@
-namespace Gateway.Configuration;
-
-/// <summary>What a permission set grants on a table.</summary>
-internal enum TableAccessLevel
-{
-    None = 0,
-    Read = 1,
-    ReadWrite = 2,
-}

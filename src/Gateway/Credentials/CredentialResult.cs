@@ -1,7 +1,0 @@
-namespace Gateway.Credentials;
-
-/// <summary>Credentials to forward with, or none and how long the caller should wait before retrying.</summary>
-internal readonly record struct CredentialResult(ScopedCredentials? Credentials, TimeSpan RetryAfter)
-{
-    public static CredentialResult Unavailable(TimeSpan retryAfter) => new(null, retryAfter);
-}

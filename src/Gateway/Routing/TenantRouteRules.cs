@@ -1,0 +1,59 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace Gateway.Routing;
+
+/// <summary>
+/// The gateway's rules for a YARP route, applied in one place: YARP's load-time validation (through
+/// <c>TenantTransformProvider.ValidateRoute</c>), whose errors start-up lists with every other configuration error.
+/// Every route names an authorization policy (deny by default); the tenant metadata flags are booleans; the route's
+/// cluster exists; an isolated route is not anonymous and its cluster has an envelope key.
+/// </summary>
+internal static class TenantRouteRules
+{
+    private static readonly string[] Flags = [TenantRouteMetadata.Isolated, TenantRouteMetadata.KeepAuthorization];
+
+    /// <param name="route">The route as YARP loaded it.</param>
+    /// <param name="clusterExists">Whether a cluster id is defined under ReverseProxy:Clusters; null skips that rule.</param>
+    /// <param name="hasEnvelopeKey">Whether a cluster id has an envelope key under TenantIsolation:Envelopes.</param>
+    /// <param name="errors">Receives one exception per broken rule, its message naming the configuration key.</param>
+    public static void Validate(RouteConfig route, Func<string, bool>? clusterExists, Func<string, bool> hasEnvelopeKey, ICollection<Exception> errors)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        ArgumentNullException.ThrowIfNull(hasEnvelopeKey);
+        ArgumentNullException.ThrowIfNull(errors);
+        var key = $"ReverseProxy:Routes:{route.RouteId}";
+        if (string.IsNullOrWhiteSpace(route.AuthorizationPolicy))
+        {
+            errors.Add(new ArgumentException($"{key}:AuthorizationPolicy is required: every route must name an authorization policy (deny by default)."));
+        }
+
+        foreach (var flag in Flags)
+        {
+            if (route.Metadata is { } metadata && metadata.TryGetValue(flag, out var value) && !bool.TryParse(value, out _))
+            {
+                errors.Add(new ArgumentException($"{key}:Metadata:{flag} must be true or false (was '{value}')."));
+            }
+        }
+
+        var clusterId = route.ClusterId;
+        if (!string.IsNullOrEmpty(clusterId) && clusterExists is not null && !clusterExists(clusterId))
+        {
+            errors.Add(new ArgumentException($"{key}:ClusterId '{clusterId}' is not defined under ReverseProxy:Clusters."));
+        }
+
+        if (!TenantRouteSettings.Parse(route).Isolated)
+        {
+            return;
+        }
+
+        if (string.Equals(route.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(new ArgumentException($"{key}:AuthorizationPolicy must not be 'anonymous' on a tenant-isolated route."));
+        }
+
+        if (string.IsNullOrEmpty(clusterId) || !hasEnvelopeKey(clusterId))
+        {
+            errors.Add(new ArgumentException($"{key} is tenant-isolated but its cluster '{clusterId}' has no envelope key under TenantIsolation:Envelopes:{clusterId}."));
+        }
+    }
+}

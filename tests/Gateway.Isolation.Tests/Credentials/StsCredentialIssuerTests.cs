@@ -1,0 +1,69 @@
+using Amazon.SecurityToken;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Permissions;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+
+namespace Gateway.Isolation.Tests.Credentials;
+
+public sealed class StsCredentialIssuerTests : IDisposable
+{
+    private readonly TestMeterFactory _meters = new();
+    private readonly AmazonSecurityTokenServiceClient _sts = new(new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", "unused"), new AmazonSecurityTokenServiceConfig { ServiceURL = "http://127.0.0.1:1" });
+
+    private StsCredentialIssuer Issuer(TenantIsolationOptions options)
+        => new(_sts, new StsResiliencePipeline(options.Sts, TimeProvider.System), new PermissionSetCatalog(options), TestOptions.Wrap(options), new IsolationMetrics(_meters), TimeProvider.System);
+
+    private static PermissionSet ReadWrite(TenantIsolationOptions options)
+        => new PermissionSetCatalog(options).TryGetByName("read-write", out var set) ? set : throw new InvalidOperationException();
+
+    [Fact]
+    public void BuildRequest_OrganizationScope_SessionPolicyForThatOrganizationOnly()
+    {
+        var options = TestOptions.Valid();
+
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+
+        Assert.Equal(options.RoleArn, request.RoleArn);
+        Assert.Equal(3600, request.DurationSeconds);
+        Assert.True(SessionNames.IsValid(request.RoleSessionName));
+        Assert.Contains("\"dynamodb:LeadingKeys\":\"acme\"", request.Policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("globex", request.Policy, StringComparison.Ordinal);
+        Assert.Null(request.SourceIdentity); // a shared organization session is not attributed to one user
+        Assert.True(request.Tags is null || request.Tags.Count == 0);
+    }
+
+    [Fact]
+    public void BuildRequest_UserScope_SetsSourceIdentityAndDistinctSessionName()
+    {
+        var options = TestOptions.Valid();
+        options.CredentialScope = CredentialScope.User;
+        var issuer = Issuer(options);
+
+        var alice = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite(options));
+        var erin = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "erin"), ReadWrite(options));
+
+        Assert.True(SessionNames.IsValid(alice.SourceIdentity));
+        Assert.NotEqual(alice.RoleSessionName, erin.RoleSessionName);
+    }
+
+    [Fact]
+    public void BuildRequest_AbacMode_SessionTagInsteadOfPolicy()
+    {
+        var options = TestOptions.Valid();
+        options.Mode = IsolationMode.Abac;
+
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+
+        Assert.Null(request.Policy);
+        Assert.Contains(request.Tags, t => t.Key == SessionPolicyBuilder.OrganizationTagKey && t.Value == "acme");
+    }
+
+    public void Dispose()
+    {
+        _sts.Dispose();
+        _meters.Dispose();
+    }
+}

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Evaluation;
+using Gateway.Isolation.Memberships;
+using Gateway.Isolation.Tests.Credentials;
+using Gateway.Isolation.Tests.Memberships;
+using Gateway.Policies;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Isolation.Tests.Evaluation;
+
+/// <summary>
+/// The evaluator without a web host: <c>AddTenantIsolation</c> on a plain service collection, the real
+/// <see cref="MembershipService"/> and <see cref="CredentialCache"/> over a fake store and a fake issuer. Every denial
+/// has its allow twin: the same call with the right answer from the store is allowed.
+/// </summary>
+public sealed class TenantIsolationEvaluatorTests : IDisposable
+{
+    private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeMembershipStore _store = new();
+    private readonly FakeCredentialIssuer _issuer;
+    private readonly ServiceProvider _services;
+
+    public TenantIsolationEvaluatorTests()
+    {
+        _issuer = new FakeCredentialIssuer(_time);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TenantIsolation:RoleArn"] = "arn:aws:iam::000000000000:role/TenantDataAccess",
+            ["TenantIsolation:Membership:NegativeTtl"] = "00:00:00",
+            ["TenantIsolation:Membership:RetryAfter"] = "00:00:02",
+            ["TenantIsolation:Tables:Applications:PartitionKey"] = "organizationId",
+            ["TenantIsolation:PermissionSets:read-write:Tables:Applications"] = "ReadWrite",
+            ["TenantIsolation:PermissionSets:read-only:Tables:Applications"] = "Read",
+            ["TenantIsolation:Roles:ADMINISTRATOR"] = "read-write",
+            ["TenantIsolation:Roles:VIEWER"] = "read-only",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddSingleton<IMembershipStore>(_store);
+        services.AddSingleton<ICredentialIssuer>(_issuer);
+        services.AddTenantIsolation(configuration);
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    private ITenantIsolationEvaluator Evaluator => _services.GetRequiredService<ITenantIsolationEvaluator>();
+
+    private ValueTask<TenantIsolationDecision> EvaluateAsync() => Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
+
+    public void Dispose() => _services.Dispose();
+
+    [Fact]
+    public async Task EvaluateAsync_MemberWithMappedRole_AllowedWithScopedCredentials()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        var decision = await EvaluateAsync();
+
+        Assert.True(decision.IsAllowed);
+        Assert.Equal(TenantDenialCode.None, decision.Denial);
+        Assert.Equal(("acme", "alice", "ADMINISTRATOR", "read-write"), (decision.OrganizationId.Value, decision.UserId, decision.Role, decision.PermissionSet));
+        Assert.Equal("acme-session", decision.SessionName);
+        Assert.Equal(decision.Credentials.SessionName, decision.SessionName);
+        Assert.Null(decision.RetryAfter);
+        Assert.DoesNotContain(decision.Credentials.SecretAccessKey, decision.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("NotAMember", TenantDenialCode.NotAMember, "not_a_member")]
+    [InlineData("Suspended", TenantDenialCode.OrganizationSuspended, "organization_suspended")]
+    [InlineData("UnknownOrganization", TenantDenialCode.UnknownOrganization, "unknown_organization")]
+    public async Task EvaluateAsync_NotAMemberOfAnActiveOrganization_DeniedThenTwinAllowed(string membership, TenantDenialCode expected, string reason)
+    {
+        var status = Enum.Parse<MembershipStatus>(membership);
+        _store.Answer = new Membership(status, status == MembershipStatus.Suspended ? "ADMINISTRATOR" : null);
+
+        var denied = await EvaluateAsync();
+
+        Assert.False(denied.IsAllowed);
+        Assert.Equal((expected, reason), (denied.Denial, denied.Reason));
+        Assert.Null(denied.Credentials);
+        Assert.Equal(0, _issuer.Calls);
+
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        Assert.True((await EvaluateAsync()).IsAllowed); // negative answers are not cached here (NegativeTtl 0)
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_RoleNotMapped_DeniedRoleNotMappedThenMappedTwinAllowed()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "AUDITOR");
+
+        var denied = await EvaluateAsync();
+
+        Assert.Equal((TenantDenialCode.RoleNotMapped, "role_not_mapped"), (denied.Denial, denied.Reason));
+        Assert.Equal(0, _issuer.Calls);
+
+        // alice's membership answer is cached (PositiveTtl): the twin is another member whose role is mapped.
+        _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
+        var allowed = await Evaluator.EvaluateAsync("victor", Acme, CancellationToken.None);
+        Assert.True(allowed.IsAllowed);
+        Assert.Equal("read-only", allowed.PermissionSet);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_MembershipStoreUnavailable_DeniedWithRetryAfterThenTwinAllowed()
+    {
+        _store.Fail = true;
+
+        var denied = await EvaluateAsync();
+
+        Assert.Equal(TenantDenialCode.MembershipUnavailable, denied.Denial);
+        Assert.Equal(TimeSpan.FromSeconds(2), denied.RetryAfter);
+        Assert.Contains("membership lookup failed", denied.Reason, StringComparison.Ordinal);
+
+        _store.Fail = false;
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        Assert.True((await EvaluateAsync()).IsAllowed); // the failure was not cached
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_StsFails_DeniedCredentialsUnavailableThenTwinAllowed()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _issuer.FailWith = new HttpRequestException("sts down");
+
+        var denied = await EvaluateAsync();
+
+        Assert.Equal((TenantDenialCode.CredentialsUnavailable, "sts_unavailable"), (denied.Denial, denied.Reason));
+        Assert.Equal(TimeSpan.FromSeconds(5), denied.RetryAfter);
+
+        _issuer.FailWith = null;
+        Assert.True((await EvaluateAsync()).IsAllowed);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OneSpanPerEvaluation_TaggedWithTheDecision()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == IsolationTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await EvaluateAsync();
+
+        var span = Assert.Single(spans, s => Equals(s.GetTagItem("organization.id"), "acme"));
+        Assert.Equal("allow", span.GetTagItem("tenant_isolation.decision"));
+    }
+}

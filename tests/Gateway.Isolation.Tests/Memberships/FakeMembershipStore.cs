@@ -1,0 +1,26 @@
+using Gateway.Isolation.Memberships;
+using Gateway.Policies;
+
+namespace Gateway.Isolation.Tests.Memberships;
+
+/// <summary>Answers every lookup with <see cref="Answer"/>, or fails like an unreachable DynamoDB when <see cref="Fail"/> is set.</summary>
+internal sealed class FakeMembershipStore : IMembershipStore
+{
+    private int _calls;
+
+    public Membership Answer { get; set; } = Membership.NotAMember;
+
+    public bool Fail { get; set; }
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public Task<Membership> LookupAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _calls);
+        return Fail
+            ? Task.FromException<Membership>(new MembershipUnavailableException("DynamoDB membership lookup failed (network)."))
+            : Task.FromResult(Answer);
+    }
+
+    public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,23 @@
+using Gateway.Isolation.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Isolation.Tests;
+
+/// <summary>A valid TenantIsolation configuration mirroring the shipped one, for unit tests to modify.</summary>
+internal static class TestOptions
+{
+    public static TenantIsolationOptions Valid() => new()
+    {
+        RoleArn = "arn:aws:iam::000000000000:role/TenantDataAccess",
+        Tables = new() { ["Applications"] = new TenantTableOptions { PartitionKey = "organizationId" } },
+        PermissionSets = new()
+        {
+            ["read-write"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.ReadWrite } },
+            ["read-only"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.Read } },
+        },
+        Roles = new() { ["ADMINISTRATOR"] = "read-write", ["MEMBER"] = "read-write", ["VIEWER"] = "read-only" },
+    };
+
+    public static IOptions<T> Wrap<T>(T value)
+        where T : class => Options.Create(value);
+}

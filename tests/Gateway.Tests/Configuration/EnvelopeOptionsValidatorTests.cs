@@ -1,0 +1,80 @@
+using Gateway.Configuration;
+using Gateway.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
+
+namespace Gateway.Tests.Configuration;
+
+public sealed class EnvelopeOptionsValidatorTests
+{
+    private static HostingEnvironment Environment(string name) => new() { EnvironmentName = name };
+
+    private static string SecretKey() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+
+    [Theory]
+    [InlineData("Production", false)]
+    [InlineData("Staging", false)]
+    [InlineData("Development", true)]
+    [InlineData("Local", true)]
+    public void Validate_PublishedDevelopmentEnvelopeKey_OnlyInDevelopmentOrLocal(string environment, bool valid)
+    {
+        var result = new EnvelopeOptionsValidator(Environment(environment)).Validate(null, TestOptions.Envelopes());
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            var failure = Assert.Single(result.Failures!);
+            Assert.StartsWith("TenantIsolation:Envelopes:applications:Current:Key is a published development key", failure, StringComparison.Ordinal);
+            Assert.DoesNotContain(TestOptions.LocalKey, failure, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Validate_PublishedKeyAsPreviousUnderAnotherKeyId_RefusedInProduction()
+    {
+        // Compared by key bytes, not by key id.
+        var options = TestOptions.Envelopes();
+        options.Clusters["applications"].Current = new EnvelopeKeyOptions { KeyId = "prod-2", Key = SecretKey() };
+        options.Clusters["applications"].Previous = new EnvelopeKeyOptions { KeyId = "prod-1", Key = TestOptions.LocalKey };
+
+        var result = new EnvelopeOptionsValidator(Environment("Production")).Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("TenantIsolation:Envelopes:applications:Previous:Key is a published development key", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SecretEnvelopeKeysInProduction_Succeeds()
+    {
+        var options = TestOptions.Envelopes();
+        options.Clusters["applications"].Current = new EnvelopeKeyOptions { KeyId = "prod-2", Key = SecretKey() };
+        options.Clusters["applications"].Previous = new EnvelopeKeyOptions { KeyId = "prod-1", Key = SecretKey() };
+
+        var result = new EnvelopeOptionsValidator(Environment("Production")).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ShortKey_FailsNamingTheKey()
+    {
+        var options = TestOptions.Envelopes();
+        options.Clusters["applications"].Current!.Key = "c2hvcnQ=";
+
+        var failure = Assert.Single(new EnvelopeOptionsValidator().Validate(null, options).Failures!);
+
+        Assert.StartsWith("TenantIsolation:Envelopes:applications:Current:Key must decode to exactly 64 bytes", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ShippedProductionConfigurationWithoutSecrets_FailsListingTheMissingKey()
+    {
+        var configuration = new ConfigurationBuilder().SetBasePath(RepoPaths.Root).AddJsonFile("appsettings.json").Build();
+        var options = new EnvelopeOptions();
+        configuration.GetSection(EnvelopeOptions.SectionName).Bind(options.Clusters);
+
+        var result = new EnvelopeOptionsValidator().Validate(null, options);
+
+        Assert.Contains(result.Failures!, f => f.Contains("TenantIsolation:Envelopes:applications:Current:Key", StringComparison.Ordinal));
+    }
+}

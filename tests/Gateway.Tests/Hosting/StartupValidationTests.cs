@@ -1,0 +1,54 @@
+using Gateway.Hosting;
+using Gateway.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Hosting;
+
+/// <summary>Start-up lists every configuration error at once: every options section and YARP's route validation (the gateway's route rules).</summary>
+public sealed class StartupValidationTests
+{
+    private static async Task<IReadOnlyList<string>> CollectAsync(Dictionary<string, string?> overrides)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = RepoPaths.Root, EnvironmentName = "Local" });
+        foreach (var (key, value) in overrides)
+        {
+            builder.Configuration[key] = value;
+        }
+
+        builder.Services.AddTenantGateway(builder.Configuration);
+        await using var app = builder.Build();
+        return await StartupValidation.CollectAsync(app.Services);
+    }
+
+    [Fact]
+    public async Task CollectAsync_ShippedLocalConfiguration_NoFailures() => Assert.Empty(await CollectAsync([]));
+
+    [Fact]
+    public async Task CollectAsync_ManyProblems_ReportsEveryErrorAtOnce()
+    {
+        var failures = await CollectAsync(new()
+        {
+            ["TenantIsolation:RoleArn"] = "",
+            ["TenantIsolation:CredentialLifetime"] = "00:05:00",
+            ["TenantIsolation:Roles:BILLING"] = "no-such-set",
+            ["TenantIsolation:Membership:PositiveTtl"] = "00:05:00",
+            ["TenantIsolation:Envelopes:applications:Current:Key"] = "c2hvcnQ=",
+            ["TenantIsolation:Forwarding:StripHeaders:0"] = "X Bad",
+            ["ReverseProxy:Routes:open:ClusterId"] = "applications",
+            ["ReverseProxy:Routes:open:Match:Path"] = "/open/{**rest}",
+            ["ReverseProxy:Routes:lost:ClusterId"] = "nowhere",
+            ["ReverseProxy:Routes:lost:AuthorizationPolicy"] = "tenant",
+            ["ReverseProxy:Routes:lost:Match:Path"] = "/lost/{**rest}",
+        });
+
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:RoleArn is required", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:CredentialLifetime", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:Roles:BILLING", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:Membership:PositiveTtl", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:Envelopes:applications:Current:Key must decode to exactly 64 bytes", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:Forwarding:StripHeaders:0", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReverseProxy:Routes:open:AuthorizationPolicy is required", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReverseProxy:Routes:lost:ClusterId 'nowhere' is not defined", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,151 @@
+using Gateway.Backend.Envelopes;
+using Gateway.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Evaluation;
+using Gateway.Policies;
+using Gateway.Tenancy;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Tests.Tenancy;
+
+public sealed class EnvelopeServiceTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ScopedCredentials _credentials;
+
+    public EnvelopeServiceTests()
+        => _credentials = new ScopedCredentials("ASIAEXAMPLE", "secret-value", "token-value", _time.GetUtcNow().AddHours(1), "acme");
+
+    private EnvelopeService Service(bool perRequest = false)
+    {
+        var forwarding = new ForwardingOptions { EnvelopePerRequest = perRequest };
+        return new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Wrap(TestOptions.Envelopes()), _time);
+    }
+
+    private TenantIsolationDecision Tenant(string user = "alice", string role = "ADMINISTRATOR", ScopedCredentials? credentials = null)
+        => TenantIsolationDecision.Allow(OrganizationId.Parse("acme"), user, role, "read-write", credentials ?? _credentials);
+
+    private TenantEnvelopeReader Reader(string audience = "applications", string key = TestOptions.LocalKey)
+        => new([EnvelopeKey.FromBase64("local-1", key)], "tenant-gateway", audience, _time);
+
+    [Fact]
+    public void GetEnvelope_RoundTripsThroughBackendReader()
+    {
+        var token = Service().GetEnvelope(Tenant(), "applications", "req-1");
+
+        var result = Reader().Read(token);
+
+        Assert.True(result.Succeeded, result.FailureReason);
+        Assert.Equal("acme", result.Envelope.OrganizationId);
+        Assert.Equal("alice", result.Envelope.UserId);
+        Assert.Equal("ADMINISTRATOR", result.Envelope.Role);
+        Assert.Equal("read-write", result.Envelope.PermissionSet);
+        Assert.Equal("secret-value", result.Envelope.SecretAccessKey);
+        Assert.Equal("token-value", result.Envelope.SessionToken);
+    }
+
+    [Fact]
+    public void GetEnvelope_OtherAudienceOrKey_RejectedByBackend()
+    {
+        var token = Service().GetEnvelope(Tenant(), "applications", "req-1");
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, Reader(audience: "billing").Read(token).FailureCode);
+        var otherKey = Convert.ToBase64String(new byte[64]);
+        Assert.Equal(EnvelopeFailureCodes.Invalid, Reader(key: otherKey).Read(token).FailureCode);
+    }
+
+    [Fact]
+    public void GetEnvelope_Tampered_RejectedByBackend()
+    {
+        var token = Service().GetEnvelope(Tenant(), "applications", "req-1")!;
+        var parts = token.Split('.');
+        var ciphertext = parts[3].ToCharArray();
+        ciphertext[5] = ciphertext[5] == 'A' ? 'B' : 'A';
+        parts[3] = new string(ciphertext);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, Reader().Read(string.Join('.', parts)).FailureCode);
+    }
+
+    [Fact]
+    public void GetEnvelope_AfterLifetime_ExpiredForBackend()
+    {
+        var token = Service().GetEnvelope(Tenant(), "applications", "req-1");
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.Equal(EnvelopeFailureCodes.Expired, Reader().Read(token).FailureCode);
+    }
+
+    [Fact]
+    public void GetEnvelope_SameCredentialsUserRole_ReusedUntilNearExpiry()
+    {
+        var service = Service();
+        var first = service.GetEnvelope(Tenant(), "applications", "req-1");
+
+        Assert.Same(first, service.GetEnvelope(Tenant(), "applications", "req-2"));
+        Assert.NotSame(first, service.GetEnvelope(Tenant(user: "erin", role: "MEMBER"), "applications", "req-3"));
+
+        _time.Advance(TimeSpan.FromMinutes(4.5)); // inside the reuse margin before the 5-minute expiry
+        var renewed = service.GetEnvelope(Tenant(), "applications", "req-4");
+        Assert.NotSame(first, renewed);
+        Assert.True(Reader().Read(renewed).Succeeded);
+    }
+
+    [Fact]
+    public void GetEnvelope_TwoUsersSameRoleSameCredentials_EachEnvelopeCarriesItsOwnUser()
+    {
+        // Organization-scoped credentials are shared by every member with the same role: the reused envelope must still
+        // name the user it was written for (the user id is part of the envelope cache key).
+        var service = Service();
+        var aliceToken = service.GetEnvelope(Tenant(user: "alice", role: "MEMBER"), "applications", "req-1");
+        var bobToken = service.GetEnvelope(Tenant(user: "bob", role: "MEMBER"), "applications", "req-2");
+        var aliceAgain = service.GetEnvelope(Tenant(user: "alice", role: "MEMBER"), "applications", "req-3");
+
+        var alice = Reader().Read(aliceToken);
+        var bob = Reader().Read(bobToken);
+
+        Assert.Equal("alice", alice.Envelope!.UserId);
+        Assert.Equal("bob", bob.Envelope!.UserId);
+        Assert.Equal("MEMBER", bob.Envelope.Role);
+        Assert.Equal(alice.Envelope.AccessKeyId, bob.Envelope.AccessKeyId);
+        Assert.Same(aliceToken, aliceAgain); // still reused per user
+    }
+
+    [Fact]
+    public void GetEnvelope_NewCredentials_NewEnvelope()
+    {
+        var service = Service();
+        var first = service.GetEnvelope(Tenant(), "applications", "req-1");
+        var refreshed = new ScopedCredentials("ASIANEW", "secret-2", "token-2", _time.GetUtcNow().AddHours(1), "acme");
+
+        var second = service.GetEnvelope(Tenant(credentials: refreshed), "applications", "req-2");
+
+        Assert.Equal("ASIANEW", Reader().Read(second).Envelope!.AccessKeyId);
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public void GetEnvelope_PerRequestMode_CarriesEachRequestId()
+    {
+        var service = Service(perRequest: true);
+
+        var a = Reader().Read(service.GetEnvelope(Tenant(), "applications", "req-a"));
+        var b = Reader().Read(service.GetEnvelope(Tenant(), "applications", "req-b"));
+
+        Assert.Equal("req-a", a.Envelope!.RequestId);
+        Assert.Equal("req-b", b.Envelope!.RequestId);
+    }
+
+    [Fact]
+    public void GetEnvelope_ClusterWithoutKey_Null() => Assert.Null(Service().GetEnvelope(Tenant(), "unknown-cluster", "req-1"));
+
+    [Fact]
+    public void GetEnvelope_CredentialsExpiringSoon_EnvelopeNotValidBeyondThem()
+    {
+        var shortLived = new ScopedCredentials("ASIASHORT", "s", "t", _time.GetUtcNow().AddMinutes(3), "acme");
+        var token = Service().GetEnvelope(Tenant(credentials: shortLived), "applications", "req-1");
+
+        _time.Advance(TimeSpan.FromMinutes(3.6)); // beyond the credential expiry + 30 s skew, before the 5-minute envelope lifetime
+
+        Assert.False(Reader().Read(token).Succeeded);
+    }
+}
