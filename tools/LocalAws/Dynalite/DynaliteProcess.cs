@@ -36,9 +36,17 @@ internal sealed class DynaliteProcess : IAsyncDisposable
     public Task<int> Exited => _exited.Task;
 
     /// <summary>The directory holding dynalite's package.json: walks up from the working directory and the assembly directory.</summary>
-    public static string? FindDirectory()
+    public static string? FindDirectory() => FindDirectory(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    /// <summary>
+    /// Walks up from each start directory looking for <c>tools/dynalite</c>. The LocalAws assembly lives in
+    /// <c>tools/LocalAws/bin/{Configuration}/net10.0</c>, so the walk from it reaches the repository root and finds its
+    /// sibling <c>tools/dynalite</c> whatever the working directory.
+    /// </summary>
+    public static string? FindDirectory(params string[] starts)
     {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        ArgumentNullException.ThrowIfNull(starts);
+        foreach (var start in starts)
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
