@@ -22,7 +22,9 @@ internal static class LocalAwsServer
     public static async Task<int> RunAsync(LocalAwsCommandLine commandLine, CancellationToken cancellationToken)
     {
         var configPath = commandLine.ConfigFile ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
-        var config = LocalAwsConfig.Load(configPath);
+        var section = LocalAwsConfig.ReadSection(configPath);
+        var config = LocalAwsConfig.FromJson(section, configPath);
+        var iam = IamDirectory.Load(new ConfigFileIamSource(section, configPath), config.Scope);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -36,14 +38,15 @@ internal static class LocalAwsServer
         var wallClock = TimeProvider.System;
         var clock = new LocalClock(wallClock);
         var services = builder.Services;
-        services.AddSingleton(config);
         services.AddSingleton(config.Scope);
+        services.AddSingleton(iam);
         services.AddSingleton(clock);
-        services.AddSingleton(sp => new CredentialStore(config, clock));
+        services.AddSingleton(sp => new CredentialStore(iam, clock));
         services.AddSingleton(sp => new RequestAuthenticator(sp.GetRequiredService<CredentialStore>(), clock, wallClock, config.Region));
         services.AddSingleton(new FaultInjector(wallClock));
         services.AddSingleton<LocalAwsStats>();
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
+        services.AddSingleton<AssumeRoleSessionIssuer>();
         services.AddSingleton<StsEndpoint>();
         services.AddSingleton<KeySchemaCache>();
         services.AddSingleton<DecisionCache>();

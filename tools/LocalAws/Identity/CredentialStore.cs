@@ -1,49 +1,31 @@
 using System.Collections.Concurrent;
-using Gateway.Policies.Evaluation;
-using LocalAws.Configuration;
 
 namespace LocalAws.Identity;
 
-/// <summary>Access key → principal: the configured IAM users plus the sessions STS has issued (pruned once expired).</summary>
+/// <summary>Access key → principal: the IAM users of the <see cref="IamDirectory"/> plus the sessions STS has issued (pruned once expired).</summary>
 internal sealed class CredentialStore
 {
     private static readonly TimeSpan s_pruneGrace = TimeSpan.FromHours(1);
 
-    private readonly Dictionary<string, Principal> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Principal> _sessions = new(StringComparer.Ordinal);
+    private readonly IamDirectory _directory;
     private readonly TimeProvider _clock;
     private int _issuedSinceLastPrune;
 
-    public CredentialStore(LocalAwsConfig config, TimeProvider clock)
+    public CredentialStore(IamDirectory directory, TimeProvider clock)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(directory);
+        _directory = directory;
         _clock = clock;
-        foreach (var user in config.Users)
-        {
-            _users[user.AccessKeyId] = new Principal
-            {
-                Arn = user.Arn,
-                UserId = "AIDA" + user.AccessKeyId[4..],
-                AccessKeyId = user.AccessKeyId,
-                SecretAccessKey = user.SecretAccessKey,
-                IdentityPolicies = user.Policies,
-                Context = new RequestContext(new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
-                {
-                    ["aws:PrincipalArn"] = [user.Arn],
-                    ["aws:username"] = [user.Name],
-                    ["aws:PrincipalAccount"] = [config.AccountId],
-                    ["aws:PrincipalType"] = ["User"],
-                }),
-            };
-        }
     }
 
     public int ActiveSessions => _sessions.Count;
 
     public bool TryFind(string accessKeyId, out Principal principal)
     {
-        if (_users.TryGetValue(accessKeyId, out principal!))
+        if (_directory.TryFindUser(accessKeyId, out var user))
         {
+            principal = user;
             return true;
         }
 
