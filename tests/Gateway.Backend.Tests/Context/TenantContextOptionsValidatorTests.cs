@@ -1,5 +1,6 @@
 using Gateway.Backend.Context;
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes;
+using Gateway.Envelopes.Tests;
 using Microsoft.Extensions.Hosting.Internal;
 
 namespace Gateway.Backend.Tests.Context;

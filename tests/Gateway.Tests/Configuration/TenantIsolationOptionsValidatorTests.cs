@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting.Internal;

@@ -1,7 +1,6 @@
 using System.Text;
-using Gateway.Backend.Envelopes;
 
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 public sealed class EnvelopeKeyTests
 {
