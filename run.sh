@@ -121,7 +121,7 @@ wait_for() { # name url seconds pid [any]  ("any": any HTTP answer counts, other
 }
 
 echo "==> Starting LocalAws on $LOCALAWS_URL (creates the tables and seeds the demo organizations)"
-start localaws dotnet "$(bin src/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
+start localaws dotnet "$(bin tools/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
 wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
 
 echo "==> Starting the sample Applications API on $BACKEND_URL"

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Amazon.SecurityToken.Model;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;

@@ -10,9 +10,12 @@ public static class Built
         typeof(Built).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "Gateway.Testing.Configuration")?.Value ?? "Release";
 
+    /// <summary><c>LocalAws.dll</c> (project directory <see cref="RepoPaths.LocalAwsProject"/>); throws when it has not been built.</summary>
+    public static string LocalAwsDll => Dll(RepoPaths.LocalAwsProject, "LocalAws");
+
     /// <summary>
     /// Path of <c>{projectDirectory}/bin/{Configuration}/net10.0/{assemblyName}.dll</c>, e.g.
-    /// <c>Built.Dll("src/LocalAws", "LocalAws")</c>. Throws with a clear message when it has not been built.
+    /// <c>Built.Dll("samples/Applications.Api", "Applications.Api")</c>. Throws with a clear message when it has not been built.
     /// </summary>
     public static string Dll(string projectDirectory, string assemblyName)
     {

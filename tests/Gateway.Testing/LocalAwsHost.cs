@@ -72,7 +72,7 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
     public static async Task<LocalAwsHost> StartAsync(LocalAwsHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalAwsHostOptions();
-        var dll = Built.Dll("src/LocalAws", "LocalAws");
+        var dll = Built.LocalAwsDll;
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();

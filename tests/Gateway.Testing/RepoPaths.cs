@@ -5,6 +5,9 @@ public static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
+    /// <summary>LocalAws's project directory, relative to the root (a development tool: it lives under tools/, never src/).</summary>
+    public const string LocalAwsProject = "tools/LocalAws";
+
     /// <summary>The repository root.</summary>
     public static string Root => LazyRoot.Value;
 

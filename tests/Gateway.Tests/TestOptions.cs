@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,7 @@ namespace Gateway.Tests;
 /// <summary>A valid TenantIsolation configuration mirroring the shipped one, for unit tests to modify.</summary>
 internal static class TestOptions
 {
-    public const string LocalKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+    public const string LocalKey = DevelopmentEnvelopeKeys.LocalKeyBase64;
 
     public static TenantIsolationOptions Valid() => new()
     {
@@ -25,7 +26,7 @@ internal static class TestOptions
     public static EnvelopeOptions Envelopes()
     {
         var options = new EnvelopeOptions();
-        options.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = "local-1", Key = LocalKey } };
+        options.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = DevelopmentEnvelopeKeys.LocalKeyId, Key = LocalKey } };
         return options;
     }
 

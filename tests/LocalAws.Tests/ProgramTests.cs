@@ -11,7 +11,7 @@ public sealed partial class ProgramTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private static Task<ProcessRun> RunAsync(params string[] args)
-        => ProcessHost.RunDotnetAsync([Built.Dll("src/LocalAws", "LocalAws"), .. args], null, RepoPaths.Root, Timeout);
+        => ProcessHost.RunDotnetAsync([Built.LocalAwsDll, .. args], null, RepoPaths.Root, Timeout);
 
     [Fact]
     public async Task Main_Help_PrintsUsageAndExitsZero()
@@ -53,7 +53,7 @@ public sealed partial class ProgramTests
     public async Task Main_DynaliteChildDies_ExitsNonZeroNamingIt()
     {
         await using var localAws = await ProcessHost.StartDotnetAsync(
-            Built.Dll("src/LocalAws", "LocalAws"), ["--port", "0", "--no-seed"], null, RepoPaths.Root,
+            Built.LocalAwsDll, ["--port", "0", "--no-seed"], null, RepoPaths.Root,
             line => line.StartsWith("LocalAws listening on ", StringComparison.Ordinal), null, Timeout);
         var started = DynaliteStarted().Match(localAws.Output);
         for (var i = 0; i < 50 && !started.Success; i++)
@@ -73,6 +73,26 @@ public sealed partial class ProgramTests
         await localAws.WaitForExitAsync(TimeSpan.FromSeconds(30));
         Assert.NotEqual(0, localAws.ExitCode);
         Assert.Contains($"LocalAws: dynalite (pid {pid}) exited unexpectedly", localAws.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Main_StartedOutsideTheRepository_FindsToolsDynaliteFromItsAssemblyDirectory()
+    {
+        var elsewhere = Directory.CreateTempSubdirectory("localaws-cwd-");
+        try
+        {
+            // The working directory has no tools/dynalite above it: only the walk up from tools/LocalAws/bin/… can find it.
+            await using var localAws = await ProcessHost.StartDotnetAsync(
+                Built.LocalAwsDll, ["--port", "0", "--no-seed"], null, elsewhere.FullName,
+                line => line.StartsWith("LocalAws listening on ", StringComparison.Ordinal), null, Timeout);
+
+            Assert.False(localAws.HasExited, localAws.Output);
+            Assert.Equal(RepoPaths.Combine("tools", "dynalite"), LocalAws.Dynalite.DynaliteProcess.FindDirectory(Path.GetDirectoryName(Built.LocalAwsDll)!));
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
     }
 
     [Fact]

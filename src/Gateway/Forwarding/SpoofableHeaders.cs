@@ -7,18 +7,31 @@ namespace Gateway.Forwarding;
 /// <c>Proxy-Authorization</c>, and <c>Authorization</c> unless the route keeps it), and headers backends are known to
 /// honour for routing, method or client identity (<c>X-Original-URL</c>, <c>X-Rewrite-URL</c>,
 /// <c>X-HTTP-Method-Override</c>, <c>X-HTTP-Method</c>, <c>X-Method-Override</c>, <c>X-Forwarded-Port</c>,
-/// <c>X-Real-IP</c>, <c>X-Client-IP</c>). <see cref="Configuration.ForwardingOptions.StripHeaders"/> adds names
+/// <c>X-Real-IP</c>, <c>X-Client-IP</c>, …) or set by authenticating proxies (oauth2-proxy, ALB OIDC, Easy Auth, IAP).
+/// The full list is in docs/gateway.md. <see cref="Configuration.ForwardingOptions.StripHeaders"/> adds names
 /// (or prefixes ending in <c>*</c>). Matching ignores case and treats <c>_</c> like <c>-</c> (oauth2-proxy CVE-2025-64484).
 /// </summary>
 internal sealed class SpoofableHeaders
 {
-    internal static readonly string[] BuiltInPrefixes = ["x-tenant-", "x-amz-", "x-user-"];
+    internal static readonly string[] BuiltInPrefixes =
+    [
+        "x-tenant-", "x-amz-", "x-user-",
+        // Identity headers set by authenticating proxies in front of backends: oauth2-proxy (X-Auth-Request-*), AWS ALB
+        // OIDC (X-Amzn-Oidc-*), Azure App Service Easy Auth (X-MS-Client-Principal*), Google IAP.
+        "x-auth-request-", "x-amzn-oidc-", "x-ms-client-principal", "x-goog-authenticated-user-", "x-goog-iap-",
+    ];
 
     internal static readonly string[] BuiltInExact =
     [
         "x-organization-id", "x-request-id", "proxy-authorization", "x-tenant", "x-user", "x-amz",
-        "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method", "x-method-override",
-        "x-forwarded-port", "x-real-ip", "x-client-ip",
+        // Routing and method overrides.
+        "x-original-url", "x-rewrite-url", "x-original-uri", "x-original-method", "x-original-host",
+        "x-envoy-original-path", "x-forwarded-server", "x-forwarded-scheme", "x-forwarded-port",
+        "x-http-method-override", "x-http-method", "x-method-override",
+        // Client identity and address as other proxies and CDNs pass them.
+        "x-forwarded-user", "x-forwarded-email", "x-forwarded-preferred-username", "x-forwarded-groups",
+        "x-forwarded-access-token", "remote-user", "x-remote-user", "x-authenticated-user",
+        "x-real-ip", "x-client-ip", "true-client-ip", "cf-connecting-ip", "x-cluster-client-ip",
     ];
 
     private readonly string[] _prefixes;

@@ -1,5 +1,6 @@
 using Gateway.Auditing;
 using Gateway.Diagnostics;
+using Gateway.Envelopes;
 using Gateway.Problems;
 using Gateway.Routing;
 using Gateway.Tenancy;
@@ -16,7 +17,6 @@ namespace Gateway.Forwarding;
 /// </summary>
 internal sealed class TenantRequestTransform(TenantRouteSettings settings, SpoofableHeaders strip, AuditLogger audit, GatewayMetrics metrics, string routeId) : RequestTransform
 {
-    public const string EnvelopeHeader = "X-Tenant-Context";
     public const string RequestIdHeader = "X-Request-Id";
 
     /// <summary>Audit reason: an isolated route reached the transform without a tenant decision.</summary>
@@ -49,7 +49,7 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Spoof
             return new ValueTask(ProblemWriter.WriteAsync(httpContext, GatewayProblem.InternalError));
         }
 
-        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeHeader, tenant.Envelope);
+        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeClaimNames.HeaderName, tenant.Envelope);
         return ValueTask.CompletedTask;
     }
 }

@@ -33,6 +33,29 @@ public sealed class SpoofableHeadersTests
     [InlineData("X-Forwarded-Port")]
     [InlineData("X-Real-IP")]
     [InlineData("x_client_ip")]
+    [InlineData("X-Forwarded-User")]
+    [InlineData("X-Forwarded-Email")]
+    [InlineData("X-Auth-Request-User")]
+    [InlineData("x_auth_request_email")]
+    [InlineData("Remote-User")]
+    [InlineData("X-Remote-User")]
+    [InlineData("X-Authenticated-User")]
+    [InlineData("X-Amzn-Oidc-Identity")]
+    [InlineData("x-amzn-oidc-data")]
+    [InlineData("X-Amzn-Oidc-Accesstoken")]
+    [InlineData("X-MS-CLIENT-PRINCIPAL")]
+    [InlineData("X-Ms-Client-Principal-Name")]
+    [InlineData("X-Goog-Authenticated-User-Email")]
+    [InlineData("X-Goog-IAP-JWT-Assertion")]
+    [InlineData("True-Client-IP")]
+    [InlineData("CF-Connecting-IP")]
+    [InlineData("X-Cluster-Client-IP")]
+    [InlineData("X-Original-Host")]
+    [InlineData("X-Forwarded-Server")]
+    [InlineData("X-Forwarded-Scheme")]
+    [InlineData("X-Original-Method")]
+    [InlineData("X-Original-Uri")]
+    [InlineData("X-Envoy-Original-Path")]
     public void IsSpoofable_IdentityHeadersAndVariants_True(string name) => Assert.True(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));
 
     [Theory]
@@ -48,6 +71,8 @@ public sealed class SpoofableHeadersTests
     [InlineData("X-Amzn-Trace-Id")] // not the X-Amz- prefix (ALB's trace header)
     [InlineData("X-Forwarded-For")] // YARP sets its own X-Forwarded-For/Proto/Host
     [InlineData("X-Real-IPs")]
+    [InlineData("X-Forwarded-Users")]
+    [InlineData("X-Amzn-Request-Id")] // not an identity header
     public void IsSpoofable_OrdinaryHeaders_False(string name) => Assert.False(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));
 
     [Fact]
@@ -63,9 +88,12 @@ public sealed class SpoofableHeadersTests
     [InlineData("X-Legacy-Anything", true)]
     [InlineData("X-Legacy", false)]
     [InlineData("X-Internal-Debugger", false)]
+    [InlineData("X-Old-Session", true)]
+    [InlineData("x_old_session", true)]
     public void IsSpoofable_ConfiguredNamesAndPrefixes_Stripped(string name, bool stripped)
     {
-        var headers = new SpoofableHeaders(["X-Internal-Debug", "x-legacy-*"]);
+        // Configured entries may be written with '_' too ("x_old_*"): they match the '-' and '_' spellings alike.
+        var headers = new SpoofableHeaders(["X-Internal-Debug", "x-legacy-*", "x_old_*"]);
 
         Assert.Equal(stripped, headers.IsSpoofable(name, keepAuthorization: false));
         Assert.False(SpoofableHeaders.BuiltIn.IsSpoofable(name, keepAuthorization: false));

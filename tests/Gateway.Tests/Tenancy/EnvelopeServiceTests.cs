@@ -1,5 +1,5 @@
-using Gateway.Backend.Envelopes;
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
 using Gateway.Isolation.Evaluation;
 using Gateway.Policies;
