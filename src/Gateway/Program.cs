@@ -1,6 +1,6 @@
 using Gateway.Cli;
 using Gateway.Hosting;
-using Gateway.Isolation.Hosting;
+using Gateway.Isolation;
 
 namespace Gateway;
 

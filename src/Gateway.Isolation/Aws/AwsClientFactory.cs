@@ -4,7 +4,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Hosting;
 
 namespace Gateway.Isolation.Aws;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gateway.Isolation.Permissions;
 using Gateway.Policies.SessionPolicies;
 
 namespace Gateway.Isolation.Configuration;
@@ -44,7 +43,7 @@ internal static class PermissionSetsValidator
             errors.Add($"{section}:PermissionSets must define at least one permission set.");
         }
 
-        var builder = new SessionPolicyBuilder(PermissionSetCatalog.CreateScope(o));
+        var builder = new SessionPolicyBuilder(PermissionSetConversion.CreateScope(o));
         foreach (var (setName, set) in o.PermissionSets)
         {
             var key = $"{section}:PermissionSets:{setName}";
@@ -77,7 +76,7 @@ internal static class PermissionSetsValidator
 
             try
             {
-                var length = builder.WorstCaseLength(PermissionSetCatalog.ToPermissionSet(setName, set, o.Tables));
+                var length = builder.WorstCaseLength(PermissionSetConversion.ToPermissionSet(setName, set, o.Tables));
                 if (length > SessionPolicyBuilder.MaxPlaintextLength)
                 {
                     errors.Add(string.Create(CultureInfo.InvariantCulture,

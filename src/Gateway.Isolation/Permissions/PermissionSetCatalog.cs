@@ -17,7 +17,7 @@ public sealed class PermissionSetCatalog
         var sets = new Dictionary<string, PermissionSet>(StringComparer.Ordinal);
         foreach (var (name, set) in options.PermissionSets)
         {
-            sets[name] = ToPermissionSet(name, set, options.Tables);
+            sets[name] = PermissionSetConversion.ToPermissionSet(name, set, options.Tables);
         }
 
         _sets = sets.ToFrozenDictionary(StringComparer.Ordinal);
@@ -31,7 +31,7 @@ public sealed class PermissionSetCatalog
         }
 
         _byRole = byRole.ToFrozenDictionary(StringComparer.Ordinal);
-        Scope = CreateScope(options);
+        Scope = PermissionSetConversion.CreateScope(options);
     }
 
     public AwsScope Scope { get; }
@@ -41,36 +41,4 @@ public sealed class PermissionSetCatalog
     public bool TryGetByName(string name, out PermissionSet permissionSet) => _sets.TryGetValue(name, out permissionSet!);
 
     public bool TryGetForRole(string role, out PermissionSet permissionSet) => _byRole.TryGetValue(role, out permissionSet!);
-
-    internal static AwsScope CreateScope(TenantIsolationOptions options)
-    {
-        var parsed = RoleArn.TryParse(options.RoleArn, out var arn);
-        return new AwsScope
-        {
-            Partition = parsed ? arn.Partition : "aws",
-            Region = options.Aws.Region,
-            AccountId = parsed ? arn.AccountId : "000000000000",
-        };
-    }
-
-    internal static PermissionSet ToPermissionSet(string name, PermissionSetOptions set, IReadOnlyDictionary<string, TenantTableOptions> tables)
-    {
-        var access = new List<TableAccess>(set.Tables.Count);
-        foreach (var (tableName, level) in set.Tables)
-        {
-            tables.TryGetValue(tableName, out var table);
-            access.Add(new TableAccess
-            {
-                TableName = tableName,
-                PartitionKey = table?.PartitionKey ?? "organizationId",
-                Read = level >= TableAccessLevel.Read,
-                Write = level >= TableAccessLevel.ReadWrite,
-                IncludeIndexes = table?.IncludeIndexes ?? true,
-                Indexes = table?.Indexes is { Count: > 0 } indexes ? [.. indexes] : null,
-                PartiQL = table?.PartiQL ?? false,
-            });
-        }
-
-        return new PermissionSet { Name = name, Tables = access };
-    }
 }

@@ -27,7 +27,7 @@ internal sealed class ForwardingOptions
 
     /// <summary>
     /// Extra inbound headers removed on every route, added to the built-in list (which cannot be shrunk; see
-    /// <see cref="Forwarding.SpoofableHeaders"/>). A name, or a prefix ending in <c>*</c> (e.g. <c>X-Internal-*</c>);
+    /// <c>Forwarding/SpoofableHeaders</c>). A name, or a prefix ending in <c>*</c> (e.g. <c>X-Internal-*</c>);
     /// case and <c>_</c>/<c>-</c> are ignored. Default none.
     /// </summary>
     public string[] StripHeaders { get; set; } = [];

@@ -1,4 +1,4 @@
-using Gateway.Isolation.Hosting;
+using Gateway.Isolation;
 using Microsoft.AspNetCore.Connections;
 
 namespace Gateway.Hosting;

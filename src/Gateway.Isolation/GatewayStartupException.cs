@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Hosting;
+namespace Gateway.Isolation;
 
 /// <summary>
 /// A start-up failure the operator can fix (no AWS credentials, …). Its message is one line that says what is wrong

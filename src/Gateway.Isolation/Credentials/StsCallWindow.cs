@@ -1,7 +1,7 @@
 using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Isolation.Diagnostics;
+namespace Gateway.Isolation.Credentials;
 
 /// <summary>
 /// The outcomes of recent AssumeRole calls (after retries) within <see cref="StsResilienceOptions.HealthWindow"/>, so

@@ -1,10 +1,10 @@
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 
-namespace Gateway.Isolation.Diagnostics;
+namespace Gateway.Isolation.Credentials;
 
 /// <summary>
 /// STS readiness. Unhealthy when STS does not answer GetCallerIdentity with the gateway's own credentials (probed,
