@@ -68,7 +68,7 @@ public sealed class ApplicationsApiStartupTests
         AssertRefused(result, expected);
     }
 
-    private static void AssertRefused(ProcessRunResult result, string expected)
+    private static void AssertRefused(ProcessRun result, string expected)
     {
         Assert.Equal(1, result.ExitCode); // not 134 (an abort on an unhandled exception)
         var line = Assert.Single(result.ErrorLines);
@@ -78,8 +78,8 @@ public sealed class ApplicationsApiStartupTests
         Assert.DoesNotContain("   at ", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
     }
 
-    private static Task<ProcessRunResult> RunAsync(Dictionary<string, string?> env) =>
-        ProcessRun.RunDotnetAsync(Dll, ["--urls", Url(FreePort.Next())], env, RepoPaths.Root, Timeout);
+    private static Task<ProcessRun> RunAsync(Dictionary<string, string?> env) =>
+        ProcessHost.RunDotnetAsync([Dll, "--urls", Url(FreePort.Next())], env, RepoPaths.Root, Timeout);
 
     private static Task<ProcessHost> StartAsync(Dictionary<string, string?> env)
     {
