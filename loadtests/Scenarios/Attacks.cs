@@ -1,5 +1,5 @@
 using System.Text;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 
 namespace LoadTests.Scenarios;
 
@@ -51,7 +51,7 @@ internal static class Attacks
     /// <summary>An envelope for <paramref name="organization"/> sealed with the local development key (as if the key leaked).</summary>
     public static Func<string, string> EnvelopeForger(TimeProvider time)
     {
-        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64("local-1", Topology.TopologyStarter.LocalEnvelopeKey), "tenant-gateway", time);
+        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(DevelopmentEnvelopeKeys.LocalKeyId, DevelopmentEnvelopeKeys.LocalKeyBase64), "tenant-gateway", time);
         return organization => writer.Write(
             new TenantEnvelope
             {

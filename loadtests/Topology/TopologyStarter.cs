@@ -11,8 +11,6 @@ namespace LoadTests.Topology;
 /// </summary>
 internal static class TopologyStarter
 {
-    public const string LocalEnvelopeKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
-
     /// <summary>
     /// Extra settings for a started process, for experiments: <c>LOADTESTS_GATEWAY__Logging__LogLevel__Default=Warning</c>
     /// reaches the gateway as <c>Logging__LogLevel__Default=Warning</c> (same for <c>LOADTESTS_BACKEND__</c>).

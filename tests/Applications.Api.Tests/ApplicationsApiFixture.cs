@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Amazon.SecurityToken.Model;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Gateway.Envelopes;
 using Gateway.Testing;
 
 namespace Applications.Api.Tests;
@@ -10,7 +11,7 @@ namespace Applications.Api.Tests;
 /// </summary>
 public sealed class ApplicationsApiStartupTests
 {
-    private const string PublishedDevelopmentKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+    private const string PublishedDevelopmentKey = DevelopmentEnvelopeKeys.LocalKeyBase64;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]

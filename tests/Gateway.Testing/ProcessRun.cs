@@ -1,6 +1,6 @@
 namespace Gateway.Testing;
 
-/// <summary>How a process run to completion by <see cref="ProcessHost.RunDotnetAsync"/> ended: exit code and its two output streams, kept apart.</summary>
+/// <summary>How a process that was run to completion ended: exit code and its two output streams, kept apart.</summary>
 public sealed record ProcessRun(int ExitCode, string StandardOutput, string StandardError)
 {
     /// <summary>The non-empty lines of standard error.</summary>

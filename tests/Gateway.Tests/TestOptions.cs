@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests;
@@ -6,7 +7,7 @@ namespace Gateway.Tests;
 /// <summary>A valid TenantIsolation configuration mirroring the shipped one, for unit tests to modify.</summary>
 internal static class TestOptions
 {
-    public const string LocalKey = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+    public const string LocalKey = DevelopmentEnvelopeKeys.LocalKeyBase64;
 
     public static TenantIsolationOptions Valid() => new()
     {
@@ -18,7 +19,7 @@ internal static class TestOptions
             ["read-only"] = new PermissionSetOptions { Tables = new() { ["Applications"] = TableAccessLevel.Read } },
         },
         Roles = new() { ["ADMINISTRATOR"] = "read-write", ["MEMBER"] = "read-write", ["VIEWER"] = "read-only" },
-        Envelopes = new() { ["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = "local-1", Key = LocalKey } } },
+        Envelopes = new() { ["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = DevelopmentEnvelopeKeys.LocalKeyId, Key = LocalKey } } },
     };
 
     public static IOptions<T> Wrap<T>(T value)

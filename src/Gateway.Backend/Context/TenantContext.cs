@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2;
 using Gateway.Backend.DynamoDb;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 
 namespace Gateway.Backend.Context;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Gateway.Backend.DynamoDb;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -65,12 +65,13 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
                 errors.Add($"{Section}:Keys:{i}:KeyId '{key.KeyId}' is a duplicate.");
             }
 
-            EnvelopeKey parsed;
-            try
+            if (!EnvelopeKey.IsValidKeyId(key.KeyId))
             {
-                parsed = EnvelopeKey.FromBase64(key.KeyId, key.Key);
+                errors.Add($"{Section}:Keys:{i}:KeyId must be 1-{EnvelopeKey.MaxKeyIdLength} characters without control characters or surrounding whitespace.");
             }
-            catch (ArgumentException)
+
+            // The same parser (and base64 rule: standard or URL-safe) as the gateway's validator and EnvelopeKey.FromBase64.
+            if (!EnvelopeKey.TryDecodeBase64(key.Key, out var material) || material.Length != EnvelopeKey.KeySizeInBytes)
             {
                 errors.Add($"{Section}:Keys:{i}:Key must be the base64 of exactly {EnvelopeKey.KeySizeInBytes} bytes.");
                 continue;
@@ -78,7 +79,7 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
 
             if (_environment is not null
                 && !DevelopmentEnvelopeKeys.AllowedIn(_environment.EnvironmentName)
-                && DevelopmentEnvelopeKeys.IsPublished(parsed.Key.Span))
+                && DevelopmentEnvelopeKeys.IsPublished(material))
             {
                 errors.Add(
                     $"{Section}:Keys:{i}:Key is a published development key (anyone can seal envelopes with it); it is accepted " +

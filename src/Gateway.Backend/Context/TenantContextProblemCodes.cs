@@ -1,4 +1,4 @@
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 
 namespace Gateway.Backend.Context;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Gateway.Backend.Context;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Backend.DynamoDb;

@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 
 namespace Gateway.Backend.DynamoDb;
 
@@ -37,5 +37,5 @@ internal sealed class TenantSessionCredentials : AWSCredentials
         && string.Equals(_credentials.Token, envelope.SessionToken, StringComparison.Ordinal);
 
     public override string ToString() =>
-        $"TenantSessionCredentials {{ AccessKeyId = {TenantEnvelope.Redact(AccessKeyId)}, Expiration = {ExpiresAt:O} }}";
+        $"TenantSessionCredentials {{ AccessKeyId = {TenantEnvelope.RedactAccessKeyId(AccessKeyId)}, Expiration = {ExpiresAt:O} }}";
 }

@@ -1,6 +1,6 @@
 using Gateway.Backend.Context;
 using Gateway.Backend.DynamoDb;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

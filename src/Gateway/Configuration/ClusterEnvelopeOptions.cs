@@ -1,3 +1,5 @@
+using Gateway.Envelopes;
+
 namespace Gateway.Configuration;
 
 /// <summary>Envelope keys for one YARP cluster: the gateway encrypts with <see cref="Current"/>; backends also accept <see cref="Previous"/> during rotation.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Forwarding;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
@@ -380,9 +380,13 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
 
     private static void ValidateKey(EnvelopeKeyOptions key, string path, List<string> errors, IHostEnvironment? environment)
     {
-        if (string.IsNullOrWhiteSpace(key.KeyId) || key.KeyId.Length > 128)
+        if (string.IsNullOrWhiteSpace(key.KeyId) || key.KeyId.Length > EnvelopeKey.MaxKeyIdLength)
         {
-            errors.Add($"{path}:KeyId is required (1-128 characters).");
+            errors.Add($"{path}:KeyId is required (1-{EnvelopeKey.MaxKeyIdLength} characters).");
+        }
+        else if (!EnvelopeKey.IsValidKeyId(key.KeyId))
+        {
+            errors.Add($"{path}:KeyId must not contain control characters or surrounding whitespace.");
         }
 
         if (string.IsNullOrWhiteSpace(key.Key))
@@ -391,18 +395,18 @@ internal sealed partial class TenantIsolationOptionsValidator : IValidateOptions
             return;
         }
 
-        var buffer = new byte[key.Key.Length];
-        if (!Convert.TryFromBase64String(key.Key.Trim(), buffer, out var written))
+        // The same parser (and base64 rule: standard or URL-safe, padding optional) as backends use.
+        if (!EnvelopeKey.TryDecodeBase64(key.Key, out var material))
         {
             errors.Add($"{path}:Key is not valid base64.");
         }
-        else if (written != 64)
+        else if (material.Length != EnvelopeKey.KeySizeInBytes)
         {
-            errors.Add($"{path}:Key must decode to exactly 64 bytes (A256CBC-HS512); it decodes to {written}.");
+            errors.Add($"{path}:Key must decode to exactly {EnvelopeKey.KeySizeInBytes} bytes (A256CBC-HS512); it decodes to {material.Length}.");
         }
         else if (environment is not null
             && !DevelopmentEnvelopeKeys.AllowedIn(environment.EnvironmentName)
-            && DevelopmentEnvelopeKeys.IsPublished(buffer.AsSpan(0, written)))
+            && DevelopmentEnvelopeKeys.IsPublished(material))
         {
             errors.Add(
                 $"{path}:Key is a published development key (anyone can seal envelopes with it); it is accepted only in " +

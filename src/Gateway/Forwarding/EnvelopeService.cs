@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
-using Gateway.Backend.Envelopes;
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Forwarding;
@@ -34,7 +34,7 @@ internal sealed class EnvelopeService
         var writers = new Dictionary<string, TenantEnvelopeWriter>(StringComparer.OrdinalIgnoreCase);
         foreach (var (cluster, envelope) in o.Envelopes)
         {
-            if (envelope.Current is { KeyId: { } keyId, Key: { } key })
+            if (envelope.Current is { KeyId: { Length: > 0 } keyId, Key: { Length: > 0 } key })
             {
                 writers[cluster] = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(keyId, key), o.Forwarding.EnvelopeIssuer, time);
             }

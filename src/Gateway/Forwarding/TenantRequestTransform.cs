@@ -1,3 +1,4 @@
+using Gateway.Envelopes;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Gateway.Forwarding;
@@ -9,7 +10,6 @@ namespace Gateway.Forwarding;
 /// </summary>
 internal sealed class TenantRequestTransform(TenantRouteSettings settings, EnvelopeService envelopes, SpoofableHeaders strip) : RequestTransform
 {
-    public const string EnvelopeHeader = "X-Tenant-Context";
     public const string RequestIdHeader = "X-Request-Id";
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
@@ -35,7 +35,7 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Envel
             ?? throw new InvalidOperationException("Tenant-isolated route reached the transform without a tenant decision; refusing to forward.");
         var envelope = envelopes.GetEnvelope(tenant, settings.ClusterId, requestId)
             ?? throw new InvalidOperationException($"No envelope key for cluster '{settings.ClusterId}'; refusing to forward.");
-        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeHeader, envelope);
+        context.ProxyRequest.Headers.TryAddWithoutValidation(EnvelopeClaimNames.HeaderName, envelope);
         return ValueTask.CompletedTask;
     }
 }

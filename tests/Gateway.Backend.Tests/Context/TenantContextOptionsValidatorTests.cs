@@ -1,5 +1,6 @@
 using Gateway.Backend.Context;
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes;
+using Gateway.Envelopes.Tests;
 using Microsoft.Extensions.Hosting.Internal;
 
 namespace Gateway.Backend.Tests.Context;
@@ -107,6 +108,33 @@ public sealed class TenantContextOptionsValidatorTests
         var result = new TenantContextOptionsValidator(Environment("Production")).Validate(null, options);
 
         Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_OpensslWrappedKey_Succeeds()
+    {
+        // `openssl rand -base64 64` wraps at 64 characters; the one base64 rule (EnvelopeKey.TryDecodeBase64) ignores whitespace.
+        var standard = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        var options = Valid();
+        options.Keys.Clear();
+        options.Keys.Add(new EnvelopeKeyOptions { KeyId = "prod-2026", Key = standard[..64] + "\n" + standard[64..] + "\n" });
+
+        var result = new TenantContextOptionsValidator(Environment("Production")).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_KeyIdWithSurroundingWhitespace_NamesTheKeyId()
+    {
+        var options = Valid();
+        options.Keys.Clear();
+        options.Keys.Add(new EnvelopeKeyOptions { KeyId = "prod-2026 ", Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)) });
+
+        var result = new TenantContextOptionsValidator().Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("TenantContext:Keys:0:KeyId must be 1-128 characters", failure, StringComparison.Ordinal);
     }
 
     [Theory]

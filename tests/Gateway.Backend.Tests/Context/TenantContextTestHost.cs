@@ -1,4 +1,4 @@
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes.Tests;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;

@@ -1,6 +1,6 @@
 using Gateway.Backend.Context;
 using Gateway.Backend.DynamoDb;
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes.Tests;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

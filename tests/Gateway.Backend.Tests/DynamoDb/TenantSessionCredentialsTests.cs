@@ -1,5 +1,5 @@
 using Gateway.Backend.DynamoDb;
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes.Tests;
 
 namespace Gateway.Backend.Tests.DynamoDb;
 

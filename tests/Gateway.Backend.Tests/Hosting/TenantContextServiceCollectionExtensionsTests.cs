@@ -1,8 +1,8 @@
 using System.Net;
 using Gateway.Backend.Context;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Backend.Tests.Context;
-using Gateway.Backend.Tests.Envelopes;
+using Gateway.Envelopes.Tests;
 using Microsoft.AspNetCore.Builder;
 
 namespace Gateway.Backend.Tests.Hosting;

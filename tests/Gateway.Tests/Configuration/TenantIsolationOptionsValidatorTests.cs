@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Envelopes;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting.Internal;
@@ -76,6 +77,58 @@ public sealed class TenantIsolationOptionsValidatorTests
         var result = new TenantIsolationOptionsValidator(environment: Environment("Production")).Validate(null, options);
 
         Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("url-safe-unpadded")]
+    [InlineData("openssl-wrapped")]
+    public void Validate_EnvelopeKeyInEveryFormBackendsAccept_Succeeds(string form)
+    {
+        // One base64 rule on both sides (EnvelopeKey.TryDecodeBase64): a key a backend accepts, the gateway accepts.
+        var standard = SecretKey();
+        var options = TestOptions.Valid();
+        options.Envelopes["applications"].Current = new EnvelopeKeyOptions
+        {
+            KeyId = "prod-2",
+            Key = form == "openssl-wrapped" ? standard[..64] + "\n" + standard[64..] : standard.TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+        };
+
+        var result = new TenantIsolationOptionsValidator(environment: Environment("Production")).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_PublishedKeyUrlSafeEncoded_StillRefusedInProduction()
+    {
+        var options = TestOptions.Valid();
+        options.Envelopes["applications"].Current!.Key = TestOptions.LocalKey.TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        var result = new TenantIsolationOptionsValidator(environment: Environment("Production")).Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("TenantIsolation:Envelopes:applications:Current:Key is a published development key", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not base64 $$$", "TenantIsolation:Envelopes:applications:Current:Key is not valid base64.")]
+    [InlineData(" prod-2", "TenantIsolation:Envelopes:applications:Current:KeyId must not contain control characters or surrounding whitespace.")]
+    public void Validate_InvalidKeyOrKeyId_NamesTheKey(string value, string expected)
+    {
+        var options = TestOptions.Valid();
+        var current = options.Envelopes["applications"].Current!;
+        if (expected.Contains(":KeyId ", StringComparison.Ordinal))
+        {
+            current.KeyId = value;
+        }
+        else
+        {
+            current.Key = value;
+        }
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(expected, Assert.Single(result.Failures!));
     }
 
     private static HostingEnvironment Environment(string name) => new() { EnvironmentName = name };

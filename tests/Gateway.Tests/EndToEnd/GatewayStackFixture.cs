@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Amazon.DynamoDBv2.Model;
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Testing;
 
 namespace Gateway.Tests.EndToEnd;

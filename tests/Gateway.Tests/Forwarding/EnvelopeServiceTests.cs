@@ -1,4 +1,4 @@
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using Gateway.Credentials;
 using Gateway.Forwarding;
 using Gateway.Policies;

@@ -93,7 +93,10 @@ public sealed class ScenarioRunnerTests : IAsyncLifetime
 
         var step = Assert.Single(result.Steps);
         Assert.Equal(4, _server.MaxConcurrent);
-        Assert.InRange(step.Requests, 60, 200); // 4 copies × ~45 iterations of ≥ 20 ms
+        // Closed model: 4 copies, each starting its next iteration when the previous one ends. At most 4 × (1 s / 20 ms)
+        // = 200 fit in the second; the lower bound only asks that the copies looped (a throughput floor would measure
+        // the machine, not the runner: it failed at load average 45 on 2 cores).
+        Assert.InRange(step.Requests, 8, 200);
         Assert.Equal(step.Requests, step.Ok);
     }
 

@@ -1,8 +1,7 @@
-using Gateway.Backend.Envelopes;
+using Gateway.Envelopes;
 using LoadTests.Engine;
 using LoadTests.Scenarios;
 using LoadTests.Stats;
-using LoadTests.Topology;
 
 namespace LoadTests.Tests.Scenarios;
 
@@ -51,7 +50,7 @@ public sealed class AttacksTests
     public void EnvelopeForger_WritesAnEnvelopeTheLocalKeyOpensForTheVictim()
     {
         var forged = Attacks.EnvelopeForger(TimeProvider.System)("lto-0000002");
-        var reader = new TenantEnvelopeReader([EnvelopeKey.FromBase64("local-1", TopologyStarter.LocalEnvelopeKey)], "tenant-gateway", "applications", TimeProvider.System);
+        var reader = new TenantEnvelopeReader([EnvelopeKey.FromBase64(DevelopmentEnvelopeKeys.LocalKeyId, DevelopmentEnvelopeKeys.LocalKeyBase64)], "tenant-gateway", "applications", TimeProvider.System);
 
         var result = reader.Read(forged);
 

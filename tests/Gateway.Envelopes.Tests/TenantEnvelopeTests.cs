@@ -1,4 +1,4 @@
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 public sealed class TenantEnvelopeTests
 {

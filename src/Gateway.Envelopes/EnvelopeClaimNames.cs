@@ -1,9 +1,9 @@
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>Claim and header names of the <c>X-Tenant-Context</c> envelope (the wire contract).</summary>
 public static class EnvelopeClaimNames
 {
-    /// <summary>The HTTP header that carries the envelope.</summary>
+    /// <summary>The HTTP header that carries the envelope (the gateway writes it; backends read it by default).</summary>
     public const string HeaderName = "X-Tenant-Context";
 
     /// <summary>Organization id.</summary>

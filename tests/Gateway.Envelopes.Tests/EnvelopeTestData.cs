@@ -1,8 +1,7 @@
 using System.Text;
-using Gateway.Backend.Envelopes;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 internal static class EnvelopeTestData
 {
@@ -12,11 +11,11 @@ internal static class EnvelopeTestData
     public const string Token = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN";
 
     /// <summary>The team's local development key (CONTRACTS.md).</summary>
-    public const string LocalKeyBase64 = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+    public const string LocalKeyBase64 = DevelopmentEnvelopeKeys.LocalKeyBase64;
 
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    public static EnvelopeKey LocalKey => EnvelopeKey.FromBase64("local-1", LocalKeyBase64);
+    public static EnvelopeKey LocalKey => EnvelopeKey.FromBase64(DevelopmentEnvelopeKeys.LocalKeyId, LocalKeyBase64);
 
     public static EnvelopeKey KeyOf(string keyId, byte fill) => new(keyId, Enumerable.Repeat(fill, EnvelopeKey.KeySizeInBytes).ToArray());
 

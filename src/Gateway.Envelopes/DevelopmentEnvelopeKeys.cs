@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>
 /// Envelope keys that are public: published in this repository for local development (run.sh, the samples' and the
@@ -13,10 +13,19 @@ public static class DevelopmentEnvelopeKeys
     /// <summary>The environment names (case-insensitive) in which the published keys are accepted.</summary>
     public static IReadOnlyList<string> AllowedEnvironments { get; } = ["Development", "Local"];
 
-    // "local-development-envelope-key-not-for-production-use-0123456789" (key id local-1 in this repository).
+    /// <summary>Key id of <see cref="LocalKeyBase64"/> in this repository's configuration.</summary>
+    public const string LocalKeyId = "local-1";
+
+    /// <summary>
+    /// The repository's local development key, base64 of the 64 ASCII bytes
+    /// <c>local-development-envelope-key-not-for-production-use-0123456789</c>: what run.sh, the appsettings.Local.json
+    /// files, the tests and the load tests use. Public, hence refused outside <see cref="AllowedEnvironments"/>.
+    /// </summary>
+    public const string LocalKeyBase64 = "bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ==";
+
     private static readonly byte[][] Published =
     [
-        Convert.FromBase64String("bG9jYWwtZGV2ZWxvcG1lbnQtZW52ZWxvcGUta2V5LW5vdC1mb3ItcHJvZHVjdGlvbi11c2UtMDEyMzQ1Njc4OQ=="),
+        Convert.FromBase64String(LocalKeyBase64),
     ];
 
     /// <summary>True when <paramref name="key"/> is the material of a published development key.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>
 /// Writes the <c>X-Tenant-Context</c> envelope: a compact JWE (<c>alg=dir</c>, <c>enc=A256CBC-HS512</c>, header

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Gateway.Backend.Envelopes;
 
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 public sealed class TenantEnvelopeWriterTests
 {

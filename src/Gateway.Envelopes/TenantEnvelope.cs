@@ -1,4 +1,4 @@
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>
 /// What the gateway tells a backend about one request: who is calling for which organization, and the
@@ -37,9 +37,13 @@ public sealed record TenantEnvelope
     /// <summary>Shows identity fields only; the credentials are redacted.</summary>
     public override string ToString() =>
         $"TenantEnvelope {{ OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, RequestId = {RequestId}, " +
-        $"PermissionSet = {PermissionSet}, AccessKeyId = {Redact(AccessKeyId)}, SecretAccessKey = [redacted], " +
+        $"PermissionSet = {PermissionSet}, AccessKeyId = {RedactAccessKeyId(AccessKeyId)}, SecretAccessKey = [redacted], " +
         $"SessionToken = [redacted], CredentialExpiration = {CredentialExpiration:O} }}";
 
-    internal static string Redact(string? accessKeyId) =>
+    /// <summary>
+    /// An access key id safe for logs and <c>ToString()</c>: its first four characters (the key type, e.g. <c>ASIA</c>),
+    /// the rest redacted.
+    /// </summary>
+    public static string RedactAccessKeyId(string? accessKeyId) =>
         string.IsNullOrEmpty(accessKeyId) || accessKeyId.Length <= 4 ? "[redacted]" : string.Concat(accessKeyId.AsSpan(0, 4), "…[redacted]");
 }

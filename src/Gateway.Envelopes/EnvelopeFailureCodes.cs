@@ -1,4 +1,4 @@
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>Stable failure codes for <c>X-Tenant-Context</c>, used as the problem+json <c>code</c>.</summary>
 public static class EnvelopeFailureCodes

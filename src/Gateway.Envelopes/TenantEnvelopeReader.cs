@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>
 /// Reads and verifies the <c>X-Tenant-Context</c> envelope. Only a compact JWE with <c>alg=dir</c>,

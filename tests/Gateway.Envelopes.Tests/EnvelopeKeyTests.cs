@@ -1,7 +1,6 @@
 using System.Text;
-using Gateway.Backend.Envelopes;
 
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 public sealed class EnvelopeKeyTests
 {
@@ -22,6 +21,72 @@ public sealed class EnvelopeKeyTests
         var key = EnvelopeKey.FromBase64("local-1", urlSafe);
 
         Assert.True(key.Key.Span.SequenceEqual(EnvelopeTestData.LocalKey.Key.Span));
+    }
+
+    [Theory]
+    [InlineData("standard")]
+    [InlineData("standard-unpadded")]
+    [InlineData("url-safe")]
+    [InlineData("url-safe-padded")]
+    [InlineData("openssl-wrapped")]
+    [InlineData("surrounding-whitespace")]
+    public void TryDecodeBase64_EveryAcceptedForm_SameBytes(string form)
+    {
+        // A key with '+' and '/' in its standard base64, so the URL-safe forms really differ.
+        var bytes = Enumerable.Range(0, 64).Select(i => (byte)(0xF8 + (i % 8))).ToArray();
+        var standard = Convert.ToBase64String(bytes);
+        Assert.Contains('+', standard);
+        Assert.Contains('/', standard);
+        var text = form switch
+        {
+            "standard" => standard,
+            "standard-unpadded" => standard.TrimEnd('='),
+            "url-safe" => standard.TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+            "url-safe-padded" => standard.Replace('+', '-').Replace('/', '_'),
+            "openssl-wrapped" => standard[..64] + "\n" + standard[64..] + "\n",
+            _ => "  " + standard + "\r\n",
+        };
+
+        Assert.True(EnvelopeKey.TryDecodeBase64(text, out var decoded));
+        Assert.Equal(bytes, decoded);
+        Assert.True(EnvelopeKey.FromBase64("k1", text).Key.Span.SequenceEqual(bytes));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("abcde")]
+    [InlineData("ab$d")]
+    [InlineData("ab=cd")]
+    public void TryDecodeBase64_NotBase64_False(string? text)
+    {
+        Assert.False(EnvelopeKey.TryDecodeBase64(text, out var decoded));
+        Assert.Null(decoded);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData(" k1", false)]
+    [InlineData("k1 ", false)]
+    [InlineData("k\u00001", false)]
+    [InlineData("k1", true)]
+    [InlineData("key id with inner spaces", true)]
+    public void IsValidKeyId_SameRuleAsTheConstructor(string? keyId, bool valid)
+    {
+        Assert.Equal(valid, EnvelopeKey.IsValidKeyId(keyId));
+        if (keyId is not null)
+        {
+            Assert.Equal(valid, Record.Exception(() => new EnvelopeKey(keyId, new byte[64])) is null);
+        }
+    }
+
+    [Fact]
+    public void IsValidKeyId_LongestAcceptedLength()
+    {
+        Assert.True(EnvelopeKey.IsValidKeyId(new string('k', EnvelopeKey.MaxKeyIdLength)));
+        Assert.False(EnvelopeKey.IsValidKeyId(new string('k', EnvelopeKey.MaxKeyIdLength + 1)));
     }
 
     [Theory]

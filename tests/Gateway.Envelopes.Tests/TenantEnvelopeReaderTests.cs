@@ -1,9 +1,8 @@
-using Gateway.Backend.Envelopes;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Gateway.Backend.Tests.Envelopes;
+namespace Gateway.Envelopes.Tests;
 
 public sealed class TenantEnvelopeReaderTests
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Gateway.Backend.Envelopes;
+namespace Gateway.Envelopes;
 
 /// <summary>The outcome of <see cref="TenantEnvelopeReader.Read"/>: an envelope, or a failure code.</summary>
 public sealed class EnvelopeReadResult
