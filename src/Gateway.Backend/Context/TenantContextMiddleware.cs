@@ -175,6 +175,6 @@ internal sealed partial class TenantContextMiddleware
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"org={organizationId} user={userId} request={requestId}";
+        public override string ToString() => $"org={LogValue.Quote(organizationId)} user={LogValue.Quote(userId)} request={LogValue.Quote(requestId)}";
     }
 }

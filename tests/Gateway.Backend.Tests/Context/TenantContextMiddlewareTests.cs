@@ -164,6 +164,60 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         Assert.Contains(errorCode, log.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("%0D%0Awarn:%20forged", "\\u000d\\u000awarn: forged")]
+    [InlineData("%0Bwarn", "\\u000bwarn")]
+    [InlineData("%0Cwarn", "\\u000cwarn")]
+    [InlineData("%C2%85warn", "\\u0085warn")]
+    [InlineData("%E2%80%A8warn", "\\u2028warn")]
+    [InlineData("%E2%80%A9warn", "\\u2029warn")]
+    [InlineData("%22%20code=ok", "\\\" code=ok")]
+    [InlineData("-ok", "-ok")] // the allow twin: a plain path is logged as it is, quoted
+    public async Task RejectedEnvelope_PathWithLineBreakingCharacters_LoggedAsOneQuotedLine(string encodedSuffix, string loggedSuffix)
+    {
+        var response = await _host.Client.GetAsync(new Uri("/applications" + encodedSuffix, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5001);
+        AssertOneLine(log.Message);
+        Assert.Contains($"path=\"/applications{loggedSuffix}\"", log.Message, StringComparison.Ordinal);
+        Assert.Contains("method=\"GET\"", log.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\r\nwarn: forged", "\\u000d\\u000awarn: forged")]
+    [InlineData("\vwarn", "\\u000bwarn")]
+    [InlineData("\fwarn", "\\u000cwarn")]
+    [InlineData("\u0085warn", "\\u0085warn")]
+    [InlineData("\u2028warn", "\\u2028warn")]
+    [InlineData("\u2029warn", "\\u2029warn")]
+    [InlineData("\" user=\"root", "\\\" user=\\\"root")]
+    [InlineData("", "")] // the allow twin: plain values are logged as they are, quoted
+    public async Task DynamoDbRefusal_EnvelopeValuesWithLineBreakingCharacters_LoggedAsOneQuotedLinePerEvent(string raw, string logged)
+    {
+        var envelope = Envelope(EnvelopeTestData.Envelope() with { OrganizationId = "acme" + raw, UserId = "alice" + raw, RequestId = "req" + raw });
+
+        var denied = await SendAsync("/denied", envelope);
+        var refused = await SendAsync("/aws-error/UnrecognizedClientException", envelope);
+
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var records = _host.Logs.GetSnapshot();
+        var accessDenied = Assert.Single(records, r => r.Id.Id == 5002);
+        var credentialsRefused = Assert.Single(records, r => r.Id.Id == 5003);
+        foreach (var record in records)
+        {
+            AssertOneLine(record.Message);
+        }
+
+        Assert.Contains($"organization=\"acme{logged}\" user=\"alice{logged}\"", accessDenied.Message, StringComparison.Ordinal);
+        Assert.Contains($"request=\"req{logged}\"", accessDenied.Message, StringComparison.Ordinal);
+        Assert.Contains($"organization=\"acme{logged}\" request=\"req{logged}\"", credentialsRefused.Message, StringComparison.Ordinal);
+        var scope = Assert.Single(accessDenied.Scopes, s => s?.ToString()?.StartsWith("org=", StringComparison.Ordinal) == true)!.ToString()!;
+        AssertOneLine(scope);
+        Assert.Equal($"org=\"acme{logged}\" user=\"alice{logged}\" request=\"req{logged}\"", scope);
+    }
+
     [Fact]
     public async Task OtherDynamoDbErrors_NotMappedToAccessDenied()
     {
@@ -274,6 +328,11 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         using var request = Request(path, envelope);
         return await _host.Client.SendAsync(request);
     }
+
+    private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\r\n\v\f\u0085\u2028\u2029");
+
+    /// <summary>One event, one line: no character that a terminal, a log shipper or an editor takes for a line break.</summary>
+    private static void AssertOneLine(string message) => Assert.True(message.AsSpan().IndexOfAny(LineBreaks) < 0, $"line break in: {message}");
 
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {
