@@ -17,8 +17,8 @@ internal sealed partial class TenantContextMiddleware
         public static void AccessDenied(ILogger logger, string organizationId, string userId, string action, string requestId) =>
             AccessDeniedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(action), LogValue.Quote(requestId));
 
-        public static void CredentialsRefused(ILogger logger, string? errorCode, string organizationId, string requestId) =>
-            CredentialsRefusedCore(logger, LogValue.Quote(errorCode), LogValue.Quote(organizationId), LogValue.Quote(requestId));
+        public static void CredentialsRefused(ILogger logger, string exceptionType, string? errorCode, string organizationId, string requestId) =>
+            CredentialsRefusedCore(logger, exceptionType, LogValue.Quote(errorCode), LogValue.Quote(organizationId), LogValue.Quote(requestId));
 
         public static void DeniedAfterResponseStarted(ILogger logger, string organizationId, string requestId) =>
             DeniedAfterResponseStartedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
@@ -32,8 +32,8 @@ internal sealed partial class TenantContextMiddleware
         private static partial void AccessDeniedCore(ILogger logger, string organizationId, string userId, string action, string requestId);
 
         [LoggerMessage(EventId = 5003, EventName = "CredentialsRefused", Level = LogLevel.Warning,
-            Message = "DynamoDB refused the scoped credentials: code={ErrorCode} organization={OrganizationId} request={RequestId}")]
-        private static partial void CredentialsRefusedCore(ILogger logger, string errorCode, string organizationId, string requestId);
+            Message = "DynamoDB refused the scoped credentials: exception={ExceptionType} code={ErrorCode} organization={OrganizationId} request={RequestId}")]
+        private static partial void CredentialsRefusedCore(ILogger logger, string exceptionType, string errorCode, string organizationId, string requestId);
 
         [LoggerMessage(EventId = 5004, EventName = "DeniedAfterResponseStarted", Level = LogLevel.Error,
             Message = "DynamoDB denied a request after the response had started; cannot send 403: organization={OrganizationId} request={RequestId}")]

@@ -152,6 +152,8 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     [InlineData("ExpiredTokenException", "tenant_context_expired")]
     [InlineData("UnrecognizedClientException", "tenant_context_invalid")]
     [InlineData("InvalidSignatureException", "tenant_context_invalid")]
+    [InlineData("IncompleteSignatureException", "tenant_context_invalid")]
+    [InlineData("MissingAuthenticationTokenException", "tenant_context_invalid")]
     public async Task AwsAuthenticationErrorFromDynamoDb_401ProblemNot500(string errorCode, string expectedCode)
     {
         var refused = await SendAsync($"/aws-error/{errorCode}", Envelope());
@@ -216,6 +218,48 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         var scope = Assert.Single(accessDenied.Scopes, s => s?.ToString()?.StartsWith("org=", StringComparison.Ordinal) == true)!.ToString()!;
         AssertOneLine(scope);
         Assert.Equal($"org=\"acme{logged}\" user=\"alice{logged}\" request=\"req{logged}\"", scope);
+    }
+
+    [Theory]
+    [InlineData("/aws-error-uncoded/400")]
+    [InlineData("/aws-error-uncoded/400?emptyCode=true")]
+    [InlineData("/aws-error-uncoded/403")]
+    public async Task DynamoDbClientErrorWithoutCode_401InvalidLoggedWithoutStackTrace(string path)
+    {
+        var refused = await SendAsync(path, Envelope());
+        var allowed = await SendAsync("/whoami", Envelope());
+
+        await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        var records = _host.Logs.GetSnapshot();
+        var log = Assert.Single(records, r => r.Id.Id == 5003);
+        Assert.Contains("exception=AmazonDynamoDBException code=", log.Message, StringComparison.Ordinal);
+        Assert.All(records, r => Assert.Null(r.Exception));
+        Assert.DoesNotContain(records, r => r.Message.Contains(" at ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    public async Task DynamoDbServerErrorWithoutCode_NotMappedToInvalidTenantContext(int status)
+    {
+        // A 5xx without a code (e.g. an HTML error page from a proxy) is the data store failing, not the caller's credentials.
+        var exception = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => SendAsync($"/aws-error-uncoded/{status}", Envelope()));
+
+        Assert.Null(exception.ErrorCode);
+        Assert.DoesNotContain(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
+    }
+
+    [Fact]
+    public async Task EnvelopeWithLineFeedInAccessKeyId_401InvalidAndEndpointNotRun()
+    {
+        var malformed = await SendAsync("/whoami", Envelope(EnvelopeTestData.Envelope() with { AccessKeyId = "ASIAEXAMPLE\nACCESSKEY" }));
+        var wellFormed = await SendAsync("/whoami", Envelope(EnvelopeTestData.Envelope() with { AccessKeyId = "ASIAEXAMPLEACCESSKEY" }));
+
+        await AssertProblemAsync(malformed, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+        Assert.Equal(HttpStatusCode.OK, wellFormed.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5001);
+        Assert.Contains("implausible claim 'aws_akid'", log.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -303,6 +347,11 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         {
             ErrorCode = code,
             StatusCode = HttpStatusCode.BadRequest,
+        });
+        app.MapGet("/aws-error-uncoded/{status:int}", IResult (int status, bool? emptyCode) => throw new AmazonDynamoDBException("Bad Request")
+        {
+            ErrorCode = emptyCode == true ? string.Empty : null,
+            StatusCode = (HttpStatusCode)status,
         });
         app.MapGet("/throttled", IResult () => throw new AmazonDynamoDBException("Rate exceeded") { ErrorCode = "ThrottlingException" });
     }
