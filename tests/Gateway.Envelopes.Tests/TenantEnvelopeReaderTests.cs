@@ -200,6 +200,25 @@ public sealed class TenantEnvelopeReaderTests
         Assert.Equal(accepted ? null : EnvelopeFailureCodes.Invalid, result.FailureCode);
     }
 
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(30, true)]  // iat = now + skew: accepted
+    [InlineData(31, false)] // iat = now + skew + 1 s: refused
+    [InlineData(3600, false)]
+    public void Read_IssuedAtAheadOfTheClock_AcceptedUpToTheSkew(int iatAheadSeconds, bool accepted)
+    {
+        // Only iat is ahead (nbf = now, exp = now + 5 min), so nothing but the iat check can refuse it.
+        var claims = ValidClaims();
+        claims["iat"] = EnvelopeTestData.Start.AddSeconds(iatAheadSeconds).ToUnixTimeSeconds();
+        var token = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(token);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), TenantEnvelopeReader.ClockSkew);
+        Assert.Equal(accepted, result.Succeeded);
+        Assert.Equal(accepted ? null : "issued in the future", result.FailureReason);
+    }
+
     [Fact]
     public void Read_TenYearEnvelopeUnderTheRightKey_InvalidLifetimeTooLong()
     {
