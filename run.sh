@@ -124,6 +124,9 @@ echo "==> Starting LocalAws on $LOCALAWS_URL (creates the tables and seeds the d
 start localaws dotnet "$(bin tools/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
 wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
 
+# The environment overrides below (sample API and gateway) are the list in tests/Gateway.Testing/TopologyEnvironment.cs,
+# which the tests' and load tests' GatewayTopology uses; tests/RunScript.Tests/RunScriptEnvironmentTests fails when a
+# key or a value here differs from it. Change both together.
 echo "==> Starting the sample Applications API on $BACKEND_URL"
 ASPNETCORE_ENVIRONMENT=Local \
 TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \

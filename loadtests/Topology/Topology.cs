@@ -27,20 +27,19 @@ internal sealed class Topology : IAsyncDisposable
     public bool Started => _owned.Count > 0;
 
     /// <summary>The dynalite behind LocalAws when the runner started it (for the data-path breakdown), else null.</summary>
-    public Uri? DynaliteUrl => _owned.OfType<LocalAwsHost>().FirstOrDefault()?.DynaliteUrl;
+    public Uri? DynaliteUrl => _owned.OfType<GatewayTopology>().FirstOrDefault()?.Aws.DynaliteUrl;
 
     /// <summary>Output tail of the started processes (for diagnostics when a scenario fails unexpectedly).</summary>
     public string Diagnostics(int maxCharsPerProcess = 2000) =>
         string.Join("\n", _owned.Select(p => p switch
         {
-            ProcessHost process => process.Output,
-            LocalAwsHost aws => aws.Output,
+            GatewayTopology started => started.Output,
             _ => "",
         }).Select(o => o.Length > maxCharsPerProcess ? o[^maxCharsPerProcess..] : o));
 
     public async ValueTask DisposeAsync()
     {
-        // Stop in reverse start order: gateway, backend, LocalAws.
+        // Stop in reverse start order (a started topology stops its gateway, backend and LocalAws in that order).
         foreach (var host in _owned.Reverse())
         {
             await host.DisposeAsync().ConfigureAwait(false);

@@ -5,9 +5,9 @@ using LoadTests.Progress;
 namespace LoadTests.Topology;
 
 /// <summary>
-/// Starts LocalAws, the sample API and the gateway as real processes on free 127.0.0.1 ports with the same env overrides
-/// run.sh uses (see CONTRACTS.md), or uses the URLs given on the command line. LocalAws comes from Gateway.Testing's
-/// <see cref="LocalAwsHost"/>, the others from its <see cref="ProcessHost"/>; all are stopped when the topology is disposed.
+/// Starts LocalAws, the sample API and the gateway as real processes on free 127.0.0.1 ports with Gateway.Testing's
+/// <see cref="GatewayTopology"/> (the same env overrides as run.sh, <see cref="TopologyEnvironment"/>), or uses the URLs
+/// given on the command line; what it started is stopped when the topology is disposed.
 /// </summary>
 internal static class TopologyStarter
 {
@@ -30,64 +30,15 @@ internal static class TopologyStarter
             return new Topology(l, b, g, []);
         }
 
-        var owned = new List<IAsyncDisposable>();
-        try
-        {
-            var root = RepoPaths.Root;
-            var backendPort = FreePort.Next();
-            var gatewayPort = FreePort.Next();
-            var backend = new Uri($"http://127.0.0.1:{backendPort}");
-            var gateway = new Uri($"http://127.0.0.1:{gatewayPort}");
-
-            progress.Note("Starting LocalAws (with dynalite)");
-            var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions(), cancellationToken).ConfigureAwait(false);
-            owned.Add(aws);
-            var localAws = aws.Url;
-
-            progress.Note($"Starting the sample Applications API on {backend}");
-            owned.Add(await ProcessHost.StartDotnetAsync(
-                Built.Dll("samples/Applications.Api", "Applications.Api"),
-                ["--urls", backend.ToString().TrimEnd('/')],
-                new Dictionary<string, string?>(StringComparer.Ordinal)
-                {
-                    ["ASPNETCORE_ENVIRONMENT"] = "Local",
-                    ["TenantContext__DynamoDb__ServiceUrl"] = localAws.ToString().TrimEnd('/'),
-                }.Concat(Passthrough("LOADTESTS_BACKEND__")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-                root,
-                null,
-                new Uri(backend, "/healthz"),
-                TimeSpan.FromSeconds(60),
-                cancellationToken).ConfigureAwait(false));
-
-            progress.Note($"Starting the gateway on {gateway}");
-            var localAwsText = localAws.ToString().TrimEnd('/');
-            owned.Add(await ProcessHost.StartDotnetAsync(
-                Built.Dll("src/Gateway", "Gateway"),
-                ["--urls", gateway.ToString().TrimEnd('/')],
-                new Dictionary<string, string?>(StringComparer.Ordinal)
-                {
-                    ["ASPNETCORE_ENVIRONMENT"] = "Local",
-                    ["Authentication__Authority"] = localAwsText,
-                    ["TenantIsolation__Aws__StsServiceUrl"] = localAwsText,
-                    ["TenantIsolation__Aws__DynamoDbServiceUrl"] = localAwsText,
-                    ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = backend.ToString(),
-                }.Concat(Passthrough("LOADTESTS_GATEWAY__")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-                root,
-                null,
-                new Uri(gateway, "/readyz"),
-                TimeSpan.FromSeconds(60),
-                cancellationToken).ConfigureAwait(false));
-
-            return new Topology(localAws, backend, gateway, owned);
-        }
-        catch
-        {
-            foreach (var host in Enumerable.Reverse(owned))
+        var started = await GatewayTopology.StartAsync(
+            new GatewayTopologyOptions
             {
-                await host.DisposeAsync().ConfigureAwait(false);
-            }
-
-            throw;
-        }
+                SampleApiEnvironment = new Dictionary<string, string?>(Passthrough("LOADTESTS_BACKEND__"), StringComparer.Ordinal),
+                GatewayEnvironment = new Dictionary<string, string?>(Passthrough("LOADTESTS_GATEWAY__"), StringComparer.Ordinal),
+                StartTimeout = TimeSpan.FromSeconds(60),
+                Progress = progress.Note,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new Topology(started.Aws.Url, started.ApplicationsUrl, started.GatewayUrl, [started]);
     }
 }

@@ -10,7 +10,8 @@ namespace Gateway.Envelopes;
 /// (an unencrypted or signed JWT, another algorithm, an unknown key) is rejected before any cryptography.
 /// The decrypted claims must carry the configured issuer and audience, must not be expired (30 s skew), must have been
 /// issued (<c>iat</c>) no later than now + skew and live (<c>exp - iat</c>) no longer than the maximum lifetime, and must
-/// hold every envelope field. Instances are thread-safe.
+/// hold every envelope field, with plausible credentials (access key id <c>[A-Z0-9]{16,128}</c>; secret and session
+/// token visible ASCII, no whitespace or control characters). Instances are thread-safe.
 /// </summary>
 public sealed class TenantEnvelopeReader
 {
@@ -214,6 +215,23 @@ public sealed class TenantEnvelopeReader
             return Invalid($"missing claim '{missing}'");
         }
 
+        // Credentials go into an HTTP header (SigV4): a stray LF or space there fails inside the AWS SDK as an error
+        // without a code. Refuse them here; the reason names the claim, never the value.
+        if (!IsPlausibleAccessKeyId(akid))
+        {
+            return Invalid($"implausible claim '{EnvelopeClaimNames.AccessKeyId}'");
+        }
+
+        if (!IsVisibleAscii(secret))
+        {
+            return Invalid($"implausible claim '{EnvelopeClaimNames.SecretAccessKey}'");
+        }
+
+        if (!IsVisibleAscii(sessionToken))
+        {
+            return Invalid($"implausible claim '{EnvelopeClaimNames.SessionToken}'");
+        }
+
         return EnvelopeReadResult.Success(new TenantEnvelope
         {
             OrganizationId = org,
@@ -240,6 +258,16 @@ public sealed class TenantEnvelopeReader
         value = string.Empty;
         return false;
     }
+
+    /// <summary>An AWS access key id: 16 to 128 characters, <c>A-Z</c> and <c>0-9</c> only (e.g. <c>ASIA…</c>).</summary>
+    private static bool IsPlausibleAccessKeyId(string value) =>
+        value.Length is >= 16 and <= 128 && value.AsSpan().IndexOfAnyExcept(AccessKeyIdChars) < 0;
+
+    /// <summary>A secret or session token: visible ASCII only (U+0021-U+007E), so no whitespace, control or non-ASCII character.</summary>
+    private static bool IsVisibleAscii(string value) => value.AsSpan().IndexOfAnyExceptInRange('!', '~') < 0;
+
+    private static readonly System.Buffers.SearchValues<char> AccessKeyIdChars =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 
     /// <summary>
     /// Within what <see cref="DateTimeOffset.FromUnixTimeSeconds"/> accepts, with a day to spare for the skew arithmetic

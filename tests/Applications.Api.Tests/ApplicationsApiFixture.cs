@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Amazon.SecurityToken.Model;
 using Gateway.Envelopes;
@@ -9,8 +8,8 @@ using Gateway.Testing;
 namespace Applications.Api.Tests;
 
 /// <summary>
-/// Real processes: LocalAws (STS + IAM-enforcing DynamoDB over dynalite, seeded with the demo data) and the sample
-/// Applications.Api pointed at it. Envelopes are built the way the gateway builds them: STS AssumeRole with the
+/// Real processes, started by Gateway.Testing's <see cref="GatewayTopology"/> without the gateway: LocalAws (STS +
+/// IAM-enforcing DynamoDB over dynalite, seeded with the demo data) and the sample Applications.Api pointed at it. Envelopes are built the way the gateway builds them: STS AssumeRole with the
 /// gateway's credentials and the session policy from <see cref="SessionPolicyBuilder"/>. The API runs as in production
 /// (ASPNETCORE_ENVIRONMENT=Production): its envelope key is a fresh secret per run, given through the environment.
 /// </summary>
@@ -22,13 +21,13 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
 
     private readonly List<string> _issuedSecrets = [];
     private readonly Lock _gate = new();
-    private ProcessHost? _api;
+    private GatewayTopology? _topology;
 
-    public LocalAwsHost Aws { get; private set; } = null!;
+    public LocalAwsHost Aws => _topology?.Aws ?? throw new InvalidOperationException("LocalAws is not started.");
 
     public HttpClient Api { get; private set; } = null!;
 
-    public string ApiOutput => _api?.Output ?? string.Empty;
+    public string ApiOutput => _topology?.SampleApi.Output ?? string.Empty;
 
     public IReadOnlyList<string> IssuedSecrets
     {
@@ -55,38 +54,28 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Aws = await LocalAwsHost.StartAsync();
-        try
+        _topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions
         {
-            var port = FreePort.Next();
-            var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-            var env = new Dictionary<string, string?>
+            StartGateway = false,
+            StartTimeout = TimeSpan.FromSeconds(60),
+            SampleApiEnvironment = new Dictionary<string, string?>
             {
-                ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString(),
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["TenantContext__Keys__0__KeyId"] = KeyId,
                 ["TenantContext__Keys__0__Key"] = KeyBase64,
                 ["Logging__LogLevel__Default"] = "Debug",
-            };
-            _api = await ProcessHost.StartDotnetAsync(
-                Built.Dll("samples/Applications.Api", "Applications.Api"),
-                ["--urls", url.ToString().TrimEnd('/')],
-                env,
-                RepoPaths.Root,
-                readyLine: null,
-                readyUrl: new Uri(url, "healthz"),
-                TimeSpan.FromSeconds(60));
-            Api = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
-        }
-        catch
-        {
-            await Aws.DisposeAsync();
-            throw;
-        }
+            },
+        });
+        Api = new HttpClient { BaseAddress = _topology.ApplicationsUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async Task DisposeAsync()
     {
+        if (_topology is null)
+        {
+            return;
+        }
+
         if (Environment.GetEnvironmentVariable("APPLICATIONS_E2E_DUMP") is { Length: > 0 } dump)
         {
             // Diagnostics on request: the processes' output (never contains secrets; the tests check that).
@@ -95,12 +84,7 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
         }
 
         Api?.Dispose();
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-
-        await Aws.DisposeAsync();
+        await _topology.DisposeAsync();
     }
 
     /// <summary>What the gateway would attach for (user, org, role): real scoped STS credentials in a sealed envelope.</summary>

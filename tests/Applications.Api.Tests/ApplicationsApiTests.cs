@@ -164,7 +164,7 @@ public sealed class ApplicationsApiTests(ApplicationsApiFixture fixture)
 
         var output = await WaitForOutputAsync("tenant_access_denied", "access denied by IAM");
 
-        Assert.Contains("access denied by IAM for organization acme", output, StringComparison.Ordinal);
+        Assert.Contains("access denied by IAM: organization=\"acme\"", output, StringComparison.Ordinal);
         Assert.NotEmpty(fixture.IssuedSecrets);
         Assert.All(fixture.IssuedSecrets, secret => Assert.DoesNotContain(secret, output, StringComparison.Ordinal));
     }

@@ -14,6 +14,12 @@ public sealed class DevelopmentEnvelopeKeysTests
     }
 
     [Fact]
+    public void AllowedEnvironments_ExactlyDevelopmentAndLocal()
+    {
+        Assert.Equal(["Development", "Local"], DevelopmentEnvelopeKeys.AllowedEnvironments);
+    }
+
+    [Fact]
     public void IsPublished_AnotherKey_False()
     {
         Assert.False(DevelopmentEnvelopeKeys.IsPublished(EnvelopeTestData.KeyOf("k1", 7).Key.Span));
@@ -21,9 +27,20 @@ public sealed class DevelopmentEnvelopeKeysTests
 
     [Theory]
     [InlineData("Development", true)]
-    [InlineData("local", true)]
+    [InlineData("Local", true)]
+    [InlineData("local", true)]       // case-insensitive, as IHostEnvironment.IsEnvironment compares
+    [InlineData("DEVELOPMENT", true)]
     [InlineData("Production", false)]
     [InlineData("Staging", false)]
+    [InlineData("Test", false)]
+    [InlineData("Testing", false)]
+    [InlineData("Localhost", false)]  // exact names, not prefixes
+    [InlineData("DevelopmentX", false)]
+    [InlineData("Developmen", false)] // nor prefixes of them
+    [InlineData("Loca", false)]
+    [InlineData(" Development", false)]
+    [InlineData("Development ", false)]
+    [InlineData("", false)]
     [InlineData(null, false)]
     public void AllowedIn_DevelopmentAndLocalOnly(string? environment, bool allowed)
     {

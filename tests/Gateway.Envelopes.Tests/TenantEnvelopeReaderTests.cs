@@ -200,6 +200,25 @@ public sealed class TenantEnvelopeReaderTests
         Assert.Equal(accepted ? null : EnvelopeFailureCodes.Invalid, result.FailureCode);
     }
 
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(30, true)]  // iat = now + skew: accepted
+    [InlineData(31, false)] // iat = now + skew + 1 s: refused
+    [InlineData(3600, false)]
+    public void Read_IssuedAtAheadOfTheClock_AcceptedUpToTheSkew(int iatAheadSeconds, bool accepted)
+    {
+        // Only iat is ahead (nbf = now, exp = now + 5 min), so nothing but the iat check can refuse it.
+        var claims = ValidClaims();
+        claims["iat"] = EnvelopeTestData.Start.AddSeconds(iatAheadSeconds).ToUnixTimeSeconds();
+        var token = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(token);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), TenantEnvelopeReader.ClockSkew);
+        Assert.Equal(accepted, result.Succeeded);
+        Assert.Equal(accepted ? null : "issued in the future", result.FailureReason);
+    }
+
     [Fact]
     public void Read_TenYearEnvelopeUnderTheRightKey_InvalidLifetimeTooLong()
     {
@@ -374,6 +393,53 @@ public sealed class TenantEnvelopeReaderTests
         Assert.True(Reader().Read(complete).Succeeded);
     }
 
+    [Theory]
+    [InlineData("aws_akid", "ASIAEXAMPLE\n00001")]
+    [InlineData("aws_akid", "ASIAEXAMPLE\r00001")]
+    [InlineData("aws_akid", "ASIAEXAMPLE 00001")]
+    [InlineData("aws_akid", "ASIAEXAMPLE\u008500001")]
+    [InlineData("aws_akid", "asiaexample00001")]
+    [InlineData("aws_akid", "ASIA-EXAMPLE00001")]
+    [InlineData("aws_akid", "ASIAEXAMPLE0001")] // 15 characters
+    [InlineData("aws_akid", "ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001X")] // 129
+    [InlineData("aws_secret", "wJalrXUtnFEMI/K7MDENG\nbPxRfiCY")]
+    [InlineData("aws_secret", "wJalrXUtnFEMI/K7MDENG bPxRfiCY")]
+    [InlineData("aws_secret", "wJalrXUtnFEMI/K7MDENG\tbPxRfiCY")]
+    [InlineData("aws_secret", "wJalrXUtnFEMI/K7MDENG\u2028bPxRfiCY")]
+    [InlineData("aws_token", "IQoJb3JpZ2luX2VjE\r\nX-Amz-Forged: 1")]
+    [InlineData("aws_token", "IQoJb3JpZ2luX2VjE\u0000")]
+    [InlineData("aws_token", "IQoJb3JpZ2luX2VjE\u00a0")]
+    public void Read_ImplausibleCredential_InvalidNamingOnlyTheClaim(string claim, string value)
+    {
+        var claims = ValidClaims();
+        claims[claim] = value;
+        var implausible = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(implausible);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, result.FailureCode);
+        Assert.Equal($"implausible claim '{claim}'", result.FailureReason);
+        Assert.DoesNotContain(value, result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("aws_akid", "ASIAEXAMPLE00001")] // 16 characters
+    [InlineData("aws_akid", "AKIAIOSFODNN7EXAMPLE")]
+    [InlineData("aws_akid", "ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001ASIAEXAMPLE00001")] // 128
+    [InlineData("aws_secret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
+    [InlineData("aws_secret", "a+b/c=d!~")]
+    [InlineData("aws_token", "IQoJb3JpZ2luX2VjEXAMPLE//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==")]
+    public void Read_PlausibleCredential_Accepted(string claim, string value)
+    {
+        var claims = ValidClaims();
+        claims[claim] = value;
+        var plausible = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(plausible);
+
+        Assert.True(result.Succeeded, result.ToString());
+    }
+
     [Fact]
     public void Read_Failures_NeverCarrySecrets()
     {
@@ -409,7 +475,7 @@ public sealed class TenantEnvelopeReaderTests
         ["role"] = "ADMINISTRATOR",
         ["rid"] = "req-1",
         ["ps"] = "read-write",
-        ["aws_akid"] = "ASIAEXAMPLE",
+        ["aws_akid"] = "ASIAEXAMPLE00001",
         ["aws_secret"] = EnvelopeTestData.Secret,
         ["aws_token"] = EnvelopeTestData.Token,
         ["aws_exp"] = EnvelopeTestData.Start.AddHours(1).ToUnixTimeSeconds(),

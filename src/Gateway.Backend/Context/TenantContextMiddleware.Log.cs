@@ -1,25 +1,42 @@
+using Gateway.Envelopes;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Backend.Context;
 
 internal sealed partial class TenantContextMiddleware
 {
+    /// <summary>
+    /// Every value that comes from the request or the envelope (path, method, organization, user, request id, AWS error
+    /// code) is written through <see cref="LogValue.Quote(string?)"/>: a JSON string literal that cannot break the log line.
+    /// </summary>
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning,
-            Message = "Tenant context rejected: {Code} ({Reason}) for {Method} {Path}")]
-        public static partial void EnvelopeRejected(ILogger logger, string code, string reason, string method, string path);
+        public static void EnvelopeRejected(ILogger logger, string code, string reason, string method, string path) =>
+            EnvelopeRejectedCore(logger, code, LogValue.Quote(reason), LogValue.Quote(method), LogValue.Quote(path));
 
-        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning,
-            Message = "DynamoDB access denied by IAM for organization {OrganizationId}, user {UserId}, action {Action}, request {RequestId}")]
-        public static partial void AccessDenied(ILogger logger, string organizationId, string userId, string action, string requestId);
+        public static void AccessDenied(ILogger logger, string organizationId, string userId, string action, string requestId) =>
+            AccessDeniedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(action), LogValue.Quote(requestId));
 
-        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning,
-            Message = "DynamoDB refused the scoped credentials ({ErrorCode}) for organization {OrganizationId}, request {RequestId}")]
-        public static partial void CredentialsRefused(ILogger logger, string errorCode, string organizationId, string requestId);
+        public static void CredentialsRefused(ILogger logger, string exceptionType, string? errorCode, string organizationId, string requestId) =>
+            CredentialsRefusedCore(logger, exceptionType, LogValue.Quote(errorCode), LogValue.Quote(organizationId), LogValue.Quote(requestId));
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Error,
-            Message = "DynamoDB denied a request after the response had started; cannot send 403 (organization {OrganizationId}, request {RequestId})")]
-        public static partial void DeniedAfterResponseStarted(ILogger logger, string organizationId, string requestId);
+        public static void DeniedAfterResponseStarted(ILogger logger, string organizationId, string requestId) =>
+            DeniedAfterResponseStartedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
+
+        [LoggerMessage(EventId = 5001, EventName = "EnvelopeRejected", Level = LogLevel.Warning,
+            Message = "Tenant context rejected: {Code} (reason={Reason}) method={Method} path={Path}")]
+        private static partial void EnvelopeRejectedCore(ILogger logger, string code, string reason, string method, string path);
+
+        [LoggerMessage(EventId = 5002, EventName = "AccessDenied", Level = LogLevel.Warning,
+            Message = "DynamoDB access denied by IAM: organization={OrganizationId} user={UserId} action={Action} request={RequestId}")]
+        private static partial void AccessDeniedCore(ILogger logger, string organizationId, string userId, string action, string requestId);
+
+        [LoggerMessage(EventId = 5003, EventName = "CredentialsRefused", Level = LogLevel.Warning,
+            Message = "DynamoDB refused the scoped credentials: exception={ExceptionType} code={ErrorCode} organization={OrganizationId} request={RequestId}")]
+        private static partial void CredentialsRefusedCore(ILogger logger, string exceptionType, string errorCode, string organizationId, string requestId);
+
+        [LoggerMessage(EventId = 5004, EventName = "DeniedAfterResponseStarted", Level = LogLevel.Error,
+            Message = "DynamoDB denied a request after the response had started; cannot send 403: organization={OrganizationId} request={RequestId}")]
+        private static partial void DeniedAfterResponseStartedCore(ILogger logger, string organizationId, string requestId);
     }
 }

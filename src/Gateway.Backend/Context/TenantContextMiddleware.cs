@@ -16,7 +16,8 @@ namespace Gateway.Backend.Context;
 /// Missing/invalid/expired → 401 (or the configured 403) problem+json; the endpoint never runs. A DynamoDB
 /// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>;
 /// <c>ExpiredTokenException</c> → 401 <c>tenant_context_expired</c>; <c>UnrecognizedClientException</c> and
-/// <c>InvalidSignatureException</c> (AWS does not accept the credentials) → 401 <c>tenant_context_invalid</c>.
+/// <c>InvalidSignatureException</c>, <c>IncompleteSignatureException</c>, <c>MissingAuthenticationTokenException</c> and
+/// 4xx errors without an error code (AWS does not accept the credentials) → 401 <c>tenant_context_invalid</c>.
 /// </summary>
 internal sealed partial class TenantContextMiddleware
 {
@@ -86,19 +87,24 @@ internal sealed partial class TenantContextMiddleware
         }
         catch (AmazonServiceException ex) when (CredentialsRefusedCode(ex) is { } code && !context.Response.HasStarted)
         {
-            Log.CredentialsRefused(_logger, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
+            // Type and AWS error code only: no stack trace, and no message (it may echo what was sent).
+            Log.CredentialsRefused(_logger, ex.GetType().Name, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
             await WriteProblemAsync(context, _options.RejectionStatusCode, code, Describe(code), envelope.RequestId);
         }
     }
 
     /// <summary>
     /// AWS refused the envelope's credentials themselves (authentication, not authorization): expired session →
-    /// <c>tenant_context_expired</c>; unknown access key or bad signature → <c>tenant_context_invalid</c>. Null otherwise.
+    /// <c>tenant_context_expired</c>; unknown access key, bad or incomplete signature, missing token → <c>tenant_context_invalid</c>;
+    /// a 4xx answer without an error code (what credentials the SDK cannot put into a request yield) → <c>tenant_context_invalid</c>.
+    /// Null otherwise (throttling, 5xx, …), so the failure stays a failure of the service.
     /// </summary>
     internal static string? CredentialsRefusedCode(AmazonServiceException exception) => exception.ErrorCode switch
     {
         "ExpiredTokenException" => TenantContextProblemCodes.Expired,
-        "UnrecognizedClientException" or "InvalidSignatureException" => TenantContextProblemCodes.Invalid,
+        "UnrecognizedClientException" or "InvalidSignatureException" or "IncompleteSignatureException"
+            or "MissingAuthenticationTokenException" => TenantContextProblemCodes.Invalid,
+        null or "" when (int)exception.StatusCode is >= 400 and < 500 => TenantContextProblemCodes.Invalid,
         _ => null,
     };
 
@@ -175,6 +181,6 @@ internal sealed partial class TenantContextMiddleware
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"org={organizationId} user={userId} request={requestId}";
+        public override string ToString() => $"org={LogValue.Quote(organizationId)} user={LogValue.Quote(userId)} request={LogValue.Quote(requestId)}";
     }
 }

@@ -43,46 +43,61 @@ public sealed class DynamoDbRequestAnalyzer
 
     public AwsScope Scope { get; }
 
+    /// <summary>
+    /// The single walk a DynamoDB front needs: parses <paramref name="jsonBody"/> once, hands the tables it names to
+    /// <paramref name="loadSchemas"/> (so their key schemas can be fetched), then analyzes the same parsed document with
+    /// <paramref name="schemas"/>. Bad input never throws (it gives "cannot analyze" and, when the body is not readable,
+    /// no tables); exceptions from <paramref name="loadSchemas"/> propagate.
+    /// </summary>
+    /// <param name="operation">Operation name such as "GetItem", with or without the target prefix.</param>
+    /// <param name="jsonBody">The request body; must not change until the returned task completes.</param>
+    /// <param name="loadSchemas">Called once with the referenced tables (possibly none) before the analysis.</param>
+    /// <param name="schemas">Key schema of a table, or null when unknown.</param>
+    /// <param name="cancellationToken">Passed to <paramref name="loadSchemas"/>.</param>
+    public async ValueTask<AnalyzedRequest> AnalyzeAsync(
+        string operation,
+        ReadOnlyMemory<byte> jsonBody,
+        Func<IReadOnlyList<string>, CancellationToken, ValueTask> loadSchemas,
+        Func<string, TableKeySchema?> schemas,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(loadSchemas);
+        ArgumentNullException.ThrowIfNull(schemas);
+        operation = WithoutTargetPrefix(operation);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(jsonBody, Options);
+        }
+        catch (JsonException ex)
+        {
+            await loadSchemas([], cancellationToken).ConfigureAwait(false);
+            return new AnalyzedRequest([], Unreadable(operation, ex));
+        }
+
+        using (document)
+        {
+            var tables = ReferencedTables(operation, document.RootElement);
+            await loadSchemas(tables, cancellationToken).ConfigureAwait(false);
+            return new AnalyzedRequest(tables, Analyze(operation, document.RootElement, schemas));
+        }
+    }
+
     /// <summary>Operation name such as "GetItem" (without the target prefix). Never throws for bad input.</summary>
     public RequestAnalysis Analyze(string operation, ReadOnlySpan<byte> jsonBody, Func<string, TableKeySchema?> schemas)
     {
         ArgumentNullException.ThrowIfNull(schemas);
-        operation ??= string.Empty;
-        if (operation.StartsWith(TargetPrefix, StringComparison.Ordinal))
-        {
-            operation = operation[TargetPrefix.Length..];
-        }
-
+        operation = WithoutTargetPrefix(operation);
         var rented = ArrayPool<byte>.Shared.Rent(Math.Max(jsonBody.Length, 1));
         try
         {
             jsonBody.CopyTo(rented);
             using var document = JsonDocument.Parse(rented.AsMemory(0, jsonBody.Length), Options);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return RequestAnalysis.CannotAnalyze(operation, "The request body is not a JSON object.");
-            }
-
-            var run = new Run(this, schemas);
-            run.Analyze(operation, root);
-            return RequestAnalysis.Success(operation, run.Checks) with { Tables = run.Tables };
+            return Analyze(operation, document.RootElement, schemas);
         }
         catch (JsonException ex)
         {
-            var where = ex.BytePositionInLine is { } position ? $" at byte {position + 1} of line {(ex.LineNumber ?? 0) + 1}" : string.Empty;
-            // The JSON reader's message can quote request content, so only its kind is reported.
-            var kind = ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? "has a duplicate member" : "is not valid JSON";
-            return RequestAnalysis.CannotAnalyze(operation, "The request body " + kind + where + ".");
-        }
-        catch (AnalysisException ex)
-        {
-            return RequestAnalysis.CannotAnalyze(operation, ex.Message);
-        }
-        catch (InvalidOperationException)
-        {
-            // JsonElement accessors on an unexpected kind; every path checks kinds first, this is a backstop.
-            return RequestAnalysis.CannotAnalyze(operation, "The request body has an unexpected shape.");
+            return Unreadable(operation, ex);
         }
         finally
         {
@@ -93,28 +108,77 @@ public sealed class DynamoDbRequestAnalyzer
     /// <summary>Table names a request body mentions (to prefetch schemas), or empty when the body cannot be read.</summary>
     public static IReadOnlyList<string> ReferencedTables(string operation, ReadOnlySpan<byte> jsonBody)
     {
-        operation ??= string.Empty;
-        if (operation.StartsWith(TargetPrefix, StringComparison.Ordinal))
-        {
-            operation = operation[TargetPrefix.Length..];
-        }
-
+        operation = WithoutTargetPrefix(operation);
         var rented = ArrayPool<byte>.Shared.Rent(Math.Max(jsonBody.Length, 1));
         try
         {
             jsonBody.CopyTo(rented);
             using var document = JsonDocument.Parse(rented.AsMemory(0, jsonBody.Length), Options);
-            var tables = new List<string>(1);
-            CollectTables(operation, document.RootElement, tables);
-            return tables;
+            return ReferencedTables(operation, document.RootElement);
         }
-        catch (Exception ex) when (ex is JsonException or AnalysisException or InvalidOperationException)
+        catch (JsonException)
         {
             return [];
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static string WithoutTargetPrefix(string? operation)
+    {
+        operation ??= string.Empty;
+        return operation.StartsWith(TargetPrefix, StringComparison.Ordinal) ? operation[TargetPrefix.Length..] : operation;
+    }
+
+    private static RequestAnalysis Unreadable(string operation, JsonException ex)
+    {
+        var where = ex.BytePositionInLine is { } position ? $" at byte {position + 1} of line {(ex.LineNumber ?? 0) + 1}" : string.Empty;
+        // The JSON reader's message can quote request content, so only its kind is reported.
+        var kind = ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase) ? "has a duplicate member" : "is not valid JSON";
+        return RequestAnalysis.CannotAnalyze(operation, "The request body " + kind + where + ".");
+    }
+
+    private RequestAnalysis Analyze(string operation, JsonElement root, Func<string, TableKeySchema?> schemas)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return RequestAnalysis.CannotAnalyze(operation, "The request body is not a JSON object.");
+        }
+
+        try
+        {
+            var run = new Run(this, schemas);
+            run.Analyze(operation, root);
+            return RequestAnalysis.Success(operation, run.Checks) with { Tables = run.Tables };
+        }
+        catch (JsonException ex)
+        {
+            return Unreadable(operation, ex);
+        }
+        catch (AnalysisException ex)
+        {
+            return RequestAnalysis.CannotAnalyze(operation, ex.Message);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement accessors on an unexpected kind; every path checks kinds first, this is a backstop.
+            return RequestAnalysis.CannotAnalyze(operation, "The request body has an unexpected shape.");
+        }
+    }
+
+    private static List<string> ReferencedTables(string operation, JsonElement root)
+    {
+        var tables = new List<string>(1);
+        try
+        {
+            CollectTables(operation, root, tables);
+            return tables;
+        }
+        catch (Exception ex) when (ex is JsonException or AnalysisException or InvalidOperationException)
+        {
+            return [];
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Gateway.Policies.DynamoDb;
@@ -13,22 +12,10 @@ namespace Gateway.Policies.DynamoDb;
 /// </summary>
 internal sealed class PartiQLStatement
 {
-    private enum Kind
-    {
-        Word,
-        QuotedName,
-        String,
-        Number,
-        Parameter,
-        Symbol,
-    }
-
-    private readonly record struct Token(Kind Kind, string Text, int ParameterIndex = -1);
-
-    private readonly List<Token> _tokens;
+    private readonly List<PartiQLToken> _tokens;
     private readonly JsonElement _parameters;
 
-    private PartiQLStatement(List<Token> tokens, JsonElement parameters)
+    private PartiQLStatement(List<PartiQLToken> tokens, JsonElement parameters)
     {
         _tokens = tokens;
         _parameters = parameters;
@@ -45,8 +32,8 @@ internal sealed class PartiQLStatement
     /// (or an undefined element).</summary>
     public static PartiQLStatement Parse(string statement, JsonElement parameters)
     {
-        var tokens = Tokenize(statement);
-        if (tokens.Count == 0 || tokens[0].Kind != Kind.Word)
+        var tokens = PartiQLLexer.Tokenize(statement);
+        if (tokens.Count == 0 || tokens[0].Kind != PartiQLTokenKind.Word)
         {
             throw new AnalysisException("The PartiQL statement is empty or does not start with a keyword.");
         }
@@ -153,13 +140,13 @@ internal sealed class PartiQLStatement
         for (var i = InsertTupleStart; i < _tokens.Count; i++)
         {
             var token = _tokens[i];
-            if (token.Kind == Kind.Symbol && token.Text is "{" or "[" or "(" or "<<")
+            if (token.Kind == PartiQLTokenKind.Symbol && token.Text is "{" or "[" or "(" or "<<")
             {
                 depth++;
                 continue;
             }
 
-            if (token.Kind == Kind.Symbol && token.Text is "}" or "]" or ")" or ">>")
+            if (token.Kind == PartiQLTokenKind.Symbol && token.Text is "}" or "]" or ")" or ">>")
             {
                 if (--depth == 0)
                 {
@@ -169,7 +156,7 @@ internal sealed class PartiQLStatement
                 continue;
             }
 
-            if (depth == 1 && token.Kind is Kind.String or Kind.QuotedName && token.Text == partitionKey
+            if (depth == 1 && token.Kind is PartiQLTokenKind.String or PartiQLTokenKind.QuotedName && token.Text == partitionKey
                 && i + 2 < _tokens.Count && IsSymbol(_tokens[i + 1], ":") && IsMemberStart(i))
             {
                 values.Add(Literal(_tokens[i + 2]) ?? throw new AnalysisException("The partition key in INSERT is not a literal."));
@@ -186,13 +173,13 @@ internal sealed class PartiQLStatement
         for (var i = WhereStart; i < _tokens.Count; i++)
         {
             var token = _tokens[i];
-            if (token.Kind == Kind.Word && (IsKeyword(token, "OR") || IsKeyword(token, "NOT")))
+            if (token.Kind == PartiQLTokenKind.Word && (IsKeyword(token, "OR") || IsKeyword(token, "NOT")))
             {
                 values.Clear();
                 return; // not a pure conjunction: no pinned partition
             }
 
-            if (token.Kind == Kind.Symbol)
+            if (token.Kind == PartiQLTokenKind.Symbol)
             {
                 if (token.Text is "(" or "[" or "{" or "<<")
                 {
@@ -220,11 +207,11 @@ internal sealed class PartiQLStatement
             if (i < end)
             {
                 var token = _tokens[i];
-                if (token.Kind == Kind.Symbol && token.Text is "(" or "[" or "{" or "<<")
+                if (token.Kind == PartiQLTokenKind.Symbol && token.Text is "(" or "[" or "{" or "<<")
                 {
                     depth++;
                 }
-                else if (token.Kind == Kind.Symbol && token.Text is ")" or "]" or "}" or ">>")
+                else if (token.Kind == PartiQLTokenKind.Symbol && token.Text is ")" or "]" or "}" or ">>")
                 {
                     depth--;
                 }
@@ -297,10 +284,10 @@ internal sealed class PartiQLStatement
         }
     }
 
-    private string? Literal(Token token) => token.Kind switch
+    private string? Literal(PartiQLToken token) => token.Kind switch
     {
-        Kind.String or Kind.Number => token.Text,
-        Kind.Parameter => ParameterValue(token.ParameterIndex),
+        PartiQLTokenKind.String or PartiQLTokenKind.Number => token.Text,
+        PartiQLTokenKind.Parameter => ParameterValue(token.ParameterIndex),
         _ => null,
     };
 
@@ -314,31 +301,31 @@ internal sealed class PartiQLStatement
         return AttributeValues.Scalar(_parameters[index], "Parameters");
     }
 
-    private static bool IsName(Token token, string name) => token.Kind is Kind.Word or Kind.QuotedName && token.Text == name;
+    private static bool IsName(PartiQLToken token, string name) => token.Kind is PartiQLTokenKind.Word or PartiQLTokenKind.QuotedName && token.Text == name;
 
-    private static bool IsKeyword(Token token, string keyword)
-        => token.Kind == Kind.Word && string.Equals(token.Text, keyword, StringComparison.OrdinalIgnoreCase);
+    private static bool IsKeyword(PartiQLToken token, string keyword)
+        => token.Kind == PartiQLTokenKind.Word && string.Equals(token.Text, keyword, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsSymbol(Token token, string symbol) => token.Kind == Kind.Symbol && token.Text == symbol;
+    private static bool IsSymbol(PartiQLToken token, string symbol) => token.Kind == PartiQLTokenKind.Symbol && token.Text == symbol;
 
-    private static int FindKeyword(List<Token> tokens, int from, string keyword)
+    private static int FindKeyword(List<PartiQLToken> tokens, int from, string keyword)
     {
         var index = FindKeywordOrMissing(tokens, from, keyword);
         return index >= 0 ? index - 1 : throw new AnalysisException($"The PartiQL statement has no {keyword}.");
     }
 
     /// <summary>Index just after the first top-level <paramref name="keyword"/>, or -1.</summary>
-    private static int FindKeywordOrMissing(List<Token> tokens, int from, string keyword)
+    private static int FindKeywordOrMissing(List<PartiQLToken> tokens, int from, string keyword)
     {
         var depth = 0;
         for (var i = from; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token.Kind == Kind.Symbol && token.Text is "(" or "[" or "{" or "<<")
+            if (token.Kind == PartiQLTokenKind.Symbol && token.Text is "(" or "[" or "{" or "<<")
             {
                 depth++;
             }
-            else if (token.Kind == Kind.Symbol && token.Text is ")" or "]" or "}" or ">>")
+            else if (token.Kind == PartiQLTokenKind.Symbol && token.Text is ")" or "]" or "}" or ">>")
             {
                 depth--;
             }
@@ -351,15 +338,15 @@ internal sealed class PartiQLStatement
         return -1;
     }
 
-    private static (string Table, string? Index, int Next) ReadTableReference(List<Token> tokens, int at, bool allowIndex)
+    private static (string Table, string? Index, int Next) ReadTableReference(List<PartiQLToken> tokens, int at, bool allowIndex)
     {
-        if (at >= tokens.Count || tokens[at].Kind is not (Kind.Word or Kind.QuotedName))
+        if (at >= tokens.Count || tokens[at].Kind is not (PartiQLTokenKind.Word or PartiQLTokenKind.QuotedName))
         {
             throw new AnalysisException("The PartiQL statement does not name a table.");
         }
 
         var table = tokens[at].Text;
-        if (at + 2 < tokens.Count && IsSymbol(tokens[at + 1], ".") && tokens[at + 2].Kind is Kind.Word or Kind.QuotedName)
+        if (at + 2 < tokens.Count && IsSymbol(tokens[at + 1], ".") && tokens[at + 2].Kind is PartiQLTokenKind.Word or PartiQLTokenKind.QuotedName)
         {
             if (!allowIndex)
             {
@@ -370,120 +357,5 @@ internal sealed class PartiQLStatement
         }
 
         return (table, null, at + 1);
-    }
-
-    private static List<Token> Tokenize(string text)
-    {
-        if (text.Contains('\\', StringComparison.Ordinal))
-        {
-            // PartiQL escapes quotes by doubling them; a backslash is rejected so that no engine that honours
-            // backslash escapes can see different string boundaries than this parser (use Parameters instead).
-            throw new AnalysisException("The PartiQL statement contains a backslash.");
-        }
-
-        var tokens = new List<Token>(16);
-        var parameterIndex = 0;
-        var i = 0;
-        while (i < text.Length)
-        {
-            var c = text[i];
-            if (char.IsWhiteSpace(c))
-            {
-                i++;
-                continue;
-            }
-
-            if (c is '\'' or '"')
-            {
-                var (value, next) = ReadQuoted(text, i, c);
-                tokens.Add(new Token(c == '\'' ? Kind.String : Kind.QuotedName, value));
-                i = next;
-                continue;
-            }
-
-            if (c == '?')
-            {
-                tokens.Add(new Token(Kind.Parameter, "?", parameterIndex++));
-                i++;
-                continue;
-            }
-
-            var start = i;
-            if (char.IsAsciiDigit(c))
-            {
-                while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'
-                       || ((text[i] is 'e' or 'E') && i + 1 < text.Length)
-                       || ((text[i] is '+' or '-') && text[i - 1] is 'e' or 'E')))
-                {
-                    i++;
-                }
-
-                tokens.Add(new Token(Kind.Number, text[start..i]));
-                continue;
-            }
-
-            if (char.IsAsciiLetter(c) || c == '_')
-            {
-                while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] is '_' or '$'))
-                {
-                    i++;
-                }
-
-                tokens.Add(new Token(Kind.Word, text[start..i]));
-                continue;
-            }
-
-            if (i + 1 < text.Length)
-            {
-                var pair = text.AsSpan(i, 2);
-                if (pair is "--" or "/*" or "//")
-                {
-                    // A comment would hide text from DynamoDB that this parser reads (e.g. a pinning conjunct).
-                    throw new AnalysisException("The PartiQL statement contains a comment.");
-                }
-
-                if (pair is "<=" or ">=" or "<>" or "!=" or "<<" or ">>" or "||")
-                {
-                    tokens.Add(new Token(Kind.Symbol, pair.ToString()));
-                    i += 2;
-                    continue;
-                }
-            }
-
-            if (c is '=' or '<' or '>' or '(' or ')' or '[' or ']' or '{' or '}' or ',' or '.' or ':' or ';' or '*' or '+' or '-' or '/' or '%')
-            {
-                tokens.Add(new Token(Kind.Symbol, c.ToString()));
-                i++;
-                continue;
-            }
-
-            throw new AnalysisException("The PartiQL statement contains an unexpected character.");
-        }
-
-        return tokens;
-    }
-
-    private static (string Value, int Next) ReadQuoted(string text, int start, char quote)
-    {
-        var builder = new StringBuilder();
-        var i = start + 1;
-        while (i < text.Length)
-        {
-            if (text[i] == quote)
-            {
-                if (i + 1 < text.Length && text[i + 1] == quote)
-                {
-                    builder.Append(quote);
-                    i += 2;
-                    continue;
-                }
-
-                return (builder.ToString(), i + 1);
-            }
-
-            builder.Append(text[i++]);
-        }
-
-        throw new AnalysisException("The PartiQL statement has an unterminated quoted string.");
     }
 }

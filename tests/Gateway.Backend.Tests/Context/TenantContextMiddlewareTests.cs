@@ -152,6 +152,8 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     [InlineData("ExpiredTokenException", "tenant_context_expired")]
     [InlineData("UnrecognizedClientException", "tenant_context_invalid")]
     [InlineData("InvalidSignatureException", "tenant_context_invalid")]
+    [InlineData("IncompleteSignatureException", "tenant_context_invalid")]
+    [InlineData("MissingAuthenticationTokenException", "tenant_context_invalid")]
     public async Task AwsAuthenticationErrorFromDynamoDb_401ProblemNot500(string errorCode, string expectedCode)
     {
         var refused = await SendAsync($"/aws-error/{errorCode}", Envelope());
@@ -162,6 +164,102 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
         Assert.Contains(errorCode, log.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("%0D%0Awarn:%20forged", "\\u000d\\u000awarn: forged")]
+    [InlineData("%0Bwarn", "\\u000bwarn")]
+    [InlineData("%0Cwarn", "\\u000cwarn")]
+    [InlineData("%C2%85warn", "\\u0085warn")]
+    [InlineData("%E2%80%A8warn", "\\u2028warn")]
+    [InlineData("%E2%80%A9warn", "\\u2029warn")]
+    [InlineData("%22%20code=ok", "\\\" code=ok")]
+    [InlineData("-ok", "-ok")] // the allow twin: a plain path is logged as it is, quoted
+    public async Task RejectedEnvelope_PathWithLineBreakingCharacters_LoggedAsOneQuotedLine(string encodedSuffix, string loggedSuffix)
+    {
+        var response = await _host.Client.GetAsync(new Uri("/applications" + encodedSuffix, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5001);
+        AssertOneLine(log.Message);
+        Assert.Contains($"path=\"/applications{loggedSuffix}\"", log.Message, StringComparison.Ordinal);
+        Assert.Contains("method=\"GET\"", log.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\r\nwarn: forged", "\\u000d\\u000awarn: forged")]
+    [InlineData("\vwarn", "\\u000bwarn")]
+    [InlineData("\fwarn", "\\u000cwarn")]
+    [InlineData("\u0085warn", "\\u0085warn")]
+    [InlineData("\u2028warn", "\\u2028warn")]
+    [InlineData("\u2029warn", "\\u2029warn")]
+    [InlineData("\" user=\"root", "\\\" user=\\\"root")]
+    [InlineData("", "")] // the allow twin: plain values are logged as they are, quoted
+    public async Task DynamoDbRefusal_EnvelopeValuesWithLineBreakingCharacters_LoggedAsOneQuotedLinePerEvent(string raw, string logged)
+    {
+        var envelope = Envelope(EnvelopeTestData.Envelope() with { OrganizationId = "acme" + raw, UserId = "alice" + raw, RequestId = "req" + raw });
+
+        var denied = await SendAsync("/denied", envelope);
+        var refused = await SendAsync("/aws-error/UnrecognizedClientException", envelope);
+
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var records = _host.Logs.GetSnapshot();
+        var accessDenied = Assert.Single(records, r => r.Id.Id == 5002);
+        var credentialsRefused = Assert.Single(records, r => r.Id.Id == 5003);
+        foreach (var record in records)
+        {
+            AssertOneLine(record.Message);
+        }
+
+        Assert.Contains($"organization=\"acme{logged}\" user=\"alice{logged}\"", accessDenied.Message, StringComparison.Ordinal);
+        Assert.Contains($"request=\"req{logged}\"", accessDenied.Message, StringComparison.Ordinal);
+        Assert.Contains($"organization=\"acme{logged}\" request=\"req{logged}\"", credentialsRefused.Message, StringComparison.Ordinal);
+        var scope = Assert.Single(accessDenied.Scopes, s => s?.ToString()?.StartsWith("org=", StringComparison.Ordinal) == true)!.ToString()!;
+        AssertOneLine(scope);
+        Assert.Equal($"org=\"acme{logged}\" user=\"alice{logged}\" request=\"req{logged}\"", scope);
+    }
+
+    [Theory]
+    [InlineData("/aws-error-uncoded/400")]
+    [InlineData("/aws-error-uncoded/400?emptyCode=true")]
+    [InlineData("/aws-error-uncoded/403")]
+    public async Task DynamoDbClientErrorWithoutCode_401InvalidLoggedWithoutStackTrace(string path)
+    {
+        var refused = await SendAsync(path, Envelope());
+        var allowed = await SendAsync("/whoami", Envelope());
+
+        await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        var records = _host.Logs.GetSnapshot();
+        var log = Assert.Single(records, r => r.Id.Id == 5003);
+        Assert.Contains("exception=AmazonDynamoDBException code=", log.Message, StringComparison.Ordinal);
+        Assert.All(records, r => Assert.Null(r.Exception));
+        Assert.DoesNotContain(records, r => r.Message.Contains(" at ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    public async Task DynamoDbServerErrorWithoutCode_NotMappedToInvalidTenantContext(int status)
+    {
+        // A 5xx without a code (e.g. an HTML error page from a proxy) is the data store failing, not the caller's credentials.
+        var exception = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => SendAsync($"/aws-error-uncoded/{status}", Envelope()));
+
+        Assert.Null(exception.ErrorCode);
+        Assert.DoesNotContain(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
+    }
+
+    [Fact]
+    public async Task EnvelopeWithLineFeedInAccessKeyId_401InvalidAndEndpointNotRun()
+    {
+        var malformed = await SendAsync("/whoami", Envelope(EnvelopeTestData.Envelope() with { AccessKeyId = "ASIAEXAMPLE\nACCESSKEY" }));
+        var wellFormed = await SendAsync("/whoami", Envelope(EnvelopeTestData.Envelope() with { AccessKeyId = "ASIAEXAMPLEACCESSKEY" }));
+
+        await AssertProblemAsync(malformed, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+        Assert.Equal(HttpStatusCode.OK, wellFormed.StatusCode);
+        var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5001);
+        Assert.Contains("implausible claim 'aws_akid'", log.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -250,6 +348,11 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
             ErrorCode = code,
             StatusCode = HttpStatusCode.BadRequest,
         });
+        app.MapGet("/aws-error-uncoded/{status:int}", IResult (int status, bool? emptyCode) => throw new AmazonDynamoDBException("Bad Request")
+        {
+            ErrorCode = emptyCode == true ? string.Empty : null,
+            StatusCode = (HttpStatusCode)status,
+        });
         app.MapGet("/throttled", IResult () => throw new AmazonDynamoDBException("Rate exceeded") { ErrorCode = "ThrottlingException" });
     }
 
@@ -274,6 +377,11 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         using var request = Request(path, envelope);
         return await _host.Client.SendAsync(request);
     }
+
+    private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\r\n\v\f\u0085\u2028\u2029");
+
+    /// <summary>One event, one line: no character that a terminal, a log shipper or an editor takes for a line break.</summary>
+    private static void AssertOneLine(string message) => Assert.True(message.AsSpan().IndexOfAny(LineBreaks) < 0, $"line break in: {message}");
 
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
     {

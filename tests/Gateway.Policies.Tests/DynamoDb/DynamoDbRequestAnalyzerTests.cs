@@ -1,5 +1,6 @@
 using System.Text;
 using Gateway.Policies.DynamoDb;
+using Gateway.Policies.Tests.Corpus;
 
 namespace Gateway.Policies.Tests.DynamoDb;
 
@@ -245,4 +246,76 @@ public class DynamoDbRequestAnalyzerTests
         Assert.DoesNotContain("secret-token-value", duplicate.Error, StringComparison.Ordinal);
         Assert.Contains("duplicate", duplicate.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>Every distinct corpus request (both organizations of each template, the fixed and read-only rows) and unreadable bodies.</summary>
+    public static TheoryData<string, string> CorpusRequests()
+    {
+        var requests = new List<(string Operation, string Body)>();
+        foreach (var (_, operation, template) in TenantIsolationCorpus.Templates)
+        {
+            requests.Add((operation, template.Replace("{O}", TenantIsolationCorpus.Own, StringComparison.Ordinal)));
+            requests.Add((operation, template.Replace("{O}", TenantIsolationCorpus.Other, StringComparison.Ordinal)));
+        }
+
+        requests.AddRange(TenantIsolationCorpus.Fixed.Concat(TenantIsolationCorpus.ReadOnlyRows).Select(row => (row.Operation, row.Body)));
+        requests.Add(("GetItem", """{"TableName":"Applications" """));
+        requests.Add(("GetItem", """{"TableName":"Applications","TableName":"Organizations"}"""));
+        requests.Add(("DynamoDB_20120810.GetItem", """{"TableName":"Applications","Key":{"organizationId":{"S":"a"}}}"""));
+        requests.Add(("GetItem", "[]"));
+
+        var data = new TheoryData<string, string>();
+        foreach (var (operation, body) in requests.Distinct())
+        {
+            data.Add(operation, body);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusRequests))]
+    public async Task AnalyzeAsync_CorpusRequest_SameTablesAndAnalysisAsReferencedTablesThenAnalyze(string operation, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var expectedTables = DynamoDbRequestAnalyzer.ReferencedTables(operation, bytes);
+        var expected = Analyzer.Analyze(operation, bytes, TestData.Schemas);
+        var loads = new List<IReadOnlyList<string>>();
+
+        var actual = await Analyzer.AnalyzeAsync(operation, bytes, (tables, _) =>
+        {
+            loads.Add(tables);
+            return ValueTask.CompletedTask;
+        }, TestData.Schemas);
+
+        Assert.Equal(expectedTables, actual.ReferencedTables);
+        Assert.Equal(expectedTables, Assert.Single(loads));
+        Assert.Equal(Describe(expected), Describe(actual.Analysis));
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_SchemasLoadedForTheReferencedTables_AnalysisUsesThem()
+    {
+        var known = new Dictionary<string, TableKeySchema>(StringComparer.Ordinal);
+        var body = Encoding.UTF8.GetBytes("""{"TransactItems":[{"Get":{"TableName":"Applications","Key":{"organizationId":{"S":"a"}}}},{"Get":{"TableName":"Organizations","Key":{"organizationId":{"S":"a"}}}}]}""");
+
+        var result = await Analyzer.AnalyzeAsync("TransactGetItems", body, (tables, _) =>
+        {
+            foreach (var table in tables)
+            {
+                known[table] = TestData.Schemas(table)!;
+            }
+
+            return ValueTask.CompletedTask;
+        }, table => known.GetValueOrDefault(table));
+
+        Assert.Equal(["Applications", "Organizations"], result.ReferencedTables);
+        Assert.True(result.Analysis.Succeeded, result.Analysis.Error);
+        Assert.Equal(2, result.Analysis.Checks.Count);
+        Assert.False(Analyzer.Analyze("TransactGetItems", body, _ => null).Succeeded); // the twin: without the loaded schemas it cannot analyze
+    }
+
+    private static string Describe(RequestAnalysis analysis) =>
+        $"{analysis.Operation} | {analysis.Succeeded} | {analysis.Error} | tables {string.Join(",", analysis.Tables)} | "
+        + string.Join("; ", analysis.Checks.Select(c =>
+            $"{c.Action} {c.Resource} {string.Join(" ", c.ConditionKeys.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Key + "=" + string.Join(",", k.Value)))}"));
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>An in-test HTTP backend that records every request's headers exactly as the gateway forwarded them.</summary>
-public sealed class EchoBackend : IAsyncDisposable
+public sealed class EchoBackend : ITopologyBackend
 {
     private readonly WebApplication _app;
 
@@ -19,6 +19,8 @@ public sealed class EchoBackend : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}/");
 
     public ConcurrentQueue<IReadOnlyDictionary<string, string[]>> Received { get; } = new();
 

@@ -7,22 +7,27 @@ using Gateway.Testing;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>
-/// LocalAws (STS + IAM-enforcing DynamoDB over dynalite + dev tokens), the sample Applications.Api backend, an echo
-/// backend, and the gateway started from its built Gateway.dll with the CONTRACTS environment overrides, all on free
-/// loopback ports. Shared by the end-to-end collection; every process is stopped on dispose.
+/// LocalAws (STS + IAM-enforcing DynamoDB + dev tokens), the sample Applications.Api backend, an echo backend, and the
+/// gateway, started by Gateway.Testing's <see cref="GatewayTopology"/> with the shared environment overrides plus the
+/// echo routes and test settings below, all on free loopback ports. Shared by the end-to-end collection; every process
+/// is stopped on dispose.
 /// </summary>
 public sealed class GatewayStackFixture : IAsyncLifetime
 {
     public const string EchoKeyId = "echo-1";
     public static readonly string EchoKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
 
-    public LocalAwsHost Aws { get; private set; } = null!;
+    private GatewayTopology? _topology;
 
-    public ProcessHost Backend { get; private set; } = null!;
+    public GatewayTopology Topology => _topology ?? throw new InvalidOperationException("The stack is not started.");
 
-    public ProcessHost Gateway { get; private set; } = null!;
+    public LocalAwsHost Aws => Topology.Aws;
 
-    public EchoBackend Echo { get; private set; } = null!;
+    public ProcessHost Backend => Topology.SampleApi;
+
+    public ProcessHost Gateway => Topology.Gateway;
+
+    public EchoBackend Echo => (EchoBackend)Topology.Backends["echo"];
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -30,40 +35,21 @@ public sealed class GatewayStackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var timeout = TimeSpan.FromSeconds(90);
-        Aws = await LocalAwsHost.StartAsync();
-        await SeedAsync();
-        Echo = await EchoBackend.StartAsync();
-
-        var backendPort = FreePort.Next();
-        Backend = await ProcessHost.StartDotnetAsync(
-            Built.Dll("samples/Applications.Api", "Applications.Api"),
-            ["--urls", $"http://127.0.0.1:{backendPort}"],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["TenantContext__DynamoDb__ServiceUrl"] = Aws.Url.ToString().TrimEnd('/') },
-            RepoPaths.Root,
-            null,
-            new Uri($"http://127.0.0.1:{backendPort}/healthz"),
-            timeout);
-
-        var gatewayPort = FreePort.Next();
-        var localAws = $"http://127.0.0.1:{Aws.Port}";
-        Gateway = await ProcessHost.StartDotnetAsync(
-            Built.Dll("src/Gateway", "Gateway"),
-            ["--urls", $"http://127.0.0.1:{gatewayPort}"],
-            new Dictionary<string, string?>
+        _topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions
+        {
+            SeedAsync = SeedAsync,
+            Backends = new Dictionary<string, Func<CancellationToken, Task<ITopologyBackend>>>
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Local",
-                ["Authentication__Authority"] = localAws,
-                ["TenantIsolation__Aws__StsServiceUrl"] = localAws,
-                ["TenantIsolation__Aws__DynamoDbServiceUrl"] = localAws,
-                ["ReverseProxy__Clusters__applications__Destinations__d1__Address"] = $"http://127.0.0.1:{backendPort}/",
+                ["echo"] = async _ => await EchoBackend.StartAsync(),
+            },
+            GatewayEnvironment = new Dictionary<string, string?>
+            {
                 // A second isolated route to a backend that records exactly what it received.
                 ["ReverseProxy__Routes__echo__ClusterId"] = "echo",
                 ["ReverseProxy__Routes__echo__AuthorizationPolicy"] = "tenant",
                 ["ReverseProxy__Routes__echo__Match__Path"] = "/echo/{**rest}",
                 ["ReverseProxy__Routes__echo__Metadata__TenantIsolation"] = "true",
                 ["ReverseProxy__Routes__echo__Transforms__0__PathPattern"] = "/{**rest}",
-                ["ReverseProxy__Clusters__echo__Destinations__d1__Address"] = $"http://127.0.0.1:{Echo.Port}/",
                 ["TenantIsolation__Envelopes__echo__Current__KeyId"] = EchoKeyId,
                 ["TenantIsolation__Envelopes__echo__Current__Key"] = EchoKey,
                 // Header stripping on a non-isolated route and on an isolated route that keeps Authorization (HardeningEndToEndTests).
@@ -88,11 +74,8 @@ public sealed class GatewayStackFixture : IAsyncLifetime
                 ["Logging__LogLevel__Microsoft"] = "Information",
                 ["Logging__LogLevel__System"] = "Information",
             },
-            RepoPaths.Root,
-            null,
-            new Uri($"http://127.0.0.1:{gatewayPort}/readyz"),
-            timeout);
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}/"), Timeout = TimeSpan.FromSeconds(20) };
+        });
+        Client = Topology.CreateGatewayClient(TimeSpan.FromSeconds(20));
     }
 
     /// <summary>A SUSPENDED organization where alice is ADMINISTRATOR (the twin of her ACTIVE acme).</summary>
@@ -100,21 +83,21 @@ public sealed class GatewayStackFixture : IAsyncLifetime
 
     /// <summary>Organizations only these tests use, so their first request is a guaranteed credential-cache miss, and
     /// a suspended organization alice belongs to.</summary>
-    private async Task SeedAsync()
+    private static async Task SeedAsync(LocalAwsHost aws, CancellationToken cancellationToken)
     {
-        using var dynamo = Aws.CreateDynamoDbClient(Aws.AdminCredentials);
+        using var dynamo = aws.CreateDynamoDbClient(aws.AdminCredentials);
         foreach (var (org, status) in (IEnumerable<(string, string)>)[("flight", "ACTIVE"), ("faulty", "ACTIVE"), (SuspendedOrganization, "SUSPENDED")])
         {
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = "Organizations",
                 Item = new() { ["organizationId"] = new AttributeValue { S = org }, ["name"] = new AttributeValue { S = org }, ["ownerId"] = new AttributeValue { S = "alice" }, ["status"] = new AttributeValue { S = status } },
-            });
+            }, cancellationToken);
             await dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = "OrganizationUsers",
                 Item = new() { ["userId"] = new AttributeValue { S = "alice" }, ["organizationId"] = new AttributeValue { S = org }, ["role"] = new AttributeValue { S = "ADMINISTRATOR" } },
-            });
+            }, cancellationToken);
         }
     }
 
@@ -140,24 +123,9 @@ public sealed class GatewayStackFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client?.Dispose();
-        if (Gateway is not null)
+        if (_topology is not null)
         {
-            await Gateway.DisposeAsync();
-        }
-
-        if (Backend is not null)
-        {
-            await Backend.DisposeAsync();
-        }
-
-        if (Echo is not null)
-        {
-            await Echo.DisposeAsync();
-        }
-
-        if (Aws is not null)
-        {
-            await Aws.DisposeAsync();
+            await _topology.DisposeAsync();
         }
     }
 }

@@ -73,7 +73,7 @@ internal sealed class DynamoDbEndpoint(
         }
 
         var principal = auth.Principal;
-        var denial = await AuthorizeAsync(principal, operation, body, cancellationToken);
+        var (denial, tables) = await AuthorizeAsync(principal, operation, body, cancellationToken);
         if (denial is not null)
         {
             stats.DynamoDbDenied("AccessDeniedException");
@@ -94,19 +94,30 @@ internal sealed class DynamoDbEndpoint(
         }
 
         stats.DynamoDbAllowed();
-        await ForwardAsync(context, operation, body, cancellationToken);
+        await ForwardAsync(context, operation, body, tables, cancellationToken);
     }
 
-    /// <summary>Null when every check is allowed; otherwise the AWS-style denial message.</summary>
-    private async Task<string?> AuthorizeAsync(Principal principal, string operation, byte[] body, CancellationToken cancellationToken)
+    /// <summary>
+    /// Denial: null when every check is allowed, otherwise the AWS-style denial message. Tables: those the body names,
+    /// from the same single parse of the body as the analysis.
+    /// </summary>
+    private async Task<(string? Denial, IReadOnlyList<string> Tables)> AuthorizeAsync(Principal principal, string operation, byte[] body, CancellationToken cancellationToken)
     {
         RequestAnalysis analysis;
         IReadOnlyList<string> tables = [];
         try
         {
-            tables = DynamoDbRequestAnalyzer.ReferencedTables(operation, body);
-            await schemas.LoadAsync(tables, cancellationToken);
-            analysis = _analyzer.Analyze(operation, body, schemas.Find);
+            var analyzed = await _analyzer.AnalyzeAsync(
+                operation,
+                body,
+                (referenced, ct) =>
+                {
+                    tables = referenced; // kept for the denial message even when loading the schemas fails
+                    return new ValueTask(schemas.LoadAsync(referenced, ct));
+                },
+                schemas.Find,
+                cancellationToken);
+            analysis = analyzed.Analysis;
         }
 #pragma warning disable CA1031 // Fail closed: any analyzer failure is a deny.
         catch (Exception e) when (e is not OperationCanceledException)
@@ -120,13 +131,13 @@ internal sealed class DynamoDbEndpoint(
         {
             var resource = tables.Count > 0 ? scope.TableArnOrWildcard(tables[0]) : "*";
             Log.AuthorizationDenied(logger, principal.Arn, action, resource, "cannot analyze: " + analysis.Error);
-            return $"User: {principal.Arn} is not authorized to perform: {action} on resource: {resource} because LocalAws could not analyze the request ({analysis.Error})";
+            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: {resource} because LocalAws could not analyze the request ({analysis.Error})", tables);
         }
 
         if (analysis.Checks.Count == 0)
         {
             Log.AuthorizationDenied(logger, principal.Arn, action, "*", "analysis produced no checks");
-            return $"User: {principal.Arn} is not authorized to perform: {action} on resource: * because LocalAws could not analyze the request (no authorization checks)";
+            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: * because LocalAws could not analyze the request (no authorization checks)", tables);
         }
 
         foreach (var check in analysis.Checks)
@@ -146,14 +157,14 @@ internal sealed class DynamoDbEndpoint(
             if (!result.IsAllowed)
             {
                 Log.AuthorizationDenied(logger, principal.Arn, check.Action, check.Resource, $"{result.Decision} by {result.PolicyKind ?? "policy"}: {result.Reason}");
-                return Authorizer.DenialMessage(principal.Arn, check.Action, check.Resource, result);
+                return (Authorizer.DenialMessage(principal.Arn, check.Action, check.Resource, result), tables);
             }
         }
 
-        return null;
+        return (null, tables);
     }
 
-    private async Task ForwardAsync(HttpContext context, string operation, byte[] body, CancellationToken cancellationToken)
+    private async Task ForwardAsync(HttpContext context, string operation, byte[] body, IReadOnlyList<string> tables, CancellationToken cancellationToken)
     {
         HttpResponseMessage upstreamResponse;
         try
@@ -192,7 +203,7 @@ internal sealed class DynamoDbEndpoint(
 
             if (s_schemaChanging.Contains(operation) && upstreamResponse.IsSuccessStatusCode)
             {
-                foreach (var table in DynamoDbRequestAnalyzer.ReferencedTables(operation, body))
+                foreach (var table in tables)
                 {
                     schemas.Invalidate(table);
                 }
