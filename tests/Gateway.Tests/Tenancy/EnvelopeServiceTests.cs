@@ -14,7 +14,7 @@ public sealed class EnvelopeServiceTests
     private readonly ScopedCredentials _credentials;
 
     public EnvelopeServiceTests()
-        => _credentials = new ScopedCredentials("ASIAEXAMPLE", "secret-value", "token-value", _time.GetUtcNow().AddHours(1), "acme");
+        => _credentials = new ScopedCredentials("ASIAEXAMPLE00000001", "secret-value", "token-value", _time.GetUtcNow().AddHours(1), "acme");
 
     private EnvelopeService Service(bool perRequest = false)
     {
@@ -115,11 +115,11 @@ public sealed class EnvelopeServiceTests
     {
         var service = Service();
         var first = service.GetEnvelope(Tenant(), "applications", "req-1");
-        var refreshed = new ScopedCredentials("ASIANEW", "secret-2", "token-2", _time.GetUtcNow().AddHours(1), "acme");
+        var refreshed = new ScopedCredentials("ASIANEW000000000001", "secret-2", "token-2", _time.GetUtcNow().AddHours(1), "acme");
 
         var second = service.GetEnvelope(Tenant(credentials: refreshed), "applications", "req-2");
 
-        Assert.Equal("ASIANEW", Reader().Read(second).Envelope!.AccessKeyId);
+        Assert.Equal("ASIANEW000000000001", Reader().Read(second).Envelope!.AccessKeyId);
         Assert.NotEqual(first, second);
     }
 
@@ -141,7 +141,7 @@ public sealed class EnvelopeServiceTests
     [Fact]
     public void GetEnvelope_CredentialsExpiringSoon_EnvelopeNotValidBeyondThem()
     {
-        var shortLived = new ScopedCredentials("ASIASHORT", "s", "t", _time.GetUtcNow().AddMinutes(3), "acme");
+        var shortLived = new ScopedCredentials("ASIASHORT0000000001", "s", "t", _time.GetUtcNow().AddMinutes(3), "acme");
         var token = Service().GetEnvelope(Tenant(credentials: shortLived), "applications", "req-1");
 
         _time.Advance(TimeSpan.FromMinutes(3.6)); // beyond the credential expiry + 30 s skew, before the 5-minute envelope lifetime
