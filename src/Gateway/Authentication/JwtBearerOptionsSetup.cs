@@ -71,7 +71,10 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
             {
                 // One rule (IdentityClaims) for user ids and organization claims: a value that could forge a log line or
                 // cannot key the membership table is refused here (401), not discovered later as a store failure (503).
-                if (!IdentityClaims.TryGetUserId(context.Principal, o.UserIdClaim, out _)
+                // TokenShape: no crit header, no claim twice, identity claims are JSON strings.
+                if (context.SecurityToken is not JsonWebToken validated
+                    || TokenShape.Problem(validated, o.UserIdClaim, o.OrganizationClaim) is not null
+                    || !IdentityClaims.TryGetUserId(context.Principal, o.UserIdClaim, out _)
                     || !IdentityClaims.OrganizationClaimsValid(context.Principal, o.OrganizationClaim))
                 {
                     AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.InvalidIdentity);

@@ -79,19 +79,49 @@ public sealed partial class GatewayPipelineTests : IAsyncLifetime
         Assert.Contains(_gateway.Logs.Entries, e => e.EventId.Id == 6004 && e.Message.Contains("reason=\"invalid_token\"", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task Connect_405MethodNotAllowedProblemNoErrorLogged_GetTwinReachesAuthentication()
+    [Theory]
+    [InlineData("CONNECT")]
+    [InlineData("TRACE")]
+    [InlineData("TRACK")]
+    [InlineData("FOO")]
+    [InlineData("M-SEARCH")]
+    [InlineData("QUERY")]
+    public async Task UnforwardableMethod_405ProblemCountedAndAuditedNoErrorLogged_GetTwinReachesAuthentication(string method)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Connect, "api/applications");
+        using var request = new HttpRequestMessage(new HttpMethod(method), "api/applications");
         request.Headers.Host = _gateway.Client.BaseAddress!.Authority;
-        using var connect = await _gateway.Client.SendAsync(request);
+        using var refused = await _gateway.Client.SendAsync(request);
         using var get = await _gateway.Client.GetAsync("api/applications");
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, connect.StatusCode);
-        Assert.Equal("application/problem+json", connect.Content.Headers.ContentType?.MediaType);
-        using var json = JsonDocument.Parse(await connect.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"], refused.Content.Headers.Allow);
+        using var json = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
         Assert.Equal("method_not_allowed", json.RootElement.GetProperty("code").GetString());
+        Assert.True(Count(await _gateway.ScrapeAsync(), "method_not_allowed") >= 1); // the series starts at 0; no other test refuses a method
+        Assert.Contains(_gateway.Logs.Entries, e => e.EventId.Id == 6004 && e.Message.Contains("code=\"method_not_allowed\" reason=\"method_not_forwardable\"", StringComparison.Ordinal));
         Assert.DoesNotContain(_gateway.Logs.Entries, e => e.Level >= LogLevel.Error || e.Message.Contains("   at ", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Unauthorized, get.StatusCode);
     }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    [InlineData("DELETE")]
+    [InlineData("OPTIONS")]
+    public async Task ForwardableMethod_ReachesAuthentication(string method)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), "api/applications");
+
+        using var response = await _gateway.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private static long Count(string metrics, string outcome)
+        => RequestsSeries().Matches(metrics).Where(m => m.Groups["outcome"].Value == outcome)
+            .Sum(m => long.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
 }
