@@ -1,3 +1,4 @@
+using Gateway.Envelopes;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auditing;
@@ -5,7 +6,7 @@ namespace Gateway.Auditing;
 /// <summary>
 /// One structured audit event per tenant decision on the <c>Gateway.Audit</c> category: request id, organization,
 /// user, route, allow/deny, reason code and STS session name. Never a secret, claim set or policy. Every value is
-/// written as a JSON string literal (<see cref="AuditValue"/>), so no identity value can forge a line or a field.
+/// written as a JSON string literal (<see cref="LogValue"/>), so no identity value can forge a line or a field.
 /// </summary>
 #pragma warning disable CA1873 // every call is guarded by an explicit IsEnabled check; the quoting must not run otherwise
 internal sealed partial class AuditLogger
@@ -28,12 +29,12 @@ internal sealed partial class AuditLogger
         {
             if (_logger.IsEnabled(LogLevel.Information))
             {
-                AllowedSampled(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(role), AuditValue.Quote(permissionSet), AuditValue.Quote(sessionName));
+                AllowedSampled(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(role), LogValue.Quote(permissionSet), LogValue.Quote(sessionName));
             }
         }
         else if (_logger.IsEnabled(LogLevel.Debug))
         {
-            AllowedDebug(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(role), AuditValue.Quote(permissionSet), AuditValue.Quote(sessionName));
+            AllowedDebug(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(role), LogValue.Quote(permissionSet), LogValue.Quote(sessionName));
         }
     }
 
@@ -41,7 +42,7 @@ internal sealed partial class AuditLogger
     {
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            DeniedEvent(_logger, AuditValue.Quote(requestId), AuditValue.Quote(organizationId), AuditValue.Quote(userId), AuditValue.Quote(routeId), AuditValue.Quote(code), AuditValue.Quote(reason));
+            DeniedEvent(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(code), LogValue.Quote(reason));
         }
     }
 
@@ -50,7 +51,7 @@ internal sealed partial class AuditLogger
     {
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            RefusedEvent(_logger, AuditValue.Quote(requestId), AuditValue.Quote(routeId), AuditValue.Quote(code), AuditValue.Quote(reason), suppressed);
+            RefusedEvent(_logger, LogValue.Quote(requestId), LogValue.Quote(routeId), LogValue.Quote(code), LogValue.Quote(reason), suppressed);
         }
     }
 

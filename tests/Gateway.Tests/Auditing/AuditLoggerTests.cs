@@ -1,4 +1,5 @@
 using Gateway.Auditing;
+using Gateway.Envelopes;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Auditing;
@@ -40,6 +41,32 @@ public sealed class AuditLoggerTests : IDisposable
     }
 
     [Fact]
+    public void Allowed_UnsampledDebugEvent_EveryValueQuoted()
+    {
+        // The default (AllowSampleRate 0) writes the Debug event 6001: it must quote exactly like the sampled one.
+        using var logs = new CapturingLoggerProvider();
+        var audit = new AuditLogger(logs, TestOptions.Wrap(new AuditOptions { AllowSampleRate = 0 }));
+
+        audit.Allowed("r\n1", "acme", "alice\n\"x", "api\r", "ADMINISTRATOR", "read-write", "acme-s");
+
+        var entry = Assert.Single(logs.Entries);
+        Assert.Equal(6001, entry.EventId.Id);
+        Assert.Equal(
+            "audit decision=allow requestId=\"r\\u000a1\" organizationId=\"acme\" userId=\"alice\\u000a\\\"x\" route=\"api\\u000d\" role=\"ADMINISTRATOR\" permissionSet=\"read-write\" session=\"acme-s\"",
+            entry.Message);
+    }
+
+    [Fact]
+    public void Refused_EveryValueQuoted()
+    {
+        _audit.Refused("r\n1", "api\"x", "unauthenticated", "no_token", 3);
+
+        var entry = Assert.Single(_logs.Entries);
+        Assert.Equal(6004, entry.EventId.Id);
+        Assert.Equal("audit decision=deny requestId=\"r\\u000a1\" route=\"api\\\"x\" code=\"unauthenticated\" reason=\"no_token\" suppressed=3", entry.Message);
+    }
+
+    [Fact]
     public void Denied_OrdinaryValues_QuotedAndMissingAsDash()
     {
         _audit.Denied("r1", null, "alice", "api", "organization_required", "organization_required");
@@ -55,10 +82,10 @@ public sealed class AuditLoggerTests : IDisposable
     [InlineData("a\\b", "\"a\\\\b\"")]
     [InlineData("bidi\u202etxt", "\"bidi\\u202etxt\"")]
     [InlineData("emoji 😀", "\"emoji 😀\"")]
-    public void Quote_Value_JsonStringLiteral(string value, string expected) => Assert.Equal(expected, AuditValue.Quote(value));
+    public void Quote_Value_JsonStringLiteral(string value, string expected) => Assert.Equal(expected, LogValue.Quote(value));
 
     [Fact]
-    public void Quote_LoneSurrogate_Escaped() => Assert.Equal("\"lone\\ud800\"", AuditValue.Quote("lone" + (char)0xD800));
+    public void Quote_LoneSurrogate_Escaped() => Assert.Equal("\"lone\\ud800\"", LogValue.Quote("lone" + (char)0xD800));
 
     public void Dispose() => _logs.Dispose();
 }

@@ -4,9 +4,11 @@ using Gateway.Diagnostics;
 using Gateway.Forwarding;
 using Gateway.Routing;
 using Gateway.Tenancy;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Tests.Forwarding;
@@ -54,6 +56,31 @@ public sealed class TenantTransformProviderTests : IDisposable
 
     [Fact]
     public void ValidateRoute_NotIsolatedClusterWithoutKey_NoErrors() => Assert.Empty(Validate(Route("tenant", null, "other")));
+
+    [Theory]
+    [InlineData("X-Internal-Debug", false)]
+    [InlineData("x_internal_debug", false)]
+    [InlineData("X-Legacy-Session", false)]
+    [InlineData("X-Original-URL", false)] // built in
+    [InlineData("X-Correlation-Id", true)] // the twin: an ordinary header is forwarded
+    public async Task Apply_ConfiguredStripHeaders_RemovedFromTheProxyRequest(string header, bool forwarded)
+    {
+        var forwarding = new ForwardingOptions { StripHeaders = ["X-Internal-Debug", "x_legacy_*"] };
+        var envelopes = new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(forwarding), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
+        var builder = new TransformBuilderContext { Route = Route("tenant", null), Services = null! };
+        provider.Apply(builder);
+        var transform = Assert.Single(builder.RequestTransforms.OfType<TenantRequestTransform>());
+
+        var http = new DefaultHttpContext();
+        http.Request.Headers[header] = "v";
+        using var proxyRequest = new HttpRequestMessage(HttpMethod.Get, "http://backend/");
+        proxyRequest.Headers.TryAddWithoutValidation(header, "v"); // as YARP's header copy left it
+        await transform.ApplyAsync(new RequestTransformContext { HttpContext = http, ProxyRequest = proxyRequest, HeadersCopied = true, Path = "/" });
+
+        Assert.Equal(forwarded, proxyRequest.Headers.Contains(header));
+    }
 
     [Fact]
     public void ValidateRoute_MetadataNotBoolean_Rejected() => Assert.Contains(Validate(Route("tenant", "yes")), e => e.Message.Contains("true or false", StringComparison.Ordinal));
