@@ -1,0 +1,125 @@
+using Gateway.Policies.Documents;
+using Gateway.Policies.Evaluation;
+
+namespace Deploy.Tests;
+
+/// <summary>
+/// The template's policies, resolved for a stack and evaluated with the project's IAM evaluator (the one LocalAws
+/// enforces with): who may assume the tenant role, and what a tenant session and the gateway may touch.
+/// </summary>
+public class TemplateIamEvaluationTests
+{
+    private const string ExistingUser = "arn:aws:iam::123456789012:user/gateway";
+    private const string Intruder = "arn:aws:iam::123456789012:role/SomethingElse";
+
+    public static TheoryData<string> GatewayPrincipals => new() { "", ExistingUser };
+
+    [Theory]
+    [MemberData(nameof(GatewayPrincipals))]
+    public void Trust_GatewayWithSourceIdentity_MayAssumeAndSetIt(string gatewayPrincipalArn)
+    {
+        var (stack, trust, gateway) = Trust(gatewayPrincipalArn);
+        var context = Context(("sts:SourceIdentity", ["user-1"]));
+        Assert.True(Evaluate(trust, "sts:AssumeRole", stack.Arn("TenantRole"), context, gateway).IsAllowed);
+        Assert.True(Evaluate(trust, "sts:SetSourceIdentity", stack.Arn("TenantRole"), context, gateway).IsAllowed);
+    }
+
+    [Theory]
+    [MemberData(nameof(GatewayPrincipals))]
+    public void Trust_SessionWithoutSourceIdentity_IsRefused(string gatewayPrincipalArn)
+    {
+        var (stack, trust, gateway) = Trust(gatewayPrincipalArn);
+        var result = Evaluate(trust, "sts:AssumeRole", stack.Arn("TenantRole"), RequestContext.Empty, gateway);
+        Assert.Equal(Decision.ExplicitDeny, result.Decision);
+    }
+
+    [Theory]
+    [MemberData(nameof(GatewayPrincipals))]
+    public void Trust_AnyOtherPrincipal_IsRefused(string gatewayPrincipalArn)
+    {
+        var (stack, trust, _) = Trust(gatewayPrincipalArn);
+        var context = Context(("sts:SourceIdentity", ["user-1"]));
+        Assert.False(Evaluate(trust, "sts:AssumeRole", stack.Arn("TenantRole"), context, Intruder).IsAllowed);
+        Assert.False(Evaluate(trust, "sts:TagSession", stack.Arn("TenantRole"), Context(("aws:TagKeys", ["organizationId"])), Intruder).IsAllowed);
+    }
+
+    [Fact]
+    public void Trust_SessionTags_OnlyOrganizationId()
+    {
+        var (stack, trust, gateway) = Trust("");
+        var role = stack.Arn("TenantRole");
+        Assert.True(Evaluate(trust, "sts:TagSession", role, Context(("aws:TagKeys", ["organizationId"])), gateway).IsAllowed);
+        Assert.False(Evaluate(trust, "sts:TagSession", role, Context(("aws:TagKeys", ["organizationId", "admin"])), gateway).IsAllowed);
+        Assert.False(Evaluate(trust, "sts:TagSession", role, Context(("aws:TagKeys", ["department"])), gateway).IsAllowed);
+        Assert.False(Evaluate(trust, "sts:TagSession", role, RequestContext.Empty, gateway).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("dynamodb:GetItem", "", true)]
+    [InlineData("dynamodb:Query", "/index/ByName", true)]
+    [InlineData("dynamodb:BatchWriteItem", "", true)]
+    [InlineData("dynamodb:Query", "/index/Other", false)]
+    [InlineData("dynamodb:Scan", "", false)]
+    [InlineData("dynamodb:Scan", "/index/ByName", false)]
+    [InlineData("dynamodb:DescribeTable", "", false)]
+    [InlineData("dynamodb:PartiQLSelect", "", false)]
+    [InlineData("dynamodb:DeleteTable", "", false)]
+    public void TenantRole_WithPartitionKey(string action, string suffix, bool allowed)
+    {
+        var stack = new Stack();
+        var policy = Policy(stack.Resolved("TenantRole", "Policies")!.AsArray().Single()!["PolicyDocument"]!);
+        var context = Context(("dynamodb:LeadingKeys", ["org-a"]));
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn("ApplicationsTable") + suffix, context)).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("ApplicationsTable", "dynamodb:GetItem")]
+    [InlineData("ApplicationsTable", "dynamodb:Query")]
+    [InlineData("OrganizationsTable", "dynamodb:GetItem")]
+    [InlineData("OrganizationUsersTable", "dynamodb:GetItem")]
+    public void TenantRole_RefusesRequestsWithoutPartitionKeyAndOtherTables(string table, string action)
+    {
+        var stack = new Stack();
+        var policy = Policy(stack.Resolved("TenantRole", "Policies")!.AsArray().Single()!["PolicyDocument"]!);
+        var withKey = Context(("dynamodb:LeadingKeys", ["org-a"]));
+        if (table == "ApplicationsTable")
+        {
+            Assert.False(PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn(table), RequestContext.Empty)).IsAllowed);
+        }
+        else
+        {
+            Assert.False(PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn(table), withKey)).IsAllowed);
+        }
+    }
+
+    [Theory]
+    [InlineData("dynamodb:GetItem", "OrganizationUsersTable", true)]
+    [InlineData("dynamodb:GetItem", "OrganizationsTable", true)]
+    [InlineData("dynamodb:GetItem", "ApplicationsTable", false)]
+    [InlineData("dynamodb:Query", "OrganizationUsersTable", false)]
+    [InlineData("dynamodb:PutItem", "OrganizationUsersTable", false)]
+    [InlineData("sts:AssumeRole", "TenantRole", true)]
+    [InlineData("sts:AssumeRole", "GatewayRole", false)]
+    public void GatewayPolicy_Allows(string action, string resource, bool allowed)
+    {
+        var stack = new Stack();
+        var policy = Policy(stack.Resolved("GatewayPolicy", "PolicyDocument")!);
+        var context = Context(("dynamodb:LeadingKeys", ["user-1"]));
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn(resource), context)).IsAllowed);
+    }
+
+    private static (Stack Stack, PolicyDocument Trust, string Gateway) Trust(string gatewayPrincipalArn)
+    {
+        var stack = new Stack(new Dictionary<string, string> { ["GatewayPrincipalArn"] = gatewayPrincipalArn });
+        var gateway = gatewayPrincipalArn.Length == 0 ? stack.Arn("GatewayRole") : gatewayPrincipalArn;
+        return (stack, Policy(stack.Resolved("TenantRole", "AssumeRolePolicyDocument")!), gateway);
+    }
+
+    private static EvaluationResult Evaluate(PolicyDocument trust, string action, string role, RequestContext context, string principal)
+        => PolicyEvaluator.EvaluateTrust(trust, new AuthorizationRequest(action, role, context) { PrincipalArn = principal });
+
+    private static PolicyDocument Policy(System.Text.Json.Nodes.JsonNode document) => PolicyDocument.Parse(document.ToJsonString());
+
+    private static RequestContext Context(params (string Key, string[] Values)[] keys)
+        => new(keys.ToDictionary(k => k.Key, k => (IReadOnlyList<string>)k.Values, StringComparer.OrdinalIgnoreCase));
+}
