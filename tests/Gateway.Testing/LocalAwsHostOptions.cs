@@ -15,6 +15,9 @@ public sealed record LocalAwsHostOptions
     /// <summary>Replace the identity config (<c>--config FILE</c>).</summary>
     public string? ConfigFile { get; init; }
 
+    /// <summary>SSM SecureString parameters LocalAws serves (<c>--ssm-parameter NAME=VALUE</c> each).</summary>
+    public IReadOnlyDictionary<string, string> SsmParameters { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Extra environment variables for the LocalAws process.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 

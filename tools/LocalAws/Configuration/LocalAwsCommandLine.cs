@@ -3,14 +3,14 @@ using System.Globalization;
 namespace LocalAws.Configuration;
 
 /// <summary>
-/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]</c>.
+/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]…</c>.
 /// Port 0 binds a free port (the ready line names it). <c>--help</c> sets <see cref="Help"/>; anything unknown throws.
 /// </summary>
 internal sealed record LocalAwsCommandLine
 {
     public const int DefaultPort = 4566;
 
-    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed] [--help]";
+    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]... [--help]";
 
     public int Port { get; init; } = DefaultPort;
     public Uri? DynamoDbUpstream { get; init; }
@@ -19,6 +19,9 @@ internal sealed record LocalAwsCommandLine
     public string? DynaliteDirectory { get; init; }
     public bool Seed { get; init; } = true;
     public bool Help { get; init; }
+
+    /// <summary>SSM SecureString parameters to serve (<c>--ssm-parameter NAME=VALUE</c>, repeatable; a later NAME wins). Values are secrets.</summary>
+    public IReadOnlyDictionary<string, string> SsmParameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static LocalAwsCommandLine Parse(IReadOnlyList<string> args)
     {
@@ -44,12 +47,25 @@ internal sealed record LocalAwsCommandLine
                 "--config" => result with { ConfigFile = Path.GetFullPath(Value()) },
                 "--dynalite-dir" => result with { DynaliteDirectory = Path.GetFullPath(Value()) },
                 "--no-seed" => result with { Seed = false },
+                "--ssm-parameter" => result with { SsmParameters = WithParameter(result.SsmParameters, Value()) },
                 "-h" or "--help" => result with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{name}'. {Usage}"),
             };
         }
 
         return result;
+    }
+
+    private static Dictionary<string, string> WithParameter(IReadOnlyDictionary<string, string> parameters, string value)
+    {
+        var separator = value.IndexOf('=', StringComparison.Ordinal);
+        if (separator <= 0)
+        {
+            // Never echo the value: it is a secret.
+            throw new ArgumentException("--ssm-parameter needs NAME=VALUE (e.g. /tenant-gateway/applications/current=BASE64).");
+        }
+
+        return new Dictionary<string, string>(parameters, StringComparer.Ordinal) { [value[..separator]] = value[(separator + 1)..] };
     }
 
     private static int ParsePort(string value)
