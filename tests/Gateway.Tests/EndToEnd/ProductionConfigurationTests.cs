@@ -9,7 +9,8 @@ namespace Gateway.Tests.EndToEnd;
 /// The built gateway in <c>ASPNETCORE_ENVIRONMENT=Production</c> (the root <c>appsettings.Production.json</c>) against
 /// LocalAws: identity from the default AWS credential chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the local
 /// gateway user), the envelope key read from an SSM SecureString parameter (SigV4 + IAM checked by LocalAws), and a
-/// backend holding the same key. Twin: the parameter is missing, and the gateway exits 1 with one line naming it.
+/// backend holding the same key. Twins: the parameter is missing, or outside what the gateway may read, and the
+/// gateway exits 1 with one line naming it.
 /// </summary>
 public sealed class ProductionConfigurationTests
 {
@@ -44,14 +45,21 @@ public sealed class ProductionConfigurationTests
         Assert.DoesNotContain(key, topology.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Production_EnvelopeKeyParameterMissing_ExitsOneWithOneLineNamingTheParameter()
+    [Theory]
+    [InlineData(Parameter, "/tenant-gateway/applications/other",
+        $"Gateway cannot start: envelope key parameter '{Parameter}' (TenantIsolation:Envelopes:applications:Current:Parameter) does not exist in SSM Parameter Store (us-east-1)")]
+    [InlineData("/other-service/envelope-key", "/other-service/envelope-key",
+        "Gateway cannot start: envelope key parameter '/other-service/envelope-key' (TenantIsolation:Envelopes:applications:Current:Parameter) could not be read "
+        + "from SSM Parameter Store (us-east-1): AccessDeniedException: User: arn:aws:iam::000000000000:user/gateway is not authorized to perform: "
+        + "ssm:GetParameters on resource: arn:aws:ssm:us-east-1:000000000000:parameter/other-service/envelope-key")]
+    public async Task Production_EnvelopeKeyParameterMissingOrDenied_ExitsOneWithOneLineNamingTheParameter(string parameter, string seeded, string expected)
     {
-        // The same topology without the parameter: the gateway refuses to start instead of serving without a key.
+        // The same topology, but the gateway's parameter is not there (or outside what its IAM identity may read):
+        // it refuses to start instead of serving without a key.
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
         await using var topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions
         {
-            LocalAws = new LocalAwsHostOptions { SsmParameters = new Dictionary<string, string> { ["/tenant-gateway/applications/other"] = key } },
+            LocalAws = new LocalAwsHostOptions { Seed = false, SsmParameters = new Dictionary<string, string> { [seeded] = key } },
             StartGateway = false,
         });
         var env = new Dictionary<string, string?>(TopologyEnvironment.Gateway(topology.Aws.Url, topology.ApplicationsUrl).ToDictionary(p => p.Key, p => (string?)p.Value));
@@ -60,15 +68,14 @@ public sealed class ProductionConfigurationTests
             env[name] = value;
         }
 
+        env["TenantIsolation__Envelopes__applications__Current__Parameter"] = parameter;
+
         var run = await ProcessHost.RunDotnetAsync(
             [Built.Dll("src/Gateway", "Gateway"), "--urls", $"http://127.0.0.1:{FreePort.Next()}"], env, RepoPaths.Root, TimeSpan.FromSeconds(90));
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.True(run.ErrorLines.Count == 1, $"stderr is not one line: {run}");
-        Assert.StartsWith(
-            $"Gateway cannot start: envelope key parameter '{Parameter}' (TenantIsolation:Envelopes:applications:Current:Parameter) does not exist",
-            run.ErrorLines[0],
-            StringComparison.Ordinal);
+        Assert.StartsWith(expected, run.ErrorLines[0], StringComparison.Ordinal);
         Assert.DoesNotContain(key, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
