@@ -3,20 +3,26 @@ using System.Globalization;
 namespace LocalAws.Configuration;
 
 /// <summary>
-/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed]</c>.
+/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]…] [--dynalite-dir DIR] [--no-seed]</c>.
 /// Port 0 binds a free port (the ready line names it). <c>--help</c> sets <see cref="Help"/>; anything unknown throws.
 /// </summary>
 internal sealed record LocalAwsCommandLine
 {
     public const int DefaultPort = 4566;
 
-    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--dynalite-dir DIR] [--no-seed] [--help]";
+    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]...] [--dynalite-dir DIR] [--no-seed] [--help]";
 
     public int Port { get; init; } = DefaultPort;
     public Uri? DynamoDbUpstream { get; init; }
     public string? DataDirectory { get; init; }
     public string? ConfigFile { get; init; }
     public string? DynaliteDirectory { get; init; }
+
+    /// <summary>The deployment's CloudFormation template: IAM roles and policies, and the tables, come from it.</summary>
+    public string? CloudFormationTemplate { get; init; }
+
+    /// <summary>Template parameter values (<c>--parameter Name=Value</c>, repeatable; the last one wins).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
     public bool Seed { get; init; } = true;
     public bool Help { get; init; }
 
@@ -42,6 +48,8 @@ internal sealed record LocalAwsCommandLine
                 "--dynamodb-upstream" => result with { DynamoDbUpstream = ParseUri(Value()) },
                 "--data-dir" => result with { DataDirectory = Path.GetFullPath(Value()) },
                 "--config" => result with { ConfigFile = Path.GetFullPath(Value()) },
+                "--cloudformation" => result with { CloudFormationTemplate = Path.GetFullPath(Value()) },
+                "--parameter" => result with { Parameters = WithParameter(result.Parameters, Value()) },
                 "--dynalite-dir" => result with { DynaliteDirectory = Path.GetFullPath(Value()) },
                 "--no-seed" => result with { Seed = false },
                 "-h" or "--help" => result with { Help = true },
@@ -49,7 +57,23 @@ internal sealed record LocalAwsCommandLine
             };
         }
 
+        if (result.Parameters.Count > 0 && result.CloudFormationTemplate is null)
+        {
+            throw new ArgumentException("--parameter needs --cloudformation FILE.");
+        }
+
         return result;
+    }
+
+    private static Dictionary<string, string> WithParameter(IReadOnlyDictionary<string, string> parameters, string value)
+    {
+        var separator = value.IndexOf('=', StringComparison.Ordinal);
+        if (separator <= 0)
+        {
+            throw new ArgumentException($"--parameter '{value}' is not Name=Value.");
+        }
+
+        return new Dictionary<string, string>(parameters, StringComparer.Ordinal) { [value[..separator]] = value[(separator + 1)..] };
     }
 
     private static int ParsePort(string value)
