@@ -35,9 +35,7 @@ internal static class LocalAwsServer
         if (template is not null)
         {
             // The deployment template is the IAM (and table) truth; the config file only contributes users with access keys.
-            var parameters = new Dictionary<string, string>(config.CloudFormationParameters, StringComparer.Ordinal);
-            foreach (var (name, value) in commandLine.Parameters) { parameters[name] = value; }
-            var stack = CloudFormationStack.Load(template, parameters, config.Scope);
+            var stack = CloudFormationStack.Load(template, commandLine.Parameters, config.Scope, config.CloudFormationParameters);
             iamSource = new CloudFormationIamSource(stack, iamSource);
             tables = stack.Tables;
         }

@@ -71,6 +71,18 @@ public sealed class CloudFormationStackTests : IDisposable
     }
 
     [Fact]
+    public void Load_LocalDefaults_UsedOnlyForDeclaredParametersAndOverriddenByParameters()
+    {
+        var local = new Dictionary<string, string> { ["GatewayPrincipalArn"] = LocalAwsHost.GatewayUserArn, ["NotInTemplate"] = "x" };
+
+        var defaulted = CloudFormationStack.Load(Template, new Dictionary<string, string>(), Scope, local);
+        var overridden = CloudFormationStack.Load(Template, new Dictionary<string, string> { ["GatewayPrincipalArn"] = "" }, Scope, local);
+
+        Assert.Equal(LocalAwsHost.GatewayUserArn, defaulted.Outputs["GatewayPrincipalArn"]);
+        Assert.Equal("arn:aws:iam::000000000000:role/TenantGateway", overridden.Outputs["GatewayPrincipalArn"]);
+    }
+
+    [Fact]
     public void Load_UnsupportedIntrinsicAndResourceType_StartUpErrorNamingEachResource()
     {
         var file = Write("""

@@ -93,7 +93,7 @@ public sealed class IamDirectoryTests
         var path = RepoPaths.Combine(RepoPaths.LocalAwsProject, "appsettings.json");
         var scope = new AwsScope { AccountId = "000000000000", Region = "us-east-1" };
         var config = LocalAwsConfig.Load(path);
-        var stack = CloudFormationStack.Load(RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml"), config.CloudFormationParameters, scope);
+        var stack = CloudFormationStack.Load(RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml"), new Dictionary<string, string>(), scope, config.CloudFormationParameters);
 
         var directory = IamDirectory.Load(new CloudFormationIamSource(stack, ConfigFileIamSource.FromFile(path)), scope);
 

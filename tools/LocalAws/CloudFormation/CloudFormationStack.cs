@@ -67,14 +67,16 @@ internal sealed class CloudFormationStack
         return null;
     }
 
-    public static CloudFormationStack Load(string path, IReadOnlyDictionary<string, string> overrides, AwsScope scope)
+    /// <param name="overrides">Values every one of which the template must declare (<c>--parameter</c>).</param>
+    /// <param name="localDefaults">Values used when the template declares the parameter and no override gives one (<c>LocalAws:CloudFormationParameters</c>).</param>
+    public static CloudFormationStack Load(string path, IReadOnlyDictionary<string, string> overrides, AwsScope scope, IReadOnlyDictionary<string, string>? localDefaults = null)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         ArgumentNullException.ThrowIfNull(scope);
         var template = CloudFormationTemplate.Load(path);
         var stack = new CloudFormationStack(path);
         var errors = new List<string>();
-        stack.Parameters = ReadParameters(template[nameof(Parameters)] as JsonObject, overrides, errors);
+        stack.Parameters = ReadParameters(template[nameof(Parameters)] as JsonObject, overrides, localDefaults ?? new Dictionary<string, string>(), errors);
         if (errors.Count == 0)
         {
             stack.Build(template, scope, errors);
@@ -88,7 +90,7 @@ internal sealed class CloudFormationStack
         return stack;
     }
 
-    private static Dictionary<string, string> ReadParameters(JsonObject? declared, IReadOnlyDictionary<string, string> overrides, List<string> errors)
+    private static Dictionary<string, string> ReadParameters(JsonObject? declared, IReadOnlyDictionary<string, string> overrides, IReadOnlyDictionary<string, string> localDefaults, List<string> errors)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         declared ??= [];
@@ -100,7 +102,9 @@ internal sealed class CloudFormationStack
         foreach (var (name, node) in declared)
         {
             var definition = node as JsonObject ?? [];
-            var value = overrides.TryGetValue(name, out var given) ? given : IntrinsicResolver.Text(definition["Default"]);
+            var value = overrides.TryGetValue(name, out var given) ? given
+                : localDefaults.TryGetValue(name, out var local) ? local
+                : IntrinsicResolver.Text(definition["Default"]);
             if (value is null)
             {
                 errors.Add($"parameter {name} has no Default; pass --parameter {name}=VALUE.");
