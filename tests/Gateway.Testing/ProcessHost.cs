@@ -58,29 +58,7 @@ public sealed class ProcessHost : IAsyncDisposable
         TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dllPath);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        if (env is not null)
-        {
-            foreach (var (key, value) in env)
-            {
-                info.Environment[key] = value;
-            }
-        }
+        var info = DotnetStartInfo([dllPath, .. args], env, workingDirectory);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var host = new ProcessHost(process, readyLine);
@@ -134,28 +112,7 @@ public sealed class ProcessHost : IAsyncDisposable
         TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        if (env is not null)
-        {
-            foreach (var (key, value) in env)
-            {
-                info.Environment[key] = value;
-            }
-        }
+        var info = DotnetStartInfo(args, env, workingDirectory);
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet.");
         process.StandardInput.Close();
@@ -297,5 +254,31 @@ public sealed class ProcessHost : IAsyncDisposable
         {
             _readyLineSeen.TrySetResult();
         }
+    }
+
+    /// <summary><c>dotnet {args}</c> with redirected streams, no logo or telemetry, and <paramref name="env"/> applied.</summary>
+    private static ProcessStartInfo DotnetStartInfo(IEnumerable<string> args, IDictionary<string, string?>? env, string workingDirectory)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in env ?? new Dictionary<string, string?>())
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using System.Diagnostics;
 using Amazon.SecurityToken;
 using Gateway.Isolation.Configuration;

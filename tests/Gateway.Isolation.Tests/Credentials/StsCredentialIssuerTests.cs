@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using Amazon.SecurityToken;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Credentials;

@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using Gateway.Isolation.Diagnostics;
 using Gateway.Policies;
 using Gateway.Isolation.Memberships;

@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using System.Diagnostics.Metrics;
 using Gateway.Auditing;
 using Gateway.Diagnostics;

@@ -1,3 +1,4 @@
+using Gateway.Testing;
 using Gateway.Auditing;
 using Gateway.Configuration;
 using Gateway.Diagnostics;

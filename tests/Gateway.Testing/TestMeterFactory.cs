@@ -1,8 +1,9 @@
 using System.Diagnostics.Metrics;
 
-namespace Gateway.Isolation.Tests;
+namespace Gateway.Testing;
 
-internal sealed class TestMeterFactory : IMeterFactory
+/// <summary>An <see cref="IMeterFactory"/> that owns the meters it creates, for tests of instrumented types.</summary>
+public sealed class TestMeterFactory : IMeterFactory
 {
     private readonly List<Meter> _meters = [];
 
