@@ -120,8 +120,8 @@ wait_for() { # name url seconds pid [any]  ("any": any HTTP answer counts, other
   die "$name did not become ready at $url within ${seconds}s (log: $LOG_DIR/$name.log)"
 }
 
-echo "==> Starting LocalAws on $LOCALAWS_URL (creates the tables and seeds the demo organizations)"
-start localaws dotnet "$(bin tools/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT"
+echo "==> Starting LocalAws on $LOCALAWS_URL (IAM and tables from deploy/cloudformation/tenant-gateway.yaml; seeds the demo organizations)"
+start localaws dotnet "$(bin tools/LocalAws LocalAws.dll)" --port "$LOCALAWS_PORT" --cloudformation "$ROOT/deploy/cloudformation/tenant-gateway.yaml"
 wait_for localaws "$LOCALAWS_URL/_localaws/health" 90 "${PIDS[-1]}"
 
 # The environment overrides below (sample API and gateway) are the list in tests/Gateway.Testing/TopologyEnvironment.cs,

@@ -15,6 +15,25 @@ public sealed record LocalAwsHostOptions
     /// <summary>Replace the identity config (<c>--config FILE</c>).</summary>
     public string? ConfigFile { get; init; }
 
+    /// <summary>
+    /// <c>--cloudformation FILE</c>: by default the repository's deployment template, so what LocalAws enforces is what
+    /// gets deployed. Null passes none (then a <see cref="ConfigFile"/> with its own <c>Roles</c> is the IAM, e.g.
+    /// <see cref="BroadIamConfigFile"/>).
+    /// </summary>
+    public string? CloudFormationTemplate { get; init; } = RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml");
+
+    /// <summary>Template parameter overrides (<c>--parameter Name=Value</c>).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// A hand-written IAM fixture for tests of LocalAws itself: the tenant role also allows Scan, DescribeTable and PartiQL on
+    /// <c>table/*</c>, so that it is the <em>session policy</em> that must deny them. Use with <c>CloudFormationTemplate = null</c>.
+    /// </summary>
+    public static string BroadIamConfigFile => RepoPaths.Combine("tests", "Gateway.Testing", "Fixtures", "localaws-broad-iam.json");
+
+    /// <summary>Options for <see cref="BroadIamConfigFile"/> instead of the template.</summary>
+    public static LocalAwsHostOptions BroadIam => new() { ConfigFile = BroadIamConfigFile, CloudFormationTemplate = null };
+
     /// <summary>SSM SecureString parameters LocalAws serves (<c>--ssm-parameter NAME=VALUE</c> each).</summary>
     public IReadOnlyDictionary<string, string> SsmParameters { get; init; } = new Dictionary<string, string>();
 

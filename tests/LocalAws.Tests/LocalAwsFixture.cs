@@ -10,7 +10,7 @@ using Gateway.Testing;
 namespace LocalAws.Tests;
 
 /// <summary>
-/// One LocalAws process for the "LocalAws" collection. Admin writes Applications items for org-a and org-b; the gateway
+/// One LocalAws process for the "LocalAws" collection, with the hand-written broad IAM fixture (<see cref="LocalAwsHostOptions.BroadIam"/>: the session policy must deny Scan, not the role). Admin writes Applications items for org-a and org-b; the gateway
 /// principal assumes TenantDataAccess with the Gateway.Policies session policy for org-a.
 /// </summary>
 public sealed class LocalAwsFixture : IAsyncLifetime
@@ -36,7 +36,7 @@ public sealed class LocalAwsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await LocalAwsHost.StartAsync();
+        Host = await LocalAwsHost.StartAsync(LocalAwsHostOptions.BroadIam);
         Admin = Host.CreateDynamoDbClient(Host.AdminCredentials);
         foreach (var org in new[] { OrgA, OrgB })
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LocalAws.CloudFormation;
 using LocalAws.Configuration;
 using LocalAws.Diagnostics;
 using LocalAws.Dynalite;
@@ -25,7 +26,22 @@ internal static class LocalAwsServer
         var configPath = commandLine.ConfigFile ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
         var section = LocalAwsConfig.ReadSection(configPath);
         var config = LocalAwsConfig.FromJson(section, configPath);
-        var iam = IamDirectory.Load(new ConfigFileIamSource(section, configPath), config.Scope);
+        IIamSource iamSource = new ConfigFileIamSource(section, configPath);
+        var tables = DemoSeeder.DefaultTables;
+        // Without --cloudformation the deployment template is still the IAM truth, unless the config file brings its own
+        // roles (test fixtures with special IAM).
+        var template = commandLine.CloudFormationTemplate
+            ?? (section.TryGetProperty("Roles", out _) ? null : CloudFormationStack.FindDefaultTemplate()
+                ?? throw new InvalidOperationException($"Could not find {CloudFormationStack.DefaultTemplate} (walked up from the current directory and the LocalAws assembly directory); pass --cloudformation FILE."));
+        if (template is not null)
+        {
+            // The deployment template is the IAM (and table) truth; the config file only contributes users with access keys.
+            var stack = CloudFormationStack.Load(template, commandLine.Parameters, config.Scope, config.CloudFormationParameters);
+            iamSource = new CloudFormationIamSource(stack, iamSource);
+            tables = stack.Tables;
+        }
+
+        var iam = IamDirectory.Load(iamSource, config.Scope);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -78,7 +94,7 @@ internal static class LocalAwsServer
             services.AddSingleton(upstream);
 
             await WaitForUpstreamAsync(upstream, cancellationToken);
-            await DemoSeeder.RunAsync(upstream, commandLine.Seed, startupLogger, cancellationToken);
+            await DemoSeeder.RunAsync(upstream, tables, commandLine.Seed, startupLogger, cancellationToken);
 
             await using var app = builder.Build();
             MapEndpoints(app);

@@ -58,7 +58,10 @@ public static class AwsClientFactory
         return new AmazonSecurityTokenServiceClient(GatewayCredentials(aws), config);
     }
 
-    public static IAmazonDynamoDB CreateDynamoDb(AwsOptions aws)
+    public static IAmazonDynamoDB CreateDynamoDb(AwsOptions aws) => CreateDynamoDb(aws, GatewayCredentials(aws));
+
+    /// <summary>A DynamoDB client for the configured endpoint signed with <paramref name="credentials"/> (e.g. a tenant session's).</summary>
+    public static IAmazonDynamoDB CreateDynamoDb(AwsOptions aws, AWSCredentials credentials)
     {
         ArgumentNullException.ThrowIfNull(aws);
         var config = new AmazonDynamoDBConfig
@@ -76,7 +79,7 @@ public static class AwsClientFactory
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
         }
 
-        return new AmazonDynamoDBClient(GatewayCredentials(aws), config);
+        return new AmazonDynamoDBClient(credentials, config);
     }
 
     public static IAmazonSimpleSystemsManagement CreateSsm(AwsOptions aws)

@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
+using Gateway.Policies.SessionPolicies;
 
 namespace Gateway.Isolation.Configuration;
 
-/// <summary>The top-level credential keys of <c>TenantIsolation</c>: RoleArn, ExternalId, CredentialLifetime, RefreshAhead, ExpiryBuffer.</summary>
+/// <summary>The top-level credential keys of <c>TenantIsolation</c>: RoleArn, ExternalId, SourceIdentity, CredentialLifetime, RefreshAhead, ExpiryBuffer.</summary>
 internal static partial class CredentialOptionsValidator
 {
     public static void Validate(TenantIsolationOptions o, string section, List<string> errors)
@@ -19,6 +20,11 @@ internal static partial class CredentialOptionsValidator
         if (o.ExternalId is { } externalId && !ExternalIdPattern().IsMatch(externalId))
         {
             errors.Add($"{section}:ExternalId must be 2-1224 characters of [\\w+=,.@:/-].");
+        }
+
+        if (!SessionNames.IsValid(o.SourceIdentity) || o.SourceIdentity!.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{section}:SourceIdentity must be 2-64 characters of [\\w+=,.@-] (sent as STS SourceIdentity with organization-scoped sessions); was '{o.SourceIdentity}'.");
         }
 
         var seconds = o.CredentialLifetime.TotalSeconds;

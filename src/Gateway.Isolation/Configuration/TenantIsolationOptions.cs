@@ -18,6 +18,16 @@ public sealed class TenantIsolationOptions
     /// <summary>Organization (one session per organization and permission set, default) or User (one per user too; sets SourceIdentity).</summary>
     public CredentialScope CredentialScope { get; set; } = CredentialScope.Organization;
 
+    /// <summary>
+    /// SourceIdentity sent with organization-scoped sessions (<see cref="CredentialScope.Organization"/>), default
+    /// <c>tenant-gateway</c>; 2–64 characters of <c>[\w+=,.@-]</c>, not starting with <c>aws:</c>. The tenant role's trust
+    /// requires a SourceIdentity on every AssumeRole. With <see cref="CredentialScope.User"/> the user id is sent instead.
+    /// </summary>
+    public string SourceIdentity { get; set; } = DefaultSourceIdentity;
+
+    /// <summary>Default of <see cref="SourceIdentity"/>.</summary>
+    public const string DefaultSourceIdentity = "tenant-gateway";
+
     /// <summary>SessionPolicy (default): inline session policy per organization. Abac: session tag <c>organizationId</c>, role policy uses <c>${aws:PrincipalTag/organizationId}</c>.</summary>
     public IsolationMode Mode { get; set; } = IsolationMode.SessionPolicy;
 

@@ -6,6 +6,12 @@ public sealed class TenantTableOptions
     /// <summary>Partition key attribute. Default organizationId.</summary>
     public string PartitionKey { get; set; } = "organizationId";
 
+    /// <summary>
+    /// Sort key attribute (a string), or not set when the table has none. Used by <c>verify</c> to write and remove its
+    /// canary items (sort keys starting with <c>zz-verify#</c>); the session policy does not depend on it.
+    /// </summary>
+    public string? SortKey { get; set; }
+
     /// <summary>Also grant on <c>table/T/index/*</c> (indexes must use the same partition key). Default true.</summary>
     public bool IncludeIndexes { get; set; } = true;
 

@@ -90,10 +90,9 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
             request.ExternalId = _options.ExternalId;
         }
 
-        if (key.UserId is not null)
-        {
-            request.SourceIdentity = SessionNames.SourceIdentity(key.UserId);
-        }
+        // The tenant role's trust requires a SourceIdentity on every AssumeRole: the user for per-user sessions, the
+        // configured gateway identity for shared organization sessions (the audit log maps request -> user -> session).
+        request.SourceIdentity = key.UserId is not null ? SessionNames.SourceIdentity(key.UserId) : _options.SourceIdentity;
 
         if (_options.Mode == IsolationMode.Abac)
         {

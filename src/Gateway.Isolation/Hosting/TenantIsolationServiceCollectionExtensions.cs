@@ -5,6 +5,9 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
+using Gateway.Isolation.Verification;
+using Amazon.DynamoDBv2;
+using Amazon.SecurityToken;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -43,6 +46,12 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();
+        services.TryAddSingleton(sp => new VerificationRunner(
+            sp.GetRequiredService<ICredentialIssuer>(),
+            sp.GetRequiredService<IAmazonSecurityTokenService>(),
+            sp.GetRequiredService<IAmazonDynamoDB>(),
+            sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
+            sp.GetRequiredService<PermissionSetCatalog>()));
         return services;
     }
 

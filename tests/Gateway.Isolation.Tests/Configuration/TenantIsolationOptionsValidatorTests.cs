@@ -34,6 +34,27 @@ public sealed class TenantIsolationOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("tenant-gateway", true)]
+    [InlineData("gw_1+=,.@-", true)]
+    [InlineData("g", false)]
+    [InlineData("has space", false)]
+    [InlineData("aws:gateway", false)]
+    [InlineData("", false)]
+    public void Validate_SourceIdentity_SessionNameRules(string sourceIdentity, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.SourceIdentity = sourceIdentity;
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains(result.Failures!, f => f.Contains("TenantIsolation:SourceIdentity", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
     [InlineData("ByName", true)]
     [InlineData("*", false)]
     [InlineData("By/Name", false)]

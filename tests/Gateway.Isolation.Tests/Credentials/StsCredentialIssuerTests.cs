@@ -32,7 +32,7 @@ public sealed class StsCredentialIssuerTests : IDisposable
         Assert.True(SessionNames.IsValid(request.RoleSessionName));
         Assert.Contains("\"dynamodb:LeadingKeys\":\"acme\"", request.Policy, StringComparison.Ordinal);
         Assert.DoesNotContain("globex", request.Policy, StringComparison.Ordinal);
-        Assert.Null(request.SourceIdentity); // a shared organization session is not attributed to one user
+        Assert.Equal("tenant-gateway", request.SourceIdentity); // the trust requires one; a shared session names the gateway, not a user
         Assert.True(request.Tags is null || request.Tags.Count == 0);
     }
 
@@ -46,8 +46,32 @@ public sealed class StsCredentialIssuerTests : IDisposable
         var alice = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite(options));
         var erin = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "erin"), ReadWrite(options));
 
-        Assert.True(SessionNames.IsValid(alice.SourceIdentity));
+        Assert.Equal("alice", alice.SourceIdentity);
+        Assert.Equal("erin", erin.SourceIdentity);
         Assert.NotEqual(alice.RoleSessionName, erin.RoleSessionName);
+    }
+
+    [Fact]
+    public void BuildRequest_OrganizationScopeWithConfiguredSourceIdentity_SendsIt()
+    {
+        var options = TestOptions.Valid();
+        options.SourceIdentity = "gw-prod.eu@team";
+
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+
+        Assert.Equal("gw-prod.eu@team", request.SourceIdentity);
+    }
+
+    [Fact]
+    public void BuildRequest_UserScopeWithConfiguredSourceIdentity_SendsTheUserNotTheConfiguredValue()
+    {
+        var options = TestOptions.Valid();
+        options.CredentialScope = CredentialScope.User;
+        options.SourceIdentity = "gw-prod";
+
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite(options));
+
+        Assert.Equal("alice", request.SourceIdentity);
     }
 
     [Fact]

@@ -23,6 +23,23 @@ public sealed class LocalAwsCommandLineTests
         Assert.Equal("/tmp/x", options.DataDirectory);
     }
 
+    [Fact]
+    public void Parse_CloudFormationWithParameters_LastValueWins()
+    {
+        var options = LocalAwsCommandLine.Parse(["--cloudformation", "/tmp/t.yaml", "--parameter", "A=1", "--parameter", "B=x=y", "--parameter", "A=2"]);
+
+        Assert.Equal("/tmp/t.yaml", options.CloudFormationTemplate);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "2", ["B"] = "x=y" }, options.Parameters);
+    }
+
+    [Fact]
+    public void Parse_ParameterWithoutCloudFormation_Throws()
+        => Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse(["--parameter", "A=1"]));
+
+    [Fact]
+    public void Parse_ParameterWithoutName_Throws()
+        => Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse(["--cloudformation", "t.yaml", "--parameter", "=1"]));
+
     [Theory]
     [InlineData("--port", "70000")]
     [InlineData("--port", "abc")]

@@ -29,6 +29,35 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task GatewayPrincipalNotALocalUser_ExitsNamingTheOutputs()
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalAwsHost.StartAsync(new LocalAwsHostOptions
+        {
+            Seed = false,
+            Parameters = new Dictionary<string, string> { ["GatewayPrincipalArn"] = "arn:aws:iam::000000000000:user/nobody" },
+        }));
+
+        Assert.Contains("outputs GatewayPolicyArn -> GatewayPrincipalArn: arn:aws:iam::000000000000:user/nobody is neither a LocalAws user", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TemplateWithUnsupportedResource_ExitsNamingTheResource()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"localaws-cfn-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n");
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = file, Seed = false }));
+
+            Assert.Contains("resource Queue (AWS::SQS::Queue): resource type AWS::SQS::Queue is not supported", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task NodeMissing_ExitsWithClearMessage()
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalAwsHost.StartAsync(new LocalAwsHostOptions

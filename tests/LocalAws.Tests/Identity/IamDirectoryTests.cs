@@ -1,5 +1,6 @@
 using Gateway.Policies;
 using Gateway.Testing;
+using LocalAws.CloudFormation;
 using LocalAws.Configuration;
 using LocalAws.Identity;
 
@@ -87,17 +88,20 @@ public sealed class IamDirectoryTests
     }
 
     [Fact]
-    public void Load_ShippedConfigFile_HasAdminGatewayAndTheTenantRole()
+    public void Load_ShippedConfigFileWithTheTemplate_HasAdminGatewayAndTheTenantRole()
     {
         var path = RepoPaths.Combine(RepoPaths.LocalAwsProject, "appsettings.json");
         var scope = new AwsScope { AccountId = "000000000000", Region = "us-east-1" };
+        var config = LocalAwsConfig.Load(path);
+        var stack = CloudFormationStack.Load(RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml"), new Dictionary<string, string>(), scope, config.CloudFormationParameters);
 
-        var directory = IamDirectory.Load(ConfigFileIamSource.FromFile(path), scope);
+        var directory = IamDirectory.Load(new CloudFormationIamSource(stack, ConfigFileIamSource.FromFile(path)), scope);
 
         Assert.True(directory.TryFindUser(LocalAwsHost.AdminAccessKeyId, out var admin));
         Assert.Equal("arn:aws:iam::000000000000:user/admin", admin.Arn);
         Assert.True(directory.TryFindUser(LocalAwsHost.GatewayAccessKeyId, out var gateway));
         Assert.Equal(LocalAwsHost.GatewayUserArn, gateway.Arn);
+        Assert.Single(gateway.IdentityPolicies); // the template's GatewayPolicy, nothing hand-written
         Assert.True(directory.TryFindRole(LocalAwsHost.TenantRoleArn, out var role));
         Assert.Matches("^AROA[A-Z2-7]{17}$", role.RoleId);
         Assert.Equal(IamDirectory.RoleId("000000000000", "TenantDataAccess"), role.RoleId);

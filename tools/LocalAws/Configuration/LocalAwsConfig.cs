@@ -17,6 +17,12 @@ internal sealed record LocalAwsConfig
     public required string Region { get; init; }
     public string TokenAudience { get; init; } = DefaultAudience;
 
+    /// <summary>
+    /// Template parameter values used with <c>--cloudformation</c> before <c>--parameter</c> overrides
+    /// (<c>LocalAws:CloudFormationParameters</c>; the shipped file maps <c>GatewayPrincipalArn</c> to the local gateway user).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CloudFormationParameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     public AwsScope Scope => new() { AccountId = AccountId, Region = Region };
 
     public static LocalAwsConfig Load(string path) => FromJson(ReadSection(path), path);
@@ -32,8 +38,25 @@ internal sealed record LocalAwsConfig
             errors.Add($"{SectionName}:AccountId must be 12 digits.");
         }
 
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (section.ValueKind == JsonValueKind.Object && section.TryGetProperty(nameof(CloudFormationParameters), out var given))
+        {
+            if (given.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{SectionName}:CloudFormationParameters must be an object of strings.");
+            }
+            else
+            {
+                foreach (var parameter in given.EnumerateObject())
+                {
+                    if (parameter.Value.ValueKind == JsonValueKind.String) { parameters[parameter.Name] = parameter.Value.GetString()!; }
+                    else { errors.Add($"{SectionName}:CloudFormationParameters:{parameter.Name} must be a string."); }
+                }
+            }
+        }
+
         ThrowIfAny(errors, source);
-        return new LocalAwsConfig { AccountId = account, Region = region, TokenAudience = audience };
+        return new LocalAwsConfig { AccountId = account, Region = region, TokenAudience = audience, CloudFormationParameters = parameters };
     }
 
     /// <summary>The <c>LocalAws</c> section of the JSON file at <paramref name="path"/> (comments and trailing commas allowed).</summary>

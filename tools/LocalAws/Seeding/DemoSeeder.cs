@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using LocalAws.Diagnostics;
 using LocalAws.Dynalite;
 
 namespace LocalAws.Seeding;
 
 /// <summary>
-/// Creates the demo tables when missing (Organizations, OrganizationUsers, Applications with GSI ByName) and, unless
+/// Creates the tables when missing (the template's, or Organizations, OrganizationUsers, Applications with GSI ByName) and, unless
 /// <c>--no-seed</c>, writes the demo items from the team contract (acme, globex, initech and their users/apps).
 /// Idempotent: items are overwritten with the same values.
 /// </summary>
@@ -13,24 +14,26 @@ internal static class DemoSeeder
 {
     private static readonly TimeSpan s_activeTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task RunAsync(UpstreamDynamoDb upstream, bool writeItems, ILogger logger, CancellationToken cancellationToken)
-    {
-        var tables = new[]
-        {
-            Table("Organizations", [("organizationId", "HASH")], [("organizationId", "S")]),
-            Table("OrganizationUsers", [("userId", "HASH"), ("organizationId", "RANGE")], [("userId", "S"), ("organizationId", "S")]),
-            Table(
-                "Applications",
-                [("organizationId", "HASH"), ("applicationId", "RANGE")],
-                [("organizationId", "S"), ("applicationId", "S"), ("name", "S")],
-                new Dictionary<string, object>
-                {
-                    ["IndexName"] = "ByName",
-                    ["KeySchema"] = KeySchema([("organizationId", "HASH"), ("name", "RANGE")]),
-                    ["Projection"] = new { ProjectionType = "ALL" },
-                }),
-        };
+    /// <summary>The tables LocalAws creates without <c>--cloudformation</c> (the same shapes the deployment template declares).</summary>
+    public static IReadOnlyList<JsonObject> DefaultTables { get; } =
+    [
+        Table("Organizations", [("organizationId", "HASH")], [("organizationId", "S")]),
+        Table("OrganizationUsers", [("userId", "HASH"), ("organizationId", "RANGE")], [("userId", "S"), ("organizationId", "S")]),
+        Table(
+            "Applications",
+            [("organizationId", "HASH"), ("applicationId", "RANGE")],
+            [("organizationId", "S"), ("applicationId", "S"), ("name", "S")],
+            new JsonObject
+            {
+                ["IndexName"] = "ByName",
+                ["KeySchema"] = KeySchema([("organizationId", "HASH"), ("name", "RANGE")]),
+                ["Projection"] = new JsonObject { ["ProjectionType"] = "ALL" },
+            }),
+    ];
 
+    /// <param name="tables">DynamoDB CreateTable requests (<see cref="DefaultTables"/> or the template's tables).</param>
+    public static async Task RunAsync(UpstreamDynamoDb upstream, IReadOnlyList<JsonObject> tables, bool writeItems, ILogger logger, CancellationToken cancellationToken)
+    {
         foreach (var table in tables)
         {
             var (status, body) = await upstream.CallAsync("CreateTable", table, cancellationToken);
@@ -43,7 +46,7 @@ internal static class DemoSeeder
                 }
             }
 
-            await WaitActiveAsync(upstream, (string)table["TableName"], cancellationToken);
+            await WaitActiveAsync(upstream, (string)table["TableName"]!, cancellationToken);
         }
 
         var items = 0;
@@ -56,7 +59,7 @@ internal static class DemoSeeder
                 {
                     if (status != 200)
                     {
-                        throw new InvalidOperationException($"Seeding {tableName} failed with HTTP {status}: {body.RootElement.GetRawText()}");
+                        throw new InvalidOperationException($"Seeding the demo items into {tableName} failed with HTTP {status} (does the template create that table? --no-seed writes none): {body.RootElement.GetRawText()}");
                     }
                 }
 
@@ -64,7 +67,7 @@ internal static class DemoSeeder
             }
         }
 
-        Log.Seeded(logger, tables.Length, items);
+        Log.Seeded(logger, tables.Count, items);
     }
 
     private static IEnumerable<(string Table, Dictionary<string, object> Item)> Items()
@@ -98,25 +101,25 @@ internal static class DemoSeeder
     private static Dictionary<string, object> Item(params (string Name, string Value)[] attributes)
         => attributes.ToDictionary(a => a.Name, a => (object)new { S = a.Value });
 
-    private static Dictionary<string, object> Table(string name, (string Name, string Type)[] keys, (string Name, string Type)[] attributes, Dictionary<string, object>? gsi = null)
+    private static JsonObject Table(string name, (string Name, string Type)[] keys, (string Name, string Type)[] attributes, JsonObject? gsi = null)
     {
-        var table = new Dictionary<string, object>
+        var table = new JsonObject
         {
             ["TableName"] = name,
             ["KeySchema"] = KeySchema(keys),
-            ["AttributeDefinitions"] = attributes.Select(a => new { AttributeName = a.Name, AttributeType = a.Type }).ToArray(),
+            ["AttributeDefinitions"] = new JsonArray([.. attributes.Select(a => (JsonNode)new JsonObject { ["AttributeName"] = a.Name, ["AttributeType"] = a.Type })]),
             ["BillingMode"] = "PAY_PER_REQUEST",
         };
         if (gsi is not null)
         {
-            table["GlobalSecondaryIndexes"] = new[] { gsi };
+            table["GlobalSecondaryIndexes"] = new JsonArray(gsi);
         }
 
         return table;
     }
 
-    private static object[] KeySchema((string Name, string Type)[] keys)
-        => keys.Select(k => (object)new { AttributeName = k.Name, KeyType = k.Type }).ToArray();
+    private static JsonArray KeySchema((string Name, string Type)[] keys)
+        => new([.. keys.Select(k => (JsonNode)new JsonObject { ["AttributeName"] = k.Name, ["KeyType"] = k.Type })]);
 
     private static async Task WaitActiveAsync(UpstreamDynamoDb upstream, string table, CancellationToken cancellationToken)
     {

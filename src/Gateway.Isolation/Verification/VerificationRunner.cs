@@ -1,0 +1,374 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using Gateway.Isolation.Aws;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Permissions;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+
+namespace Gateway.Isolation.Verification;
+
+/// <summary>
+/// Runs a <see cref="VerificationPlan"/> with the gateway's own identity and its own credential issuer (the AssumeRole
+/// requests and session policies the gateway sends), against whatever AWS the configuration points at. Canary items
+/// are written and removed by the canary sessions; leftovers of an interrupted run are removed first.
+/// Reports error codes and ARNs only, never credentials.
+/// </summary>
+public sealed class VerificationRunner
+{
+    private const string Allowed = "allowed";
+    private const string AccessDenied = "AccessDenied";
+    private const string CanaryUser = "zz-verify";
+
+    private readonly ICredentialIssuer _issuer;
+    private readonly IAmazonSecurityTokenService _sts;
+    private readonly IAmazonDynamoDB _gatewayDynamoDb;
+    private readonly TenantIsolationOptions _options;
+    private readonly PermissionSetCatalog _catalog;
+
+    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog)
+    {
+        _issuer = issuer;
+        _sts = sts;
+        _gatewayDynamoDb = gatewayDynamoDb;
+        _options = options;
+        _catalog = catalog;
+    }
+
+    public async Task<VerificationReport> RunAsync(VerificationPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var checks = new List<VerificationCheck>();
+        var canarySortKey = VerificationPlan.CanaryPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+        await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
+        CheckPolicySizes(checks);
+        await CheckSourceIdentityRequiredAsync(plan, checks, cancellationToken).ConfigureAwait(false);
+
+        var sessions = new Dictionary<(string Org, string Set), IAmazonDynamoDB>();
+        try
+        {
+            foreach (var session in plan.Sessions)
+            {
+                var client = await AssumeAsync(session, checks, cancellationToken).ConfigureAwait(false);
+                if (client is not null)
+                {
+                    sessions[(session.Organization, session.PermissionSet)] = client;
+                }
+            }
+
+            await CleanUpAsync(plan, sessions, checks: null, cancellationToken).ConfigureAwait(false);
+            foreach (var session in plan.Sessions)
+            {
+                sessions.TryGetValue((session.Organization, session.PermissionSet), out var client);
+                foreach (var probe in session.Probes)
+                {
+                    var observed = client is null
+                        ? "no session"
+                        : await ObserveAsync(client, plan.Tables[probe.Table], probe, canarySortKey, cancellationToken).ConfigureAwait(false);
+                    checks.Add(new VerificationCheck(probe.Name, Describe(probe.Expected), observed, Passes(probe.Expected, observed)));
+                }
+            }
+
+            await CleanUpAsync(plan, sessions, checks, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var client in sessions.Values)
+            {
+                client.Dispose();
+            }
+        }
+
+        return new VerificationReport(checks);
+    }
+
+    private async Task CheckGatewayIdentityAsync(VerificationPlan plan, string sortKey, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        var observed = await ObserveAsync(async () =>
+        {
+            var identity = await _sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken).ConfigureAwait(false);
+            return identity.Arn;
+        }).ConfigureAwait(false);
+        checks.Add(new VerificationCheck("gateway identity (GetCallerIdentity)", "an identity", observed, observed.StartsWith("arn:", StringComparison.Ordinal)));
+
+        foreach (var (name, table) in plan.Tables.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var result = await ObserveAsync(async () =>
+            {
+                await _gatewayDynamoDb.GetItemAsync(new GetItemRequest { TableName = name, Key = Key(table, plan.Organizations[0], sortKey) }, cancellationToken).ConfigureAwait(false);
+                return Allowed;
+            }).ConfigureAwait(false);
+            checks.Add(new VerificationCheck($"gateway identity: GetItem {name} → {plan.Organizations[0]}", Describe(ProbeExpectation.Denied), result, Passes(ProbeExpectation.Denied, result)));
+        }
+    }
+
+    private void CheckPolicySizes(List<VerificationCheck> checks)
+    {
+        var builder = new SessionPolicyBuilder(_catalog.Scope);
+        foreach (var (name, set) in _catalog.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var limit = string.Create(CultureInfo.InvariantCulture, $"≤ {SessionPolicyBuilder.MaxPlaintextLength} characters");
+            if (_options.Mode == IsolationMode.Abac)
+            {
+                checks.Add(new VerificationCheck($"worst-case session policy {name}", limit, "Abac mode: no session policy", true));
+                continue;
+            }
+
+            var length = builder.WorstCaseLength(set);
+            checks.Add(new VerificationCheck($"worst-case session policy {name}", limit, length.ToString(CultureInfo.InvariantCulture), length <= SessionPolicyBuilder.MaxPlaintextLength));
+        }
+    }
+
+    private async Task CheckSourceIdentityRequiredAsync(VerificationPlan plan, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        const string name = "AssumeRole without SourceIdentity";
+        if (_issuer is not StsCredentialIssuer sts || plan.Sessions.Count == 0)
+        {
+            checks.Add(new VerificationCheck(name, Describe(ProbeExpectation.Denied), "not checked (no STS issuer)", false));
+            return;
+        }
+
+        // The gateway's own request for the first canary session, minus its SourceIdentity.
+        var first = plan.Sessions[0];
+        var request = sts.BuildRequest(KeyFor(first), _catalog.Sets[first.PermissionSet]);
+        request.SourceIdentity = null;
+        var observed = await ObserveAsync(async () =>
+        {
+            await _sts.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
+            return "credentials issued";
+        }).ConfigureAwait(false);
+        checks.Add(new VerificationCheck(name, Describe(ProbeExpectation.Denied), observed, Passes(ProbeExpectation.Denied, observed)));
+    }
+
+    private async Task<IAmazonDynamoDB?> AssumeAsync(VerificationSession session, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        ScopedCredentials? credentials = null;
+        var observed = await ObserveAsync(async () =>
+        {
+            credentials = await _issuer.IssueAsync(KeyFor(session), _catalog.Sets[session.PermissionSet], cancellationToken).ConfigureAwait(false);
+            return $"session {credentials.SessionName}";
+        }).ConfigureAwait(false);
+        checks.Add(new VerificationCheck($"{session.PermissionSet} {session.Organization}: AssumeRole with the session policy", "credentials", observed, credentials is not null));
+        return credentials is null
+            ? null
+            : AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken));
+    }
+
+    private CredentialKey KeyFor(VerificationSession session)
+        => new(OrganizationId.Parse(session.Organization), session.PermissionSet, _options.CredentialScope == CredentialScope.User ? CanaryUser : null);
+
+    /// <summary>Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization and table.</summary>
+    private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, List<VerificationCheck>? checks, CancellationToken cancellationToken)
+    {
+        foreach (var organization in plan.Organizations)
+        {
+            foreach (var (tableName, table) in plan.Tables.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                var writer = plan.Sessions
+                    .Where(s => s.Organization == organization && sessions.ContainsKey((organization, s.PermissionSet)))
+                    .FirstOrDefault(s => s.Probes.Any(p => p.Table == tableName && p.Operation == ProbeOperation.PutItem && p.Expected == ProbeExpectation.Allowed));
+                if (writer is null)
+                {
+                    continue;
+                }
+
+                var client = sessions[(organization, writer.PermissionSet)];
+                var observed = await ObserveAsync(async () =>
+                {
+                    var keys = await FindCanariesAsync(client, tableName, table, organization, cancellationToken).ConfigureAwait(false);
+                    foreach (var key in keys)
+                    {
+                        await client.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = key }, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var left = await FindCanariesAsync(client, tableName, table, organization, cancellationToken).ConfigureAwait(false);
+                    return string.Create(CultureInfo.InvariantCulture, $"{left.Count} left");
+                }).ConfigureAwait(false);
+                checks?.Add(new VerificationCheck($"{writer.PermissionSet} {organization}: canary items removed from {tableName}", "0 left", observed, observed == "0 left"));
+            }
+        }
+    }
+
+    private static async Task<List<Dictionary<string, AttributeValue>>> FindCanariesAsync(IAmazonDynamoDB client, string tableName, TenantTableOptions table, string organization, CancellationToken cancellationToken)
+    {
+        var request = new QueryRequest
+        {
+            TableName = tableName,
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = table.PartitionKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = new(organization) },
+            KeyConditionExpression = "#pk = :pk",
+            ConsistentRead = true,
+        };
+        if (table.SortKey is not null)
+        {
+            request.ExpressionAttributeNames["#sk"] = table.SortKey;
+            request.ExpressionAttributeValues[":prefix"] = new(VerificationPlan.CanaryPrefix);
+            request.KeyConditionExpression += " AND begins_with(#sk, :prefix)";
+        }
+
+        var found = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            var response = await client.QueryAsync(request, cancellationToken).ConfigureAwait(false);
+            foreach (var item in response.Items ?? [])
+            {
+                var key = new Dictionary<string, AttributeValue> { [table.PartitionKey] = item[table.PartitionKey] };
+                if (table.SortKey is not null)
+                {
+                    key[table.SortKey] = item[table.SortKey];
+                }
+
+                found.Add(key);
+            }
+
+            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+        return found;
+    }
+
+    private static Task<string> ObserveAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
+        => ObserveAsync(async () =>
+        {
+            await SendAsync(client, table, probe, sortKey, ct).ConfigureAwait(false);
+            return Allowed;
+        });
+
+    private static async Task SendAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
+    {
+        var name = probe.Table;
+        var target = probe.Targets[^1];
+        Dictionary<string, AttributeValue> KeyOf(string organization) => Key(table, organization, sortKey);
+        Dictionary<string, AttributeValue> ItemOf(string organization) => new(KeyOf(organization)) { ["verify"] = new("canary") };
+        switch (probe.Operation)
+        {
+            case ProbeOperation.GetItem:
+                await client.GetItemAsync(new GetItemRequest { TableName = name, Key = KeyOf(target), ConsistentRead = true }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.Query:
+                await client.QueryAsync(new QueryRequest
+                {
+                    TableName = name,
+                    IndexName = probe.Index,
+                    KeyConditionExpression = "#pk = :pk",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = table.PartitionKey },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = new(target) },
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.PutItem:
+                await client.PutItemAsync(new PutItemRequest { TableName = name, Item = ItemOf(target) }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.UpdateItem:
+                await client.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = name,
+                    Key = KeyOf(target),
+                    UpdateExpression = "SET #v = :v",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#v"] = "verify" },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = new("updated") },
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.DeleteItem:
+                await client.DeleteItemAsync(new DeleteItemRequest { TableName = name, Key = KeyOf(target) }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.BatchGetItem:
+                await client.BatchGetItemAsync(new BatchGetItemRequest
+                {
+                    RequestItems = new Dictionary<string, KeysAndAttributes> { [name] = new() { Keys = probe.Targets.Select(KeyOf).ToList() } },
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.BatchWriteItem:
+                await client.BatchWriteItemAsync(new BatchWriteItemRequest
+                {
+                    RequestItems = new Dictionary<string, List<WriteRequest>>
+                    {
+                        [name] = probe.Targets.Select(o => new WriteRequest { PutRequest = new PutRequest { Item = ItemOf(o) } }).ToList(),
+                    },
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.TransactGetItems:
+                await client.TransactGetItemsAsync(new TransactGetItemsRequest
+                {
+                    TransactItems = probe.Targets.Select(o => new TransactGetItem { Get = new Get { TableName = name, Key = KeyOf(o) } }).ToList(),
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.TransactWriteItems:
+                await client.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems = probe.Targets.Select(o => new TransactWriteItem { Put = new Put { TableName = name, Item = ItemOf(o) } }).ToList(),
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.PartiQLKeyless:
+                await client.ExecuteStatementAsync(new ExecuteStatementRequest { Statement = $"SELECT * FROM \"{name}\"" }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.PartiQLByPartition:
+                await client.ExecuteStatementAsync(new ExecuteStatementRequest
+                {
+                    Statement = $"SELECT * FROM \"{name}\" WHERE \"{table.PartitionKey}\" = ?",
+                    Parameters = [new AttributeValue(target)],
+                }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.Scan:
+                await client.ScanAsync(new ScanRequest { TableName = name, Limit = 1 }, ct).ConfigureAwait(false);
+                break;
+            case ProbeOperation.DescribeTable:
+                await client.DescribeTableAsync(new DescribeTableRequest { TableName = name }, ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(probe), probe.Operation, "Unknown probe operation.");
+        }
+    }
+
+    private static Dictionary<string, AttributeValue> Key(TenantTableOptions table, string organization, string sortKey)
+    {
+        var key = new Dictionary<string, AttributeValue> { [table.PartitionKey] = new(organization) };
+        if (table.SortKey is not null)
+        {
+            key[table.SortKey] = new(sortKey);
+        }
+
+        return key;
+    }
+
+    /// <summary>The call's result, or the AWS error code (never the message, which may quote request content).</summary>
+    private static async Task<string> ObserveAsync(Func<Task<string>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e)
+        {
+            return string.IsNullOrEmpty(e.ErrorCode) ? e.GetType().Name : e.ErrorCode;
+        }
+        catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
+        {
+            return $"error: {e.GetType().Name}";
+        }
+    }
+
+    private static string Describe(ProbeExpectation expected) => expected switch
+    {
+        ProbeExpectation.Allowed => Allowed,
+        ProbeExpectation.Denied => AccessDenied,
+        _ => "not AccessDenied",
+    };
+
+    private static bool Passes(ProbeExpectation expected, string observed)
+    {
+        var denied = observed is "AccessDenied" or "AccessDeniedException";
+        return expected switch
+        {
+            ProbeExpectation.Allowed => observed == Allowed,
+            ProbeExpectation.Denied => denied,
+            _ => !denied && observed != "no session" && !observed.StartsWith("error:", StringComparison.Ordinal),
+        };
+    }
+}
