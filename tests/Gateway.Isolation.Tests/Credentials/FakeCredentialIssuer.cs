@@ -17,9 +17,13 @@ internal sealed class FakeCredentialIssuer(TimeProvider time) : ICredentialIssue
 
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>Every key asked for, with the permission set's name, in call order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(CredentialKey Key, string PermissionSet)> Issued { get; } = new();
+
     public async Task<ScopedCredentials> IssueAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
         var n = Interlocked.Increment(ref _calls);
+        Issued.Enqueue((key, permissionSet.Name));
         if (Gate is { } gate)
         {
             await gate;

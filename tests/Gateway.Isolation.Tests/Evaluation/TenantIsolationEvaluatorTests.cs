@@ -26,10 +26,16 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     private readonly ServiceProvider _services;
 
     public TenantIsolationEvaluatorTests()
+        : this(scope: null)
+    {
+    }
+
+    private TenantIsolationEvaluatorTests(string? scope)
     {
         _issuer = new FakeCredentialIssuer(_time);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["TenantIsolation:CredentialScope"] = scope ?? "Organization",
             ["TenantIsolation:RoleArn"] = "arn:aws:iam::000000000000:role/TenantDataAccess",
             ["TenantIsolation:Membership:NegativeTtl"] = "00:00:00",
             ["TenantIsolation:Membership:RetryAfter"] = "00:00:02",
@@ -67,6 +73,38 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         Assert.Equal(decision.Credentials.SessionName, decision.SessionName);
         Assert.Null(decision.RetryAfter);
         Assert.DoesNotContain(decision.Credentials.SecretAccessKey, decision.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_TwoPermissionSetsInOneOrganization_SeparateCredentials()
+    {
+        // The credential cache key carries the permission set: a VIEWER must never be handed the ADMINISTRATOR's
+        // (read-write) session of the same organization.
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var admin = await Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
+        _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
+        var viewer = await Evaluator.EvaluateAsync("carol", Acme, CancellationToken.None);
+
+        Assert.Equal(("read-write", "read-only"), (admin.PermissionSet, viewer.PermissionSet));
+        Assert.NotEqual(admin.Credentials!.AccessKeyId, viewer.Credentials!.AccessKeyId);
+        Assert.Equal([(new CredentialKey(Acme, "read-write", null), "read-write"), (new CredentialKey(Acme, "read-only", null), "read-only")], _issuer.Issued);
+    }
+
+    [Theory]
+    [InlineData("Organization", 1)]
+    [InlineData("User", 2)]
+    public async Task EvaluateAsync_CredentialScope_OneSessionPerOrganizationOrPerUser(string scope, int sessions)
+    {
+        using var tests = new TenantIsolationEvaluatorTests(scope);
+        tests._store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        var alice = await tests.Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
+        var bob = await tests.Evaluator.EvaluateAsync("bob", Acme, CancellationToken.None);
+
+        Assert.Equal(sessions, tests._issuer.Calls);
+        Assert.Equal(sessions == 1, alice.Credentials!.AccessKeyId == bob.Credentials!.AccessKeyId);
+        string?[] expectedUsers = scope == "User" ? ["alice", "bob"] : [null];
+        Assert.Equal(expectedUsers, tests._issuer.Issued.Select(i => i.Key.UserId));
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
@@ -18,98 +17,93 @@ public sealed class VerifyCommandProcessTests
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Binary_TrustRequiresSourceIdentity_EveryCheckPassesAndListedInJson()
+    public async Task Binary_LocalAwsFromTheTemplate_EveryCheckPassesAndListedInJson()
     {
-        // LocalAws with the tenant role's trust requiring a SourceIdentity (as the CloudFormation template does). Until
-        // the gateway sends one in Organization scope too, User scope is the configuration that passes it.
-        var config = Path.Combine(Path.GetTempPath(), $"localaws-strict-{Guid.NewGuid():N}.json");
-        var root = JsonNode.Parse(await File.ReadAllTextAsync(RepoPaths.Combine("tools", "LocalAws", "appsettings.json")))!;
-        root["LocalAws"]!["Roles"]![0]!["TrustPolicy"]!["Statement"]![0]!["Condition"] = new JsonObject { ["Null"] = new JsonObject { ["sts:SourceIdentity"] = "false" } };
-        await File.WriteAllTextAsync(config, root.ToJsonString());
-        try
-        {
-            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { ConfigFile = config });
-            using var admin = aws.CreateDynamoDbClient(aws.AdminCredentials);
-            // A leftover of an interrupted run.
-            await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = Item("zz-verify-a", VerificationPlan.CanaryPrefix + "interrupted") });
+        // LocalAws enforcing deploy/cloudformation/tenant-gateway.yaml (its default), the shipped configuration
+        // (Organization scope: SourceIdentity "tenant-gateway").
+        await using var aws = await LocalAwsHost.StartAsync();
+        using var admin = aws.CreateDynamoDbClient(aws.AdminCredentials);
+        // A leftover of an interrupted run.
+        await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = Item("zz-verify-a", VerificationPlan.CanaryPrefix + "interrupted") });
 
-            var (run, json) = await VerifyAsync(aws, new() { ["TenantIsolation__CredentialScope"] = "User" });
+        var (run, json) = await VerifyAsync(aws, []);
 
-            Assert.True(run.ExitCode == 0, run.ToString());
-            var checks = json["checks"]!.AsArray();
-            Assert.Equal(ExpectedNames(), checks.Select(c => (string)c!["name"]!));
-            Assert.All(checks, c => Assert.True((bool)c!["passed"]!, c!.ToJsonString()));
-            Assert.Equal(checks.Count, (int)json["passed"]!);
-            Assert.Equal(0, (int)json["failed"]!);
-            Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == SourceIdentityCheck)!["observed"]!);
-            Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
-            Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
-            Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-a"));
-            Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-b"));
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var checks = json["checks"]!.AsArray();
+        Assert.Equal(ExpectedNames(), checks.Select(c => (string)c!["name"]!));
+        Assert.All(checks, c => Assert.True((bool)c!["passed"]!, c!.ToJsonString()));
+        Assert.Equal(checks.Count, (int)json["passed"]!);
+        Assert.Equal(0, (int)json["failed"]!);
+        Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == SourceIdentityCheck)!["observed"]!);
+        Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+        Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-a"));
+        Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-b"));
     }
 
     [Fact]
     public async Task Binary_TrustWithoutSourceIdentityCondition_FailsOnlyThatCheckExit1()
     {
-        // LocalAws's JSON IAM (before it loads the template) does not require a SourceIdentity: verify must say so.
-        await using var aws = await LocalAwsHost.StartAsync();
+        // A template copy whose tenant-role trust no longer requires a SourceIdentity (neither the Allow's condition
+        // nor the Deny remain): verify must name exactly that check.
+        var template = await WeakenedTemplateAsync(
+            ("            Condition:\n              \"Null\":\n                sts:SourceIdentity: \"false\"\n", string.Empty),
+            ("            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:AssumeRole\n", "            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:TagSession\n"));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
 
-        var (run, json) = await VerifyAsync(aws, []);
+            var (run, json) = await VerifyAsync(aws, []);
 
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var failed = json["checks"]!.AsArray().Where(c => !(bool)c!["passed"]!).ToList();
-        var only = Assert.Single(failed);
-        Assert.Equal(SourceIdentityCheck, (string)only!["name"]!);
-        Assert.Equal("credentials issued", (string)only["observed"]!);
-        Assert.Equal(1, (int)json["failed"]!);
-        Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
+            Assert.Equal(SourceIdentityCheck, (string)only!["name"]!);
+            Assert.Equal("credentials issued", (string)only["observed"]!);
+            Assert.Equal(1, (int)json["failed"]!);
+            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        }
+        finally
+        {
+            File.Delete(template);
+        }
     }
 
     [Fact]
-    public async Task Binary_IndexNotPartitionedByOrganization_FailsNamedCheckExit1()
+    public async Task Binary_GatewayMayReadTenantTable_FailsNamedCheckExit1()
     {
-        await using var aws = await LocalAwsHost.StartAsync();
-        using var admin = aws.CreateDynamoDbClient(aws.AdminCredentials);
-        await admin.CreateTableAsync(new CreateTableRequest
+        // A template copy where the gateway's own policy may also GetItem on Applications.
+        var template = await WeakenedTemplateAsync(
+            ("              - { \"Fn::GetAtt\": [OrganizationsTable, Arn] }\n", "              - { \"Fn::GetAtt\": [OrganizationsTable, Arn] }\n              - { \"Fn::GetAtt\": [ApplicationsTable, Arn] }\n"));
+        try
         {
-            TableName = "Tickets",
-            KeySchema = [new KeySchemaElement("organizationId", KeyType.HASH), new KeySchemaElement("ticketId", KeyType.RANGE)],
-            AttributeDefinitions = [new("organizationId", ScalarAttributeType.S), new("ticketId", ScalarAttributeType.S), new("assigneeId", ScalarAttributeType.S)],
-            BillingMode = BillingMode.PAY_PER_REQUEST,
-            GlobalSecondaryIndexes =
-            [
-                new GlobalSecondaryIndex
-                {
-                    IndexName = "ByAssignee",
-                    KeySchema = [new KeySchemaElement("assigneeId", KeyType.HASH)],
-                    Projection = new Projection { ProjectionType = ProjectionType.ALL },
-                },
-            ],
-        });
-        while ((await admin.DescribeTableAsync("Tickets")).Table.TableStatus != TableStatus.ACTIVE)
+            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
+
+            var (run, json) = await VerifyAsync(aws, []);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
+            Assert.Equal("gateway identity: GetItem Applications → zz-verify-a", (string)only!["name"]!);
+        }
+        finally
         {
-            await Task.Delay(100);
+            File.Delete(template);
+        }
+    }
+
+    /// <summary>A copy of the deployment template with exact texts replaced (each must occur exactly once).</summary>
+    private static async Task<string> WeakenedTemplateAsync(params (string Original, string Replacement)[] edits)
+    {
+        var text = (await File.ReadAllTextAsync(RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml"))).ReplaceLineEndings("\n");
+        foreach (var (original, replacement) in edits)
+        {
+            var at = text.IndexOf(original, StringComparison.Ordinal);
+            Assert.True(at >= 0 && text.IndexOf(original, at + 1, StringComparison.Ordinal) < 0, $"the template text to weaken must occur exactly once: {original}");
+            text = text.Replace(original, replacement, StringComparison.Ordinal);
         }
 
-        var (run, json) = await VerifyAsync(aws, new()
-        {
-            ["TenantIsolation__Tables__Tickets__PartitionKey"] = "organizationId",
-            ["TenantIsolation__Tables__Tickets__SortKey"] = "ticketId",
-            ["TenantIsolation__Tables__Tickets__Indexes__0"] = "ByAssignee",
-            ["TenantIsolation__PermissionSets__read-write__Tables__Tickets"] = "ReadWrite",
-        });
-
-        Assert.True(run.ExitCode == 1, run.ToString());
-        var check = json["checks"]!.AsArray().Single(c => (string)c!["name"]! == "read-write zz-verify-a: Query Tickets/index/ByAssignee → zz-verify-a")!;
-        Assert.False((bool)check["passed"]!, check.ToJsonString());
-        Assert.Contains("FAIL", run.StandardOutput.Split('\n').Single(l => l.StartsWith("read-write zz-verify-a: Query Tickets/index/ByAssignee → zz-verify-a ", StringComparison.Ordinal)), StringComparison.Ordinal);
-        // Its twin on the org-partitioned index passes.
-        Assert.True((bool)json["checks"]!.AsArray().Single(c => (string)c!["name"]! == "read-write zz-verify-a: Query Applications/index/ByName → zz-verify-a")!["passed"]!);
+        var copy = Path.Combine(Path.GetTempPath(), $"tenant-gateway-weakened-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(copy, text);
+        return copy;
     }
 
     private static async Task<(ProcessRun Run, JsonNode Json)> VerifyAsync(LocalAwsHost aws, Dictionary<string, string?> extra)

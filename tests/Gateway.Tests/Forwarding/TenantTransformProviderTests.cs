@@ -83,6 +83,49 @@ public sealed class TenantTransformProviderTests : IDisposable
         Assert.Equal(forwarded, proxyRequest.Headers.Contains(header));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Apply_IsolatedRoute_ForwardsOnlyWithATenantDecision(bool decided)
+    {
+        // The transform's own fail-closed guard: an isolated request that reached it without a tenant decision (a
+        // reordered pipeline, an early next()) is answered 500 (YARP then skips forwarding) and carries no envelope.
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
+        var builder = new TransformBuilderContext { Route = Route("tenant", "true"), Services = null! };
+        provider.Apply(builder);
+        var transform = Assert.Single(builder.RequestTransforms.OfType<TenantRequestTransform>());
+        var http = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+        if (decided)
+        {
+            http.Features.Set<ITenantFeature>(new DecidedTenant());
+        }
+
+        using var proxyRequest = new HttpRequestMessage(HttpMethod.Get, "http://backend/");
+        await transform.ApplyAsync(new RequestTransformContext { HttpContext = http, ProxyRequest = proxyRequest, HeadersCopied = true, Path = "/" });
+
+        Assert.Equal(decided ? StatusCodes.Status200OK : StatusCodes.Status500InternalServerError, http.Response.StatusCode);
+        Assert.Equal(decided, proxyRequest.Headers.TryGetValues("X-Tenant-Context", out var values) && values.Single() == DecidedTenant.SealedEnvelope);
+    }
+
+    private sealed class DecidedTenant : ITenantFeature
+    {
+        public const string SealedEnvelope = "eyJhbGciOiJkaXIifQ..sealed";
+
+        public Gateway.Policies.OrganizationId OrganizationId => Gateway.Policies.OrganizationId.Parse("acme");
+
+        public string UserId => "alice";
+
+        public string Role => "ADMINISTRATOR";
+
+        public string PermissionSet => "read-write";
+
+        public Gateway.Isolation.Credentials.ScopedCredentials Credentials { get; } = new("ASIAEXAMPLE00000001", "secret", "token", DateTimeOffset.UnixEpoch.AddYears(60), "acme");
+
+        public string Envelope => SealedEnvelope;
+    }
+
     [Fact]
     public void ValidateRoute_MetadataNotBoolean_Rejected() => Assert.Contains(Validate(Route("tenant", "yes")), e => e.Message.Contains("true or false", StringComparison.Ordinal));
 }
