@@ -100,6 +100,10 @@ public class TemplateIamEvaluationTests
     [InlineData("dynamodb:PutItem", "OrganizationUsersTable", false)]
     [InlineData("sts:AssumeRole", "TenantRole", true)]
     [InlineData("sts:AssumeRole", "GatewayRole", false)]
+    [InlineData("iam:GetRole", "TenantRole", true)]
+    [InlineData("iam:GetRole", "GatewayRole", false)]
+    [InlineData("iam:UpdateAssumeRolePolicy", "TenantRole", false)]
+    [InlineData("iam:ListRoles", "TenantRole", false)]
     public void GatewayPolicy_Allows(string action, string resource, bool allowed)
     {
         var stack = new Stack();

@@ -172,11 +172,15 @@ public class TemplateStructureTests
         var statements = _stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray().Select(s => s!.AsObject()).ToList();
         Assert.All(statements, s => Assert.Equal("Allow", (string?)s["Effect"]));
         Assert.Equal(
-            ["dynamodb:GetItem", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            ["dynamodb:GetItem", "iam:GetRole", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             statements.SelectMany(Actions).Order(StringComparer.Ordinal));
 
         var sts = Assert.Single(statements, s => Actions(s).Contains("sts:AssumeRole"));
         Assert.Equal(_stack.Arn("TenantRole"), (string?)sts["Resource"]);
+        var inspect = Assert.Single(statements, s => Actions(s).Contains("iam:GetRole"));
+        Assert.Equal("InspectTenantRole", (string?)inspect["Sid"]);
+        Assert.Equal(["iam:GetRole"], Actions(inspect));
+        Assert.Equal(_stack.Arn("TenantRole"), (string?)inspect["Resource"]);
         var dynamo = Assert.Single(statements, s => Actions(s).Contains("dynamodb:GetItem"));
         Assert.Equal(
             new[] { _stack.Arn("OrganizationUsersTable"), _stack.Arn("OrganizationsTable") }.Order(StringComparer.Ordinal),

@@ -39,6 +39,7 @@ public static class TopologyEnvironment
             ["TenantIsolation__Aws__StsServiceUrl"] = aws,
             ["TenantIsolation__Aws__DynamoDbServiceUrl"] = aws,
             ["TenantIsolation__Aws__SsmServiceUrl"] = aws,
+            ["TenantIsolation__Aws__IamServiceUrl"] = aws,
             ["Authentication__Authority"] = aws,
             [ClusterDestination(ApplicationsCluster)] = Origin(applications) + "/",
         };

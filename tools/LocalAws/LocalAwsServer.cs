@@ -4,6 +4,7 @@ using LocalAws.CloudFormation;
 using LocalAws.Configuration;
 using LocalAws.Diagnostics;
 using LocalAws.Dynalite;
+using LocalAws.Iam;
 using LocalAws.DynamoDb;
 using LocalAws.Identity;
 using LocalAws.Seeding;
@@ -65,6 +66,7 @@ internal static class LocalAwsServer
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
         services.AddSingleton<AssumeRoleSessionIssuer>();
         services.AddSingleton<StsEndpoint>();
+        services.AddSingleton<IamEndpoint>();
         services.AddSingleton<KeySchemaCache>();
         services.AddSingleton<DecisionCache>();
         services.AddSingleton<DynamoDbEndpoint>();
@@ -141,7 +143,7 @@ internal static class LocalAwsServer
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.MapPost("/", async (HttpContext context, StsEndpoint sts, DynamoDbEndpoint dynamoDb, SsmEndpoint ssm) =>
+        app.MapPost("/", async (HttpContext context, StsEndpoint sts, IamEndpoint iam, DynamoDbEndpoint dynamoDb, SsmEndpoint ssm) =>
         {
             if (DynamoDbEndpoint.IsDynamoDbRequest(context.Request))
             {
@@ -151,6 +153,10 @@ internal static class LocalAwsServer
             {
                 await ssm.HandleAsync(context);
             }
+            else if (IamEndpoint.IsIamRequest(context.Request))
+            {
+                await iam.HandleAsync(context);
+            }
             else if (StsEndpoint.IsStsRequest(context.Request))
             {
                 await sts.HandleAsync(context);
@@ -158,7 +164,7 @@ internal static class LocalAwsServer
             else
             {
                 context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new { error = "LocalAws serves DynamoDB (X-Amz-Target: DynamoDB_20120810.*), SSM (X-Amz-Target: AmazonSSM.GetParameter(s)) and STS (form POST) on POST /." });
+                await context.Response.WriteAsJsonAsync(new { error = "LocalAws serves DynamoDB (X-Amz-Target: DynamoDB_20120810.*), SSM (X-Amz-Target: AmazonSSM.GetParameter(s)), IAM GetRole (form POST signed for iam) and STS (form POST) on POST /." });
             }
         });
 

@@ -15,6 +15,9 @@ public sealed class AwsOptions
     /// <summary>Optional SSM endpoint override for envelope key parameters (LocalAws locally). Default: the regional endpoint.</summary>
     public Uri? SsmServiceUrl { get; set; }
 
+    /// <summary>Optional IAM endpoint override (LocalAws locally), used by <c>verify</c> for GetRole. Default: https://iam.amazonaws.com.</summary>
+    public Uri? IamServiceUrl { get; set; }
+
     /// <summary>Static access key id for the gateway's own identity (local development only). Default: the SDK credential chain.</summary>
     public string? AccessKeyId { get; set; }
 
@@ -24,5 +27,5 @@ public sealed class AwsOptions
     /// <summary>Timeout of one HTTP attempt of the AWS SDK clients. Default 3 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    public override string ToString() => $"AwsOptions {{ Region = {Region}, StsServiceUrl = {StsServiceUrl}, DynamoDbServiceUrl = {DynamoDbServiceUrl}, SsmServiceUrl = {SsmServiceUrl}, AccessKeyId = {AccessKeyId}, SecretAccessKey = [redacted] }}";
+    public override string ToString() => $"AwsOptions {{ Region = {Region}, StsServiceUrl = {StsServiceUrl}, DynamoDbServiceUrl = {DynamoDbServiceUrl}, SsmServiceUrl = {SsmServiceUrl}, IamServiceUrl = {IamServiceUrl}, AccessKeyId = {AccessKeyId}, SecretAccessKey = [redacted] }}";
 }

@@ -27,6 +27,11 @@ internal static partial class AwsOptionsValidator
             errors.Add($"{section}:SsmServiceUrl must be an absolute URL.");
         }
 
+        if (aws.IamServiceUrl is { IsAbsoluteUri: false })
+        {
+            errors.Add($"{section}:IamServiceUrl must be an absolute URL.");
+        }
+
         if (string.IsNullOrEmpty(aws.AccessKeyId) != string.IsNullOrEmpty(aws.SecretAccessKey))
         {
             errors.Add($"{section}:AccessKeyId and {section}:SecretAccessKey must be set together (or both left empty to use the AWS credential chain).");

@@ -51,7 +51,8 @@ public static class TenantIsolationServiceCollectionExtensions
             sp.GetRequiredService<IAmazonSecurityTokenService>(),
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
-            sp.GetRequiredService<PermissionSetCatalog>()));
+            sp.GetRequiredService<PermissionSetCatalog>(),
+            new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws)));
         return services;
     }
 

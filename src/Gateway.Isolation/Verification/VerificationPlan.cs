@@ -13,6 +13,9 @@ public sealed class VerificationPlan
     /// <summary>Sort-key prefix of every canary item (a leftover of an interrupted run is recognized by it).</summary>
     public const string CanaryPrefix = "zz-verify#";
 
+    /// <summary>Name of the check that the tenant role's trust policy admits only the gateway (IAM GetRole).</summary>
+    public const string TenantRoleTrustCheck = "tenant role trust admits only the gateway";
+
     public const string DefaultOrganizationA = "zz-verify-a";
     public const string DefaultOrganizationB = "zz-verify-b";
 

@@ -31,9 +31,11 @@ public sealed class VerificationRunner
     private readonly IAmazonDynamoDB _gatewayDynamoDb;
     private readonly TenantIsolationOptions _options;
     private readonly PermissionSetCatalog _catalog;
+    private readonly IamRoleReader? _iam;
 
-    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog)
+    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamRoleReader? iam = null)
     {
+        _iam = iam;
         _issuer = issuer;
         _sts = sts;
         _gatewayDynamoDb = gatewayDynamoDb;
@@ -50,6 +52,7 @@ public sealed class VerificationRunner
         await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
         CheckPolicySizes(checks);
         await CheckSourceIdentityRequiredAsync(plan, checks, cancellationToken).ConfigureAwait(false);
+        checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, _options.RoleArn, cancellationToken).ConfigureAwait(false));
 
         var sessions = new Dictionary<(string Org, string Set), IAmazonDynamoDB>();
         try

@@ -35,6 +35,7 @@ public sealed class VerifyCommandProcessTests
         Assert.Equal(checks.Count, (int)json["passed"]!);
         Assert.Equal(0, (int)json["failed"]!);
         Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == SourceIdentityCheck)!["observed"]!);
+        Assert.Equal(LocalAwsHost.GatewayUserArn, (string)checks.Single(c => (string)c!["name"]! == VerificationPlan.TenantRoleTrustCheck)!["observed"]!);
         Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
         Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-a"));
@@ -61,6 +62,56 @@ public sealed class VerifyCommandProcessTests
             Assert.Equal("credentials issued", (string)only["observed"]!);
             Assert.Equal(1, (int)json["failed"]!);
             Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        }
+        finally
+        {
+            File.Delete(template);
+        }
+    }
+
+    [Fact]
+    public async Task Binary_TenantRoleTrustsAccountRoot_FailsOnlyTrustCheckExit1()
+    {
+        // A template copy whose tenant-role trust names the account root (any principal of the account) instead of the
+        // gateway: AssumeRole by the gateway still works, only GetRole on the trust policy can see it.
+        const string gateway = "                Fn::If: [CreateGatewayRole, { \"Fn::GetAtt\": [GatewayRole, Arn] }, { Ref: GatewayPrincipalArn }]\n";
+        const string root = "                { \"Fn::Sub\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\" }\n";
+        const string sid = "          - Sid: GatewayWithSourceIdentity\n            Effect: Allow\n            Principal:\n              AWS:\n";
+        var template = await WeakenedTemplateAsync((sid + gateway, sid + root));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
+
+            var (run, json) = await VerifyAsync(aws, []);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
+            Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only!["name"]!);
+            Assert.Matches(@"^arn:aws:iam::\d{12}:root$", (string)only["observed"]!);
+            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        }
+        finally
+        {
+            File.Delete(template);
+        }
+    }
+
+    [Fact]
+    public async Task Binary_GatewayMayNotGetTenantRole_FailsTrustCheckClosedExit1()
+    {
+        // A template copy without the InspectTenantRole grant: the trust cannot be read, so the check fails (named).
+        var template = await WeakenedTemplateAsync(
+            ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles]\n"));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
+
+            var (run, json) = await VerifyAsync(aws, []);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
+            Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only!["name"]!);
+            Assert.Equal("cannot inspect (AccessDenied)", (string)only["observed"]!);
         }
         finally
         {
@@ -152,6 +203,7 @@ public sealed class VerifyCommandProcessTests
             "worst-case session policy read-only",
             "worst-case session policy read-write",
             SourceIdentityCheck,
+            VerificationPlan.TenantRoleTrustCheck,
         };
         names.AddRange(plan.Sessions.Select(s => $"{s.PermissionSet} {s.Organization}: AssumeRole with the session policy"));
         names.AddRange(plan.Sessions.SelectMany(s => s.Probes).Select(p => p.Name));
