@@ -137,6 +137,7 @@ echo "==> Starting the gateway on $GATEWAY_URL"
 ASPNETCORE_ENVIRONMENT=Local \
 TenantIsolation__Aws__StsServiceUrl="$LOCALAWS_URL" \
 TenantIsolation__Aws__DynamoDbServiceUrl="$LOCALAWS_URL" \
+TenantIsolation__Aws__SsmServiceUrl="$LOCALAWS_URL" \
 Authentication__Authority="$LOCALAWS_URL" \
 ReverseProxy__Clusters__applications__Destinations__d1__Address="$BACKEND_URL/" \
   start gateway dotnet "$(bin src/Gateway Gateway.dll)" --urls "$GATEWAY_URL"

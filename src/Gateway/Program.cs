@@ -1,4 +1,5 @@
 using Gateway.Cli;
+using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Isolation;
 
@@ -26,6 +27,17 @@ internal static class Program
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
         builder.Services.AddTenantGateway(builder.Configuration);
         await using var app = builder.Build();
+
+        try
+        {
+            // Envelope keys stored as SSM parameters are read first, so that validation checks them like any other key.
+            await app.Services.GetRequiredService<EnvelopeKeyParameterResolver>().ResolveAsync(CancellationToken.None);
+        }
+        catch (GatewayStartupException ex)
+        {
+            await Console.Error.WriteLineAsync(StartupFailure.Describe(ex));
+            return StartupFailure.ExitCode;
+        }
 
         var failures = await StartupValidation.CollectAsync(app.Services);
         if (failures.Count > 0)

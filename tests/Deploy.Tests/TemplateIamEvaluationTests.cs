@@ -108,6 +108,39 @@ public class TemplateIamEvaluationTests
         Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn(resource), context)).IsAllowed);
     }
 
+    [Theory]
+    [InlineData("ssm:GetParameters", "/tenant-gateway/applications/current", true)]
+    [InlineData("ssm:GetParameter", "/tenant-gateway/applications/previous", true)]
+    [InlineData("ssm:GetParameters", "/other-service/database-password", false)]
+    [InlineData("ssm:GetParametersByPath", "/tenant-gateway/applications/current", false)]
+    [InlineData("ssm:PutParameter", "/tenant-gateway/applications/current", false)]
+    public void GatewayPolicy_EnvelopeKeyParameters_OnlyReadUnderThePath(string action, string name, bool allowed)
+    {
+        var stack = new Stack();
+        var policy = Policy(stack.Resolved("GatewayPolicy", "PolicyDocument")!);
+        var arn = $"arn:aws:ssm:{Stack.Region}:{Stack.AccountId}:parameter{name}";
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, arn, RequestContext.Empty)).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("ssm.us-east-1.amazonaws.com", "/tenant-gateway/applications/current", true)]
+    [InlineData("", "/tenant-gateway/applications/current", false)]
+    [InlineData("s3.us-east-1.amazonaws.com", "/tenant-gateway/applications/current", false)]
+    [InlineData("ssm.us-east-1.amazonaws.com", "/other-service/database-password", false)]
+    public void GatewayPolicy_KmsDecrypt_OnlyThroughSsmForItsParameters(string viaService, string name, bool allowed)
+    {
+        var stack = new Stack();
+        var policy = Policy(stack.Resolved("GatewayPolicy", "PolicyDocument")!);
+        var keys = new List<(string, string[])> { ("kms:EncryptionContext:PARAMETER_ARN", [$"arn:aws:ssm:{Stack.Region}:{Stack.AccountId}:parameter{name}"]) };
+        if (viaService.Length > 0)
+        {
+            keys.Add(("kms:ViaService", [viaService]));
+        }
+
+        var key = $"arn:aws:kms:{Stack.Region}:{Stack.AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("kms:Decrypt", key, Context([.. keys]))).IsAllowed);
+    }
+
     private static (Stack Stack, PolicyDocument Trust, string Gateway) Trust(string gatewayPrincipalArn)
     {
         var stack = new Stack(new Dictionary<string, string> { ["GatewayPrincipalArn"] = gatewayPrincipalArn });

@@ -167,12 +167,12 @@ public class TemplateStructureTests
     }
 
     [Fact]
-    public void GatewayPolicy_GrantsOnlyAssumeTenantRoleAndGetItemOnMemberships()
+    public void GatewayPolicy_GrantsOnlyAssumeTenantRoleGetItemOnMembershipsAndItsEnvelopeKeyParameters()
     {
         var statements = _stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray().Select(s => s!.AsObject()).ToList();
         Assert.All(statements, s => Assert.Equal("Allow", (string?)s["Effect"]));
         Assert.Equal(
-            ["dynamodb:GetItem", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            ["dynamodb:GetItem", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             statements.SelectMany(Actions).Order(StringComparer.Ordinal));
 
         var sts = Assert.Single(statements, s => Actions(s).Contains("sts:AssumeRole"));
@@ -181,6 +181,13 @@ public class TemplateStructureTests
         Assert.Equal(
             new[] { _stack.Arn("OrganizationUsersTable"), _stack.Arn("OrganizationsTable") }.Order(StringComparer.Ordinal),
             dynamo["Resource"]!.AsArray().Select(r => (string)r!).Order(StringComparer.Ordinal));
+
+        const string parameters = $"arn:aws:ssm:{Stack.Region}:{Stack.AccountId}:parameter/tenant-gateway/*";
+        var ssm = Assert.Single(statements, s => Actions(s).Contains("ssm:GetParameters"));
+        Assert.Equal(parameters, (string?)ssm["Resource"]);
+        var kms = Assert.Single(statements, s => Actions(s).Contains("kms:Decrypt"));
+        Assert.Equal($"ssm.{Stack.Region}.amazonaws.com", (string?)kms["Condition"]!["StringEquals"]!["kms:ViaService"]);
+        Assert.Equal(parameters, (string?)kms["Condition"]!["StringLike"]!["kms:EncryptionContext:PARAMETER_ARN"]);
     }
 
     [Fact]

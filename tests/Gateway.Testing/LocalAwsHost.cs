@@ -83,6 +83,7 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
             if (options.ConfigFile is not null) { args.AddRange(["--config", options.ConfigFile]); }
             if (options.CloudFormationTemplate is not null) { args.AddRange(["--cloudformation", options.CloudFormationTemplate]); }
             foreach (var (name, value) in options.Parameters) { args.AddRange(["--parameter", $"{name}={value}"]); }
+            foreach (var (name, value) in options.SsmParameters) { args.AddRange(["--ssm-parameter", $"{name}={value}"]); }
             var env = new Dictionary<string, string?>(options.Environment);
             var readyLine = $"LocalAws listening on http://127.0.0.1:{port}";
             try

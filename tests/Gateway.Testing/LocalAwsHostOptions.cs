@@ -34,6 +34,9 @@ public sealed record LocalAwsHostOptions
     /// <summary>Options for <see cref="BroadIamConfigFile"/> instead of the template.</summary>
     public static LocalAwsHostOptions BroadIam => new() { ConfigFile = BroadIamConfigFile, CloudFormationTemplate = null };
 
+    /// <summary>SSM SecureString parameters LocalAws serves (<c>--ssm-parameter NAME=VALUE</c> each).</summary>
+    public IReadOnlyDictionary<string, string> SsmParameters { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Extra environment variables for the LocalAws process.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 

@@ -27,7 +27,7 @@ public static class TopologyEnvironment
         };
     }
 
-    /// <summary>Overrides for the gateway: LocalAws is the token authority, STS and DynamoDB; the applications cluster is <paramref name="applications"/>.</summary>
+    /// <summary>Overrides for the gateway: LocalAws is the token authority, STS, DynamoDB and SSM; the applications cluster is <paramref name="applications"/>.</summary>
     public static IReadOnlyDictionary<string, string> Gateway(Uri localAws, Uri applications)
     {
         ArgumentNullException.ThrowIfNull(localAws);
@@ -38,6 +38,7 @@ public static class TopologyEnvironment
             ["ASPNETCORE_ENVIRONMENT"] = EnvironmentName,
             ["TenantIsolation__Aws__StsServiceUrl"] = aws,
             ["TenantIsolation__Aws__DynamoDbServiceUrl"] = aws,
+            ["TenantIsolation__Aws__SsmServiceUrl"] = aws,
             ["Authentication__Authority"] = aws,
             [ClusterDestination(ApplicationsCluster)] = Origin(applications) + "/",
         };

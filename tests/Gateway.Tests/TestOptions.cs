@@ -26,7 +26,7 @@ internal static class TestOptions
     public static EnvelopeOptions Envelopes()
     {
         var options = new EnvelopeOptions();
-        options.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new EnvelopeKeyOptions { KeyId = DevelopmentEnvelopeKeys.LocalKeyId, Key = LocalKey } };
+        options.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new GatewayEnvelopeKeyOptions { KeyId = DevelopmentEnvelopeKeys.LocalKeyId, Key = LocalKey } };
         return options;
     }
 

@@ -8,6 +8,7 @@ using LocalAws.DynamoDb;
 using LocalAws.Identity;
 using LocalAws.Seeding;
 using LocalAws.Signing;
+using LocalAws.Ssm;
 using LocalAws.Sts;
 using LocalAws.Tokens;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -67,6 +68,8 @@ internal static class LocalAwsServer
         services.AddSingleton<KeySchemaCache>();
         services.AddSingleton<DecisionCache>();
         services.AddSingleton<DynamoDbEndpoint>();
+        services.AddSingleton(new SsmParameterStore(commandLine.SsmParameters, config.Scope, wallClock.GetUtcNow()));
+        services.AddSingleton<SsmEndpoint>();
 
         using var startupLoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var startupLogger = startupLoggerFactory.CreateLogger("LocalAws");
@@ -138,11 +141,15 @@ internal static class LocalAwsServer
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.MapPost("/", async (HttpContext context, StsEndpoint sts, DynamoDbEndpoint dynamoDb) =>
+        app.MapPost("/", async (HttpContext context, StsEndpoint sts, DynamoDbEndpoint dynamoDb, SsmEndpoint ssm) =>
         {
             if (DynamoDbEndpoint.IsDynamoDbRequest(context.Request))
             {
                 await dynamoDb.HandleAsync(context);
+            }
+            else if (SsmEndpoint.IsSsmRequest(context.Request))
+            {
+                await ssm.HandleAsync(context);
             }
             else if (StsEndpoint.IsStsRequest(context.Request))
             {
@@ -151,7 +158,7 @@ internal static class LocalAwsServer
             else
             {
                 context.Response.StatusCode = 400;
-                await context.Response.WriteAsJsonAsync(new { error = "LocalAws serves DynamoDB (X-Amz-Target: DynamoDB_20120810.*) and STS (form POST) on POST /." });
+                await context.Response.WriteAsJsonAsync(new { error = "LocalAws serves DynamoDB (X-Amz-Target: DynamoDB_20120810.*), SSM (X-Amz-Target: AmazonSSM.GetParameter(s)) and STS (form POST) on POST /." });
             }
         });
 

@@ -3,12 +3,16 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
+using Amazon.SimpleSystemsManagement;
 using Gateway.Isolation.Configuration;
 
 namespace Gateway.Isolation.Aws;
 
-/// <summary>Creates the gateway's own AWS clients (its identity, not a tenant's): STS for AssumeRole, DynamoDB for memberships.</summary>
-internal static class AwsClientFactory
+/// <summary>
+/// Creates the gateway's own AWS clients (its identity, not a tenant's): STS for AssumeRole, DynamoDB for memberships,
+/// SSM for envelope key parameters. Without a service URL each uses the regional endpoint of <see cref="AwsOptions.Region"/>.
+/// </summary>
+public static class AwsClientFactory
 {
     public static AWSCredentials GatewayCredentials(AwsOptions aws)
     {
@@ -76,5 +80,26 @@ internal static class AwsClientFactory
         }
 
         return new AmazonDynamoDBClient(credentials, config);
+    }
+
+    public static IAmazonSimpleSystemsManagement CreateSsm(AwsOptions aws)
+    {
+        ArgumentNullException.ThrowIfNull(aws);
+        var config = new AmazonSimpleSystemsManagementConfig
+        {
+            MaxErrorRetry = 2, // start-up only: a throttled or dropped first call should not stop the gateway
+            Timeout = aws.RequestTimeout,
+        };
+        if (aws.SsmServiceUrl is { } url)
+        {
+            config.ServiceURL = url.ToString();
+            config.AuthenticationRegion = aws.Region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
+        }
+
+        return new AmazonSimpleSystemsManagementClient(GatewayCredentials(aws), config);
     }
 }

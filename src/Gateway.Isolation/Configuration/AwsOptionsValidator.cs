@@ -22,6 +22,11 @@ internal static partial class AwsOptionsValidator
             errors.Add($"{section}:DynamoDbServiceUrl must be an absolute URL.");
         }
 
+        if (aws.SsmServiceUrl is { IsAbsoluteUri: false })
+        {
+            errors.Add($"{section}:SsmServiceUrl must be an absolute URL.");
+        }
+
         if (string.IsNullOrEmpty(aws.AccessKeyId) != string.IsNullOrEmpty(aws.SecretAccessKey))
         {
             errors.Add($"{section}:AccessKeyId and {section}:SecretAccessKey must be set together (or both left empty to use the AWS credential chain).");

@@ -4,7 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the web host's own parts of <c>TenantIsolation</c>: <c>:Forwarding</c> and <c>:Envelopes</c>, validated on start.</summary>
+/// <summary>
+/// Registers the web host's own parts of <c>TenantIsolation</c>: <c>:Forwarding</c> and <c>:Envelopes</c>, validated on
+/// start. Envelope keys configured as SSM parameters are filled in from <see cref="EnvelopeKeyParameters"/>, which the
+/// gateway host's <see cref="EnvelopeKeyParameterResolver"/> reads before validation.
+/// </summary>
 internal static class ForwardingServiceCollectionExtensions
 {
     /// <param name="services">The services.</param>
@@ -21,6 +25,8 @@ internal static class ForwardingServiceCollectionExtensions
         services.AddOptions<EnvelopeOptions>().Configure(o => configuration.GetSection(EnvelopeOptions.SectionName).Bind(o.Clusters)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EnvelopeOptions>, EnvelopeOptionsValidator>(
             sp => new EnvelopeOptionsValidator(checkPublishedKeys ? sp.GetService<IHostEnvironment>() : null)));
+        services.TryAddSingleton<EnvelopeKeyParameters>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<EnvelopeOptions>, EnvelopeKeyParameterPostConfigure>());
         return services;
     }
 }

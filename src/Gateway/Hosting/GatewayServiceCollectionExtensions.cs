@@ -1,5 +1,6 @@
 using Gateway.Auditing;
 using Gateway.Authentication;
+using Gateway.Configuration;
 using Gateway.Diagnostics;
 using Gateway.Forwarding;
 using Gateway.Isolation.Diagnostics;
@@ -34,6 +35,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddTenantIsolation(configuration);
 
         services.AddGatewayForwardingOptions(configuration);
+        services.TryAddSingleton<EnvelopeKeyParameterResolver>();
         services.AddOptions<GatewayAuthenticationOptions>().BindConfiguration(GatewayAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayAuthenticationOptions>, GatewayAuthenticationOptionsValidator>());
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);

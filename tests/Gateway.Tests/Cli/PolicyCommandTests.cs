@@ -77,14 +77,42 @@ public sealed class PolicyCommandTests
     [Fact]
     public void Run_InvalidConfiguration_ExitCode2ListingEveryErrorAndTheDirectory()
     {
+        // The shipped appsettings.json alone (no RoleArn, no envelope key): two errors at least.
+        var dir = Directory.CreateTempSubdirectory("gateway-cli-");
+        int exit;
+        string stderr;
+        try
+        {
+            File.Copy(RepoPaths.Combine("appsettings.json"), Path.Combine(dir.FullName, "appsettings.json"));
+            using var stdout = new StringWriter();
+            using var errors = new StringWriter();
+            exit = PolicyCommand.Run(["--organization", "acme", "--permission-set", "read-write"], dir.FullName, stdout, errors);
+            stderr = errors.ToString();
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        Assert.Equal(2, exit);
+        var lines = stderr.TrimEnd().Split('\n');
+        Assert.Contains($"in {dir.FullName} + environment variables", lines[0], StringComparison.Ordinal);
+        Assert.True(lines.Length > 2, stderr);
+        Assert.Contains($"({lines.Length - 1} error(s);", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.StartsWith("  - TenantIsolation:RoleArn", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("  - TenantIsolation:Envelopes:applications:Current:Key", StringComparison.Ordinal));
+        Assert.DoesNotContain("more)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ShippedProductionConfiguration_NeedsOnlyTheRoleArnAndNeverReadsSsm()
+    {
+        // appsettings.Production.json names the envelope key's SSM parameter; the policy command checks the name only.
         var (exit, _, stderr) = Run("--organization", "acme", "--permission-set", "read-write");
 
         Assert.Equal(2, exit);
         var lines = stderr.TrimEnd().Split('\n');
-        Assert.Contains($"in {RepoPaths.Root} + environment variables", lines[0], StringComparison.Ordinal);
-        Assert.True(lines.Length > 2, stderr);
-        Assert.Contains($"({lines.Length - 1} error(s);", lines[0], StringComparison.Ordinal);
-        Assert.Contains(lines, line => line.StartsWith("  - TenantIsolation:RoleArn", StringComparison.Ordinal));
-        Assert.DoesNotContain("more)", stderr, StringComparison.Ordinal);
+        Assert.Contains($"read appsettings.json + appsettings.Production.json in {RepoPaths.Root} + environment variables", lines[0], StringComparison.Ordinal);
+        Assert.Equal("  - TenantIsolation:RoleArn is required (the role the gateway assumes for tenants, arn:aws:iam::ACCOUNT:role/NAME).", Assert.Single(lines[1..]));
     }
 }

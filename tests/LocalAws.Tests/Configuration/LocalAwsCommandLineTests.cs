@@ -47,4 +47,24 @@ public sealed class LocalAwsCommandLineTests
     [InlineData("--bogus", "1")]
     public void Parse_InvalidOption_Throws(string name, string value)
         => Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse([name, value]));
+
+    [Fact]
+    public void Parse_SsmParameters_RepeatableAndSplitAtTheFirstEquals()
+    {
+        var options = LocalAwsCommandLine.Parse(["--ssm-parameter", "/a/b=x=y", "--ssm-parameter", "c=1", "--ssm-parameter", "c=2"]);
+
+        Assert.Equal(2, options.SsmParameters.Count);
+        Assert.Equal("x=y", options.SsmParameters["/a/b"]);
+        Assert.Equal("2", options.SsmParameters["c"]);
+    }
+
+    [Theory]
+    [InlineData("no-separator-secret")]
+    [InlineData("=secret-without-name")]
+    public void Parse_SsmParameterWithoutName_ThrowsWithoutEchoingTheValue(string value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse(["--ssm-parameter", value]));
+
+        Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
+    }
 }
