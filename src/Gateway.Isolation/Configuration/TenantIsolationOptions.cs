@@ -48,6 +48,9 @@ public sealed class TenantIsolationOptions
 
     public StsResilienceOptions Sts { get; set; } = new();
 
+    /// <summary>Continuous verification (<c>TenantIsolation:Verification</c>); off by default.</summary>
+    public VerificationOptions Verification { get; set; } = new();
+
     /// <summary>Tenant tables by name: their partition key holds the organization id.</summary>
     public Dictionary<string, TenantTableOptions> Tables { get; set; } = new(StringComparer.Ordinal);
 

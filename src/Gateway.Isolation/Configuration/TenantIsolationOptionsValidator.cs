@@ -20,6 +20,7 @@ internal sealed class TenantIsolationOptionsValidator : IValidateOptions<TenantI
         MembershipOptionsValidator.Validate(options.Membership, $"{S}:Membership", errors);
         StsResilienceOptionsValidator.Validate(options.Sts, $"{S}:Sts", errors);
         PermissionSetsValidator.Validate(options, S, errors);
+        VerificationOptionsValidator.Validate(options.Verification, VerificationOptions.SectionName, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

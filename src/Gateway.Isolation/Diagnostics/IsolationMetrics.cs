@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Gateway.Isolation.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Isolation.Diagnostics;
 
@@ -6,8 +8,8 @@ namespace Gateway.Isolation.Diagnostics;
 /// The isolation engine's instruments: credential and membership caches, STS calls and circuit state. They live on the
 /// <c>Gateway</c> meter (<see cref="MeterName"/>), the same meter as the web host's <c>gateway.requests</c>, so the
 /// Prometheus output (metric names, labels and <c>otel_scope_name</c>) is what it was before the engine had its own assembly.
-/// <see cref="InitializeSeries"/> publishes the STS call and failure counters at 0; <c>gateway.sts.duration</c> uses
-/// sub-second buckets (<see cref="StsDurationBuckets"/>).
+/// <see cref="InitializeSeries"/> publishes the STS call and failure counters at 0 (and, when continuous verification is
+/// on, <c>gateway.isolation.verification.failures</c>); <c>gateway.sts.duration</c> uses sub-second buckets (<see cref="StsDurationBuckets"/>).
 /// </summary>
 public sealed class IsolationMetrics : IDisposable
 {
@@ -26,12 +28,16 @@ public sealed class IsolationMetrics : IDisposable
     private readonly Counter<long> _stsCalls;
     private readonly Counter<long> _stsFailures;
     private readonly Histogram<double> _stsDuration;
+    private readonly Counter<long> _verificationFailures;
+    private readonly bool _verificationEnabled;
     private int _seriesInitialized;
     private Func<int>? _circuitState;
+    private double _lastVerificationSuccess = double.NaN;
 
-    public IsolationMetrics(IMeterFactory meterFactory)
+    public IsolationMetrics(IMeterFactory meterFactory, IOptions<TenantIsolationOptions>? options = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+        _verificationEnabled = options?.Value.Verification.Enabled ?? false;
         _meter = meterFactory.Create(MeterName);
         _credentialHits = _meter.CreateCounter<long>("gateway.credentials.cache.hits", "{lookup}", "Credential cache hits.");
         _credentialMisses = _meter.CreateCounter<long>("gateway.credentials.cache.misses", "{lookup}", "Credential cache misses (callers waited for STS).");
@@ -47,6 +53,8 @@ public sealed class IsolationMetrics : IDisposable
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StsDurationBuckets });
         _meter.CreateObservableGauge("gateway.sts.circuit.state", () => _circuitState?.Invoke() ?? 0, "{state}", "STS circuit: 0 closed, 1 open, 2 half-open, 3 isolated.");
+        _verificationFailures = _meter.CreateCounter<long>("gateway.isolation.verification.failures", "{run}", "Continuous verification runs that failed (a check failed or the run threw).");
+        _meter.CreateObservableGauge("gateway.isolation.verification.last_success_timestamp", ObserveLastVerificationSuccess, "s", "Unix time (seconds) of the last continuous verification run where every check passed; absent until then.");
     }
 
     /// <summary>Records 0 for <c>gateway.sts.calls</c> and <c>gateway.sts.failures</c> (once), so the series exist before the first call.</summary>
@@ -59,6 +67,10 @@ public sealed class IsolationMetrics : IDisposable
 
         _stsCalls.Add(0);
         _stsFailures.Add(0);
+        if (_verificationEnabled)
+        {
+            _verificationFailures.Add(0);
+        }
     }
 
     internal void CredentialCacheHit() => _credentialHits.Add(1);
@@ -79,6 +91,16 @@ public sealed class IsolationMetrics : IDisposable
         {
             _stsFailures.Add(1);
         }
+    }
+
+    internal void VerificationFailed() => _verificationFailures.Add(1);
+
+    internal void VerificationSucceeded(DateTimeOffset at) => Volatile.Write(ref _lastVerificationSuccess, at.ToUnixTimeMilliseconds() / 1000.0);
+
+    private IEnumerable<Measurement<double>> ObserveLastVerificationSuccess()
+    {
+        var last = Volatile.Read(ref _lastVerificationSuccess);
+        return double.IsNaN(last) ? [] : [new Measurement<double>(last)];
     }
 
     internal void ObserveCircuitState(Func<int> state) => _circuitState = state;

@@ -10,11 +10,12 @@ using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the tenant-isolation decision engine: options + validation, AWS clients, membership, credentials, metrics, the evaluator.</summary>
+/// <summary>Registers the tenant-isolation decision engine: options + validation, AWS clients, membership, credentials, metrics, the evaluator, continuous verification.</summary>
 public static class TenantIsolationServiceCollectionExtensions
 {
     /// <summary>
@@ -53,6 +54,9 @@ public static class TenantIsolationServiceCollectionExtensions
             sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
             sp.GetRequiredService<PermissionSetCatalog>(),
             new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws)));
+        services.TryAddSingleton<IVerificationRunner>(sp => sp.GetRequiredService<VerificationRunner>());
+        // Continuous verification (TenantIsolation:Verification:Interval); does nothing when the interval is unset.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
         return services;
     }
 

@@ -20,7 +20,7 @@ namespace Gateway.Isolation.Verification;
 /// are written and removed by the canary sessions; leftovers of an interrupted run are removed first.
 /// Reports error codes and ARNs only, never credentials.
 /// </summary>
-public sealed class VerificationRunner
+public sealed class VerificationRunner : IVerificationRunner
 {
     private const string Allowed = "allowed";
     private const string AccessDenied = "AccessDenied";
