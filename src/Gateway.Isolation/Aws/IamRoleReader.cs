@@ -18,11 +18,15 @@ public sealed class IamRoleReader
 {
     private const string Service = "iam";
     private readonly AwsOptions _aws;
+    private readonly TimeProvider _time;
 
-    public IamRoleReader(AwsOptions aws)
+    /// <param name="aws">Endpoint, region and the gateway's identity.</param>
+    /// <param name="time">The clock the request is signed with (SigV4 dates); <see cref="TimeProvider.System"/> when null.</param>
+    public IamRoleReader(AwsOptions aws, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(aws);
         _aws = aws;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The role's trust policy JSON (URL-decoded, as IAM returns it encoded).</summary>
@@ -35,7 +39,7 @@ public sealed class IamRoleReader
         var credentials = await AwsClientFactory.GatewayCredentials(_aws).GetCredentialsAsync().ConfigureAwait(false);
         var body = Encoding.UTF8.GetBytes($"Action=GetRole&RoleName={Uri.EscapeDataString(roleName)}&Version=2010-05-08");
 
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime;
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var day = amzDate[..8];
         var host = endpoint.IsDefaultPort ? endpoint.Host : endpoint.Authority;

@@ -53,7 +53,7 @@ public static class TenantIsolationServiceCollectionExtensions
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
             sp.GetRequiredService<PermissionSetCatalog>(),
-            new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws)));
+            new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton<IVerificationRunner>(sp => sp.GetRequiredService<VerificationRunner>());
         // Continuous verification (TenantIsolation:Verification:Interval); does nothing when the interval is unset.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
