@@ -45,15 +45,7 @@ public static class AwsClientFactory
             MaxErrorRetry = 0, // the Polly pipeline owns retries
             Timeout = aws.RequestTimeout,
         };
-        if (aws.StsServiceUrl is { } url)
-        {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = aws.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
-        }
+        PointAt(config, aws.StsServiceUrl, aws.Region);
 
         return new AmazonSecurityTokenServiceClient(GatewayCredentials(aws), config);
     }
@@ -69,15 +61,7 @@ public static class AwsClientFactory
             MaxErrorRetry = 1,
             Timeout = aws.RequestTimeout,
         };
-        if (aws.DynamoDbServiceUrl is { } url)
-        {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = aws.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
-        }
+        PointAt(config, aws.DynamoDbServiceUrl, aws.Region);
 
         return new AmazonDynamoDBClient(credentials, config);
     }
@@ -90,16 +74,22 @@ public static class AwsClientFactory
             MaxErrorRetry = 2, // start-up only: a throttled or dropped first call should not stop the gateway
             Timeout = aws.RequestTimeout,
         };
-        if (aws.SsmServiceUrl is { } url)
+        PointAt(config, aws.SsmServiceUrl, aws.Region);
+
+        return new AmazonSimpleSystemsManagementClient(GatewayCredentials(aws), config);
+    }
+
+    /// <summary>A configured service URL (LocalAws) signed for <paramref name="region"/>, or the region's own endpoint.</summary>
+    private static void PointAt(ClientConfig config, Uri? serviceUrl, string region)
+    {
+        if (serviceUrl is not null)
         {
-            config.ServiceURL = url.ToString();
-            config.AuthenticationRegion = aws.Region;
+            config.ServiceURL = serviceUrl.ToString();
+            config.AuthenticationRegion = region;
         }
         else
         {
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
-
-        return new AmazonSimpleSystemsManagementClient(GatewayCredentials(aws), config);
     }
 }

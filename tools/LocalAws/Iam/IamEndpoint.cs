@@ -40,14 +40,7 @@ internal sealed class IamEndpoint(IamDirectory directory, RequestAuthenticator a
         var auth = authenticator.Authenticate(context.Request, body, Service);
         if (!auth.Succeeded)
         {
-            var error = auth.Failure switch
-            {
-                AuthFailure.MissingAuthenticationToken => new StsError(403, "MissingAuthenticationToken", auth.Message),
-                AuthFailure.IncompleteSignature => new StsError(400, "IncompleteSignature", auth.Message),
-                AuthFailure.UnrecognizedClient => new StsError(403, "InvalidClientTokenId", auth.Message),
-                AuthFailure.ExpiredToken => new StsError(400, "ExpiredToken", auth.Message),
-                _ => new StsError(403, "SignatureDoesNotMatch", auth.Message),
-            };
+            var error = StsError.ForAuthentication(auth);
             Log.AuthenticationFailed(logger, Service, auth.AccessKeyId, error.Code, auth.Message);
             await WriteAsync(context, Error(error, requestId), error.Status, requestId);
             return;
