@@ -50,23 +50,9 @@ public sealed class VerifyCommandProcessTests
         var template = await WeakenedTemplateAsync(
             ("            Condition:\n              \"Null\":\n                sts:SourceIdentity: \"false\"\n", string.Empty),
             ("            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:AssumeRole\n", "            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:TagSession\n"));
-        try
-        {
-            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
-
-            var (run, json) = await VerifyAsync(aws, []);
-
-            Assert.True(run.ExitCode == 1, run.ToString());
-            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
-            Assert.Equal(SourceIdentityCheck, (string)only!["name"]!);
-            Assert.Equal("credentials issued", (string)only["observed"]!);
-            Assert.Equal(1, (int)json["failed"]!);
-            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
-        }
-        finally
-        {
-            File.Delete(template);
-        }
+        var only = await OnlyFailureAsync(template);
+        Assert.Equal(SourceIdentityCheck, (string)only["name"]!);
+        Assert.Equal("credentials issued", (string)only["observed"]!);
     }
 
     [Fact]
@@ -78,22 +64,9 @@ public sealed class VerifyCommandProcessTests
         const string root = "                { \"Fn::Sub\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:root\" }\n";
         const string sid = "          - Sid: GatewayWithSourceIdentity\n            Effect: Allow\n            Principal:\n              AWS:\n";
         var template = await WeakenedTemplateAsync((sid + gateway, sid + root));
-        try
-        {
-            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
-
-            var (run, json) = await VerifyAsync(aws, []);
-
-            Assert.True(run.ExitCode == 1, run.ToString());
-            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
-            Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only!["name"]!);
-            Assert.Matches(@"^arn:aws:iam::\d{12}:root$", (string)only["observed"]!);
-            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
-        }
-        finally
-        {
-            File.Delete(template);
-        }
+        var only = await OnlyFailureAsync(template);
+        Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only["name"]!);
+        Assert.Matches(@"^arn:aws:iam::\d{12}:root$", (string)only["observed"]!);
     }
 
     [Fact]
@@ -102,21 +75,9 @@ public sealed class VerifyCommandProcessTests
         // A template copy without the InspectTenantRole grant: the trust cannot be read, so the check fails (named).
         var template = await WeakenedTemplateAsync(
             ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles]\n"));
-        try
-        {
-            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
-
-            var (run, json) = await VerifyAsync(aws, []);
-
-            Assert.True(run.ExitCode == 1, run.ToString());
-            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
-            Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only!["name"]!);
-            Assert.Equal("cannot inspect (AccessDenied)", (string)only["observed"]!);
-        }
-        finally
-        {
-            File.Delete(template);
-        }
+        var only = await OnlyFailureAsync(template);
+        Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only["name"]!);
+        Assert.Equal("cannot inspect (AccessDenied)", (string)only["observed"]!);
     }
 
     [Fact]
@@ -125,6 +86,16 @@ public sealed class VerifyCommandProcessTests
         // A template copy where the gateway's own policy may also GetItem on Applications.
         var template = await WeakenedTemplateAsync(
             ("              - { \"Fn::GetAtt\": [OrganizationsTable, Arn] }\n", "              - { \"Fn::GetAtt\": [OrganizationsTable, Arn] }\n              - { \"Fn::GetAtt\": [ApplicationsTable, Arn] }\n"));
+        var only = await OnlyFailureAsync(template);
+        Assert.Equal("gateway identity: GetItem Applications → zz-verify-a", (string)only["name"]!);
+    }
+
+    /// <summary>
+    /// Runs verify against LocalAws enforcing a weakened template copy (deleted afterwards): exit 1, every check still
+    /// listed, exactly one failed; returns that one.
+    /// </summary>
+    private static async Task<JsonNode> OnlyFailureAsync(string template)
+    {
         try
         {
             await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
@@ -132,8 +103,9 @@ public sealed class VerifyCommandProcessTests
             var (run, json) = await VerifyAsync(aws, []);
 
             Assert.True(run.ExitCode == 1, run.ToString());
-            var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!);
-            Assert.Equal("gateway identity: GetItem Applications → zz-verify-a", (string)only!["name"]!);
+            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+            Assert.Equal(1, (int)json["failed"]!);
+            return Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!)!;
         }
         finally
         {
