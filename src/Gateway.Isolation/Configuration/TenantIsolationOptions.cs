@@ -48,6 +48,9 @@ public sealed class TenantIsolationOptions
 
     public StsResilienceOptions Sts { get; set; } = new();
 
+    /// <summary>Fleet-wide L2 cache in Redis (<c>TenantIsolation:SharedCache</c>); off unless <c>Redis</c> is set.</summary>
+    public SharedCacheOptions SharedCache { get; set; } = new();
+
     /// <summary>Continuous verification (<c>TenantIsolation:Verification</c>); off by default.</summary>
     public VerificationOptions Verification { get; set; } = new();
 

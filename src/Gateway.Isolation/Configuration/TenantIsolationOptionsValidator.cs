@@ -19,6 +19,7 @@ internal sealed class TenantIsolationOptionsValidator : IValidateOptions<TenantI
         AwsOptionsValidator.Validate(options.Aws, $"{S}:Aws", errors);
         MembershipOptionsValidator.Validate(options.Membership, $"{S}:Membership", errors);
         StsResilienceOptionsValidator.Validate(options.Sts, $"{S}:Sts", errors);
+        SharedCacheOptionsValidator.Validate(options.SharedCache, $"{S}:SharedCache", errors);
         PermissionSetsValidator.Validate(options, S, errors);
         VerificationOptionsValidator.Validate(options.Verification, VerificationOptions.SectionName, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -4,7 +4,6 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
 
 namespace Gateway.Isolation.Credentials;
 
@@ -12,7 +11,9 @@ namespace Gateway.Isolation.Credentials;
 /// Credential cache per DESIGN.md: a size-bounded <see cref="MemoryCache"/> (least recently used evicted), single-flight
 /// per key, refresh-ahead (serve current credentials, one background refresh) and an expiry buffer (past it callers
 /// wait for fresh ones). Failures are never cached; credentials that arrive inside the buffer are rejected; time comes
-/// from <see cref="TimeProvider"/>.
+/// from <see cref="TimeProvider"/>. With a <see cref="SharedCache"/> (fleet mode) a miss looks into L2 first, then one
+/// instance of the fleet calls STS under the fleet lock while the others wait for its result in L2; every problem with
+/// L2 or the lock falls back to this instance's own single flight.
 /// </summary>
 internal sealed partial class CredentialCache : IDisposable
 {
@@ -27,8 +28,9 @@ internal sealed partial class CredentialCache : IDisposable
     private readonly TimeSpan _refreshRetryInterval;
     private readonly TimeSpan _retryAfter;
     private readonly int _sizeLimit;
+    private readonly SharedCache? _shared;
 
-    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger)
+    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
@@ -41,6 +43,7 @@ internal sealed partial class CredentialCache : IDisposable
         _refreshRetryInterval = o.Cache.RefreshRetryInterval;
         _retryAfter = o.Sts.RetryAfter;
         _sizeLimit = o.Cache.SizeLimit;
+        _shared = shared;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _sizeLimit, CompactionPercentage = 0.1 });
     }
 
@@ -93,7 +96,7 @@ internal sealed partial class CredentialCache : IDisposable
 
     private TimeSpan RetryAfterFor(Exception ex)
     {
-        if (ex is BrokenCircuitException { RetryAfter: { } remaining } && remaining > TimeSpan.Zero)
+        if (ex is IssuerUnavailableException { RetryAfter: { } remaining } && remaining > TimeSpan.Zero)
         {
             return remaining;
         }
@@ -115,7 +118,7 @@ internal sealed partial class CredentialCache : IDisposable
             return; // another request claimed this refresh
         }
 
-        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.LoadAsync(k, s.permissionSet), out var started);
+        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.ObtainAsync(k, s.permissionSet, refresh: true), out var started);
         if (started)
         {
             _metrics.CredentialRefresh();
@@ -143,10 +146,74 @@ internal sealed partial class CredentialCache : IDisposable
             return Task.FromResult(entry.Credentials);
         }
 
-        return LoadAsync(key, permissionSet);
+        return ObtainAsync(key, permissionSet, refresh: false);
     }
 
-    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet)
+    /// <summary>
+    /// Credentials from L2 when the fleet has them, else from the issuer — in fleet mode under the fleet lock, so one
+    /// instance calls STS while the others wait (at most <see cref="SharedCache.LockWait"/>) for its result in L2.
+    /// </summary>
+    /// <param name="refresh">Refresh-ahead: only credentials younger than the refresh window are worth taking from L2.</param>
+    private async Task<ScopedCredentials> ObtainAsync(CredentialKey key, PermissionSet permissionSet, bool refresh)
+    {
+        if (_shared is null)
+        {
+            return await LoadAsync(key, permissionSet, null).ConfigureAwait(false);
+        }
+
+        var entryKey = SharedCacheKeys.Credentials(key);
+        var deadline = _time.GetUtcNow() + _shared.LockWait;
+        while (true)
+        {
+            if (await FromFleetAsync(key, entryKey, refresh).ConfigureAwait(false) is { } shared)
+            {
+                return shared;
+            }
+
+            var (state, token) = await _shared.TryLockAsync(entryKey).ConfigureAwait(false);
+            if (state == FleetLockState.Acquired)
+            {
+                try
+                {
+                    // Another instance may have stored fresh credentials between the read above and the lock.
+                    return await FromFleetAsync(key, entryKey, refresh).ConfigureAwait(false)
+                        ?? await LoadAsync(key, permissionSet, entryKey).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await _shared.ReleaseAsync(entryKey, token).ConfigureAwait(false);
+                }
+            }
+
+            if (state == FleetLockState.Unavailable || _time.GetUtcNow() >= deadline)
+            {
+                return await LoadAsync(key, permissionSet, entryKey).ConfigureAwait(false);
+            }
+
+            await Task.Delay(SharedCache.PollInterval, _time).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ScopedCredentials?> FromFleetAsync(CredentialKey key, string entryKey, bool refresh)
+    {
+        var entry = await _shared!.GetAsync(entryKey, SharedCacheJsonContext.Default.CredentialEntry).ConfigureAwait(false);
+        if (entry is null)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        if (now >= entry.Expiration - (refresh ? _refreshAhead : _expiryBuffer))
+        {
+            return null;
+        }
+
+        var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName);
+        Store(key, credentials, now);
+        return credentials;
+    }
+
+    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet, string? entryKey)
     {
         var credentials = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
         var now = _time.GetUtcNow();
@@ -156,6 +223,18 @@ internal sealed partial class CredentialCache : IDisposable
             throw new CredentialsRejectedException($"STS returned credentials expiring at {credentials.Expiration:O}, inside the expiry buffer ({_expiryBuffer}) at {now:O}.");
         }
 
+        Store(key, credentials, now);
+        if (_shared is not null && entryKey is not null)
+        {
+            var entry = new CredentialEntry(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Expiration, credentials.SessionName);
+            await _shared.SetAsync(entryKey, entry, SharedCacheJsonContext.Default.CredentialEntry, credentials.Expiration - _expiryBuffer).ConfigureAwait(false);
+        }
+
+        return credentials;
+    }
+
+    private void Store(CredentialKey key, ScopedCredentials credentials, DateTimeOffset now)
+    {
         var count = _cache.Count;
         if (count >= _sizeLimit)
         {
@@ -168,7 +247,27 @@ internal sealed partial class CredentialCache : IDisposable
             Size = 1,
             AbsoluteExpirationRelativeToNow = credentials.Expiration - now,
         });
-        return credentials;
+    }
+
+    /// <summary>
+    /// Drops this instance's per-user credentials of <paramref name="userId"/> (in <paramref name="organizationId"/> when
+    /// given) — the backplane's <c>evict</c>. Organization-wide credentials are not a user's and stay: the membership check
+    /// in front of them is what an eviction revokes.
+    /// </summary>
+    public int Evict(string userId, string? organizationId)
+    {
+        var removed = 0;
+        foreach (var item in _cache.Keys)
+        {
+            if (item is CredentialKey key && string.Equals(key.UserId, userId, StringComparison.Ordinal)
+                && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)))
+            {
+                _cache.Remove(key);
+                removed++;
+            }
+        }
+
+        return removed;
     }
 
     /// <summary>Test hook: evict everything.</summary>

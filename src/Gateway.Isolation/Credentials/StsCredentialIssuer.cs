@@ -6,6 +6,7 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Permissions;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 
 namespace Gateway.Isolation.Credentials;
 
@@ -66,6 +67,10 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
 
             succeeded = true;
             return new ScopedCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken, new DateTimeOffset(expiration.ToUniversalTime()), request.RoleSessionName);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new IssuerUnavailableException("The STS circuit is open.", ex.RetryAfter, ex);
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace Gateway.Isolation.Diagnostics;
 /// The isolation engine's instruments: credential and membership caches, STS calls and circuit state. They live on the
 /// <c>Gateway</c> meter (<see cref="MeterName"/>), the same meter as the web host's <c>gateway.requests</c>, so the
 /// Prometheus output (metric names, labels and <c>otel_scope_name</c>) is what it was before the engine had its own assembly.
-/// <see cref="InitializeSeries"/> publishes the STS call and failure counters at 0 (and, when continuous verification is
+/// <see cref="InitializeSeries"/> publishes the STS call and failure counters and the shared-cache (L2) hit, miss and error counters at 0 (and, when continuous verification is
 /// on, <c>gateway.isolation.verification.failures</c>); <c>gateway.sts.duration</c> uses sub-second buckets (<see cref="StsDurationBuckets"/>).
 /// </summary>
 public sealed class IsolationMetrics : IDisposable
@@ -25,6 +25,9 @@ public sealed class IsolationMetrics : IDisposable
     private readonly Counter<long> _credentialRefreshes;
     private readonly Counter<long> _membershipHits;
     private readonly Counter<long> _membershipMisses;
+    private readonly Counter<long> _l2Hits;
+    private readonly Counter<long> _l2Misses;
+    private readonly Counter<long> _l2Errors;
     private readonly Counter<long> _stsCalls;
     private readonly Counter<long> _stsFailures;
     private readonly Histogram<double> _stsDuration;
@@ -44,6 +47,9 @@ public sealed class IsolationMetrics : IDisposable
         _credentialRefreshes = _meter.CreateCounter<long>("gateway.credentials.cache.refreshes", "{refresh}", "Background refresh-ahead starts.");
         _membershipHits = _meter.CreateCounter<long>("gateway.membership.cache.hits", "{lookup}", "Membership cache hits.");
         _membershipMisses = _meter.CreateCounter<long>("gateway.membership.cache.misses", "{lookup}", "Membership cache misses.");
+        _l2Hits = _meter.CreateCounter<long>("gateway.cache.l2.hits", "{lookup}", "Shared (Redis) cache reads that found a usable entry.");
+        _l2Misses = _meter.CreateCounter<long>("gateway.cache.l2.misses", "{lookup}", "Shared (Redis) cache reads without a usable entry (absent, expired or failing authentication).");
+        _l2Errors = _meter.CreateCounter<long>("gateway.cache.l2.errors", "{operation}", "Shared (Redis) cache operations that failed or timed out (the request went on with L1 + STS).");
         _stsCalls = _meter.CreateCounter<long>("gateway.sts.calls", "{call}", "AssumeRole calls (after resilience: one per logical call).");
         _stsFailures = _meter.CreateCounter<long>("gateway.sts.failures", "{call}", "AssumeRole calls that failed after retries.");
         _stsDuration = _meter.CreateHistogram(
@@ -67,6 +73,9 @@ public sealed class IsolationMetrics : IDisposable
 
         _stsCalls.Add(0);
         _stsFailures.Add(0);
+        _l2Hits.Add(0);
+        _l2Misses.Add(0);
+        _l2Errors.Add(0);
         if (_verificationEnabled)
         {
             _verificationFailures.Add(0);
@@ -82,6 +91,12 @@ public sealed class IsolationMetrics : IDisposable
     internal void MembershipCacheHit() => _membershipHits.Add(1);
 
     internal void MembershipCacheMiss() => _membershipMisses.Add(1);
+
+    internal void SharedCacheHit() => _l2Hits.Add(1);
+
+    internal void SharedCacheMiss() => _l2Misses.Add(1);
+
+    internal void SharedCacheError() => _l2Errors.Add(1);
 
     internal void StsCall(TimeSpan duration, bool succeeded)
     {

@@ -1,4 +1,5 @@
 using Gateway.Isolation.Aws;
+using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Credentials;
 using Gateway.Isolation.Diagnostics;
@@ -8,6 +9,7 @@ using Gateway.Isolation.Permissions;
 using Gateway.Isolation.Verification;
 using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +43,7 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton(sp => new StsResiliencePipeline(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<StsCallWindow>();
         services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
+        AddSharedCache(services, configuration);
         services.TryAddSingleton<CredentialCache>();
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
@@ -58,6 +61,41 @@ public static class TenantIsolationServiceCollectionExtensions
         // Continuous verification (TenantIsolation:Verification:Interval); does nothing when the interval is unset.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
         return services;
+    }
+
+    /// <summary>
+    /// Fleet mode (<c>TenantIsolation:SharedCache:Redis</c> set): the sealed Redis L2 under the credential and membership
+    /// caches, the fleet lock and the eviction backplane. Without Redis nothing is registered and the caches work alone.
+    /// </summary>
+    private static void AddSharedCache(IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{TenantIsolationOptions.SectionName}:SharedCache");
+        if (string.IsNullOrWhiteSpace(section[nameof(SharedCacheOptions.Redis)]))
+        {
+            return;
+        }
+
+        static SharedCacheOptions Shared(IServiceProvider sp) => sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.SharedCache;
+        services.TryAddSingleton(sp => new RedisConnection(Shared(sp)));
+        services.TryAddSingleton<IFleetLock>(sp => new RedisFleetLock(sp.GetRequiredService<RedisConnection>()));
+        services.TryAddSingleton(sp =>
+        {
+            var connection = sp.GetRequiredService<RedisConnection>();
+            var redis = new RedisCache(Options.Options.Create(new RedisCacheOptions
+            {
+                InstanceName = connection.Prefix,
+                ConnectionMultiplexerFactory = connection.GetAsync,
+            }));
+            return new SealedDistributedCache(redis, Shared(sp).Sealing, sp.GetRequiredService<ILogger<SealedDistributedCache>>());
+        });
+        services.TryAddSingleton(sp => new SharedCache(
+            sp.GetRequiredService<SealedDistributedCache>(),
+            sp.GetRequiredService<IFleetLock>(),
+            Shared(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IsolationMetrics>(),
+            sp.GetRequiredService<ILogger<SharedCache>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EvictionBackplane>());
     }
 
     /// <summary>

@@ -351,7 +351,7 @@ public sealed class VerificationRunner : IVerificationRunner
         {
             return string.IsNullOrEmpty(e.ErrorCode) ? e.GetType().Name : e.ErrorCode;
         }
-        catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
+        catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or IssuerUnavailableException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
         {
             return $"error: {e.GetType().Name}";
         }

@@ -171,6 +171,35 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAsync_IssuerUnavailableWithRetryAfter_UsesTheIssuersRetryAfter()
+    {
+        _issuer.FailWith = new IssuerUnavailableException("The STS circuit is open.", TimeSpan.FromSeconds(17), null);
+
+        var failed = await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.Null(failed.Credentials);
+        Assert.Equal(TimeSpan.FromSeconds(17), failed.RetryAfter);
+        Assert.NotEqual(_options.Sts.RetryAfter, failed.RetryAfter); // the twin above gets the configured default
+    }
+
+    [Fact]
+    public async Task Evict_PerUserCredentials_DropsOnlyThatUsers()
+    {
+        var alice = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice");
+        var bob = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "bob");
+        await Cache.GetAsync(alice, ReadWrite, CancellationToken.None);
+        await Cache.GetAsync(bob, ReadWrite, CancellationToken.None);
+        await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.Equal(1, Cache.Evict("alice", null));
+        Assert.Equal(2, Cache.Count);
+        await Cache.GetAsync(bob, ReadWrite, CancellationToken.None);
+        Assert.Equal(3, _issuer.Calls);
+        await Cache.GetAsync(alice, ReadWrite, CancellationToken.None);
+        Assert.Equal(4, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task GetAsync_IssuerReturnsExpiredCredentials_RejectsThem()
     {
         _issuer.Lifetime = TimeSpan.FromMinutes(1); // inside the 2-minute buffer on arrival

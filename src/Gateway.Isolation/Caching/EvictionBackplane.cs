@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Memberships;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace Gateway.Isolation.Caching;
+
+/// <summary>
+/// Subscribes the instance to the eviction channel (<c>{prefix}evict</c>): a message drops the user's memberships and
+/// per-user credentials from this instance's L1, then the instance confirms on <c>{prefix}evict-ack</c>, so
+/// <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is unreachable it keeps trying
+/// to subscribe (the client re-subscribes by itself after a reconnect).
+/// </summary>
+internal sealed partial class EvictionBackplane(RedisConnection connection, MembershipService memberships, CredentialCache credentials, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var redis = await connection.GetAsync().ConfigureAwait(false);
+                var subscriber = redis.GetSubscriber();
+                await subscriber.SubscribeAsync(connection.Channel(SharedCacheKeys.EvictChannel), (_, message) => Apply(subscriber, message)).ConfigureAwait(false);
+                Log.Subscribed(logger);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                Log.SubscribeFailed(logger, ex.GetType().Name);
+            }
+
+            try
+            {
+                await Task.Delay(RetryInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Apply(ISubscriber subscriber, RedisValue message)
+    {
+        EvictionMessage? eviction = null;
+        try
+        {
+            eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage);
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (eviction is null || string.IsNullOrEmpty(eviction.UserId))
+        {
+            Log.Malformed(logger);
+            return;
+        }
+
+        var removed = memberships.Evict(eviction.UserId, eviction.OrganizationId) + credentials.Evict(eviction.UserId, eviction.OrganizationId);
+        Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
+        _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "Subscribed to the shared cache eviction channel")]
+        public static partial void Subscribed(ILogger logger);
+
+        [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "Could not subscribe to the shared cache eviction channel ({ExceptionType}); retrying")]
+        public static partial void SubscribeFailed(ILogger logger, string exceptionType);
+
+        [LoggerMessage(EventId = 3112, Level = LogLevel.Information, Message = "Evicted user {UserId} in organization {OrganizationId}: {Removed} local cache entries dropped")]
+        public static partial void Evicted(ILogger logger, string userId, string organizationId, int removed);
+
+        [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "Ignored a malformed eviction message")]
+        public static partial void Malformed(ILogger logger);
+    }
+}

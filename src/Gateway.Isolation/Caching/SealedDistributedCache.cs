@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Isolation.Configuration;
+using Microsoft.Extensions.Caching.Distributed;
+
+namespace Gateway.Isolation.Caching;
+
+/// <summary>
+/// An <see cref="IDistributedCache"/> decorator that seals every value with AES-256-GCM before it reaches the inner
+/// cache (Redis) and opens it on the way back. Layout: <c>0x01 | key-id length | key id | nonce (12) | tag (16) | ciphertext</c>.
+/// The associated data is the cache key, so an entry copied under another key (another organization) fails
+/// authentication. An entry that cannot be opened (tampered, unknown key id, wrong format) reads as a miss and logs a
+/// warning naming the key id only — never an error to the caller, never key material.
+/// </summary>
+internal sealed partial class SealedDistributedCache : IDistributedCache, IDisposable
+{
+    private const byte Version = 1;
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    private readonly IDistributedCache _inner;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, AesGcm> _keys = new(StringComparer.Ordinal);
+    private readonly string _activeKeyId;
+    private readonly byte[] _activeKeyIdBytes;
+
+    public SealedDistributedCache(IDistributedCache inner, SharedCacheSealingOptions sealing, ILogger<SealedDistributedCache> logger)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(sealing);
+        _inner = inner;
+        _logger = logger;
+        foreach (var (id, material) in sealing.Keys)
+        {
+            _keys[id] = new AesGcm(Convert.FromBase64String(material), TagSize);
+        }
+
+        _activeKeyId = sealing.ActiveKeyId ?? throw new ArgumentException("A sealing key id is required.", nameof(sealing));
+        if (!_keys.ContainsKey(_activeKeyId))
+        {
+            throw new ArgumentException("The active sealing key id names no key.", nameof(sealing));
+        }
+
+        _activeKeyIdBytes = Encoding.ASCII.GetBytes(_activeKeyId);
+    }
+
+    public byte[]? Get(string key) => Open(key, _inner.Get(key));
+
+    public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+        => Open(key, await _inner.GetAsync(key, token).ConfigureAwait(false));
+
+    public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => _inner.Set(key, Seal(key, value), options);
+
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+        => _inner.SetAsync(key, Seal(key, value), options, token);
+
+    public void Refresh(string key) => _inner.Refresh(key);
+
+    public Task RefreshAsync(string key, CancellationToken token = default) => _inner.RefreshAsync(key, token);
+
+    public void Remove(string key) => _inner.Remove(key);
+
+    public Task RemoveAsync(string key, CancellationToken token = default) => _inner.RemoveAsync(key, token);
+
+    internal byte[] Seal(string key, byte[] plaintext)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var header = 2 + _activeKeyIdBytes.Length;
+        var sealedValue = new byte[header + NonceSize + TagSize + plaintext.Length];
+        sealedValue[0] = Version;
+        sealedValue[1] = (byte)_activeKeyIdBytes.Length;
+        _activeKeyIdBytes.CopyTo(sealedValue, 2);
+        var nonce = sealedValue.AsSpan(header, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        _keys[_activeKeyId].Encrypt(
+            nonce,
+            plaintext,
+            sealedValue.AsSpan(header + NonceSize + TagSize),
+            sealedValue.AsSpan(header + NonceSize, TagSize),
+            Encoding.UTF8.GetBytes(key));
+        return sealedValue;
+    }
+
+    internal byte[]? Open(string key, byte[]? sealedValue)
+    {
+        if (sealedValue is null)
+        {
+            return null;
+        }
+
+        if (sealedValue.Length < 2 || sealedValue[0] != Version || sealedValue.Length < 2 + sealedValue[1] + NonceSize + TagSize)
+        {
+            Log.Unreadable(_logger, key, "unknown format");
+            return null;
+        }
+
+        var header = 2 + sealedValue[1];
+        var keyId = Encoding.ASCII.GetString(sealedValue, 2, sealedValue[1]);
+        if (!_keys.TryGetValue(keyId, out var aes))
+        {
+            Log.Unreadable(_logger, key, "unknown sealing key id");
+            return null;
+        }
+
+        var plaintext = new byte[sealedValue.Length - header - NonceSize - TagSize];
+        try
+        {
+            aes.Decrypt(
+                sealedValue.AsSpan(header, NonceSize),
+                sealedValue.AsSpan(header + NonceSize + TagSize),
+                sealedValue.AsSpan(header + NonceSize, TagSize),
+                plaintext,
+                Encoding.UTF8.GetBytes(key));
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            Log.Unreadable(_logger, key, $"authentication failed (key id {keyId})");
+            return null;
+        }
+
+        return plaintext;
+    }
+
+    public void Dispose()
+    {
+        foreach (var aes in _keys.Values)
+        {
+            aes.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Shared cache entry {CacheKey} could not be opened ({Reason}); treated as a miss")]
+        public static partial void Unreadable(ILogger logger, string cacheKey, string reason);
+    }
+}

@@ -1,0 +1,32 @@
+using Gateway.Isolation.Credentials;
+
+namespace Gateway.Isolation.Caching;
+
+/// <summary>
+/// L2 keys (below the configured prefix, which the Redis layer adds): <c>c:{organization}:{permission set}:{user or -}</c>
+/// for credentials, <c>m:{user}:{organization}</c> for memberships. User ids are percent-encoded, so they contain no
+/// <c>:</c> and no glob characters and <c>evict</c> can match them with a SCAN pattern.
+/// </summary>
+internal static class SharedCacheKeys
+{
+    public static string Credentials(CredentialKey key)
+        => $"c:{key.OrganizationId.Value}:{Uri.EscapeDataString(key.PermissionSet)}:{(key.UserId is null ? "-" : Uri.EscapeDataString(key.UserId))}";
+
+    public static string Membership(string userId, string organizationId) => $"m:{Uri.EscapeDataString(userId)}:{organizationId}";
+
+    /// <summary>SCAN patterns (prefix excluded) matching a user's memberships and per-user credentials, optionally in one organization.</summary>
+    public static IReadOnlyList<string> UserPatterns(string userId, string? organizationId)
+    {
+        var user = Uri.EscapeDataString(userId);
+        var organization = organizationId ?? "*";
+        return [$"m:{user}:{organization}", $"c:{organization}:*:{user}"];
+    }
+
+    /// <summary>The fleet lock held around one AssumeRole for <paramref name="entryKey"/>.</summary>
+    public static string Lock(string entryKey) => $"lock:{entryKey}";
+
+    /// <summary>The backplane channel carrying evictions, and the one carrying each instance's confirmation.</summary>
+    public const string EvictChannel = "evict";
+
+    public const string EvictAckChannel = "evict-ack";
+}

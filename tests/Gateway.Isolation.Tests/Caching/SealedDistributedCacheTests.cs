@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Isolation.Tests.Caching;
+
+public sealed class SealedDistributedCacheTests : IDisposable
+{
+    private static readonly string KeyA = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static readonly string KeyB = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    private static readonly byte[] Secret = Encoding.UTF8.GetBytes("{\"SecretAccessKey\":\"wJalrXUtnFEMI-very-secret\"}");
+    private readonly FakeDistributedCache _redis = new();
+    private readonly List<SealedDistributedCache> _caches = [];
+
+    private SealedDistributedCache Create(string activeKeyId, params (string Id, string Key)[] keys)
+    {
+        var sealing = new SharedCacheSealingOptions { ActiveKeyId = activeKeyId };
+        foreach (var (id, key) in keys)
+        {
+            sealing.Keys[id] = key;
+        }
+
+        var cache = new SealedDistributedCache(_redis, sealing, NullLogger<SealedDistributedCache>.Instance);
+        _caches.Add(cache);
+        return cache;
+    }
+
+    [Fact]
+    public async Task SetThenGet_SameKey_ReturnsPlaintextAndStoresNoPlaintext()
+    {
+        var cache = Create("k1", ("k1", KeyA));
+
+        await cache.SetAsync("c:acme:read-write:-", Secret, new());
+        var read = await cache.GetAsync("c:acme:read-write:-");
+
+        Assert.Equal(Secret, read);
+        var stored = _redis.Values["c:acme:read-write:-"];
+        Assert.DoesNotContain("wJalrXUtnFEMI", Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_EntryCopiedUnderAnotherOrganizationsKey_IsAMiss()
+    {
+        var cache = Create("k1", ("k1", KeyA));
+        await cache.SetAsync("c:acme:read-write:-", Secret, new());
+        _redis.Values["c:globex:read-write:-"] = _redis.Values["c:acme:read-write:-"];
+
+        Assert.Null(await cache.GetAsync("c:globex:read-write:-"));
+        Assert.NotNull(await cache.GetAsync("c:acme:read-write:-")); // the twin: under its own key it opens
+    }
+
+    [Fact]
+    public async Task Get_TamperedCiphertext_IsAMissNotAnError()
+    {
+        var cache = Create("k1", ("k1", KeyA));
+        await cache.SetAsync("m:alice:acme", Secret, new());
+        var stored = _redis.Values["m:alice:acme"];
+        stored[^1] ^= 0x01;
+
+        Assert.Null(await cache.GetAsync("m:alice:acme"));
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 1 })]
+    [InlineData(new byte[] { 2, 2, (byte)'k', (byte)'1' })]
+    [InlineData(new byte[] { 1, 200, 0, 0 })]
+    public async Task Get_GarbageValue_IsAMiss(byte[] garbage)
+    {
+        var cache = Create("k1", ("k1", KeyA));
+        _redis.Values["m:alice:acme"] = garbage;
+
+        Assert.Null(await cache.GetAsync("m:alice:acme"));
+    }
+
+    [Fact]
+    public async Task Get_SealedWithUnknownKeyId_IsAMiss()
+    {
+        var writer = Create("old", ("old", KeyA));
+        await writer.SetAsync("m:alice:acme", Secret, new());
+        var reader = Create("new", ("new", KeyB));
+
+        Assert.Null(await reader.GetAsync("m:alice:acme"));
+    }
+
+    [Fact]
+    public async Task Get_AfterRotation_OldEntriesStillOpenWhileTheOldKeyIsListed()
+    {
+        var before = Create("old", ("old", KeyA));
+        await before.SetAsync("m:alice:acme", Secret, new());
+        var after = Create("new", ("old", KeyA), ("new", KeyB));
+
+        Assert.Equal(Secret, await after.GetAsync("m:alice:acme"));
+        await after.SetAsync("m:bob:acme", Secret, new());
+        Assert.Null(await before.GetAsync("m:bob:acme")); // sealed with the new key, which the old instance lacks
+    }
+
+    [Fact]
+    public async Task Get_SameIdDifferentKeyMaterial_IsAMiss()
+    {
+        var writer = Create("k1", ("k1", KeyA));
+        await writer.SetAsync("m:alice:acme", Secret, new());
+        var reader = Create("k1", ("k1", KeyB));
+
+        Assert.Null(await reader.GetAsync("m:alice:acme"));
+    }
+
+    [Fact]
+    public void ToString_SealingOptions_ShowsNoKeyMaterial()
+    {
+        var sealing = new SharedCacheSealingOptions { ActiveKeyId = "k1", Keys = { ["k1"] = KeyA } };
+
+        Assert.DoesNotContain(KeyA, sealing.ToString(), StringComparison.Ordinal);
+        Assert.Contains("k1", sealing.ToString(), StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        foreach (var cache in _caches)
+        {
+            cache.Dispose();
+        }
+    }
+}
