@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Gateway.Testing;
@@ -21,7 +22,10 @@ public sealed class GatewayTopology : IAsyncDisposable
     private readonly List<(string Name, IAsyncDisposable Process)> _owned = [];
     private readonly Dictionary<string, ITopologyBackend> _backends = new(StringComparer.Ordinal);
     private LocalAwsHost? _aws;
+    private RedisHost? _redis;
     private ProcessHost? _sampleApi;
+    private readonly List<ProcessHost> _gateways = [];
+    private readonly List<Uri> _gatewayUrls = [];
     private ProcessHost? _gateway;
     private Uri? _gatewayUrl;
 
@@ -40,6 +44,18 @@ public sealed class GatewayTopology : IAsyncDisposable
 
     /// <summary><c>http://127.0.0.1:PORT/</c> of the gateway.</summary>
     public Uri GatewayUrl => _gatewayUrl ?? throw new InvalidOperationException("The gateway was not started (StartGateway = false).");
+
+    /// <summary>Every gateway instance (<see cref="GatewayTopologyOptions.Instances"/>); the first is <see cref="Gateway"/>.</summary>
+    public IReadOnlyList<ProcessHost> Gateways => _gateways;
+
+    /// <summary><c>http://127.0.0.1:PORT/</c> of every gateway instance, in <see cref="Gateways"/> order.</summary>
+    public IReadOnlyList<Uri> GatewayUrls => _gatewayUrls;
+
+    /// <summary>The redis-server of the shared cache tier; throws when the topology has none.</summary>
+    public RedisHost Redis => _redis ?? throw new InvalidOperationException("No Redis: set Instances > 1 or SharedCache.");
+
+    /// <summary>Id and base64 material of the sealing key every instance uses (fleet mode).</summary>
+    public (string Id, string Key) SealingKey { get; } = ("test-k1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
 
     /// <summary><c>http://127.0.0.1:PORT/</c> of the applications cluster's backend (the sample API or its replacement).</summary>
     public Uri ApplicationsUrl { get; private set; } = null!;
@@ -91,6 +107,18 @@ public sealed class GatewayTopology : IAsyncDisposable
     /// <summary>A client for the gateway (base address <see cref="GatewayUrl"/>); the caller disposes it.</summary>
     public HttpClient CreateGatewayClient(TimeSpan? timeout = null) =>
         new() { BaseAddress = GatewayUrl, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>A client for gateway instance <paramref name="instance"/> (0-based); the caller disposes it.</summary>
+    public HttpClient CreateGatewayClient(int instance, TimeSpan? timeout = null) =>
+        new() { BaseAddress = GatewayUrls[instance], Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>The gateway's environment for the shared cache tier (Redis connection and sealing key).</summary>
+    public IReadOnlyDictionary<string, string?> SharedCacheEnvironment() => new Dictionary<string, string?>(StringComparer.Ordinal)
+    {
+        ["TenantIsolation__SharedCache__Redis"] = Redis.ConnectionString,
+        ["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = SealingKey.Id,
+        [$"TenantIsolation__SharedCache__Sealing__Keys__{SealingKey.Id}"] = SealingKey.Key,
+    };
 
     /// <summary>Stops everything started, in reverse order: gateway, backends, LocalAws (and with it dynalite).</summary>
     public async ValueTask DisposeAsync()
@@ -150,17 +178,34 @@ public sealed class GatewayTopology : IAsyncDisposable
             destinations[TopologyEnvironment.ClusterDestination(cluster)] = backend.Address.ToString();
         }
 
-        var gatewayUrl = LoopbackUrl(FreePort.Next());
-        options.Progress?.Invoke($"Starting the gateway on {gatewayUrl}");
-        _gateway = await StartDotnetAsync(
-            "Gateway",
-            Built.Dll("src/Gateway", "Gateway"),
-            gatewayUrl,
-            Merge(TopologyEnvironment.Gateway(_aws.Url, ApplicationsUrl), destinations, options.GatewayEnvironment),
-            "readyz",
-            options.StartTimeout,
-            cancellationToken).ConfigureAwait(false);
-        _gatewayUrl = gatewayUrl;
+        var fleet = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (options.Instances > 1 || options.SharedCache)
+        {
+            options.Progress?.Invoke("Starting redis-server");
+            _redis = await RedisHost.StartAsync(cancellationToken).ConfigureAwait(false);
+            _owned.Add(("Redis", _redis));
+            fleet = new Dictionary<string, string?>(SharedCacheEnvironment(), StringComparer.Ordinal);
+        }
+
+        // The instances start one after another: parallel start-ups on a small CI machine only add up to the same time.
+        for (var i = 0; i < Math.Max(1, options.Instances); i++)
+        {
+            var gatewayUrl = LoopbackUrl(FreePort.Next());
+            options.Progress?.Invoke($"Starting gateway instance {i + 1} on {gatewayUrl}");
+            var gateway = await StartDotnetAsync(
+                i == 0 ? "Gateway" : string.Create(CultureInfo.InvariantCulture, $"Gateway #{i + 1}"),
+                Built.Dll("src/Gateway", "Gateway"),
+                gatewayUrl,
+                Merge(TopologyEnvironment.Gateway(_aws.Url, ApplicationsUrl), destinations, fleet, options.GatewayEnvironment),
+                "readyz",
+                options.StartTimeout,
+                cancellationToken).ConfigureAwait(false);
+            _gateways.Add(gateway);
+            _gatewayUrls.Add(gatewayUrl);
+        }
+
+        _gateway = _gateways[0];
+        _gatewayUrl = _gatewayUrls[0];
     }
 
     private async Task<ProcessHost> StartDotnetAsync(

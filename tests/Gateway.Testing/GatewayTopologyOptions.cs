@@ -26,6 +26,15 @@ public sealed record GatewayTopologyOptions
     /// <summary>Extra environment for the gateway, applied over <see cref="TopologyEnvironment.Gateway"/> and the backends' destinations (a null value removes a variable).</summary>
     public IReadOnlyDictionary<string, string?> GatewayEnvironment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>
+    /// Gateway instances (default 1). With more than one, or with <see cref="SharedCache"/>, a redis-server is started
+    /// and every instance joins the shared cache tier with one sealing key (<see cref="GatewayTopology.SealingKey"/>).
+    /// </summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>Start Redis and configure the shared cache tier even for one instance.</summary>
+    public bool SharedCache { get; init; }
+
     /// <summary>Start-up limit per process (LocalAws has its own in <see cref="LocalAwsHostOptions.StartTimeout"/>).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 

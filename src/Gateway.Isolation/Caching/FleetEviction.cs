@@ -9,8 +9,9 @@ namespace Gateway.Isolation.Caching;
 /// from L1, wait for each subscribed instance to confirm, then remove from L2 once more (an instance may have written
 /// an answer it looked up before the revocation). Throws <see cref="RedisException"/> when Redis is unreachable.
 /// </summary>
-internal static class FleetEviction
+public static class FleetEviction
 {
+    /// <summary>Evicts <paramref name="userId"/> (in <paramref name="organizationId"/> when given) from L2 and every instance.</summary>
     public static async Task<FleetEvictionResult> EvictAsync(SharedCacheOptions options, string userId, string? organizationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -79,4 +80,4 @@ internal static class FleetEviction
 }
 
 /// <summary>L2 entries removed, instances subscribed to the backplane, and how many of them confirmed in time.</summary>
-internal readonly record struct FleetEvictionResult(int EntriesRemoved, int Instances, int Confirmed);
+public readonly record struct FleetEvictionResult(int EntriesRemoved, int Instances, int Confirmed);

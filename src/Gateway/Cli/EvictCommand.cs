@@ -1,0 +1,130 @@
+using System.Globalization;
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Configuration;
+using Gateway.Policies;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>Gateway.dll evict --user U [--organization O]</c>: revokes now what the caches would otherwise remember until
+/// <c>TenantIsolation:Membership:PositiveTtl</c>: removes the user's memberships (and per-user credentials) from the
+/// shared cache and, through the backplane, from every running instance, which each confirm. Same configuration as
+/// <see cref="PolicyCommand"/>. Prints one line. Exit 0 done and every instance confirmed; 1 Redis unreachable or an
+/// instance did not confirm in time; 2 bad usage or no shared cache configured.
+/// </summary>
+internal static class EvictCommand
+{
+    public const int Failed = 1;
+    public const int Usage = 2;
+    private const string UsageText = "usage: Gateway evict --user USER [--organization ORG]";
+
+    public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        string? user = null, organization = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
+                return 0;
+            }
+
+            if (name is not ("--user" or "--organization"))
+            {
+                return Fail(stderr, $"evict: unknown argument '{Truncate(name)}'. {UsageText}", Usage);
+            }
+
+            if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
+            {
+                return Fail(stderr, $"evict: {name} needs a value. {UsageText}", Usage);
+            }
+
+            if (name == "--user")
+            {
+                user = args[++i];
+            }
+            else
+            {
+                organization = args[++i];
+            }
+        }
+
+        if (user is null)
+        {
+            return Fail(stderr, $"evict: --user is required. {UsageText}", Usage);
+        }
+
+        if (organization is not null && !OrganizationId.IsWellFormed(organization))
+        {
+            return Fail(stderr, $"evict: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).", Usage);
+        }
+
+        SharedCacheOptions shared;
+        TimeSpan ttl;
+        using (var host = PolicyCommand.BuildHost(contentRoot))
+        {
+            try
+            {
+                var options = host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
+                shared = options.SharedCache;
+                ttl = options.Membership.PositiveTtl;
+            }
+            catch (OptionsValidationException ex)
+            {
+                return Fail(stderr, $"evict: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", ex.Failures)}", Usage);
+            }
+        }
+
+        if (!shared.Enabled)
+        {
+            return Fail(stderr, string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
+        }
+
+        FleetEvictionResult result;
+        try
+        {
+            result = await FleetEviction.EvictAsync(shared, user, organization, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({ex.GetType().Name}); nothing was evicted.", Failed);
+        }
+
+        var scope = organization is null ? "all organizations" : $"organization {organization}";
+        var line = string.Create(CultureInfo.InvariantCulture, $"evicted user {user} in {scope}: {result.EntriesRemoved} shared cache entries removed, {result.Confirmed} of {result.Instances} instances confirmed");
+        if (result.Confirmed < result.Instances)
+        {
+            return Fail(stderr, $"evict: {line}; the others keep it until TenantIsolation:Membership:PositiveTtl.", Failed);
+        }
+
+        await stdout.WriteLineAsync(line).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The endpoints of a connection string, without its password or other options.</summary>
+    private static string RedactedEndpoints(string connectionString)
+    {
+        try
+        {
+            return string.Join(",", ConfigurationOptions.Parse(connectionString).EndPoints.Select(e => e.ToString()));
+        }
+        catch (ArgumentException)
+        {
+            return "(unparseable connection string)";
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+
+    private static int Fail(TextWriter stderr, string line, int code)
+    {
+        stderr.WriteLine(line.ReplaceLineEndings(" "));
+        return code;
+    }
+}
