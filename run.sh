@@ -16,17 +16,20 @@ ROOT=$(pwd)
 
 usage() {
   cat <<'EOF'
-usage: ./run.sh [--demo] [--no-build] [--help]
+usage: ./run.sh [--demo] [--no-build] [--instances N] [--help]
 
-  (no option)   walkthrough, then keep running until Ctrl-C or SIGTERM; stops everything it started
-  --demo        walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
-  --no-build    use the existing Release build (the tests use this after ./test.sh has built)
-  -h, --help    print this and exit
+  (no option)     walkthrough, then keep running until Ctrl-C or SIGTERM; stops everything it started
+  --demo          walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
+  --no-build      use the existing Release build (the tests use this after ./test.sh has built)
+  --instances N   N gateways (1-9; 1 is the default) sharing one Redis (redis-server; installed with apt-get when missing)
+                  behind a round-robin front door on GATEWAY_PORT; instance i listens on GATEWAY_PORT+i
+  -h, --help      print this and exit
 
 Environment:
   LOCALAWS_PORT  LocalAws (STS, DynamoDB, dev tokens)   default 4566
   BACKEND_PORT   sample Applications API                default 5100
-  GATEWAY_PORT   gateway                                default 5000
+  GATEWAY_PORT   gateway (the front door with --instances)  default 5000
+  REDIS_PORT     redis-server (--instances only)        default 6379
   RUN_LOG_DIR    logs and the pids file                 default .run/<GATEWAY_PORT>
                  (so runs on different ports do not share it)
 EOF
@@ -34,18 +37,24 @@ EOF
 
 DEMO=0
 BUILD=1
-for arg in "$@"; do
-  case "$arg" in
+INSTANCES=1
+while (($#)); do
+  case "$1" in
     --demo) DEMO=1 ;;
     --no-build) BUILD=0 ;;
+    --instances) [ $# -ge 2 ] || { echo "run.sh: --instances needs a number (1-9)" >&2; exit 2; }; INSTANCES=$2; shift ;;
+    --instances=*) INSTANCES=${1#--instances=} ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "run.sh: unknown argument '$arg' (use --demo or --help)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown argument '$1' (use --demo or --help)" >&2; exit 2 ;;
   esac
+  shift
 done
+[[ "$INSTANCES" =~ ^[1-9]$ ]] || { echo "run.sh: --instances must be a number from 1 to 9, not '$INSTANCES'" >&2; exit 2; }
 
 LOCALAWS_PORT=${LOCALAWS_PORT:-4566}
 BACKEND_PORT=${BACKEND_PORT:-5100}
 GATEWAY_PORT=${GATEWAY_PORT:-5000}
+REDIS_PORT=${REDIS_PORT:-6379}
 LOCALAWS_URL="http://127.0.0.1:${LOCALAWS_PORT}"
 BACKEND_URL="http://127.0.0.1:${BACKEND_PORT}"
 GATEWAY_URL="http://127.0.0.1:${GATEWAY_PORT}"
@@ -58,8 +67,23 @@ for tool in dotnet node npm curl; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' is required but not on PATH"
 done
 
+PORT_SPECS=("LOCALAWS_PORT:$LOCALAWS_PORT" "BACKEND_PORT:$BACKEND_PORT" "GATEWAY_PORT:$GATEWAY_PORT")
+if ((INSTANCES > 1)); then
+  PORT_SPECS+=("REDIS_PORT:$REDIS_PORT")
+  for i in $(seq 1 "$INSTANCES"); do PORT_SPECS+=("GATEWAY_PORT+$i:$((GATEWAY_PORT + i))"); done
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "==> Installing redis-server (apt-get install -y redis-server)"
+      { apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; } >/dev/null 2>&1 \
+        || die "could not install redis-server with apt-get; install it yourself (Debian/Ubuntu: apt-get install -y redis-server) for --instances"
+    else
+      die "--instances needs redis-server, which is not installed, and run.sh can install it only as root with apt-get; install it (Debian/Ubuntu: sudo apt-get install -y redis-server)"
+    fi
+  fi
+fi
+
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for spec in "LOCALAWS_PORT:$LOCALAWS_PORT" "BACKEND_PORT:$BACKEND_PORT" "GATEWAY_PORT:$GATEWAY_PORT"; do
+for spec in "${PORT_SPECS[@]}"; do
   name=${spec%%:*}; port=${spec#*:}
   [[ "$port" =~ ^[0-9]+$ ]] && (( port > 0 && port < 65536 )) || die "$name='$port' is not a valid port"
   if port_busy "$port"; then die "port $port ($name) is already in use on 127.0.0.1; stop that process or set $name"; fi
@@ -133,16 +157,42 @@ TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
   start backend dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --urls "$BACKEND_URL"
 wait_for backend "$BACKEND_URL/healthz" 60 "${PIDS[-1]}"
 
-echo "==> Starting the gateway on $GATEWAY_URL"
-ASPNETCORE_ENVIRONMENT=Local \
-TenantIsolation__Aws__StsServiceUrl="$LOCALAWS_URL" \
-TenantIsolation__Aws__DynamoDbServiceUrl="$LOCALAWS_URL" \
-TenantIsolation__Aws__SsmServiceUrl="$LOCALAWS_URL" \
-TenantIsolation__Aws__IamServiceUrl="$LOCALAWS_URL" \
-Authentication__Authority="$LOCALAWS_URL" \
-ReverseProxy__Clusters__applications__Destinations__d1__Address="$BACKEND_URL/" \
-  start gateway dotnet "$(bin src/Gateway Gateway.dll)" --urls "$GATEWAY_URL"
-wait_for gateway "$GATEWAY_URL/readyz" 60 "${PIDS[-1]}"
+start_gateway() { # name url
+  ASPNETCORE_ENVIRONMENT=Local \
+  TenantIsolation__Aws__StsServiceUrl="$LOCALAWS_URL" \
+  TenantIsolation__Aws__DynamoDbServiceUrl="$LOCALAWS_URL" \
+  TenantIsolation__Aws__SsmServiceUrl="$LOCALAWS_URL" \
+  TenantIsolation__Aws__IamServiceUrl="$LOCALAWS_URL" \
+  Authentication__Authority="$LOCALAWS_URL" \
+  ReverseProxy__Clusters__applications__Destinations__d1__Address="$BACKEND_URL/" \
+    start "$1" dotnet "$(bin src/Gateway Gateway.dll)" --urls "$2"
+  wait_for "$1" "$2/readyz" 60 "${PIDS[-1]}"
+}
+
+if ((INSTANCES == 1)); then
+  echo "==> Starting the gateway on $GATEWAY_URL"
+  start_gateway gateway "$GATEWAY_URL"
+else
+  echo "==> Starting redis-server on 127.0.0.1:$REDIS_PORT (no persistence)"
+  start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+  redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "redis-server did not answer on port $REDIS_PORT (log: $LOG_DIR/redis.log)"
+  # One fresh sealing key per run: credentials reach Redis only sealed with it (docs/gateway.md, "Fleet mode").
+  export TenantIsolation__SharedCache__Redis="127.0.0.1:$REDIS_PORT"
+  export TenantIsolation__SharedCache__Sealing__ActiveKeyId="runsh"
+  TenantIsolation__SharedCache__Sealing__Keys__runsh=$(head -c 32 /dev/urandom | base64)
+  export TenantIsolation__SharedCache__Sealing__Keys__runsh
+  DESTINATIONS=()
+  for i in $(seq 1 "$INSTANCES"); do
+    url="http://127.0.0.1:$((GATEWAY_PORT + i))"
+    echo "==> Starting gateway instance $i on $url"
+    start_gateway "gateway$i" "$url"
+    DESTINATIONS+=("$url")
+  done
+  echo "==> Starting the front door (round-robin over $INSTANCES instances) on $GATEWAY_URL"
+  start frontdoor dotnet "$(bin tools/FrontDoor FrontDoor.dll)" --port "$GATEWAY_PORT" --destinations "$(IFS=,; echo "${DESTINATIONS[*]}")"
+  wait_for frontdoor "$GATEWAY_URL/readyz" 30 "${PIDS[-1]}"
+fi
 
 # ---- walkthrough -------------------------------------------------------------------------------------------------
 token() { # sub -> access token
@@ -210,7 +260,7 @@ cat <<EOF
 Everything is running (logs in $LOG_DIR):
   LocalAws      $LOCALAWS_URL   (STS, IAM-enforcing DynamoDB, dev tokens)
   sample API    $BACKEND_URL
-  gateway       $GATEWAY_URL
+  gateway       $GATEWAY_URL$( ((INSTANCES > 1)) && echo "   (front door over $INSTANCES instances on ports $((GATEWAY_PORT + 1))-$((GATEWAY_PORT + INSTANCES)), Redis on $REDIS_PORT)")
 
 Get a token (users: alice, bob, carol, dave, erin):
   TOKEN=\$(curl -s -X POST $LOCALAWS_URL/_localaws/tokens -H 'Content-Type: application/json' \\
@@ -222,6 +272,16 @@ Try it:
     -H 'Content-Type: application/json' -d '{"name":"my-app"}'
   curl -s "$GATEWAY_URL/api/unsafe/applications?organizationId=globex" -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: acme'
   curl -s $GATEWAY_URL/metrics | grep gateway_
+EOF
+if ((INSTANCES > 1)); then
+  cat <<EOF
+
+Fleet mode: revoke a membership on every instance now (instead of after the membership TTL):
+  ASPNETCORE_ENVIRONMENT=Local TenantIsolation__SharedCache__Redis=127.0.0.1:$REDIS_PORT \\
+    dotnet $(bin src/Gateway Gateway.dll) evict --user carol --organization acme
+EOF
+fi
+cat <<EOF
 
 Press Ctrl-C to stop everything.
 EOF

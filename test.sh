@@ -8,5 +8,16 @@ if [ -f tools/dynalite/package-lock.json ] && [ ! -d tools/dynalite/node_modules
   (cd tools/dynalite && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The fleet tests (three gateways sharing a Redis) need redis-server: install it like run.sh --instances does.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing redis-server (apt-get install -y redis-server)"
+    { apt-get install -y redis-server || { apt-get update && apt-get install -y redis-server; }; } >/dev/null 2>&1 \
+      || echo "test.sh: could not install redis-server with apt-get; the fleet tests will fail until it is installed" >&2
+  else
+    echo "test.sh: redis-server is not installed and only root can apt-get it; the fleet tests will fail (Debian/Ubuntu: sudo apt-get install -y redis-server)" >&2
+  fi
+fi
+
 dotnet build Gateway.sln -c Release --nologo -v quiet
 dotnet test Gateway.sln -c Release --no-build --nologo "$@"

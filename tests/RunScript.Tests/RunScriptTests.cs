@@ -41,6 +41,34 @@ public sealed class RunScriptTests
     }
 
     [Fact]
+    public async Task Demo_ThreeInstances_WalkthroughThroughTheFrontDoorThenEverythingStops()
+    {
+        var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
+        var redisPort = FreePort.Next();
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+
+        var (exitCode, output) = await RunAsync(["--demo", "--no-build", "--instances", "3"], ports, logDir, new() { ["REDIS_PORT"] = redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var started = StartedProcessIds(logDir);
+        Directory.Delete(logDir, recursive: true);
+
+        Assert.True(exitCode == 0, $"run.sh --demo --instances 3 exited {exitCode}:\n{output}");
+        // LocalAws, its dynalite child, the sample API, redis-server, three gateways, the front door
+        Assert.Equal(["backend", "dynalite", "frontdoor", "gateway1", "gateway2", "gateway3", "localaws", "redis"], started.Select(s => s.Name).Order(StringComparer.Ordinal));
+        foreach (var (name, pid) in started)
+        {
+            Assert.False(Directory.Exists($"/proc/{pid}"), $"{name} (pid {pid}) is still running after run.sh exited");
+        }
+
+        Assert.Contains("Starting gateway instance 3", output, StringComparison.Ordinal);
+        Assert.Matches(@"Walkthrough: all \d+ steps behaved as expected\.", output);
+        Assert.DoesNotContain("UNEXPECTED", output, StringComparison.Ordinal);
+        foreach (var port in ports.Append(redisPort))
+        {
+            Assert.True(await IsFreeWithinAsync(port, TimeSpan.FromSeconds(10)), $"port {port} is still in use after run.sh exited:\n{output}");
+        }
+    }
+
+    [Fact]
     public async Task Demo_PortAlreadyInUse_ExitsNonZeroWithOneClearLine()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
@@ -70,7 +98,9 @@ public sealed class RunScriptTests
 
         Assert.Equal(0, exitCode);
         var lines = output.TrimEnd().Split('\n');
-        Assert.StartsWith("usage: ./run.sh [--demo] [--no-build] [--help]", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("usage: ./run.sh [--demo] [--no-build] [--instances N] [--help]", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.TrimStart().StartsWith("--instances N", StringComparison.Ordinal) && line.Contains("Redis", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.TrimStart().StartsWith("REDIS_PORT", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.TrimStart().StartsWith("RUN_LOG_DIR", StringComparison.Ordinal) && line.Contains(".run/<GATEWAY_PORT>", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.StartsWith('#') || line.Contains("set -e", StringComparison.Ordinal) || line.Contains("Runs the whole product", StringComparison.Ordinal));
     }
@@ -171,7 +201,7 @@ public sealed class RunScriptTests
         return started;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, int[] ports, string? keepLogDir = null)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string[] args, int[] ports, string? keepLogDir = null, Dictionary<string, string>? environment = null)
     {
         var logDir = keepLogDir ?? Directory.CreateTempSubdirectory("run-sh-test-").FullName;
         var info = new ProcessStartInfo("bash")
@@ -191,6 +221,10 @@ public sealed class RunScriptTests
         info.Environment["BACKEND_PORT"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["GATEWAY_PORT"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["RUN_LOG_DIR"] = logDir;
+        foreach (var (key, value) in environment ?? [])
+        {
+            info.Environment[key] = value;
+        }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
         var stdout = process.StandardOutput.ReadToEndAsync();

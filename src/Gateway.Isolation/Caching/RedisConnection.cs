@@ -32,7 +32,8 @@ internal sealed class RedisConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var configuration = ConfigurationOptions.Parse(options.Redis!);
-        var timeout = (int)Math.Max(50, options.OperationTimeout.TotalMilliseconds);
+        // The gateway waits at most OperationTimeout per operation; the evict command is no hot path and waits longer.
+        var timeout = (int)Math.Max(abortOnConnectFail ? 5000 : 50, options.OperationTimeout.TotalMilliseconds);
         configuration.AbortOnConnectFail = abortOnConnectFail;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ConnectTimeout = Math.Max(timeout, 1000);

@@ -2,7 +2,6 @@ using System.Globalization;
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Policies;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Gateway.Cli;
@@ -65,19 +64,21 @@ internal static class EvictCommand
             return Fail(stderr, $"evict: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).", Usage);
         }
 
+        // Only the shared cache's connection settings matter here (no sealing key is needed to delete entries and
+        // publish an eviction), so the sections are bound without the gateway's full start-up validation.
         SharedCacheOptions shared;
         TimeSpan ttl;
         using (var host = PolicyCommand.BuildHost(contentRoot))
         {
+            var configuration = host.Services.GetRequiredService<IConfiguration>().GetSection(TenantIsolationOptions.SectionName);
             try
             {
-                var options = host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-                shared = options.SharedCache;
-                ttl = options.Membership.PositiveTtl;
+                shared = configuration.GetSection(nameof(TenantIsolationOptions.SharedCache)).Get<SharedCacheOptions>() ?? new SharedCacheOptions();
+                ttl = (configuration.GetSection(nameof(TenantIsolationOptions.Membership)).Get<MembershipOptions>() ?? new MembershipOptions()).PositiveTtl;
             }
-            catch (OptionsValidationException ex)
+            catch (InvalidOperationException ex)
             {
-                return Fail(stderr, $"evict: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", ex.Failures)}", Usage);
+                return Fail(stderr, $"evict: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}", Usage);
             }
         }
 

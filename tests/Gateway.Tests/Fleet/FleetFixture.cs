@@ -13,7 +13,7 @@ namespace Gateway.Tests.Fleet;
 public sealed class FleetFixture : IAsyncLifetime
 {
     public const int Instances = 3;
-    public static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(8);
+    public static readonly TimeSpan PositiveTtl = TimeSpan.FromSeconds(15);
     private readonly List<HttpClient> _clients = [];
     private int _nextOrganization;
 

@@ -149,6 +149,19 @@ public sealed class FleetTests(FleetFixture fleet)
     }
 
     [Fact]
+    public async Task Evict_OnlyTheRedisConnectionConfigured_EvictsWithoutASealingKey()
+    {
+        var env = fleet.CliEnvironment();
+        env["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = null;
+        env[$"TenantIsolation__SharedCache__Sealing__Keys__{fleet.Topology.SealingKey.Id}"] = null;
+
+        var run = await EvictAsync(env, "--user", "nobody-in-particular");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("evicted user nobody-in-particular in all organizations: 0 shared cache entries removed", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Evict_RedisUnreachable_ExitsOneWithOneLine()
     {
         var env = fleet.CliEnvironment();
