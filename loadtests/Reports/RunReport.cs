@@ -25,5 +25,27 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Leaks => Isolation?.Counters.GetValueOrDefault("leaks");
 
+    /// <summary>Gateway instances of the scale-out scenario (absent when it did not run).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Instances => ScaleOut?.Counters.GetValueOrDefault("instances");
+
+    /// <summary>Credential keys (organization × permission set) the scale-out scenario touched.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DistinctCredentialKeys => ScaleOut?.Counters.GetValueOrDefault("distinctCredentialKeys");
+
+    /// <summary>Fleet-wide AssumeRole calls (LocalAws stats) during scale-out's first-touch + steady phases.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? AssumeRoleCalls => ScaleOut?.Counters.GetValueOrDefault("assumeRoleCalls");
+
+    /// <summary>Requests the backend saw without a valid tenant context during scale-out; must be 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? UnscopedForwards => ScaleOut?.Counters.GetValueOrDefault("unscopedForwards");
+
+    /// <summary>Success rate (%) of requests for cached organizations while scale-out's Redis was down.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? RedisFaultCachedOkPercent => ScaleOut?.Metrics.GetValueOrDefault("redisFaultCachedOkPercent");
+
+    private ScenarioReport? ScaleOut => Scenarios.FirstOrDefault(s => s.Name == "scale-out");
+
     private ScenarioReport? Isolation => Scenarios.FirstOrDefault(s => s.Name == "isolation");
 }

@@ -1,12 +1,18 @@
 namespace LoadTests.Scenarios;
 
-/// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every one; scale before sts-outage so the outage's
-/// fresh organizations come after the scale set).</summary>
+/// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every single-instance one; scale before sts-outage so
+/// the outage's fresh organizations come after the scale set). <c>scale-out</c> starts its own fleet (Redis + three
+/// gateways) and runs only when named.</summary>
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<ILoadScenario> Resolve(string name)
     {
         ILoadScenario[] all = [new OverheadScenario(), new ThroughputScenario(), new IsolationScenario(), new ScaleScenario(), new StsOutageScenario()];
+        if (name == "scale-out")
+        {
+            return [new ScaleOutScenario()];
+        }
+
         return name == "all" ? all : [all.Single(s => s.Name == name)];
     }
 }

@@ -68,4 +68,40 @@ public sealed class SmokeTests : IDisposable
         var html = await File.ReadAllTextAsync(Path.Combine(_dir, "report.html"));
         Assert.Contains("<svg", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ScaleOut_SmallNumbers_OneAssumeRolePerKeyAcrossTheFleetAndRedisOutageServed()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+
+        var code = await LoadTestCommand.RunAsync(
+            ["scale-out", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "8", "--organizations", "100", "--report", _dir],
+            timeout.Token,
+            console,
+            error);
+
+        var log = $"exit {code} after {clock.Elapsed}\nstderr: {error}\n{output}";
+        Assert.True(code == LoadTestCommand.Passed, log);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("instances").GetInt64());
+        Assert.Equal(100, root.GetProperty("distinctCredentialKeys").GetInt64());
+        var calls = root.GetProperty("assumeRoleCalls").GetInt64();
+        Assert.InRange(calls, 100, 105); // every key minted in the fleet, at most 1.05 x
+        Assert.Equal(0, root.GetProperty("unscopedForwards").GetInt64());
+        Assert.True(root.GetProperty("redisFaultCachedOkPercent").GetDouble() >= 99.9, log);
+        var scenario = Assert.Single(root.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal(["first-touch", "steady", "redis-fault", "after"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+    }
 }

@@ -16,6 +16,27 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Longest start-up wait for the first Redis connection (then the instance starts anyway and keeps trying).</summary>
+    private static readonly TimeSpan ConnectWait = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Opens the Redis connection before the server takes requests (at most <see cref="ConnectWait"/>), so the first
+    /// requests find L2 ready instead of tripping its circuit on the connection set-up.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.GetAsync().WaitAsync(ConnectWait, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.SubscribeFailed(logger, ex.GetType().Name);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
