@@ -22,6 +22,9 @@ internal static class GatewayServiceCollectionExtensions
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>The .NET runtime's built-in meter (<c>dotnet.gc.heap.total_allocated</c>, <c>dotnet.process.cpu.time</c>, …).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     public static IServiceCollection AddTenantGateway(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -73,6 +76,8 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IsolationMetrics.MeterName)
+            // The runtime's own counters (GC, allocated bytes, CPU time, thread pool): observable, read only on scrape.
+            .AddMeter(RuntimeMeterName)
             .AddPrometheusExporter());
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();
