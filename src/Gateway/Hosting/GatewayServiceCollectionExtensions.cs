@@ -56,10 +56,7 @@ internal static class GatewayServiceCollectionExtensions
         var userIdClaim = configuration.GetSection(GatewayAuthenticationOptions.SectionName)[nameof(GatewayAuthenticationOptions.UserIdClaim)] ?? "sub";
         // No explicit scheme: the authentication middleware already ran JwtBearer (the default scheme) and set
         // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.
-        var authenticated = new AuthorizationPolicyBuilder()
-            .RequireAuthenticatedUser()
-            .RequireAssertion(context => IdentityClaims.TryGetUserId(context.User, userIdClaim, out _))
-            .Build();
+        var authenticated = new AuthorizationPolicy([new AuthenticatedUserRequirement(userIdClaim)], []);
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(authenticated)
             .SetDefaultPolicy(authenticated)
