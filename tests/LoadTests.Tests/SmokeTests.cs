@@ -23,26 +23,7 @@ public sealed class SmokeTests : IDisposable
     [Fact]
     public async Task All_SmallNumbers_EveryThresholdHoldsAndReportsAreWritten()
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        var clock = Stopwatch.StartNew();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-
-        var code = await LoadTestCommand.RunAsync(
-            ["all", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "4", "--organizations", "100", "--report", _dir],
-            timeout.Token,
-            console,
-            error);
-
-        var log = $"exit {code} after {clock.Elapsed}\nstderr: {error}\n{output}";
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(4), "all", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "4", "--organizations", "100", "--report", _dir);
         Assert.True(code == LoadTestCommand.Passed, log);
         foreach (var file in new[] { "report.md", "report.json", "report.html" })
         {
@@ -72,26 +53,7 @@ public sealed class SmokeTests : IDisposable
     [Fact]
     public async Task ScaleOut_SmallNumbers_OneAssumeRolePerKeyAcrossTheFleetAndRedisOutageServed()
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        console.Profile.Width = 200;
-        var clock = Stopwatch.StartNew();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-
-        var code = await LoadTestCommand.RunAsync(
-            ["scale-out", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "8", "--organizations", "100", "--report", _dir],
-            timeout.Token,
-            console,
-            error);
-
-        var log = $"exit {code} after {clock.Elapsed}\nstderr: {error}\n{output}";
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(5), "scale-out", "--duration", "3s", "--warm-up", "300ms", "--rate", "40", "--connections", "8", "--organizations", "100", "--report", _dir);
         Assert.True(code == LoadTestCommand.Passed, log);
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
         var root = json.RootElement;
@@ -103,5 +65,26 @@ public sealed class SmokeTests : IDisposable
         Assert.True(root.GetProperty("redisFaultCachedOkPercent").GetDouble() >= 99.9, log);
         var scenario = Assert.Single(root.GetProperty("scenarios").EnumerateArray());
         Assert.Equal(["first-touch", "steady", "redis-fault", "after"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+    }
+
+    /// <summary>Runs the load-test command in-process with a plain (no ANSI) console; returns its exit code and a log for assertion messages.</summary>
+    private static async Task<(int Code, string Log)> RunAsync(TimeSpan limit, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(limit);
+
+        var code = await LoadTestCommand.RunAsync(args, timeout.Token, console, error);
+
+        return (code, $"exit {code} after {clock.Elapsed}\nstderr: {error}\n{output}");
     }
 }

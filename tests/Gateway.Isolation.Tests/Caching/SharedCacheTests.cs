@@ -65,7 +65,7 @@ public sealed class SharedCacheTests : IDisposable
         _fleet.Redis.Hang = true;
 
         var pending = _cache.GetAsync("m:alice:acme", SharedCacheJsonContext.Default.MembershipEntry).AsTask();
-        await WaitUntilAsync(() => _fleet.Redis.Calls == 1);
+        await Eventually.UntilAsync(() => _fleet.Redis.Calls == 1);
         Assert.False(pending.IsCompleted);
         _time.Advance(_fleet.Options.OperationTimeout);
 
@@ -102,16 +102,6 @@ public sealed class SharedCacheTests : IDisposable
         Assert.Equal(0, errors.GetMeasurementSnapshot().EvaluateAsCounter());
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var elapsed = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition() && elapsed.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(5);
-        }
-
-        Assert.True(condition(), "condition not reached within 10 s");
-    }
 
     public void Dispose()
     {

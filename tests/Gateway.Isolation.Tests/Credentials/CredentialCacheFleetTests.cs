@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Credentials;
@@ -48,7 +47,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
         _issuer.Gate = gate.Task;
 
         var requests = Enumerable.Range(0, 90).Select(i => Task.Run(async () => await instances[i % 3].GetAsync(Key(), ReadWrite, CancellationToken.None))).ToArray();
-        await WaitUntilAsync(() => _issuer.Calls == 1 && _redis.Lock.Taken == 1);
+        await Eventually.UntilAsync(() => _issuer.Calls == 1 && _redis.Lock.Taken == 1);
         gate.SetResult();
         await AdvanceUntilAsync(() => requests.All(r => r.IsCompleted));
         var results = await Task.WhenAll(requests);
@@ -88,7 +87,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
         _issuer.Gate = gate.Task;
 
         var requests = Enumerable.Range(0, 60).Select(i => Task.Run(async () => await instances[i % 2].GetAsync(Key(), ReadWrite, CancellationToken.None))).ToArray();
-        await WaitUntilAsync(() => _issuer.Calls == 2);
+        await Eventually.UntilAsync(() => _issuer.Calls == 2);
         gate.SetResult();
         var results = await Task.WhenAll(requests);
 
@@ -162,9 +161,9 @@ public sealed class CredentialCacheFleetTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(51)); // inside refresh-ahead, outside the buffer
 
         await a.GetAsync(Key(), ReadWrite, CancellationToken.None);
-        await WaitUntilAsync(() => _issuer.Calls == 2 && _redis.Lock.Taken == 2 && a.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials!.AccessKeyId.EndsWith('2'));
+        await Eventually.UntilAsync(() => _issuer.Calls == 2 && _redis.Lock.Taken == 2 && a.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials!.AccessKeyId.EndsWith('2'));
         await b.GetAsync(Key(), ReadWrite, CancellationToken.None); // starts b's refresh, which finds a's result in L2
-        await WaitUntilAsync(() => b.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials!.AccessKeyId.EndsWith('2'));
+        await Eventually.UntilAsync(() => b.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials!.AccessKeyId.EndsWith('2'));
 
         Assert.Equal(2, _issuer.Calls);
     }
@@ -192,16 +191,6 @@ public sealed class CredentialCacheFleetTests : IDisposable
         Assert.True(condition(), "condition not reached within 400 poll intervals");
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var elapsed = Stopwatch.StartNew();
-        while (!condition() && elapsed.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(5);
-        }
-
-        Assert.True(condition(), "condition not reached within 10 s");
-    }
 
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using Gateway.Testing;
-using System.Diagnostics;
 using Amazon.SecurityToken;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Credentials;
@@ -75,7 +74,7 @@ public sealed class CredentialCacheTests : IDisposable
             Interlocked.Increment(ref waiting);
             return await pending;
         })).ToArray();
-        await WaitUntilAsync(() => Volatile.Read(ref waiting) == requests.Length && _issuer.Calls > 0);
+        await Eventually.UntilAsync(() => Volatile.Read(ref waiting) == requests.Length && _issuer.Calls > 0);
         Assert.All(requests, r => Assert.False(r.IsCompleted, "a caller finished while the issuer was still gated"));
         gate.SetResult();
         var results = await Task.WhenAll(requests);
@@ -125,9 +124,9 @@ public sealed class CredentialCacheTests : IDisposable
         Assert.All(during, c => Assert.Same(original, c));
         // Refreshes are claimed and started synchronously inside GetAsync: the count is final once the loop is done.
         Assert.Equal(1, _refreshes.GetMeasurementSnapshot().EvaluateAsCounter()); // exactly one background refresh
-        await WaitUntilAsync(() => _issuer.Calls == 2);
+        await Eventually.UntilAsync(() => _issuer.Calls == 2);
         gate.SetResult();
-        await WaitUntilAsync(() => !ReferenceEquals(Cache.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials, original));
+        await Eventually.UntilAsync(() => !ReferenceEquals(Cache.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials, original));
         Assert.Equal(2, _issuer.Calls);
     }
 
@@ -222,7 +221,7 @@ public sealed class CredentialCacheTests : IDisposable
             Assert.Same(original, (await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None)).Credentials);
         }
 
-        await WaitUntilAsync(() => _issuer.Calls == 2);
+        await Eventually.UntilAsync(() => _issuer.Calls == 2);
         _time.Advance(TimeSpan.FromMinutes(4)); // past the buffer: no more serving stale credentials
         var result = await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None);
         Assert.Null(result.Credentials);
@@ -274,16 +273,6 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     /// <summary>Polls a condition until a bounded deadline (generous: the machine is shared with other builds).</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition() && deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(5);
-        }
-
-        Assert.True(condition(), "condition not reached within 10 s");
-    }
 
     public void Dispose()
     {
