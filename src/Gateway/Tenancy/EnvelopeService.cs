@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Runtime.CompilerServices;
 using Gateway.Configuration;
 using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
@@ -13,11 +12,20 @@ namespace Gateway.Tenancy;
 /// Writes <c>X-Tenant-Context</c> with one <see cref="TenantEnvelopeWriter"/> per cluster (its current key; audience =
 /// cluster id). Unless <see cref="ForwardingOptions.EnvelopePerRequest"/> is set, an envelope is written once per
 /// (credential set, user, role, cluster) and reused until it nears expiry, so the hot path does no crypto.
+/// A credential set is recognised by its access key id (credentials read back from the shared cache tier are new
+/// objects with the same key), and an entry is used only when its secret and session token are the very ones of the
+/// request's credentials; sets past their expiration are swept out, and at most <see cref="MaxCredentialSets"/> are kept.
 /// </summary>
 internal sealed class EnvelopeService : IEnvelopeService
 {
     private readonly FrozenDictionary<string, TenantEnvelopeWriter> _writers;
-    private readonly ConditionalWeakTable<ScopedCredentials, ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope>> _cache = new();
+    /// <summary>More live credential sets than the credential cache holds by default; beyond it envelopes are written per request.</summary>
+    internal const int MaxCredentialSets = 100_000;
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, CredentialEnvelopes> _cache = new(StringComparer.Ordinal);
+    private long _nextSweepTicks;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
     private readonly TimeSpan _reuseMargin;
@@ -67,9 +75,14 @@ internal sealed class EnvelopeService : IEnvelopeService
             return Write(writer, decision, clusterId, requestId);
         }
 
-        var perCredential = _cache.GetValue(decision.Credentials, static _ => new ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope>());
-        var key = new EnvelopeCacheKey(decision.UserId, decision.Role, clusterId);
         var now = _time.GetUtcNow();
+        var perCredential = EnvelopesFor(decision.Credentials!, now);
+        if (perCredential is null)
+        {
+            return Write(writer, decision, clusterId, requestId);
+        }
+
+        var key = new EnvelopeCacheKey(decision.UserId, decision.Role, clusterId);
         if (perCredential.TryGetValue(key, out var cached) && now < cached.ReuseUntil)
         {
             return cached.Token;
@@ -83,6 +96,44 @@ internal sealed class EnvelopeService : IEnvelopeService
         }
 
         return token;
+    }
+
+    /// <summary>
+    /// The envelopes written for this credential set, or null when they cannot be cached (another set claims its access
+    /// key id, or the bound is reached).
+    /// </summary>
+    private ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope>? EnvelopesFor(ScopedCredentials credentials, DateTimeOffset now)
+    {
+        if (!_cache.TryGetValue(credentials.AccessKeyId, out var entry))
+        {
+            Sweep(now);
+            if (_cache.Count >= MaxCredentialSets)
+            {
+                return null;
+            }
+
+            entry = _cache.GetOrAdd(credentials.AccessKeyId, static (_, c) => new CredentialEnvelopes(c), credentials);
+        }
+
+        return entry.IsFor(credentials) ? entry.Envelopes : null;
+    }
+
+    /// <summary>Drops credential sets past their expiration, at most once per <see cref="SweepInterval"/>.</summary>
+    private void Sweep(DateTimeOffset now)
+    {
+        var next = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, next) != next)
+        {
+            return;
+        }
+
+        foreach (var (accessKeyId, entry) in _cache)
+        {
+            if (entry.Expiration <= now)
+            {
+                _cache.TryRemove(accessKeyId, out _);
+            }
+        }
     }
 
     private string Write(TenantEnvelopeWriter writer, TenantIsolationDecision decision, string clusterId, string requestId)
@@ -105,6 +156,22 @@ internal sealed class EnvelopeService : IEnvelopeService
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>One credential set's envelopes; it answers only for credentials with the same secret and session token.</summary>
+    private sealed class CredentialEnvelopes(ScopedCredentials credentials)
+    {
+        public DateTimeOffset Expiration { get; } = credentials.Expiration;
+
+        public ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope> Envelopes { get; } = new();
+
+        public bool IsFor(ScopedCredentials other)
+            => ReferenceEquals(other, credentials)
+               || (string.Equals(other.SecretAccessKey, credentials.SecretAccessKey, StringComparison.Ordinal)
+                   && string.Equals(other.SessionToken, credentials.SessionToken, StringComparison.Ordinal)
+                   && other.Expiration == credentials.Expiration);
+
+        public override string ToString() => $"CredentialEnvelopes {{ AccessKeyId = {credentials.AccessKeyId}, Count = {Envelopes.Count} }}";
+    }
 
     private readonly record struct EnvelopeCacheKey(string UserId, string Role, string ClusterId);
 

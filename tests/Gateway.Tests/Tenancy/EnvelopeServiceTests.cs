@@ -124,6 +124,34 @@ public sealed class EnvelopeServiceTests
     }
 
     [Fact]
+    public void GetEnvelope_SameCredentialsReadBackAsANewObject_Reused()
+    {
+        // Credentials read from the shared cache tier (Redis) are new objects: reuse follows the access key id.
+        var service = Service();
+        var first = service.GetEnvelope(Tenant(), "applications", "req-1");
+        var readBack = new ScopedCredentials(_credentials.AccessKeyId, "secret-value", "token-value", _credentials.Expiration, "acme");
+
+        Assert.Same(first, service.GetEnvelope(Tenant(credentials: readBack), "applications", "req-2"));
+    }
+
+    [Fact]
+    public void GetEnvelope_SameAccessKeyIdOtherSecretOrToken_NotReused()
+    {
+        var service = Service();
+        var first = service.GetEnvelope(Tenant(), "applications", "req-1");
+        var otherSecret = new ScopedCredentials(_credentials.AccessKeyId, "secret-other", "token-value", _credentials.Expiration, "acme");
+        var otherToken = new ScopedCredentials(_credentials.AccessKeyId, "secret-value", "token-other", _credentials.Expiration, "acme");
+
+        var withOtherSecret = service.GetEnvelope(Tenant(credentials: otherSecret), "applications", "req-2");
+        var withOtherToken = service.GetEnvelope(Tenant(credentials: otherToken), "applications", "req-3");
+
+        Assert.NotEqual(first, withOtherSecret);
+        Assert.Equal("secret-other", Reader().Read(withOtherSecret).Envelope!.SecretAccessKey);
+        Assert.Equal("token-other", Reader().Read(withOtherToken).Envelope!.SessionToken);
+        Assert.Same(first, service.GetEnvelope(Tenant(), "applications", "req-4")); // the original set still reuses
+    }
+
+    [Fact]
     public void GetEnvelope_PerRequestMode_CarriesEachRequestId()
     {
         var service = Service(perRequest: true);
