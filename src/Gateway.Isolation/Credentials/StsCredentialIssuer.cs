@@ -44,6 +44,17 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
     {
         ArgumentNullException.ThrowIfNull(permissionSet);
         var request = BuildRequest(key, permissionSet);
+        using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.AssumeRoleSpan, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag(IsolationTelemetry.OrganizationTag, key.OrganizationId.Value);
+            activity.SetTag(IsolationTelemetry.PermissionSetTag, permissionSet.Name);
+            activity.SetTag(IsolationTelemetry.SessionTag, request.RoleSessionName);
+            activity.SetTag("rpc.system", "aws-api");
+            activity.SetTag("rpc.service", "STS");
+            activity.SetTag("rpc.method", "AssumeRole");
+        }
+
         var started = _time.GetTimestamp();
         var succeeded = false;
         try
@@ -67,8 +78,16 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
             succeeded = true;
             return new ScopedCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken, new DateTimeOffset(expiration.ToUniversalTime()), request.RoleSessionName);
         }
+        catch (Exception ex) when (activity is not null)
+        {
+            // The exception's type only: an STS message could quote the request.
+            activity.SetTag(IsolationTelemetry.OutcomeTag, ex.GetType().Name);
+            activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
         finally
         {
+            activity?.SetTag(IsolationTelemetry.OutcomeTag, succeeded ? "ok" : activity.GetTagItem(IsolationTelemetry.OutcomeTag) ?? "failed");
             _metrics.StsCall(_time.GetElapsedTime(started), succeeded);
             if (succeeded || !cancellationToken.IsCancellationRequested)
             {

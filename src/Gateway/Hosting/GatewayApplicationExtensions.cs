@@ -1,3 +1,4 @@
+using Gateway.Authentication;
 using Gateway.Diagnostics;
 using Gateway.Tenancy;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -12,7 +13,7 @@ internal static class GatewayApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<UnhandledExceptionMiddleware>();
         app.UseMiddleware<MethodGuardMiddleware>();
-        app.UseAuthentication();
+        app.UseMiddleware<TracedAuthenticationMiddleware>(); // UseAuthentication inside a gateway.authenticate span
         app.UseAuthorization();
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();

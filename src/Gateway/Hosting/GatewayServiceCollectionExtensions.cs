@@ -71,9 +71,10 @@ internal static class GatewayServiceCollectionExtensions
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
             .AddTenantIsolationChecks(ReadyTag);
 
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        var openTelemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IsolationMetrics.MeterName)
             .AddPrometheusExporter());
+        GatewayTracing.Add(openTelemetry, configuration);
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();
         return services;
