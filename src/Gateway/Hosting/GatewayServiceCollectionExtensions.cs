@@ -72,7 +72,8 @@ internal static class GatewayServiceCollectionExtensions
             .AddTenantIsolationChecks(ReadyTag);
 
         var openTelemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(IsolationMetrics.MeterName)
+            .AddMeter(IsolationMetrics.MeterName, "Polly", "Microsoft.AspNetCore.Hosting")
+            .AddView(GatewayMetrics.DenialsInstrument, new MetricStreamConfiguration { CardinalityLimit = GatewayMetrics.DenialsCardinalityLimit })
             .AddPrometheusExporter());
         GatewayTracing.Add(openTelemetry, configuration);
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.

@@ -141,8 +141,14 @@ internal sealed partial class TenantIsolationMiddleware(
     private Task DenyAsync(HttpContext context, string routeId, string? organizationId, string? userId, GatewayProblem problem, string reason, TimeSpan? retryAfter = null)
     {
         metrics.Request(problem);
-        GatewayTelemetry.Outcome(ProblemWriter.Code(problem));
-        audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, ProblemWriter.Code(problem), reason);
+        var code = ProblemWriter.Code(problem);
+        if (organizationId is not null)
+        {
+            metrics.Denied(organizationId, code);
+        }
+
+        GatewayTelemetry.Outcome(code);
+        audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, code, reason);
         return ProblemWriter.WriteAsync(context, problem, retryAfter);
     }
 

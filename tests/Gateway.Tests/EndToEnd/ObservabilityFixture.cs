@@ -35,6 +35,10 @@ public sealed class ObservabilityFixture : IAsyncLifetime
             {
                 ["Logging__Console__FormatterName"] = "json",
                 ["Auditing__AllowSampleRate"] = "1",
+                // Continuous verification on (its failure counter is exported at 0); the first run is an hour away.
+                ["TenantIsolation__Verification__Interval"] = "01:00:00",
+                // The metrics test's injected STS throttling must retry, not open the circuit for the other tests.
+                ["TenantIsolation__Sts__CircuitMinimumThroughput"] = "100",
             },
         });
         Client = _topology.CreateGatewayClient();
@@ -44,19 +48,26 @@ public sealed class ObservabilityFixture : IAsyncLifetime
     public const string TracedOrganization = "traced";
     public const string TracedUser = "olivia";
 
+    /// <summary>An organization only the metrics test uses (mia, MEMBER): its first STS calls meet an injected fault.</summary>
+    public const string MeteredOrganization = "metered";
+    public const string MeteredUser = "mia";
+
     private static async Task SeedAsync(LocalAwsHost aws, CancellationToken cancellationToken)
     {
         using var dynamo = aws.CreateDynamoDbClient(aws.AdminCredentials);
-        await dynamo.PutItemAsync(new PutItemRequest
+        foreach (var (organization, user, role) in new[] { (TracedOrganization, TracedUser, "ADMINISTRATOR"), (MeteredOrganization, MeteredUser, "MEMBER") })
         {
-            TableName = "Organizations",
-            Item = new() { ["organizationId"] = new AttributeValue { S = TracedOrganization }, ["name"] = new AttributeValue { S = "Traced" }, ["ownerId"] = new AttributeValue { S = TracedUser }, ["status"] = new AttributeValue { S = "ACTIVE" } },
-        }, cancellationToken);
-        await dynamo.PutItemAsync(new PutItemRequest
-        {
-            TableName = "OrganizationUsers",
-            Item = new() { ["userId"] = new AttributeValue { S = TracedUser }, ["organizationId"] = new AttributeValue { S = TracedOrganization }, ["role"] = new AttributeValue { S = "ADMINISTRATOR" } },
-        }, cancellationToken);
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = "Organizations",
+                Item = new() { ["organizationId"] = new AttributeValue { S = organization }, ["name"] = new AttributeValue { S = organization }, ["ownerId"] = new AttributeValue { S = user }, ["status"] = new AttributeValue { S = "ACTIVE" } },
+            }, cancellationToken);
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = "OrganizationUsers",
+                Item = new() { ["userId"] = new AttributeValue { S = user }, ["organizationId"] = new AttributeValue { S = organization }, ["role"] = new AttributeValue { S = role } },
+            }, cancellationToken);
+        }
     }
 
     public async Task<HttpResponseMessage> GetApplicationsAsync(string user, string organization, string? token = null)
