@@ -19,6 +19,11 @@ internal static class Program
             return await VerifyCommand.RunAsync(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
         }
 
+        if (args.Length > 0 && string.Equals(args[0], "report", StringComparison.Ordinal))
+        {
+            return ReportCommand.Run(args[1..], Directory.GetCurrentDirectory(), TimeProvider.System, Console.Out, Console.Error);
+        }
+
         if (args.Length > 0 && string.Equals(args[0], "audit", StringComparison.Ordinal))
         {
             return AuditCommand.Run(args[1..], Console.Out, Console.Error);

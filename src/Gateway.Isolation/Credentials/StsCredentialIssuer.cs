@@ -101,7 +101,7 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         var request = new AssumeRoleRequest
         {
             RoleArn = _options.RoleArn,
-            RoleSessionName = SessionNames.RoleSessionName(key.OrganizationId, key.UserId),
+            RoleSessionName = SessionNames.RoleSessionName(key.OrganizationId, key.PermissionSet, key.UserId),
             DurationSeconds = _durationSeconds,
         };
         if (!string.IsNullOrEmpty(_options.ExternalId))
