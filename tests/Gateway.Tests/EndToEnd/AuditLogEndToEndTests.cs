@@ -42,7 +42,10 @@ public sealed class AuditLogEndToEndTests(ObservabilityFixture fixture)
         Assert.Equal("acme", state.GetProperty("organizationId").GetString());
         Assert.Equal("api", state.GetProperty("route").GetString());
         Assert.Equal(JsonValueKind.Null, state.GetProperty("code").ValueKind);
-        Assert.StartsWith("acme", state.GetProperty("session").GetString(), StringComparison.Ordinal);
+        // CloudTrail alignment: the audit session is the RoleSessionName STS recorded (LocalAws logs AssumeRole as CloudTrail
+        // would), per organization and permission set, with the gateway's SourceIdentity for shared organization sessions.
+        Assert.Equal("acme+read-only", state.GetProperty("session").GetString());
+        Assert.Contains("session=acme+read-only sourceIdentity=tenant-gateway ", fixture.Topology.Aws.Output, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(state.GetProperty("requestId").GetString()));
         Assert.Matches("^[0-9a-f]{32}$", state.GetProperty("traceId").GetString());
         Assert.Equal("read-only", state.GetProperty("permissionSet").GetString());
