@@ -179,14 +179,8 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     public async Task EvaluateAsync_OneSpanPerEvaluation_TaggedWithTheDecision()
     {
         _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == IsolationTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
 
         using (var test = new Activity("test").Start())
         {
@@ -213,14 +207,8 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     public async Task EvaluateAsync_NotAMember_SpanOutcomeIsTheReason_NoCredentialsSpan()
     {
         _store.Answer = Membership.NotAMember;
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == IsolationTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
 
         using (new Activity("test-deny").Start())
         {
@@ -230,5 +218,18 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         var evaluation = Assert.Single(spans, s => s.OperationName == IsolationTelemetry.EvaluateSpan && s.Parent?.OperationName == "test-deny");
         Assert.Equal("not_a_member", evaluation.GetTagItem(IsolationTelemetry.OutcomeTag));
         Assert.DoesNotContain(spans, s => s.ParentSpanId == evaluation.SpanId && s.OperationName == IsolationTelemetry.CredentialsSpan);
+    }
+
+    /// <summary>Records every stopped <c>gateway.isolation</c> span (listeners are process-wide: other tests' spans arrive too).</summary>
+    private static ActivityListener Listen(System.Collections.Concurrent.ConcurrentQueue<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == IsolationTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }
