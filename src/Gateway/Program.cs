@@ -24,6 +24,16 @@ internal static class Program
             return await EvictCommand.RunAsync(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
         }
 
+        if (args.Length > 0 && string.Equals(args[0], "report", StringComparison.Ordinal))
+        {
+            return ReportCommand.Run(args[1..], Directory.GetCurrentDirectory(), TimeProvider.System, Console.Out, Console.Error);
+        }
+
+        if (args.Length > 0 && string.Equals(args[0], "audit", StringComparison.Ordinal))
+        {
+            return AuditCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+
         var builder = WebApplication.CreateBuilder(args);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         // A start-up failure is reported below as one line; the host's own "Hosting failed to start" error (with the

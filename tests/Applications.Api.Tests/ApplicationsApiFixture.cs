@@ -97,7 +97,7 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
         var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
         {
             RoleArn = LocalAwsHost.TenantRoleArn,
-            RoleSessionName = SessionNames.RoleSessionName(organization, userId),
+            RoleSessionName = SessionNames.RoleSessionName(organization, permissionSet.Name, userId),
             SourceIdentity = SessionNames.SourceIdentity(userId),
             Policy = policy.Json,
             DurationSeconds = 900,

@@ -1,3 +1,4 @@
+using Gateway.Backend.Diagnostics;
 using Gateway.Envelopes;
 using Microsoft.Extensions.Logging;
 
@@ -23,19 +24,19 @@ internal sealed partial class TenantContextMiddleware
         public static void DeniedAfterResponseStarted(ILogger logger, string organizationId, string requestId) =>
             DeniedAfterResponseStartedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
 
-        [LoggerMessage(EventId = 5001, EventName = "EnvelopeRejected", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = BackendLogEvents.EnvelopeRejected, EventName = "EnvelopeRejected", Level = LogLevel.Warning,
             Message = "Tenant context rejected: {Code} (reason={Reason}) method={Method} path={Path}")]
         private static partial void EnvelopeRejectedCore(ILogger logger, string code, string reason, string method, string path);
 
-        [LoggerMessage(EventId = 5002, EventName = "AccessDenied", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = BackendLogEvents.AccessDenied, EventName = "AccessDenied", Level = LogLevel.Warning,
             Message = "DynamoDB access denied by IAM: organization={OrganizationId} user={UserId} action={Action} request={RequestId}")]
         private static partial void AccessDeniedCore(ILogger logger, string organizationId, string userId, string action, string requestId);
 
-        [LoggerMessage(EventId = 5003, EventName = "CredentialsRefused", Level = LogLevel.Warning,
+        [LoggerMessage(EventId = BackendLogEvents.CredentialsRefused, EventName = "CredentialsRefused", Level = LogLevel.Warning,
             Message = "DynamoDB refused the scoped credentials: exception={ExceptionType} code={ErrorCode} organization={OrganizationId} request={RequestId}")]
         private static partial void CredentialsRefusedCore(ILogger logger, string exceptionType, string errorCode, string organizationId, string requestId);
 
-        [LoggerMessage(EventId = 5004, EventName = "DeniedAfterResponseStarted", Level = LogLevel.Error,
+        [LoggerMessage(EventId = BackendLogEvents.DeniedAfterResponseStarted, EventName = "DeniedAfterResponseStarted", Level = LogLevel.Error,
             Message = "DynamoDB denied a request after the response had started; cannot send 403: organization={OrganizationId} request={RequestId}")]
         private static partial void DeniedAfterResponseStartedCore(ILogger logger, string organizationId, string requestId);
     }

@@ -120,7 +120,7 @@ internal sealed class TenantDynamoDbClientFactory : IDisposable
     {
         Interlocked.Increment(ref _clientsCreated);
         var credentials = new TenantSessionCredentials(envelope);
-        return new CachedClient(new AmazonDynamoDBClient(credentials, _config), credentials);
+        return new CachedClient(new TracedDynamoDbClient(credentials, _config, envelope.OrganizationId), credentials);
     }
 
     private static AmazonDynamoDBConfig CreateConfig(TenantDynamoDbOptions options)

@@ -64,11 +64,13 @@ internal sealed partial class CredentialCache : IDisposable
                 }
 
                 _metrics.CredentialCacheHit();
+                IsolationTelemetry.CacheResult(now >= expiration - _refreshAhead ? "refresh" : "hit");
                 return new ValueTask<CredentialResult>(new CredentialResult(entry.Credentials, TimeSpan.Zero));
             }
         }
 
         _metrics.CredentialCacheMiss();
+        IsolationTelemetry.CacheResult("miss");
         return WaitForFreshAsync(key, permissionSet, cancellationToken);
     }
 

@@ -45,6 +45,17 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
     {
         ArgumentNullException.ThrowIfNull(permissionSet);
         var request = BuildRequest(key, permissionSet);
+        using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.AssumeRoleSpan, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag(IsolationTelemetry.OrganizationTag, key.OrganizationId.Value);
+            activity.SetTag(IsolationTelemetry.PermissionSetTag, permissionSet.Name);
+            activity.SetTag(IsolationTelemetry.SessionTag, request.RoleSessionName);
+            activity.SetTag("rpc.system", "aws-api");
+            activity.SetTag("rpc.service", "STS");
+            activity.SetTag("rpc.method", "AssumeRole");
+        }
+
         var started = _time.GetTimestamp();
         var succeeded = false;
         try
@@ -70,10 +81,17 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         }
         catch (BrokenCircuitException ex)
         {
+            MarkFailed(activity, ex);
             throw new IssuerUnavailableException("The STS circuit is open.", ex.RetryAfter, ex);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            MarkFailed(activity, ex);
+            throw;
         }
         finally
         {
+            activity?.SetTag(IsolationTelemetry.OutcomeTag, succeeded ? "ok" : activity.GetTagItem(IsolationTelemetry.OutcomeTag) ?? "failed");
             _metrics.StsCall(_time.GetElapsedTime(started), succeeded);
             if (succeeded || !cancellationToken.IsCancellationRequested)
             {
@@ -82,12 +100,19 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         }
     }
 
+    /// <summary>Tags the span with the exception's type only: an STS message could quote the request.</summary>
+    private static void MarkFailed(Activity? activity, Exception ex)
+    {
+        activity?.SetTag(IsolationTelemetry.OutcomeTag, ex.GetType().Name);
+        activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+    }
+
     internal AssumeRoleRequest BuildRequest(CredentialKey key, PermissionSet permissionSet)
     {
         var request = new AssumeRoleRequest
         {
             RoleArn = _options.RoleArn,
-            RoleSessionName = SessionNames.RoleSessionName(key.OrganizationId, key.UserId),
+            RoleSessionName = SessionNames.RoleSessionName(key.OrganizationId, key.PermissionSet, key.UserId),
             DurationSeconds = _durationSeconds,
         };
         if (!string.IsNullOrEmpty(_options.ExternalId))

@@ -21,12 +21,33 @@ internal sealed class StsResiliencePipeline
         "InternalFailure", "InternalError", "IDPCommunicationError", "RequestTimeout", "RequestTimeoutException",
     };
 
+    /// <summary>The pipeline's name: Polly's telemetry (meter <c>Polly</c>, logger <c>Polly</c>) tags its events with <c>pipeline.name="sts"</c>.</summary>
+    public const string Name = "sts";
+
+    /// <summary>A pipeline built here (tests, tools): no Polly telemetry.</summary>
     public StsResiliencePipeline(StsResilienceOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         CircuitState = new CircuitBreakerStateProvider();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time, Name = Name };
+        Configure(builder, options, CircuitState);
+        Pipeline = builder.Build();
+    }
+
+    /// <summary>The pipeline registered by name through Polly.Extensions (<c>AddResiliencePipeline("sts", …)</c>), so its retries, circuit transitions and timeouts are in Polly's metrics and logs.</summary>
+    public StsResiliencePipeline(ResiliencePipeline pipeline, CircuitBreakerStateProvider circuitState)
+    {
+        Pipeline = pipeline;
+        CircuitState = circuitState;
+    }
+
+    /// <summary>Adds the strategies, outermost first, to <paramref name="builder"/>; the circuit breaker reports to <paramref name="circuitState"/>.</summary>
+    public static void Configure(ResiliencePipelineBuilder builder, StsResilienceOptions options, CircuitBreakerStateProvider circuitState)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
         var shouldHandle = static (Outcome<object> outcome, CancellationToken cancellationToken) => IsTransient(outcome.Exception, cancellationToken);
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time, Name = "sts" }
+        builder
             .AddConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = options.MaxConcurrency, QueueLimit = options.QueueLimit })
             .AddTimeout(options.TotalTimeout);
         if (options.MaxRetries > 0)
@@ -41,7 +62,7 @@ internal sealed class StsResiliencePipeline
             });
         }
 
-        Pipeline = builder
+        builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(shouldHandle(args.Outcome, args.Context.CancellationToken)),
@@ -49,10 +70,9 @@ internal sealed class StsResiliencePipeline
                 MinimumThroughput = options.CircuitMinimumThroughput,
                 SamplingDuration = options.CircuitSamplingDuration,
                 BreakDuration = options.CircuitBreakDuration,
-                StateProvider = CircuitState,
+                StateProvider = circuitState,
             })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+            .AddTimeout(options.AttemptTimeout);
     }
 
     public ResiliencePipeline Pipeline { get; }

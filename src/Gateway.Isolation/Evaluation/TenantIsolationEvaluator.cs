@@ -40,13 +40,18 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     public async ValueTask<TenantIsolationDecision> EvaluateAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        using var activity = IsolationTelemetry.Source.StartActivity("tenant_isolation.evaluate");
-        activity?.SetTag("organization.id", organizationId.Value);
+        using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.EvaluateSpan);
+        activity?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
         var decision = await DecideAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
         if (activity is not null)
         {
             activity.SetTag("tenant_isolation.decision", decision.IsAllowed ? "allow" : "deny");
             activity.SetTag("tenant_isolation.reason", decision.IsAllowed ? TenantIsolationDecision.AllowedReason : decision.Denial.ToString());
+            activity.SetTag(IsolationTelemetry.OutcomeTag, decision.IsAllowed ? "ok" : OutcomeCode(decision));
+            if (decision.PermissionSet is not null)
+            {
+                activity.SetTag(IsolationTelemetry.PermissionSetTag, decision.PermissionSet);
+            }
             if (!decision.IsAllowed)
             {
                 activity.SetStatus(ActivityStatusCode.Error, decision.Denial.ToString());
@@ -56,16 +61,26 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         return decision;
     }
 
+    /// <summary>The snake_case reason for fixed denials; the code name for a membership store failure (its reason is free text).</summary>
+    private static string OutcomeCode(TenantIsolationDecision decision)
+        => decision.Denial == TenantDenialCode.MembershipUnavailable ? "membership_unavailable" : decision.Reason;
+
     private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
         Membership membership;
-        try
+        using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.MembershipSpan))
         {
-            membership = await _membership.GetAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MembershipUnavailableException ex)
-        {
-            return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+            span?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
+            try
+            {
+                membership = await _membership.GetAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+                span?.SetTag(IsolationTelemetry.OutcomeTag, membership.IsMember ? "member" : membership.Status.ToString());
+            }
+            catch (MembershipUnavailableException ex)
+            {
+                span?.SetStatus(ActivityStatusCode.Error, "membership_unavailable");
+                return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+            }
         }
 
         if (!membership.IsMember)
@@ -85,7 +100,21 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
 
         var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
-        var result = await _credentials.GetAsync(key, permissionSet, cancellationToken).ConfigureAwait(false);
+        CredentialResult result;
+        using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
+        {
+            span?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
+            span?.SetTag(IsolationTelemetry.PermissionSetTag, permissionSet.Name);
+            result = await _credentials.GetAsync(key, permissionSet, cancellationToken).ConfigureAwait(false);
+            if (span is not null)
+            {
+                span.SetTag(IsolationTelemetry.OutcomeTag, result.Credentials is null ? StsUnavailableReason : "ok");
+                if (result.Credentials is null)
+                {
+                    span.SetStatus(ActivityStatusCode.Error, StsUnavailableReason);
+                }
+            }
+        }
         return result.Credentials is { } credentials
             ? TenantIsolationDecision.Allow(organizationId, userId, role, permissionSet.Name, credentials)
             : TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.CredentialsUnavailable, StsUnavailableReason, result.RetryAfter);

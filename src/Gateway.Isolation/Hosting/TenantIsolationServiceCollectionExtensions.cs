@@ -14,6 +14,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -40,7 +43,20 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<IsolationMetrics>();
         services.TryAddSingleton(sp => AwsClientFactory.CreateSts(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
         services.TryAddSingleton(sp => AwsClientFactory.CreateDynamoDb(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
-        services.TryAddSingleton(sp => new StsResiliencePipeline(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts, sp.GetRequiredService<TimeProvider>()));
+        // The STS pipeline by name through Polly.Extensions: Polly's telemetry (meter and logger "Polly") reports its
+        // retries, circuit transitions and timeouts under pipeline.name="sts".
+        services.TryAddKeyedSingleton(StsResiliencePipeline.Name, new CircuitBreakerStateProvider());
+        services.AddResiliencePipeline(StsResiliencePipeline.Name, static (builder, context) =>
+        {
+            builder.TimeProvider = context.ServiceProvider.GetRequiredService<TimeProvider>();
+            StsResiliencePipeline.Configure(
+                builder,
+                context.ServiceProvider.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Sts,
+                context.ServiceProvider.GetRequiredKeyedService<CircuitBreakerStateProvider>(StsResiliencePipeline.Name));
+        });
+        services.TryAddSingleton(sp => new StsResiliencePipeline(
+            sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(StsResiliencePipeline.Name),
+            sp.GetRequiredKeyedService<CircuitBreakerStateProvider>(StsResiliencePipeline.Name)));
         services.TryAddSingleton<StsCallWindow>();
         services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
         AddSharedCache(services, configuration);

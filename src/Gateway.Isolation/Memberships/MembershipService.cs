@@ -43,10 +43,12 @@ internal sealed class MembershipService : IDisposable
         if (_cache.TryGetValue(key, out CachedMembership? cached) && cached is not null && _time.GetUtcNow() < cached.ExpiresAt)
         {
             _metrics.MembershipCacheHit();
+            IsolationTelemetry.CacheResult("hit");
             return ValueTask.FromResult(cached.Membership);
         }
 
         _metrics.MembershipCacheMiss();
+        IsolationTelemetry.CacheResult("miss");
         return new ValueTask<Membership>(_flights.Run(key, this, static (k, self) => self.LoadAsync(k), out _).WaitAsync(cancellationToken));
     }
 

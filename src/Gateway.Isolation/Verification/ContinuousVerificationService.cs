@@ -115,16 +115,16 @@ internal sealed partial class ContinuousVerificationService : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7001, Level = LogLevel.Critical, Message = "Continuous verification failed: {FailedCount} of {CheckCount} checks failed: {FailedChecks}")]
+        [LoggerMessage(EventId = IsolationLogEvents.VerificationChecksFailed, Level = LogLevel.Critical, Message = "Continuous verification failed: {FailedCount} of {CheckCount} checks failed: {FailedChecks}")]
         public static partial void ChecksFailed(ILogger logger, int failedCount, int checkCount, string failedChecks);
 
-        [LoggerMessage(EventId = 7002, Level = LogLevel.Critical, Message = "Continuous verification run failed: {ExceptionType}; next run at the next interval")]
+        [LoggerMessage(EventId = IsolationLogEvents.VerificationRunFailed, Level = LogLevel.Critical, Message = "Continuous verification run failed: {ExceptionType}; next run at the next interval")]
         public static partial void RunFailed(ILogger logger, string exceptionType);
 
-        [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Continuous verification passed: {CheckCount} checks")]
+        [LoggerMessage(EventId = IsolationLogEvents.VerificationPassed, Level = LogLevel.Information, Message = "Continuous verification passed: {CheckCount} checks")]
         public static partial void Passed(ILogger logger, int checkCount);
 
-        [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Continuous verification every {Interval} with canary organizations {Organizations}; first run after one interval")]
+        [LoggerMessage(EventId = IsolationLogEvents.VerificationScheduled, Level = LogLevel.Information, Message = "Continuous verification every {Interval} with canary organizations {Organizations}; first run after one interval")]
         public static partial void Scheduled(ILogger logger, TimeSpan interval, string organizations);
     }
 }

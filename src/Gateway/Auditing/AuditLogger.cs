@@ -1,17 +1,23 @@
-using Gateway.Envelopes;
+using System.Diagnostics;
+using Gateway.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auditing;
 
 /// <summary>
-/// One structured audit event per tenant decision on the <c>Gateway.Audit</c> category: request id, organization,
-/// user, route, allow/deny, reason code and STS session name. Never a secret, claim set or policy. Every value is
-/// written as a JSON string literal (<see cref="LogValue"/>), so no identity value can forge a line or a field.
+/// One structured audit event per tenant decision on the <c>Gateway.Audit</c> category (<see cref="AuditEvent"/>):
+/// event, decision, organization, user, route, problem code, STS session name, request id and trace id as structured
+/// fields, never a secret, claim set or policy. The text message quotes every value (<see cref="Envelopes.LogValue"/>);
+/// the JSON console formatter (the production default) escapes them as JSON strings; either way no identity value can
+/// forge a line or a field.
 /// </summary>
-#pragma warning disable CA1873 // every call is guarded by an explicit IsEnabled check; the quoting must not run otherwise
-internal sealed partial class AuditLogger
+internal sealed class AuditLogger
 {
     public const string CategoryName = "Gateway.Audit";
+    private static readonly EventId AllowedDebugId = new(LogEvents.TenantAllowed, "TenantAllowed");
+    private static readonly EventId AllowedSampledId = new(LogEvents.TenantAllowedSampled, "TenantAllowedSampled");
+    private static readonly EventId DeniedId = new(LogEvents.TenantDenied, "TenantDenied");
+    private static readonly EventId RefusedId = new(LogEvents.RequestRefused, "RequestRefused");
     private readonly ILogger _logger;
     private readonly double _sampleRate;
 
@@ -25,16 +31,12 @@ internal sealed partial class AuditLogger
 
     public void Allowed(string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName)
     {
-        if (_sampleRate > 0 && Random.Shared.NextDouble() < _sampleRate)
+        var (level, id) = _sampleRate > 0 && Random.Shared.NextDouble() < _sampleRate
+            ? (LogLevel.Information, AllowedSampledId)
+            : (LogLevel.Debug, AllowedDebugId);
+        if (_logger.IsEnabled(level))
         {
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                AllowedSampled(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(role), LogValue.Quote(permissionSet), LogValue.Quote(sessionName));
-            }
-        }
-        else if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            AllowedDebug(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(role), LogValue.Quote(permissionSet), LogValue.Quote(sessionName));
+            _logger.Log(level, id, AuditEvent.Allowed(requestId, organizationId, userId, routeId, role, permissionSet, sessionName, CurrentTraceId()), null, AuditEvent.Formatter);
         }
     }
 
@@ -42,7 +44,7 @@ internal sealed partial class AuditLogger
     {
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            DeniedEvent(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(code), LogValue.Quote(reason));
+            _logger.Log(LogLevel.Information, DeniedId, AuditEvent.Denied(requestId, organizationId, userId, routeId, code, reason, CurrentTraceId()), null, AuditEvent.Formatter);
         }
     }
 
@@ -51,24 +53,9 @@ internal sealed partial class AuditLogger
     {
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            RefusedEvent(_logger, LogValue.Quote(requestId), LogValue.Quote(routeId), LogValue.Quote(code), LogValue.Quote(reason), suppressed);
+            _logger.Log(LogLevel.Information, RefusedId, AuditEvent.Refused(requestId, routeId, code, reason, suppressed, CurrentTraceId()), null, AuditEvent.Formatter);
         }
     }
 
-    [LoggerMessage(EventId = 6001, EventName = "TenantAllowed", Level = LogLevel.Debug, SkipEnabledCheck = true,
-        Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
-    private static partial void AllowedDebug(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
-
-    [LoggerMessage(EventId = 6003, EventName = "TenantAllowedSampled", Level = LogLevel.Information, SkipEnabledCheck = true,
-        Message = "audit decision=allow requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} permissionSet={PermissionSet} session={SessionName}")]
-    private static partial void AllowedSampled(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName);
-
-    [LoggerMessage(EventId = 6002, EventName = "TenantDenied", Level = LogLevel.Information, SkipEnabledCheck = true,
-        Message = "audit decision=deny requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} code={Code} reason={Reason}")]
-    private static partial void DeniedEvent(ILogger logger, string requestId, string organizationId, string userId, string routeId, string code, string reason);
-
-    [LoggerMessage(EventId = 6004, EventName = "RequestRefused", Level = LogLevel.Information, SkipEnabledCheck = true,
-        Message = "audit decision=deny requestId={RequestId} route={RouteId} code={Code} reason={Reason} suppressed={Suppressed}")]
-    private static partial void RefusedEvent(ILogger logger, string requestId, string routeId, string code, string reason, long suppressed);
+    private static string? CurrentTraceId() => Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.TraceId.ToHexString() : null;
 }
-#pragma warning restore CA1873

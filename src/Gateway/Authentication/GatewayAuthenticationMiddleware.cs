@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Gateway.Diagnostics;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 
@@ -10,7 +12,9 @@ namespace Gateway.Authentication;
 /// through ASP.NET Core's <see cref="AuthenticationMiddleware"/> and JwtBearer unchanged (which validate, refuse, or
 /// add the token to the cache). The hit path saves what the framework does even when JwtBearer's message-received event
 /// answers from the cache: a handler resolved from the request's services, its event context, properties, tickets and
-/// results.
+/// results. When tracing is on (<see cref="GatewayTelemetry.IsTracing"/>), authentication runs inside a
+/// <c>gateway.authenticate</c> span that ends as soon as it is done (the rest of the pipeline is not inside it), tagged
+/// with whether the caller was authenticated — never the token or its claims.
 /// </summary>
 internal sealed class GatewayAuthenticationMiddleware
 {
@@ -22,18 +26,25 @@ internal sealed class GatewayAuthenticationMiddleware
 
     private readonly RequestDelegate _next;
     private readonly AuthenticationMiddleware _standard;
+    private readonly AuthenticationMiddleware _traced;
     private readonly ValidatedTokenCache _cache;
 
     public GatewayAuthenticationMiddleware(RequestDelegate next, IAuthenticationSchemeProvider schemes, ValidatedTokenCache cache)
     {
         _next = next;
         _standard = new AuthenticationMiddleware(next, schemes);
+        _traced = new AuthenticationMiddleware(AfterTracedAuthenticationAsync, schemes);
         _cache = cache;
     }
 
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        return GatewayTelemetry.IsTracing ? InvokeTracedAsync(context) : AuthenticateAsync(context, _standard);
+    }
+
+    private Task AuthenticateAsync(HttpContext context, AuthenticationMiddleware standard)
+    {
         if (_cache.TryGetResult(context.Request.Headers.Authorization, out var result))
         {
             // What AuthenticationMiddleware does with a successful result of the default scheme.
@@ -41,10 +52,30 @@ internal sealed class GatewayAuthenticationMiddleware
             var features = new AuthenticatedFeatures(result);
             context.Features.Set<IHttpAuthenticationFeature>(features);
             context.Features.Set<IAuthenticateResultFeature>(features);
-            return _next(context);
+            return ReferenceEquals(standard, _traced) ? AfterTracedAuthenticationAsync(context) : _next(context);
         }
 
-        return _standard.Invoke(context);
+        return standard.Invoke(context);
+    }
+
+    private async Task InvokeTracedAsync(HttpContext context)
+    {
+        using var activity = GatewayTelemetry.Source.StartActivity(GatewayTelemetry.AuthenticateSpan);
+        await AuthenticateAsync(context, _traced);
+    }
+
+    /// <summary>Ends the authentication span (the rest of the pipeline runs under the request span again), then continues.</summary>
+    private Task AfterTracedAuthenticationAsync(HttpContext context)
+    {
+        if (Activity.Current is { } activity && ReferenceEquals(activity.Source, GatewayTelemetry.Source) && activity.OperationName == GatewayTelemetry.AuthenticateSpan)
+        {
+            var outcome = context.User.Identity?.IsAuthenticated == true ? "authenticated"
+                : context.Request.Headers.Authorization.Count == 0 ? "anonymous" : "failed";
+            activity.SetTag(GatewayTelemetry.AuthenticationTag, outcome);
+            activity.Stop();
+        }
+
+        return _next(context);
     }
 
     /// <summary>The same pair of features AuthenticationMiddleware sets (its own type is internal to ASP.NET Core).</summary>

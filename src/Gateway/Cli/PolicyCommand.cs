@@ -155,7 +155,7 @@ internal static class PolicyCommand
         return builder.Build();
     }
 
-    private static void Collect<T>(IServiceProvider services, List<string> failures)
+    internal static void Collect<T>(IServiceProvider services, List<string> failures)
         where T : class
     {
         try

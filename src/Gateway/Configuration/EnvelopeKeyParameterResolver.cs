@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
+using Gateway.Diagnostics;
 using Gateway.Isolation;
 using Gateway.Isolation.Aws;
 using Gateway.Isolation.Configuration;
@@ -137,7 +138,7 @@ internal sealed partial class EnvelopeKeyParameterResolver(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 8101, EventName = "EnvelopeKeyParametersRead", Level = LogLevel.Information, Message = "Read {Count} envelope key parameter(s) from SSM Parameter Store: {Names}")]
+        [LoggerMessage(EventId = LogEvents.EnvelopeKeyParametersRead, EventName = "EnvelopeKeyParametersRead", Level = LogLevel.Information, Message = "Read {Count} envelope key parameter(s) from SSM Parameter Store: {Names}")]
         public static partial void ParametersRead(ILogger logger, int count, string names);
     }
 }

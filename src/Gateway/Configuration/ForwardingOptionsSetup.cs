@@ -1,3 +1,4 @@
+using Gateway.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Configuration;
@@ -35,7 +36,7 @@ internal sealed partial class ForwardingOptionsSetup(IConfiguration configuratio
         configuration.GetSection(ForwardingOptions.SectionName).Bind(options);
     }
 
-    [LoggerMessage(EventId = 1001, EventName = "DeprecatedConfigurationKey", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = LogEvents.DeprecatedConfigurationKey, EventName = "DeprecatedConfigurationKey", Level = LogLevel.Warning,
         Message = "Configuration key {OldKey} is deprecated; use {NewKey} ({Outcome})")]
     private static partial void LogDeprecated(ILogger logger, string oldKey, string newKey, string outcome);
 }

@@ -14,8 +14,15 @@ internal sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = IsolationMetrics.MeterName;
 
+    /// <summary>The per-organization denial counter.</summary>
+    public const string DenialsInstrument = "gateway.tenant.denials";
+
+    /// <summary>Series (organization × code) kept for <see cref="DenialsInstrument"/>.</summary>
+    public const int DenialsCardinalityLimit = 2000;
+
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
+    private readonly Counter<long> _denials;
     private readonly KeyValuePair<string, object?>[][] _outcomeTags;
     private int _seriesInitialized;
 
@@ -24,6 +31,7 @@ internal sealed class GatewayMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
         _requests = _meter.CreateCounter<long>("gateway.requests", "{request}", "Tenant-isolated requests by outcome (allow or a problem code).");
+        _denials = _meter.CreateCounter<long>(DenialsInstrument, "{request}", "Tenant decisions denied for a requested organization, by organization and problem code (at most DenialsCardinalityLimit series; the rest overflow).");
 
         var outcomes = Enum.GetValues<GatewayProblem>();
         _outcomeTags = new KeyValuePair<string, object?>[outcomes.Length][];
@@ -49,6 +57,13 @@ internal sealed class GatewayMetrics : IDisposable
     }
 
     public void Request(GatewayProblem outcome) => _requests.Add(1, _outcomeTags[(int)outcome]);
+
+    /// <summary>
+    /// Counts a denial for the organization the caller asked for (the alert rules' per-organization denial spikes). Any
+    /// caller can name any organization, so the series are capped (<see cref="DenialsCardinalityLimit"/>): past it the
+    /// SDK aggregates into one <c>otel_metric_overflow="true"</c> series instead of growing.
+    /// </summary>
+    public void Denied(string organizationId, string code) => _denials.Add(1, new KeyValuePair<string, object?>("organization", organizationId), new KeyValuePair<string, object?>("code", code));
 
     public void Dispose() => _meter.Dispose();
 }

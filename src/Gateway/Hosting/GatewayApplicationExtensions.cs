@@ -13,7 +13,8 @@ internal static class GatewayApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<UnhandledExceptionMiddleware>();
         app.UseMiddleware<MethodGuardMiddleware>();
-        // UseAuthentication(), with a validated-token cache hit answered without the framework's per-request handler.
+        // UseAuthentication(), with a validated-token cache hit answered without the framework's per-request handler
+        // (inside a gateway.authenticate span when tracing).
         ((IApplicationBuilder)app).Properties[GatewayAuthenticationMiddleware.AuthenticationMiddlewareSetKey] = true;
         app.UseMiddleware<GatewayAuthenticationMiddleware>();
         app.UseAuthorization();

@@ -71,11 +71,13 @@ internal static class GatewayServiceCollectionExtensions
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
             .AddTenantIsolationChecks(ReadyTag);
 
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(IsolationMetrics.MeterName)
+        var openTelemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(IsolationMetrics.MeterName, "Polly", "Microsoft.AspNetCore.Hosting")
             // The runtime's own counters (GC, allocated bytes, CPU time, thread pool): observable, read only on scrape.
             .AddMeter(RuntimeMeterName)
+            .AddView(GatewayMetrics.DenialsInstrument, new MetricStreamConfiguration { CardinalityLimit = GatewayMetrics.DenialsCardinalityLimit })
             .AddPrometheusExporter());
+        GatewayTracing.Add(openTelemetry, configuration);
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();
         return services;

@@ -1,3 +1,4 @@
+using Gateway.Diagnostics;
 using Gateway.Problems;
 
 namespace Gateway.Hosting;
@@ -42,6 +43,6 @@ internal sealed partial class UnhandledExceptionMiddleware
         }
     }
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in {Source} for request {RequestId}; answered 500 internal_error")]
+    [LoggerMessage(EventId = LogEvents.UnhandledException, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in {Source} for request {RequestId}; answered 500 internal_error")]
     private static partial void LogUnhandled(ILogger logger, string exceptionType, string source, string requestId);
 }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Gateway.Auditing;
 using Gateway.Authentication;
 using Gateway.Diagnostics;
+using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Problems;
 using Gateway.Routing;
@@ -101,17 +103,56 @@ internal sealed partial class TenantIsolationMiddleware(
         context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
         metrics.Request(GatewayProblem.None);
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
+        if (!GatewayTelemetry.IsTracing)
+        {
+            await next(context);
+            return;
+        }
+
+        GatewayTelemetry.Outcome("ok");
+        await ForwardTracedAsync(context, routeId, clusterId, decision);
+    }
+
+    /// <summary>YARP's proxy call inside a <c>gateway.forward</c> span: its id is the <c>traceparent</c> the backend receives.</summary>
+    private async Task ForwardTracedAsync(HttpContext context, string routeId, string clusterId, TenantIsolationDecision decision)
+    {
+        using var activity = GatewayTelemetry.Source.StartActivity(GatewayTelemetry.ForwardSpan, ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.SetTag(GatewayTelemetry.RouteTag, routeId);
+            activity.SetTag("gateway.cluster", clusterId);
+            activity.SetTag(IsolationTelemetry.OrganizationTag, decision.OrganizationId.Value);
+            activity.SetTag(IsolationTelemetry.PermissionSetTag, decision.PermissionSet);
+            activity.SetTag(IsolationTelemetry.SessionTag, decision.SessionName);
+        }
+
         await next(context);
+        if (activity is not null)
+        {
+            activity.SetTag("http.response.status_code", context.Response.StatusCode);
+            if (context.Features.Get<Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature>() is { } error)
+            {
+                activity.SetTag(IsolationTelemetry.OutcomeTag, error.Error.ToString());
+                activity.SetStatus(ActivityStatusCode.Error, error.Error.ToString());
+            }
+        }
     }
 
     private Task DenyAsync(HttpContext context, string routeId, string? organizationId, string? userId, GatewayProblem problem, string reason, TimeSpan? retryAfter = null)
     {
         metrics.Request(problem);
-        audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, ProblemWriter.Code(problem), reason);
+        var code = ProblemWriter.Code(problem);
+        if (organizationId is not null)
+        {
+            metrics.Denied(organizationId, code);
+        }
+
+        GatewayTelemetry.Outcome(code);
+        audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, code, reason);
         return ProblemWriter.WriteAsync(context, problem, retryAfter);
     }
 
     // The exception's message is not logged: it could quote request or key material.
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Writing the tenant envelope for cluster {ClusterId} failed ({ExceptionType}) for request {RequestId}; answered 500 internal_error, nothing forwarded")]
+    [LoggerMessage(EventId = LogEvents.EnvelopeFailed, Level = LogLevel.Error, Message = "Writing the tenant envelope for cluster {ClusterId} failed ({ExceptionType}) for request {RequestId}; answered 500 internal_error, nothing forwarded")]
     private static partial void LogEnvelopeFailed(ILogger logger, string exceptionType, string clusterId, string requestId);
 }

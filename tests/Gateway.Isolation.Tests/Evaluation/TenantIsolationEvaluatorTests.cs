@@ -179,18 +179,57 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     public async Task EvaluateAsync_OneSpanPerEvaluation_TaggedWithTheDecision()
     {
         _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
+
+        using (var test = new Activity("test").Start())
+        {
+            await EvaluateAsync();
+            await EvaluateAsync();
+        }
+
+        // Listeners are process-wide: keep the spans of this test's trace only.
+        var mine = spans.Where(s => s.Parent?.OperationName == "test" || s.Parent?.Parent?.OperationName == "test").ToList();
+        var evaluations = mine.Where(s => s.OperationName == IsolationTelemetry.EvaluateSpan).ToList();
+        Assert.Equal(2, evaluations.Count);
+        Assert.All(evaluations, e => Assert.Equal("allow", e.GetTagItem("tenant_isolation.decision")));
+        Assert.All(evaluations, e => Assert.Equal("ok", e.GetTagItem(IsolationTelemetry.OutcomeTag)));
+        Assert.All(evaluations, e => Assert.Equal("acme", e.GetTagItem(IsolationTelemetry.OrganizationTag)));
+
+        // Each evaluation: a membership span and a credentials span as children, the first a cache miss, the second a hit.
+        var credentials = evaluations.Select(e => Assert.Single(mine, s => s.ParentSpanId == e.SpanId && s.OperationName == IsolationTelemetry.CredentialsSpan)).ToList();
+        Assert.All(evaluations, e => Assert.Single(mine, s => s.ParentSpanId == e.SpanId && s.OperationName == IsolationTelemetry.MembershipSpan));
+        Assert.Equal(["miss", "hit"], credentials.Select(c => c.GetTagItem(IsolationTelemetry.CacheTag)));
+        Assert.All(credentials, c => Assert.Equal("read-write", c.GetTagItem(IsolationTelemetry.PermissionSetTag)));
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_NotAMember_SpanOutcomeIsTheReason_NoCredentialsSpan()
+    {
+        _store.Answer = Membership.NotAMember;
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = Listen(spans);
+
+        using (new Activity("test-deny").Start())
+        {
+            Assert.False((await EvaluateAsync()).IsAllowed);
+        }
+
+        var evaluation = Assert.Single(spans, s => s.OperationName == IsolationTelemetry.EvaluateSpan && s.Parent?.OperationName == "test-deny");
+        Assert.Equal("not_a_member", evaluation.GetTagItem(IsolationTelemetry.OutcomeTag));
+        Assert.DoesNotContain(spans, s => s.ParentSpanId == evaluation.SpanId && s.OperationName == IsolationTelemetry.CredentialsSpan);
+    }
+
+    /// <summary>Records every stopped <c>gateway.isolation</c> span (listeners are process-wide: other tests' spans arrive too).</summary>
+    private static ActivityListener Listen(System.Collections.Concurrent.ConcurrentQueue<Activity> spans)
+    {
+        var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == IsolationTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
+            ActivityStopped = spans.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
-
-        await EvaluateAsync();
-
-        var span = Assert.Single(spans, s => Equals(s.GetTagItem("organization.id"), "acme"));
-        Assert.Equal("allow", span.GetTagItem("tenant_isolation.decision"));
+        return listener;
     }
 }

@@ -153,18 +153,19 @@ public class TenantIsolationProperties
     [Fact]
     public void SessionNames_AreAlwaysValid_AndDistinctInputsGiveDistinctNames()
     {
-        Gen.Select(Generators.OrganizationId, Generators.AnyText.Where(u => u.Length > 0), Generators.AnyText.Where(u => u.Length > 0))
-            .Sample((org, user1, user2) =>
+        Gen.Select(Generators.OrganizationId, Generators.AnyText.Where(u => u.Length > 0), Generators.AnyText.Where(u => u.Length > 0), Generators.AnyText.Where(s => s.Length > 0))
+            .Sample((org, user1, user2, set) =>
             {
-                var n1 = SessionNames.RoleSessionName(org, user1);
-                var n2 = SessionNames.RoleSessionName(org, user2);
+                var n1 = SessionNames.RoleSessionName(org, set, user1);
+                var n2 = SessionNames.RoleSessionName(org, set, user2);
                 var source = SessionNames.SourceIdentity(user1);
 
                 Assert.True(SessionNames.IsValid(n1), n1);
-                Assert.True(SessionNames.IsValid(SessionNames.RoleSessionName(org)));
+                Assert.True(SessionNames.IsValid(SessionNames.RoleSessionName(org, set, null)));
                 Assert.True(SessionNames.IsValid(source), source);
                 Assert.False(source.StartsWith("aws:", StringComparison.OrdinalIgnoreCase));
                 Assert.Equal(user1 == user2, n1 == n2);
+                Assert.Equal(set == user1, SessionNames.RoleSessionName(org, set, null) == SessionNames.RoleSessionName(org, user1, null));
             }, iter: SessionNameCases);
     }
 

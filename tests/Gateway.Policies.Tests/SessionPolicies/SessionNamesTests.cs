@@ -5,23 +5,45 @@ namespace Gateway.Policies.Tests.SessionPolicies;
 public class SessionNamesTests
 {
     [Theory]
-    [InlineData("acme", null, "acme")]
-    [InlineData("acme", "alice", "acme@alice")]
-    [InlineData("acme", "alice@example.com", "acme@alice@example.com")]
-    [InlineData("org.eu-1_x", "u+1=2,3", "org.eu-1_x@u+1=2,3")]
+    [InlineData("acme", null, "acme+read-write")]
+    [InlineData("acme", "alice", "acme+read-write@alice")]
+    [InlineData("acme", "alice@example.com", "acme+read-write@alice@example.com")]
+    [InlineData("org.eu-1_x", "u+1=2,3", "org.eu-1_x+read-write@u+1=2,3")]
     public void RoleSessionName_ValidInput_IsKeptVerbatim(string organization, string? user, string expected)
     {
-        Assert.Equal(expected, SessionNames.RoleSessionName(OrganizationId.Parse(organization), user));
+        Assert.Equal(expected, SessionNames.RoleSessionName(OrganizationId.Parse(organization), "read-write", user));
+    }
+
+    [Fact]
+    public void RoleSessionName_NamesOrganizationAndPermissionSet_DistinctPerSet()
+    {
+        var org = OrganizationId.Parse("acme");
+
+        Assert.Equal("acme+read-only", SessionNames.RoleSessionName(org, "read-only", null));
+        Assert.NotEqual(SessionNames.RoleSessionName(org, "read-only", null), SessionNames.RoleSessionName(org, "read-write", null));
+    }
+
+    [Fact]
+    public void RoleSessionName_SeparatorInPermissionSetName_IsHashedNotAmbiguous()
+    {
+        var org = OrganizationId.Parse("acme");
+
+        // set "a@b" for user "c" and set "a" for user "b@c" would both read acme+a@b@c
+        var setWithAt = SessionNames.RoleSessionName(org, "a@b", "c");
+        var userWithAt = SessionNames.RoleSessionName(org, "a", "b@c");
+
+        Assert.Equal("acme+a@b@c", userWithAt);
+        Assert.NotEqual(setWithAt, userWithAt);
+        Assert.Matches("^acme\\+a_b@c-[0-9a-f]{16}$", setWithAt);
     }
 
     [Theory]
-    [InlineData("a", null)]
     [InlineData("acme", "al ice")]
     [InlineData("acme", "ålice")]
     [InlineData("acme", "aws:alice")]
-    public void RoleSessionName_InvalidOrShortInput_IsSanitizedWithHashSuffix(string organization, string? user)
+    public void RoleSessionName_InvalidInput_IsSanitizedWithHashSuffix(string organization, string? user)
     {
-        var name = SessionNames.RoleSessionName(OrganizationId.Parse(organization), user);
+        var name = SessionNames.RoleSessionName(OrganizationId.Parse(organization), "rw", user);
 
         Assert.True(SessionNames.IsValid(name), name);
         Assert.Matches("-[0-9a-f]{16}$", name);
@@ -32,8 +54,8 @@ public class SessionNamesTests
     {
         var org = OrganizationId.Parse(new string('o', 64));
 
-        var a = SessionNames.RoleSessionName(org, new string('u', 100) + "1");
-        var b = SessionNames.RoleSessionName(org, new string('u', 100) + "2");
+        var a = SessionNames.RoleSessionName(org, "read-write", new string('u', 100) + "1");
+        var b = SessionNames.RoleSessionName(org, "read-write", new string('u', 100) + "2");
 
         Assert.Equal(64, a.Length);
         Assert.True(SessionNames.IsValid(a));
@@ -45,12 +67,12 @@ public class SessionNamesTests
     {
         var org = OrganizationId.Parse("acme");
 
-        var spaced = SessionNames.RoleSessionName(org, "a b");
-        var underscored = SessionNames.RoleSessionName(org, "a_b");
+        var spaced = SessionNames.RoleSessionName(org, "rw", "a b");
+        var underscored = SessionNames.RoleSessionName(org, "rw", "a_b");
 
-        Assert.Equal("acme@a_b", underscored);
+        Assert.Equal("acme+rw@a_b", underscored);
         Assert.NotEqual(spaced, underscored);
-        Assert.StartsWith("acme@a_b-", spaced, StringComparison.Ordinal);
+        Assert.StartsWith("acme+rw@a_b-", spaced, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -78,8 +100,8 @@ public class SessionNamesTests
     public void EmptyUser_Throws()
     {
         Assert.Throws<ArgumentException>(() => SessionNames.SourceIdentity(""));
-        Assert.Throws<ArgumentException>(() => SessionNames.RoleSessionName(OrganizationId.Parse("acme"), ""));
-        Assert.Throws<ArgumentException>(() => SessionNames.RoleSessionName(default));
+        Assert.Throws<ArgumentException>(() => SessionNames.RoleSessionName(OrganizationId.Parse("acme"), "rw", ""));
+        Assert.Throws<ArgumentException>(() => SessionNames.RoleSessionName(default, "rw", null));
     }
 
     [Theory]

@@ -51,6 +51,12 @@ public sealed class PerUserCredentialScopeTests : IAsyncLifetime
         Assert.Contains("tenant_access_denied", await carolWrite.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "alice", "{\"name\":\"alice-was-here\"}")).StatusCode);
         Assert.Equal(3, (await Aws.GetStatsAsync()).AssumeRoleSucceeded - before);
+
+        // CloudTrail alignment: each per-user session is named {organization}+{permission set}@{user} and carries the user
+        // as SourceIdentity, as STS (here LocalAws, which logs what CloudTrail records) received them.
+        Assert.Contains("session=acme+read-write@alice sourceIdentity=alice ", Aws.Output, StringComparison.Ordinal);
+        Assert.Contains("session=acme+read-write@erin sourceIdentity=erin ", Aws.Output, StringComparison.Ordinal);
+        Assert.Contains("session=acme+read-only@carol sourceIdentity=carol ", Aws.Output, StringComparison.Ordinal);
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string user, string? json = null)

@@ -27,8 +27,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "authorization denied: principal={Principal} action={Action} resource={Resource} reason={Reason}")]
     public static partial void AuthorizationDenied(ILogger logger, string principal, string action, string resource, string reason);
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "AssumeRole: caller={Caller} role={Role} session={SessionName} duration={DurationSeconds}s sessionPolicy={HasPolicy} packedPolicySize={PackedPolicySize}%")]
-    public static partial void AssumedRole(ILogger logger, string caller, string role, string sessionName, int durationSeconds, bool hasPolicy, int packedPolicySize);
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "AssumeRole: caller={Caller} role={Role} session={SessionName} sourceIdentity={SourceIdentity} duration={DurationSeconds}s sessionPolicy={HasPolicy} packedPolicySize={PackedPolicySize}%")]
+    public static partial void AssumedRole(ILogger logger, string caller, string role, string sessionName, string sourceIdentity, int durationSeconds, bool hasPolicy, int packedPolicySize);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "STS error: action={Action} caller={Caller} code={Code} message={Reason}")]
     public static partial void StsError(ILogger logger, string action, string? caller, string code, string reason);

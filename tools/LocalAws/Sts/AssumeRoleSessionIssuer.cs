@@ -73,7 +73,7 @@ internal sealed class AssumeRoleSessionIssuer(IamDirectory directory, Credential
 
         var session = Mint(role, request, sessionPolicy);
         credentials.AddSession(session);
-        Log.AssumedRole(logger, caller.Arn, role.Arn, request.RoleSessionName, request.DurationSeconds, sessionPolicy is not null, packedPercent);
+        Log.AssumedRole(logger, caller.Arn, role.Arn, request.RoleSessionName, request.SourceIdentity ?? "-", request.DurationSeconds, sessionPolicy is not null, packedPercent);
         return AssumeRoleOutcome.Issued(new AssumeRoleResult
         {
             AccessKeyId = session.AccessKeyId,

@@ -1,0 +1,23 @@
+namespace Gateway.Isolation.Diagnostics;
+
+/// <summary>Every log event id the isolation engine writes, in one place. Ids are stable (docs/gateway.md lists them).</summary>
+internal static class IsolationLogEvents
+{
+    /// <summary>No scoped credentials for an (organization, permission set); the request got 503 (Warning).</summary>
+    public const int CredentialsUnavailable = 3001;
+
+    /// <summary>A background refresh-ahead failed; current credentials are served until the expiry buffer (Warning).</summary>
+    public const int RefreshFailed = 3002;
+
+    /// <summary>Continuous verification: checks failed (Critical).</summary>
+    public const int VerificationChecksFailed = 7001;
+
+    /// <summary>Continuous verification: the run threw (Critical).</summary>
+    public const int VerificationRunFailed = 7002;
+
+    /// <summary>Continuous verification passed (Information).</summary>
+    public const int VerificationPassed = 7003;
+
+    /// <summary>Continuous verification scheduled (Information).</summary>
+    public const int VerificationScheduled = 7004;
+}

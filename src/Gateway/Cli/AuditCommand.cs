@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Auditing;
+using Gateway.Policies;
+
+namespace Gateway.Cli;
+
+/// <summary>
+/// <c>Gateway.dll audit --organization ORG [--from T] [--to T] FILE…</c>: a local stand-in for the SIEM query "every
+/// access to organization ORG between T1 and T2". Reads the gateway's JSON console logs (one JSON object per line, the
+/// production default), keeps the <c>Gateway.Audit</c> entries whose <c>State.organizationId</c> is exactly ORG and
+/// whose <c>Timestamp</c> is in [<c>--from</c>, <c>--to</c>), and writes them unchanged to stdout, one per line, in input
+/// order. Lines that are not JSON log entries (text output, start-up lines) are skipped and counted. stderr gets one
+/// summary line. Exit 0 (also when nothing matched); bad input → exit 2 and one line on stderr.
+/// </summary>
+internal static class AuditCommand
+{
+    public const int Usage = 2;
+    private const string UsageText = "usage: Gateway audit --organization ORG [--from TIME] [--to TIME] FILE...";
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        string? organization = null;
+        DateTimeOffset? from = null, to = null;
+        var files = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                stdout.WriteLine(UsageText);
+                return 0;
+            }
+
+            if (!name.StartsWith("--", StringComparison.Ordinal))
+            {
+                files.Add(name);
+                continue;
+            }
+
+            if (name is not ("--organization" or "--from" or "--to"))
+            {
+                return Fail(stderr, $"audit: unknown argument '{Truncate(name)}'. {UsageText}");
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                return Fail(stderr, $"audit: {name} needs a value. {UsageText}");
+            }
+
+            var value = args[++i];
+            if (name == "--organization")
+            {
+                organization = value;
+                continue;
+            }
+
+            if (!TryParseTime(value, out var time))
+            {
+                return Fail(stderr, $"audit: {name} '{Truncate(value)}' is not a time (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z; UTC unless an offset is given).");
+            }
+
+            if (name == "--from")
+            {
+                from = time;
+            }
+            else
+            {
+                to = time;
+            }
+        }
+
+        if (organization is null || files.Count == 0)
+        {
+            return Fail(stderr, $"audit: --organization and at least one FILE are required. {UsageText}");
+        }
+
+        if (!OrganizationId.IsWellFormed(organization))
+        {
+            return Fail(stderr, $"audit: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).");
+        }
+
+        if (from is { } f && to is { } t && f >= t)
+        {
+            return Fail(stderr, "audit: --from must be before --to.");
+        }
+
+        foreach (var file in files)
+        {
+            if (!File.Exists(file))
+            {
+                return Fail(stderr, $"audit: file '{Truncate(file)}' does not exist.");
+            }
+        }
+
+        var filter = new AuditFilter(organization, from, to);
+        long read = 0, skipped = 0, matched = 0, undated = 0;
+        foreach (var file in files)
+        {
+            foreach (var line in File.ReadLines(file))
+            {
+                read++;
+                switch (filter.Match(line))
+                {
+                    case AuditFilter.Result.Match:
+                        matched++;
+                        stdout.WriteLine(line);
+                        break;
+                    case AuditFilter.Result.NotAnEntry:
+                        skipped++;
+                        break;
+                    case AuditFilter.Result.Undated:
+                        undated++;
+                        break;
+                }
+            }
+        }
+
+        var range = (from, to) switch
+        {
+            (null, null) => "any time",
+            _ => $"[{from?.ToString("O", CultureInfo.InvariantCulture) ?? "-∞"}, {to?.ToString("O", CultureInfo.InvariantCulture) ?? "∞"})",
+        };
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"audit: {matched} event(s) for organization {organization} at {range}; {read} line(s) read from {files.Count} file(s), {skipped} not JSON log entries, {undated} without a timestamp excluded by the time range"));
+        return 0;
+    }
+
+    internal static bool TryParseTime(string value, out DateTimeOffset time)
+        => DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+
+    private static int Fail(TextWriter stderr, string line)
+    {
+        stderr.WriteLine(line.ReplaceLineEndings(" "));
+        return Usage;
+    }
+
+    /// <summary>Decides for one log line whether it is an audit event of the organization inside the time range.</summary>
+    internal sealed class AuditFilter(string organization, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        internal enum Result
+        {
+            Match,
+            Other,
+            NotAnEntry,
+            Undated,
+        }
+
+        public Result Match(string line)
+        {
+            if (line.Length == 0 || line[0] != '{')
+            {
+                return Result.NotAnEntry;
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("Category", out var category))
+                {
+                    return Result.NotAnEntry;
+                }
+
+                if (category.ValueKind != JsonValueKind.String || category.GetString() != AuditLogger.CategoryName
+                    || !root.TryGetProperty("State", out var state) || state.ValueKind != JsonValueKind.Object
+                    || !state.TryGetProperty(AuditEvent.OrganizationId, out var org) || org.ValueKind != JsonValueKind.String
+                    || !string.Equals(org.GetString(), organization, StringComparison.Ordinal))
+                {
+                    return Result.Other;
+                }
+
+                if (from is null && to is null)
+                {
+                    return Result.Match;
+                }
+
+                if (!root.TryGetProperty("Timestamp", out var timestamp) || timestamp.ValueKind != JsonValueKind.String
+                    || !TryParseTime(timestamp.GetString()!, out var at))
+                {
+                    return Result.Undated;
+                }
+
+                return (from is null || at >= from) && (to is null || at < to) ? Result.Match : Result.Other;
+            }
+            catch (JsonException)
+            {
+                return Result.NotAnEntry;
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Gateway.Diagnostics;
+
+/// <summary>
+/// Every log event id the gateway host writes, in one place (the isolation engine's are in
+/// <c>Gateway.Isolation.Diagnostics.IsolationLogEvents</c>, the backend library's in <c>Gateway.Backend.Diagnostics.BackendLogEvents</c>).
+/// Ids are stable: alert rules and SIEM queries may match on them. docs/gateway.md lists them.
+/// </summary>
+internal static class LogEvents
+{
+    /// <summary>A deprecated configuration key was used (Warning).</summary>
+    public const int DeprecatedConfigurationKey = 1001;
+
+    /// <summary>Writing the tenant envelope failed; 500, nothing forwarded (Error).</summary>
+    public const int EnvelopeFailed = 4001;
+
+    /// <summary>Audit: a tenant request allowed (Debug, unsampled).</summary>
+    public const int TenantAllowed = 6001;
+
+    /// <summary>Audit: a tenant request denied (Information).</summary>
+    public const int TenantDenied = 6002;
+
+    /// <summary>Audit: a tenant request allowed, sampled at <c>Auditing:AllowSampleRate</c> (Information).</summary>
+    public const int TenantAllowedSampled = 6003;
+
+    /// <summary>Audit: a 401/403/405 refusal before the tenant pipeline, rate-limited per reason (Information).</summary>
+    public const int RequestRefused = 6004;
+
+    /// <summary>Envelope keys read from SSM Parameter Store at start-up (Information).</summary>
+    public const int EnvelopeKeyParametersRead = 8101;
+
+    /// <summary>An unhandled exception answered 500 (Error).</summary>
+    public const int UnhandledException = 9001;
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Gateway.Auditing;
+
+namespace Gateway.Tests.Auditing;
+
+public sealed class AuditEventTests
+{
+    /// <summary>The field names docs/gateway.md and the issue promise to SIEM queries.</summary>
+    private static readonly string[] DocumentedFields = ["event", "decision", "organizationId", "userId", "route", "code", "session", "requestId", "traceId"];
+
+    [Fact]
+    public void State_EveryEvent_CarriesEveryDocumentedField()
+    {
+        foreach (var audit in new[]
+        {
+            AuditEvent.Allowed("r1", "acme", "alice", "api", "ADMINISTRATOR", "read-write", "acme-rw", "0af7651916cd43dd8448eb211c80319c"),
+            AuditEvent.Denied("r2", "globex", "alice", "api", "not_a_member", "not_a_member", null),
+            AuditEvent.Refused("r3", null, "unauthenticated", "no_token", 2, null),
+        })
+        {
+            var keys = audit.Select(p => p.Key).ToList();
+            Assert.Equal(AuditEvent.FieldNames, keys);
+            Assert.All(DocumentedFields, field => Assert.Contains(field, keys));
+            Assert.Equal(audit.Count, keys.Count);
+        }
+    }
+
+    [Fact]
+    public void State_Allowed_ValuesAsGiven_DecisionAllow_NoCode()
+    {
+        var state = AuditEvent.Allowed("r1", "acme", "alice", "api", "ADMINISTRATOR", "read-write", "acme-rw", "0af7651916cd43dd8448eb211c80319c").ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal("tenant.allowed", state["event"]);
+        Assert.Equal("allow", state["decision"]);
+        Assert.Equal("acme", state["organizationId"]);
+        Assert.Equal("alice", state["userId"]);
+        Assert.Equal("acme-rw", state["session"]);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", state["traceId"]);
+        Assert.Null(state["code"]);
+    }
+
+    [Fact]
+    public void State_Denied_DecisionDenyWithCode_NoSession()
+    {
+        var state = AuditEvent.Denied("r2", "globex", "alice", "api", "not_a_member", "not_a_member", null).ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal("tenant.denied", state["event"]);
+        Assert.Equal("deny", state["decision"]);
+        Assert.Equal("not_a_member", state["code"]);
+        Assert.Null(state["session"]);
+    }
+
+    [Fact]
+    public void State_SerializedAsJson_ForgedValueStaysOneStringField()
+    {
+        // What the JSON console formatter does with the state: a value full of JSON syntax stays the value of its field.
+        const string forged = "x\",\"organizationId\":\"acme\",\"decision\":\"allow";
+        var audit = AuditEvent.Denied("r", "globex", forged, "api", "not_a_member", "not_a_member", null);
+        var json = JsonSerializer.Serialize(audit.ToDictionary(p => p.Key, p => p.Value));
+
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(forged, root.GetProperty("userId").GetString());
+        Assert.Equal("globex", root.GetProperty("organizationId").GetString());
+        Assert.Equal("deny", root.GetProperty("decision").GetString());
+    }
+}

@@ -1,0 +1,87 @@
+using Gateway.Cli;
+
+namespace Gateway.Tests.Cli;
+
+public sealed class AuditCommandTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"audit-command-{Guid.NewGuid():N}.log");
+
+    public AuditCommandTests()
+    {
+        File.WriteAllLines(_file,
+        [
+            "info: Microsoft.Hosting.Lifetime[14] Now listening on: http://127.0.0.1:8080",
+            Line("2026-03-01T08:00:00.000Z", "Gateway.Audit", "acme", "alice"),
+            Line("2026-03-15T12:00:00.000Z", "Gateway.Audit", "globex", "bob"),
+            Line("2026-03-31T23:59:59.999Z", "Gateway.Audit", "acme", "erin"),
+            Line("2026-04-01T00:00:00.000Z", "Gateway.Audit", "acme", "carol"),
+            Line("2026-03-10T00:00:00.000Z", "Gateway.Other", "acme", "dave"),
+            Line("2026-03-10T00:00:00.000Z", "Gateway.Audit", "acme-eu", "frank"),
+            "{not json",
+        ]);
+    }
+
+    public void Dispose() => File.Delete(_file);
+
+    [Fact]
+    public void Run_March_OnlyThatOrganizationsAuditEventsInRange()
+    {
+        var (code, stdout, stderr) = Run("--organization", "acme", "--from", "2026-03-01", "--to", "2026-04-01", _file);
+
+        Assert.Equal(0, code);
+        Assert.Equal(["alice", "erin"], Users(stdout));
+        Assert.StartsWith("audit: 2 event(s) for organization acme", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_OtherOrganization_ItsEventsOnly()
+    {
+        var (code, stdout, _) = Run("--organization", "globex", _file);
+
+        Assert.Equal(0, code);
+        Assert.Equal(["bob"], Users(stdout));
+    }
+
+    [Fact]
+    public void Run_NoRange_EveryAuditEventOfTheOrganization_ExactMatchNotPrefix()
+    {
+        var (_, stdout, _) = Run("--organization", "acme", _file);
+
+        Assert.Equal(["alice", "erin", "carol"], Users(stdout));
+    }
+
+    [Theory]
+    [InlineData("--from", "2026-03-01")]
+    [InlineData("--organization", "acme")]
+    [InlineData("--organization", "acme*", "FILE")]
+    [InlineData("--organization", "acme", "--from", "yesterday", "FILE")]
+    [InlineData("--organization", "acme", "--from", "2026-04-01", "--to", "2026-03-01", "FILE")]
+    [InlineData("--organization", "acme", "--since", "2026-03-01", "FILE")]
+    [InlineData("--organization", "acme", "no-such-file.log")]
+    [InlineData("--organization")]
+    public void Run_BadInput_Exit2_OneLine(params string[] args)
+    {
+        var (code, stdout, stderr) = Run(args.Select(a => a == "FILE" ? _file : a).ToArray());
+
+        Assert.Equal(AuditCommand.Usage, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("audit: ", stderr, StringComparison.Ordinal);
+    }
+
+    private static string Line(string timestamp, string category, string organization, string user)
+        => $"{{\"Timestamp\":\"{timestamp}\",\"EventId\":6002,\"LogLevel\":\"Information\",\"Category\":\"{category}\",\"Message\":\"audit\",\"State\":{{\"event\":\"tenant.denied\",\"decision\":\"deny\",\"organizationId\":\"{organization}\",\"userId\":\"{user}\"}}}}";
+
+    private static string[] Users(string stdout)
+        => stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("State").GetProperty("userId").GetString()!)
+            .ToArray();
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = AuditCommand.Run(args, stdout, stderr);
+        return (code, stdout.ToString().Replace("\r", string.Empty, StringComparison.Ordinal), stderr.ToString().Replace("\r", string.Empty, StringComparison.Ordinal));
+    }
+}
