@@ -36,7 +36,7 @@ internal static class CutoverCommand
         var organization = Organization(line, plan);
         var drain = TimeSpan.FromSeconds(line.Get("--drain") is null ? 2 : line.PositiveInt("--drain", 2));
         var segments = line.PositiveInt("--segments", 4);
-        var state = await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false);
+        await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false); // unreadable → bad input, before any work
         using var isolation = IsolationChecker.Create(line, plan);
         var membership = isolation.Options.Membership;
         var status = await ReadStatusAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
@@ -61,8 +61,7 @@ internal static class CutoverCommand
             await new ValidationReport(plan.SourceTable, plan.TargetTable, time.GetUtcNow(), Stopwatch.GetElapsedTime(started), results).WriteAsync(report, cancellationToken).ConfigureAwait(false);
         }
 
-        state.Record(results, time.GetUtcNow());
-        await state.WriteAsync(line.PlanPath, cancellationToken).ConfigureAwait(false);
+        await ValidationState.RecordAsync(line.PlanPath, ValidationState.PlanIdOf(plan), results, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         var result = results[0];
         if (!result.Passed)
         {

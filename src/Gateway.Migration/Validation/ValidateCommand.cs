@@ -26,7 +26,7 @@ internal static class ValidateCommand
         var segments = line.PositiveInt("--segments", 4);
         var plan = await MigrationPlan.ReadAsync(line.PlanPath, cancellationToken).ConfigureAwait(false);
         var organizations = plan.Select(line, allowAllByDefault: true);
-        var state = await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false);
+        await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false); // unreadable → bad input, before any work
         await Items.Tables.DescribeKeyAsync(dynamoDb, plan.SourceTable, cancellationToken).ConfigureAwait(false);
         await Items.Tables.DescribeKeyAsync(dynamoDb, plan.TargetTable, cancellationToken).ConfigureAwait(false);
         using var isolation = IsolationChecker.Create(line, plan);
@@ -35,8 +35,7 @@ internal static class ValidateCommand
         var results = await Validator.ValidateAsync(dynamoDb, plan, organizations, isolation, segments, cancellationToken).ConfigureAwait(false);
         var result = new ValidationReport(plan.SourceTable, plan.TargetTable, time.GetUtcNow(), Stopwatch.GetElapsedTime(started), results);
         await result.WriteAsync(report, cancellationToken).ConfigureAwait(false);
-        state.Record(results, time.GetUtcNow());
-        await state.WriteAsync(line.PlanPath, cancellationToken).ConfigureAwait(false);
+        await ValidationState.RecordAsync(line.PlanPath, ValidationState.PlanIdOf(plan), results, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
 
         var c = CultureInfo.InvariantCulture;
         foreach (var failed in results.Where(r => !r.Passed).Take(20))

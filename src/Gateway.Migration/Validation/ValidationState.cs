@@ -54,6 +54,34 @@ internal sealed record ValidationState
         }
     }
 
+    /// <summary>
+    /// Applies <paramref name="results"/> to the state on disk under an exclusive lock (<c>PATH.lock</c>), re-reading it
+    /// first, so that concurrent <c>cutover</c> runs for different organizations do not lose each other's records.
+    /// </summary>
+    public static async Task RecordAsync(string planPath, string planId, IEnumerable<OrganizationValidation> results, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockPath = PathFor(planPath) + ".lock";
+        FileStream? held = null;
+        for (var attempt = 0; held is null; attempt++)
+        {
+            try
+            {
+                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await using (held.ConfigureAwait(false))
+        {
+            var state = await ReadAsync(planPath, planId, cancellationToken).ConfigureAwait(false);
+            state.Record(results, now);
+            await state.WriteAsync(planPath, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async Task WriteAsync(string planPath, CancellationToken cancellationToken)
     {
         var path = PathFor(planPath);

@@ -38,6 +38,15 @@ internal sealed partial class AuditLogger
         }
     }
 
+    /// <summary>A request sent to a route's legacy cluster (organization not yet migrated; no scoped credentials). Always logged.</summary>
+    public void Legacy(string requestId, string organizationId, string userId, string routeId, string role, string clusterId)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            LegacyEvent(_logger, LogValue.Quote(requestId), LogValue.Quote(organizationId), LogValue.Quote(userId), LogValue.Quote(routeId), LogValue.Quote(role), LogValue.Quote(clusterId));
+        }
+    }
+
     public void Denied(string requestId, string? organizationId, string? userId, string routeId, string code, string reason)
     {
         if (_logger.IsEnabled(LogLevel.Information))
@@ -66,6 +75,10 @@ internal sealed partial class AuditLogger
     [LoggerMessage(EventId = 6002, EventName = "TenantDenied", Level = LogLevel.Information, SkipEnabledCheck = true,
         Message = "audit decision=deny requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} code={Code} reason={Reason}")]
     private static partial void DeniedEvent(ILogger logger, string requestId, string organizationId, string userId, string routeId, string code, string reason);
+
+    [LoggerMessage(EventId = 6005, EventName = "TenantLegacy", Level = LogLevel.Information, SkipEnabledCheck = true,
+        Message = "audit decision=legacy requestId={RequestId} organizationId={OrganizationId} userId={UserId} route={RouteId} role={Role} cluster={ClusterId} credentials=none")]
+    private static partial void LegacyEvent(ILogger logger, string requestId, string organizationId, string userId, string routeId, string role, string clusterId);
 
     [LoggerMessage(EventId = 6004, EventName = "RequestRefused", Level = LogLevel.Information, SkipEnabledCheck = true,
         Message = "audit decision=deny requestId={RequestId} route={RouteId} code={Code} reason={Reason} suppressed={Suppressed}")]

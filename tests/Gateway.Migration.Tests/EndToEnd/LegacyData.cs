@@ -15,17 +15,32 @@ internal static class LegacyData
     public const string OrganizationAttribute = "orgId";
     public const int Unassignable = 20;
 
+    public static string User(int i) => string.Create(CultureInfo.InvariantCulture, $"user-{i:D4}");
+
     public static string Organization(int i) => string.Create(CultureInfo.InvariantCulture, $"org-{i:D4}");
 
-    public static async Task CreateAsync(IAmazonDynamoDB admin, int organizations, int perOrganization, CancellationToken cancellationToken = default)
+    public static async Task CreateAsync(IAmazonDynamoDB admin, int organizations, int perOrganization, bool withMembers = false, CancellationToken cancellationToken = default)
     {
-        await admin.CreateTableAsync(new CreateTableRequest
+        var create = new CreateTableRequest
         {
             TableName = Table,
             AttributeDefinitions = [new AttributeDefinition("applicationId", ScalarAttributeType.S)],
             KeySchema = [new KeySchemaElement("applicationId", KeyType.HASH)],
             BillingMode = BillingMode.PAY_PER_REQUEST,
-        }, cancellationToken);
+        };
+        if (withMembers)
+        {
+            // The legacy backend reads an organization's items through this index (legacy tables usually have one).
+            create.AttributeDefinitions.Add(new AttributeDefinition(OrganizationAttribute, ScalarAttributeType.S));
+            create.GlobalSecondaryIndexes = [new GlobalSecondaryIndex
+            {
+                IndexName = "ByOrganization",
+                KeySchema = [new KeySchemaElement(OrganizationAttribute, KeyType.HASH)],
+                Projection = new Projection { ProjectionType = ProjectionType.ALL },
+            }];
+        }
+
+        await admin.CreateTableAsync(create, cancellationToken);
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var table = await admin.DescribeTableAsync(Table, cancellationToken);
@@ -55,6 +70,11 @@ internal static class LegacyData
 
         for (var q = 0; q < Unassignable; q++)
         {
+            if (withMembers && q >= 14)
+            {
+                break; // a set-valued orgId cannot be written under an index keyed by orgId (S)
+            }
+
             var item = new Dictionary<string, AttributeValue>
             {
                 ["applicationId"] = new(string.Create(CultureInfo.InvariantCulture, $"orphan-{q:D2}")),
@@ -98,6 +118,27 @@ internal static class LegacyData
         foreach (var batch in organizationsItems.Chunk(25))
         {
             await admin.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { ["Organizations"] = [.. batch] } }, cancellationToken);
+        }
+
+        if (withMembers)
+        {
+            // user-NNNN is a MEMBER (read-write) of org-NNNN.
+            var members = Enumerable.Range(1, organizations).Select(o => new WriteRequest
+            {
+                PutRequest = new PutRequest
+                {
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        ["userId"] = new(User(o)),
+                        ["organizationId"] = new(Organization(o)),
+                        ["role"] = new("MEMBER"),
+                    },
+                },
+            });
+            foreach (var batch in members.Chunk(25))
+            {
+                await admin.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { ["OrganizationUsers"] = [.. batch] } }, cancellationToken);
+            }
         }
     }
 }
