@@ -24,13 +24,8 @@ internal sealed class OrganizationPlacementService : IDisposable
     private readonly MemoryCache _cache;
     private readonly SingleFlight<string, OrganizationPlacement> _flights = new();
 
-    public OrganizationPlacementService(IAmazonDynamoDB dynamoDb, IOptions<TenantIsolationOptions> options, TimeProvider time)
-        : this((organizationId, ct) => ReadAsync(dynamoDb, options.Value.Membership, organizationId, ct), options, time)
-    {
-    }
-
     /// <param name="read">Reads an organization's item (null when there is none); throws AWS or network exceptions (tests pass a fake).</param>
-    internal OrganizationPlacementService(Func<string, CancellationToken, Task<Dictionary<string, AttributeValue>?>> read, IOptions<TenantIsolationOptions> options, TimeProvider time)
+    public OrganizationPlacementService(Func<string, CancellationToken, Task<Dictionary<string, AttributeValue>?>> read, IOptions<TenantIsolationOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _read = read;
@@ -62,7 +57,7 @@ internal sealed class OrganizationPlacementService : IDisposable
         {
             throw new MembershipUnavailableException($"DynamoDB organization status lookup failed ({ex.ErrorCode ?? ex.StatusCode.ToString()}).", ex);
         }
-        catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is AmazonClientException or HttpRequestException or TimeoutException or OperationCanceledException or GatewayStartupException)
         {
             throw new MembershipUnavailableException("DynamoDB organization status lookup failed (client error, network or timeout).", ex);
         }
@@ -77,7 +72,8 @@ internal sealed class OrganizationPlacementService : IDisposable
         return placement;
     }
 
-    private static async Task<Dictionary<string, AttributeValue>?> ReadAsync(IAmazonDynamoDB dynamoDb, MembershipOptions options, string organizationId, CancellationToken cancellationToken)
+    /// <summary>The organization's item with the gateway's own DynamoDB client (the production reader).</summary>
+    internal static async Task<Dictionary<string, AttributeValue>?> ReadAsync(IAmazonDynamoDB dynamoDb, MembershipOptions options, string organizationId, CancellationToken cancellationToken)
     {
         var response = await dynamoDb.GetItemAsync(new GetItemRequest
         {

@@ -3,7 +3,7 @@ using Gateway.Testing;
 namespace Gateway.Migration.Tests.EndToEnd;
 
 /// <summary>Runs <c>Gateway.Migration.dll</c> as a process against a LocalAws, as the migration operator (admin) with the gateway's Local configuration.</summary>
-internal sealed class MigrationRunner(LocalAwsHost aws, string workDirectory)
+public sealed class MigrationRunner(LocalAwsHost aws, string workDirectory)
 {
     public static string Dll => Built.Dll("src/Gateway.Migration", "Gateway.Migration");
 
