@@ -38,7 +38,7 @@ public sealed partial class CutoverTests(ITestOutputHelper output) : IAsyncLifet
             {
                 aws = host;
                 using var admin = host.CreateDynamoDbClient(host.AdminCredentials, c => c.MaxErrorRetry = 3);
-                await LegacyData.CreateAsync(admin, Organizations, PerOrganization, withMembers: true, ct);
+                await LegacyData.CreateAsync(admin, Organizations, PerOrganization, withMembers: true, cancellationToken: ct);
             },
             Backends = new Dictionary<string, Func<CancellationToken, Task<ITopologyBackend>>> { ["legacy"] = ct => LegacyBackend.StartAsync(aws!, ct) },
             GatewayEnvironment = new Dictionary<string, string?>(StatusTtl)

@@ -19,11 +19,11 @@ internal static class LegacyData
 
     public static string Organization(int i) => string.Create(CultureInfo.InvariantCulture, $"org-{i:D4}");
 
-    public static async Task CreateAsync(IAmazonDynamoDB admin, int organizations, int perOrganization, bool withMembers = false, CancellationToken cancellationToken = default)
+    public static async Task CreateAsync(IAmazonDynamoDB admin, int organizations, int perOrganization, bool withMembers = false, string table = Table, CancellationToken cancellationToken = default)
     {
         var create = new CreateTableRequest
         {
-            TableName = Table,
+            TableName = table,
             AttributeDefinitions = [new AttributeDefinition("applicationId", ScalarAttributeType.S)],
             KeySchema = [new KeySchemaElement("applicationId", KeyType.HASH)],
             BillingMode = BillingMode.PAY_PER_REQUEST,
@@ -43,8 +43,8 @@ internal static class LegacyData
         await admin.CreateTableAsync(create, cancellationToken);
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var table = await admin.DescribeTableAsync(Table, cancellationToken);
-            if (table.Table.TableStatus == TableStatus.ACTIVE)
+            var description = await admin.DescribeTableAsync(table, cancellationToken);
+            if (description.Table.TableStatus == TableStatus.ACTIVE)
             {
                 break;
             }
@@ -97,8 +97,8 @@ internal static class LegacyData
             var pending = batch.Select(i => new WriteRequest { PutRequest = new PutRequest { Item = i } }).ToList();
             for (var attempt = 0; pending.Count > 0 && attempt < 20; attempt++)
             {
-                var response = await admin.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [Table] = pending } }, ct);
-                pending = response.UnprocessedItems is { } u && u.TryGetValue(Table, out var left) ? left : [];
+                var response = await admin.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, ct);
+                pending = response.UnprocessedItems is { } u && u.TryGetValue(table, out var left) ? left : [];
             }
         });
 

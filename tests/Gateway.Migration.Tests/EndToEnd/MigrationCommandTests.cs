@@ -19,6 +19,9 @@ public sealed class MigrationCommandTests(MigrationCommandTests.Fixture fixture)
     /// <summary>Another target with the Applications key schema, for the tests that must not see the cleanup test's copy.</summary>
     private const string SecondTarget = "ApplicationsCopy";
 
+    /// <summary>The cleanup test's own legacy table (it deletes from it).</summary>
+    private const string CleanupSource = "LegacyForCleanup";
+
     private LocalAwsHost _aws => fixture.Aws;
 
     private string _work => fixture.Work;
@@ -39,6 +42,7 @@ public sealed class MigrationCommandTests(MigrationCommandTests.Fixture fixture)
             Aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { Seed = false });
             using var admin = Aws.CreateDynamoDbClient(Aws.AdminCredentials, c => c.MaxErrorRetry = 3);
             await LegacyData.CreateAsync(admin, Organizations, PerOrganization);
+            await LegacyData.CreateAsync(admin, Organizations, PerOrganization, table: CleanupSource);
             await admin.CreateTableAsync(new CreateTableRequest
             {
                 TableName = SecondTarget,
@@ -128,27 +132,27 @@ public sealed class MigrationCommandTests(MigrationCommandTests.Fixture fixture)
     [Fact]
     public async Task Cleanup_RefusedUntilEveryOrganizationValidated_ThenReportsThenDeletesOnlyMigratedItems()
     {
-        Assert.Equal(0, (await PlanAsync("cleanup.json")).ExitCode);
+        Assert.Equal(0, (await PlanAsync("cleanup.json", source: CleanupSource)).ExitCode);
         var copy = await _migration.RunAsync("copy", "--all", "--checkpoint", "cleanup.checkpoint", "--plan", "cleanup.json");
         Assert.True(copy.ExitCode == 0, copy.ToString());
         var partial = await _migration.RunAsync("validate", "--organizations", $"{LegacyData.Organization(1)},{LegacyData.Organization(2)}", "--report", "partial", "--plan", "cleanup.json");
         Assert.True(partial.ExitCode == 0, partial.ToString());
 
-        var refused = await _migration.RunAsync("cleanup", "--source", LegacyData.Table, "--delete", "--plan", "cleanup.json");
+        var refused = await _migration.RunAsync("cleanup", "--source", CleanupSource, "--delete", "--plan", "cleanup.json");
         Assert.True(refused.ExitCode == 1, refused.ToString());
         Assert.Contains("18 of 20 organizations have not passed validation", Assert.Single(refused.ErrorLines), StringComparison.Ordinal);
-        Assert.Equal(Organizations * PerOrganization + LegacyData.Unassignable, await CountLegacyAsync());
+        Assert.Equal(Organizations * PerOrganization + LegacyData.Unassignable, await CountLegacyAsync(CleanupSource));
 
         var validate = await _migration.RunAsync("validate", "--report", "all.md", "--plan", "cleanup.json");
         Assert.True(validate.ExitCode == 0, validate.ToString());
-        var report = await _migration.RunAsync("cleanup", "--source", LegacyData.Table, "--plan", "cleanup.json");
+        var report = await _migration.RunAsync("cleanup", "--source", CleanupSource, "--plan", "cleanup.json");
         Assert.True(report.ExitCode == 0, report.ToString());
         Assert.Contains("report only: 100 migrated legacy items of 20 validated organizations would be deleted", report.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(Organizations * PerOrganization + LegacyData.Unassignable, await CountLegacyAsync());
+        Assert.Equal(Organizations * PerOrganization + LegacyData.Unassignable, await CountLegacyAsync(CleanupSource));
 
-        var delete = await _migration.RunAsync("cleanup", "--source", LegacyData.Table, "--delete", "--plan", "cleanup.json");
+        var delete = await _migration.RunAsync("cleanup", "--source", CleanupSource, "--delete", "--plan", "cleanup.json");
         Assert.True(delete.ExitCode == 0, delete.ToString());
-        Assert.Equal(LegacyData.Unassignable, await CountLegacyAsync());
+        Assert.Equal(LegacyData.Unassignable, await CountLegacyAsync(CleanupSource));
         Assert.Equal(PerOrganization, await CountTargetAsync(LegacyData.Organization(20)));
     }
 
@@ -165,11 +169,11 @@ public sealed class MigrationCommandTests(MigrationCommandTests.Fixture fixture)
         return response.Count ?? 0;
     }
 
-    private async Task<int> CountLegacyAsync()
+    private async Task<int> CountLegacyAsync(string table)
     {
         using var admin = _aws.CreateDynamoDbClient(_aws.AdminCredentials);
         var count = 0;
-        var request = new ScanRequest { TableName = LegacyData.Table, ConsistentRead = true };
+        var request = new ScanRequest { TableName = table, ConsistentRead = true };
         do
         {
             var page = await admin.ScanAsync(request);
