@@ -49,7 +49,7 @@ internal sealed class CopyProgress
                 var rate = (Copied - startCopied) / Math.Max(elapsed, 0.001);
                 var eta = rate > 0 ? TimeSpan.FromSeconds((_total - Copied) / rate) : TimeSpan.Zero;
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"copy: {Copied:N0}/{_total:N0} items ({rate:N0} items/s, ETA {eta:hh\\:mm\\:ss}), {_done.Count(d => d.Value >= _expected.GetValueOrDefault(d.Key))}/{_expected.Count} organizations complete")).ConfigureAwait(false);
+                    $"copy: {Copied:N0}/{_total:N0} items ({rate:N0} items/s, ETA {eta:hh\\:mm\\:ss})")).ConfigureAwait(false);
             }
 
             await task.ConfigureAwait(false);
