@@ -15,6 +15,9 @@ internal sealed record RunOptions
 
     public int? Organizations { get; init; }
 
+    /// <summary>Overhead: interleaved baseline/gateway rounds per backend (default 3; the median ratio is reported).</summary>
+    public int? Rounds { get; init; }
+
     public string? ReportDirectory { get; init; }
 
     public Uri? GatewayUrl { get; init; }

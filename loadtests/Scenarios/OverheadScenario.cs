@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Envelopes;
 using Gateway.Testing;
 using LoadTests.Engine;
 using LoadTests.Reports;
@@ -9,16 +10,25 @@ using LoadTests.Topology;
 namespace LoadTests.Scenarios;
 
 /// <summary>
-/// The same trivial backend endpoint (<c>/healthz</c>) three ways: direct, through a plain in-process YARP proxy, and
-/// through the gateway (<c>/orgs/{org}/healthz</c>, authenticated, warm caches); plus the gateway's own anonymous
-/// <c>/healthz</c> (no tenancy, no proxying: the host's floor, to show where the gateway's time goes). Each target runs once closed-model at
-/// N connections (maximum throughput) and once open-model at a fixed rate (latency); ratios are derived from both.
+/// Gateway against plain YARP 2.3, each in its own process with the same host settings (<c>tools/PlainYarp</c>), in
+/// front of two backends: a <b>trivial</b> one (answers <c>ok</c>, no envelope work: the gateway's own cost) and the
+/// <b>sample</b> API's <c>/whoami</c> (end to end: the backend reads and verifies <c>X-Tenant-Context</c> through
+/// Gateway.Backend; plain YARP passes one sealed with the local development key). Closed-model (max RPS) phases
+/// interleave baseline and gateway, alternating which goes first, for <c>--rounds</c> rounds (default 3); the
+/// median of the per-round ratios is reported, with allocated bytes and CPU time per request of both proxies (read
+/// from each process's own counters before and after a phase, <see cref="ProcessCounters"/>). Then open-model phases at
+/// <c>--rate</c> (default: half of plain YARP's median maximum) measure the latency each adds; the trivial backend direct
+/// and the gateway's own anonymous <c>/healthz</c> (host floor) frame it.
 /// </summary>
 internal sealed class OverheadScenario : ILoadScenario
 {
-    public const double DefaultRate = 200;
     public const int DefaultConnections = 16;
-    private static readonly string[] s_targets = ["direct", "yarp", "gateway", "gateway-own"];
+    public const int DefaultRounds = 3;
+    public const double MinimumRate = 50;
+    private const string Trivial = "trivial";
+    private const string Sample = "sample";
+    private static readonly string[] s_backends = [Trivial, Sample];
+    private static readonly string[] s_rateTargets = ["direct", "yarp", "gateway", "gateway-own"];
 
     public string Name => "overhead";
 
@@ -27,75 +37,169 @@ internal sealed class OverheadScenario : ILoadScenario
         ArgumentNullException.ThrowIfNull(environment);
         var options = environment.Options;
         var connections = options.Connections ?? DefaultConnections;
-        var rate = options.Rate ?? DefaultRate;
-        var phase = environment.PhaseDuration(2 * s_targets.Length);
+        var rounds = options.Rounds ?? DefaultRounds;
+        var phase = environment.PhaseDuration((rounds * 4) + 2 + s_rateTargets.Length);
+        var gatewayEnvironment = new Dictionary<string, string?>(TopologyStarter.Passthrough("LOADTESTS_GATEWAY__"), StringComparer.Ordinal);
+        var http2 = BackendHttp2(gatewayEnvironment);
 
         await environment.Seeder.EnsureAsync(1, cancellationToken).ConfigureAwait(false);
         var org = Tenants.Organization(1);
         var token = await environment.LocalAws.TokenAsync(Tenants.User(1), cancellationToken).ConfigureAwait(false);
-        await using var proxy = await BaselineProxy.StartAsync(environment.Topology.Backend, FreePort.Next(), cancellationToken).ConfigureAwait(false);
+        var topology = environment.Topology;
+        await using var extra = await OverheadTopology.StartAsync(
+            topology.LocalAws, topology.Backend, http2, gatewayEnvironment, environment.Progress.Note, cancellationToken).ConfigureAwait(false);
         var client = environment.CreateClient(Math.Max(connections, 64));
+        using var countersClient = ScenarioEnvironment.CreateHttpClient(2);
+        var envelopeFor = Attacks.EnvelopeForger(TimeProvider.System);
+        var envelope = envelopeFor(org);
 
-        Func<HttpRequestMessage> Request(string target) => target switch
+        var targets = new Dictionary<string, OverheadTarget>(StringComparer.Ordinal)
         {
-            "direct" => () => HttpSteps.Get(environment.Topology.Backend, "/healthz"),
-            "yarp" => () => HttpSteps.Get(proxy.Url, "/healthz"),
-            "gateway-own" => () => HttpSteps.Get(environment.Topology.Gateway, "/healthz"),
-            _ => () => HttpSteps.Get(environment.Topology.Gateway, $"/orgs/{org}/healthz", token),
+            ["yarp-trivial"] = new("healthz", new Uri(extra.YarpToTrivial.Url, BaselineProxy.MetricsPath),
+                () => HttpSteps.Get(extra.YarpToTrivial.Url, "/healthz")),
+            ["gateway-trivial"] = new("healthz", new Uri(extra.GatewayToTrivial, "/metrics"),
+                () => HttpSteps.Get(extra.GatewayToTrivial, $"/orgs/{org}/healthz", token)),
+            // Plain YARP forwards whatever the client sends: the client carries a valid envelope, as the gateway would attach.
+            ["yarp-sample"] = new("whoami", new Uri(extra.YarpToSample.Url, BaselineProxy.MetricsPath),
+                () => WithEnvelope(HttpSteps.Get(extra.YarpToSample.Url, "/whoami"), envelope)),
+            ["gateway-sample"] = new("whoami", new Uri(topology.Gateway, "/metrics"),
+                () => HttpSteps.Get(topology.Gateway, $"/orgs/{org}/whoami", token)),
+            ["direct"] = new("healthz", new Uri(extra.TrivialBackend.Url, BaselineProxy.MetricsPath),
+                () => HttpSteps.Get(extra.TrivialBackend.Url, "/healthz")),
+            ["gateway-own"] = new("healthz", new Uri(extra.GatewayToTrivial, "/metrics"),
+                () => HttpSteps.Get(extra.GatewayToTrivial, "/healthz")),
         };
 
         var phases = new List<ScenarioResult>();
+        var costs = new Dictionary<string, List<ProcessCost>>(StringComparer.Ordinal);
         var counters = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (mode, load) in new (string, Func<LoadSimulation>)[]
-                 {
-                     ("max", () => LoadSimulation.KeepConstant(connections, phase)),
-                     ("rate", () => LoadSimulation.Inject(rate, phase)),
-                 })
+
+        async Task<ScenarioResult> RunAsync(string phaseName, string targetName, LoadSimulation load)
         {
-            foreach (var target in s_targets)
+            var target = targets[targetName];
+            envelope = envelopeFor(org); // fresh per phase: the development envelope lives 5 minutes
+            var aws = targetName.StartsWith("gateway-", StringComparison.Ordinal) && targetName != "gateway-own"
+                ? await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false)
+                : null;
+            long responses = 0;
+            var before = await ProcessCounters.ReadAsync(countersClient, target.MetricsUrl, cancellationToken).ConfigureAwait(false);
+            var result = await environment.Runner.RunAsync(new ScenarioDefinition
             {
-                var make = Request(target);
-                var statsBefore = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-                phases.Add(await environment.Runner.RunAsync(new ScenarioDefinition
+                Name = phaseName,
+                Load = load,
+                WarmUp = options.EffectiveWarmUp,
+                Iteration = async ctx => await ctx.StepAsync(target.Step, async ct =>
                 {
-                    Name = $"{target}-{mode}",
-                    Load = load(),
-                    WarmUp = options.EffectiveWarmUp,
-                    Iteration = async ctx => await ctx.StepAsync("healthz", async ct =>
-                        HttpSteps.ToStep(await HttpSteps.SendAsync(client, make(), ct).ConfigureAwait(false))).ConfigureAwait(false),
-                }, cancellationToken).ConfigureAwait(false));
-                var statsAfter = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-                if (target == "gateway" && statsBefore is not null && statsAfter is not null)
+                    var outcome = await HttpSteps.SendAsync(client, target.Request(), ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref responses);
+                    return HttpSteps.ToStep(outcome);
+                }).ConfigureAwait(false),
+            }, cancellationToken).ConfigureAwait(false);
+            var after = await ProcessCounters.ReadAsync(countersClient, target.MetricsUrl, cancellationToken).ConfigureAwait(false);
+            if (ProcessCost.Between(before, after, Interlocked.Read(ref responses)) is { } cost)
+            {
+                (costs.TryGetValue(targetName, out var list) ? list : costs[targetName] = []).Add(cost);
+            }
+
+            var awsAfter = aws is null ? null : await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
+            if (aws is not null && awsAfter is not null)
+            {
+                // Warm caches mean the gateway should not touch LocalAws per request: show it.
+                var mode = phaseName.Contains("-rate", StringComparison.Ordinal) ? "rate" : "max";
+                Add(counters, $"gateway-{mode}.localAws.dynamoDbRequests", awsAfter.DynamoDbRequests - aws.DynamoDbRequests);
+                Add(counters, $"gateway-{mode}.localAws.assumeRoleCalls", awsAfter.AssumeRoleCalls - aws.AssumeRoleCalls);
+            }
+
+            phases.Add(result);
+            return result;
+        }
+
+        // Interleaved maximum-throughput rounds; odd rounds run the baseline first, even rounds the gateway first.
+        var ratios = s_backends.ToDictionary(b => b, _ => new List<double>(), StringComparer.Ordinal);
+        var maxRps = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var backend in s_backends)
+            {
+                var order = round % 2 == 1 ? new[] { "yarp", "gateway" } : ["gateway", "yarp"];
+                var rps = new Dictionary<string, double>(StringComparer.Ordinal);
+                foreach (var proxy in order)
                 {
-                    // Warm caches mean the gateway should not touch LocalAws per request: show it.
-                    counters[$"gateway-{mode}.localAws.dynamoDbRequests"] = statsAfter.DynamoDbRequests - statsBefore.DynamoDbRequests;
-                    counters[$"gateway-{mode}.localAws.assumeRoleCalls"] = statsAfter.AssumeRoleCalls - statsBefore.AssumeRoleCalls;
+                    var name = $"{proxy}-{backend}";
+                    var result = await RunAsync(string.Create(CultureInfo.InvariantCulture, $"{name}-max-r{round}"), name,
+                        LoadSimulation.KeepConstant(connections, phase)).ConfigureAwait(false);
+                    rps[proxy] = result.Step(targets[name].Step)?.Rps ?? 0;
+                    (maxRps.TryGetValue(name, out var list) ? list : maxRps[name] = []).Add(rps[proxy]);
+                }
+
+                ratios[backend].Add(Ratio(rps["gateway"], rps["yarp"]));
+            }
+        }
+
+        var direct = await RunAsync("direct-max", "direct", LoadSimulation.KeepConstant(connections, phase)).ConfigureAwait(false);
+        var own = await RunAsync("gateway-own-max", "gateway-own", LoadSimulation.KeepConstant(connections, phase)).ConfigureAwait(false);
+        var rate = options.Rate ?? Math.Max(MinimumRate, Math.Round(Median(maxRps["yarp-trivial"]) / 2));
+        var atRate = new Dictionary<string, StepStats?>(StringComparer.Ordinal);
+        foreach (var target in s_rateTargets)
+        {
+            var name = target is "yarp" or "gateway" ? $"{target}-trivial" : target;
+            atRate[target] = (await RunAsync($"{target}-rate", name, LoadSimulation.Inject(rate, phase)).ConfigureAwait(false)).Step("healthz");
+        }
+
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            // The fields of earlier versions, now from the trivial backend (yarp/gateway: medians over the rounds).
+            ["direct.maxRps"] = Round(direct.Step("healthz")?.Rps),
+            ["yarp.maxRps"] = Round(Median(maxRps["yarp-trivial"])),
+            ["gateway.maxRps"] = Round(Median(maxRps["gateway-trivial"])),
+            ["gateway-own.maxRps"] = Round(own.Step("healthz")?.Rps),
+            ["rounds"] = rounds,
+            ["rate"] = rate,
+        };
+        foreach (var target in s_rateTargets)
+        {
+            metrics[$"{target}.p50Ms@rate"] = Round(atRate[target]?.Latency.P50Ms);
+            metrics[$"{target}.p99Ms@rate"] = Round(atRate[target]?.Latency.P99Ms);
+        }
+
+        foreach (var backend in s_backends)
+        {
+            metrics[$"{backend}.throughputRatio.median"] = Math.Round(Median(ratios[backend]), 3);
+            for (var i = 0; i < ratios[backend].Count; i++)
+            {
+                metrics[string.Create(CultureInfo.InvariantCulture, $"{backend}.throughputRatio.r{i + 1}")] = ratios[backend][i];
+            }
+
+            foreach (var proxy in new[] { "yarp", "gateway" })
+            {
+                var name = $"{proxy}-{backend}";
+                metrics[$"{backend}.{proxy}.maxRps.median"] = Round(Median(maxRps[name]));
+                if (costs.TryGetValue(name, out var list) && list.Count > 0)
+                {
+                    metrics[$"{backend}.{proxy}.allocatedBytesPerRequest"] = Math.Round(Median([.. list.Select(c => c.AllocatedBytesPerRequest)]), 0);
+                    metrics[$"{backend}.{proxy}.cpuUsPerRequest"] = Round(Median([.. list.Select(c => c.CpuMicrosecondsPerRequest)]));
                 }
             }
         }
 
-        StepStats? S(string name) => phases.First(p => p.Name == name).Step("healthz");
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var target in s_targets)
-        {
-            metrics[$"{target}.maxRps"] = Round(S($"{target}-max")?.Rps);
-            metrics[$"{target}.p50Ms@rate"] = Round(S($"{target}-rate")?.Latency.P50Ms);
-            metrics[$"{target}.p99Ms@rate"] = Round(S($"{target}-rate")?.Latency.P99Ms);
-        }
-
-        var gatewayVsYarp = Ratio(metrics["gateway.maxRps"], metrics["yarp.maxRps"]);
-        var yarpVsDirect = Ratio(metrics["yarp.maxRps"], metrics["direct.maxRps"]);
+        var gatewayVsYarp = metrics["trivial.throughputRatio.median"];
+        var endToEnd = metrics["sample.throughputRatio.median"];
+        var addedP50 = metrics["gateway.p50Ms@rate"] - metrics["yarp.p50Ms@rate"];
         var addedP99 = metrics["gateway.p99Ms@rate"] - metrics["yarp.p99Ms@rate"];
         metrics["throughputRatio.gatewayVsYarp"] = gatewayVsYarp;
-        metrics["throughputRatio.yarpVsDirect"] = yarpVsDirect;
+        metrics["throughputRatio.yarpVsDirect"] = Ratio(metrics["yarp.maxRps"], metrics["direct.maxRps"]);
         metrics["p99Ratio.gatewayVsYarp"] = Ratio(metrics["gateway.p99Ms@rate"], metrics["yarp.p99Ms@rate"]);
         metrics["p99AddedMs.gatewayOverYarp"] = Round(addedP99);
-        metrics["p50AddedMs.gatewayOverYarp"] = Round(metrics["gateway.p50Ms@rate"] - metrics["yarp.p50Ms@rate"]);
+        metrics["p50AddedMs.gatewayOverYarp"] = Round(addedP50);
 
         var notes = new List<string>
         {
-            Target("gateway throughput / plain YARP", gatewayVsYarp, ">= 0.9", gatewayVsYarp >= 0.9),
+            Target("gateway throughput / plain YARP, trivial backend (median of rounds)", gatewayVsYarp, ">= 0.9", gatewayVsYarp >= 0.9),
+            Target("gateway throughput / plain YARP, end to end with the sample API (median of rounds)", endToEnd, ">= 0.8", endToEnd >= 0.8),
+            Target(string.Create(CultureInfo.InvariantCulture, $"p50 added over plain YARP at {rate:0} req/s (ms)"), addedP50, "<= 0.2", addedP50 <= 0.2),
             Target(string.Create(CultureInfo.InvariantCulture, $"p99 added over plain YARP at {rate:0} req/s (ms)"), addedP99, "<= 0.5", addedP99 <= 0.5),
+            "Per-request cost = (counter after − counter before) ÷ responses in the phase incl. its warm-up; counters: the gateway's /metrics (.NET System.Runtime meter: dotnet.gc.heap.total_allocated, dotnet.process.cpu.time), PlainYarp's " + BaselineProxy.MetricsPath + " (the same runtime values).",
+            http2 ? "Both proxies forwarded to their backends over HTTP/2 cleartext." : "Both proxies forwarded to their backends over HTTP/1.1.",
             "Speed targets are reported, not enforced: thresholds check correctness only (every request succeeded).",
         };
 
@@ -103,19 +207,47 @@ internal sealed class OverheadScenario : ILoadScenario
         {
             Name = Name,
             Description = string.Create(CultureInfo.InvariantCulture,
-                $"Trivial endpoint /healthz direct vs plain YARP (in the runner) vs gateway (/orgs/{org}/healthz, authenticated, warm caches); gateway-own = the gateway's own anonymous /healthz (host floor, not proxied); max: closed model with {connections} connections; rate: open model at {rate:0} req/s."),
+                $"Gateway vs plain YARP 2.3 (tools/PlainYarp, own process, same host settings); backends: trivial (ok, no envelope work; gateway /orgs/{org}/healthz) and the sample API's /whoami (end to end, Gateway.Backend verifies the envelope); {rounds} interleaved rounds of max-RPS phases (closed model, {connections} connections), median ratio; then latency at {rate:0} req/s (open model) for the trivial backend direct, via plain YARP, via the gateway, and the gateway's own anonymous /healthz (host floor)."),
             Phases = phases,
             Counters = counters,
             Metrics = metrics,
             Notes = notes,
         };
-        return report.WithThresholds(phases.Select(p => Threshold.Step(p.Name, "healthz", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9)));
+        return report.WithThresholds(phases.Select(p => Threshold.Step(p.Name, p.Steps.Count > 0 ? p.Steps[0].Name : "healthz", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9)));
     }
 
     internal static string Target(string what, double actual, string target, bool met) =>
         string.Create(CultureInfo.InvariantCulture, $"target {what} {target}: measured {actual:0.###} — {(met ? "met" : "MISSED")}");
 
+    /// <summary>Median; 0 for no values.</summary>
+    internal static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /// <summary>Whether the started gateways forward over HTTP/2 (so plain YARP does the same): the gateway's setting as passed through.</summary>
+    private static bool BackendHttp2(Dictionary<string, string?> gatewayEnvironment) =>
+        gatewayEnvironment.TryGetValue("TenantIsolation__Forwarding__BackendHttp2", out var value) && bool.TryParse(value, out var on) && on;
+
+    private static HttpRequestMessage WithEnvelope(HttpRequestMessage request, string envelope)
+    {
+        request.Headers.TryAddWithoutValidation(EnvelopeClaimNames.HeaderName, envelope);
+        return request;
+    }
+
+    private static void Add(Dictionary<string, long> counters, string key, long value) =>
+        counters[key] = (counters.TryGetValue(key, out var current) ? current : 0) + value;
+
     private static double Ratio(double a, double b) => b > 0 ? Math.Round(a / b, 3) : 0;
 
     private static double Round(double? value) => Math.Round(value ?? 0, 3);
+
+    private sealed record OverheadTarget(string Step, Uri MetricsUrl, Func<HttpRequestMessage> Request);
 }

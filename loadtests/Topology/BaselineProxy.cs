@@ -1,54 +1,60 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Yarp.ReverseProxy.Configuration;
+using System.Globalization;
+using Gateway.Testing;
 
 namespace LoadTests.Topology;
 
 /// <summary>
-/// The overhead scenario's baseline: plain YARP passthrough (one catch-all route, one destination, no transforms beyond
-/// YARP's defaults) hosted in the runner on a free 127.0.0.1 port.
+/// A process of <c>tools/PlainYarp</c> on a free 127.0.0.1 port, started like the gateway (built dll, repository root as
+/// working directory) and stopped on dispose: the overhead scenario's plain YARP 2.3 baseline (<see cref="StartProxyAsync"/>)
+/// or its trivial backend (<see cref="StartTrivialBackendAsync"/>). Both serve their allocated bytes and CPU time at
+/// <see cref="MetricsPath"/> for <see cref="ProcessCounters"/>.
 /// </summary>
 internal sealed class BaselineProxy : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    /// <summary>Where PlainYarp serves its process counters (the gateway's are in its own <c>/metrics</c>).</summary>
+    public const string MetricsPath = "/_baseline/metrics";
 
-    private BaselineProxy(WebApplication app, Uri url)
+    private readonly ProcessHost _process;
+
+    private BaselineProxy(ProcessHost process, Uri url)
     {
-        _app = app;
+        _process = process;
         Url = url;
     }
 
     public Uri Url { get; }
 
-    public static async Task<BaselineProxy> StartAsync(Uri destination, int port, CancellationToken cancellationToken)
+    public Uri MetricsUrl => new(Url, MetricsPath);
+
+    public int ProcessId => _process.ProcessId;
+
+    public string Output => _process.Output;
+
+    /// <summary>Plain YARP: one catch-all route to <paramref name="destination"/>; <paramref name="http2"/> forwards with HTTP/2 prior knowledge.</summary>
+    public static Task<BaselineProxy> StartProxyAsync(Uri destination, bool http2, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Services.AddReverseProxy().LoadFromMemory(
-            [new RouteConfig { RouteId = "all", ClusterId = "backend", Match = new RouteMatch { Path = "{**catch-all}" } }],
-            [
-                new ClusterConfig
-                {
-                    ClusterId = "backend",
-                    Destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal)
-                    {
-                        ["d1"] = new DestinationConfig { Address = destination.ToString() },
-                    },
-                },
-            ]);
-        var app = builder.Build();
-        app.MapReverseProxy();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new BaselineProxy(app, new Uri($"http://127.0.0.1:{port}/"));
+        return StartAsync(http2 ? ["--destination", destination.ToString(), "--http2"] : ["--destination", destination.ToString()], cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>A backend that answers every request 200 <c>ok</c>: no envelope work, so a proxy's own cost shows.</summary>
+    public static Task<BaselineProxy> StartTrivialBackendAsync(CancellationToken cancellationToken) =>
+        StartAsync(["--trivial-backend"], cancellationToken);
+
+    private static async Task<BaselineProxy> StartAsync(string[] args, CancellationToken cancellationToken)
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
+        var process = await ProcessHost.StartDotnetAsync(
+            Built.Dll("tools/PlainYarp", "PlainYarp"),
+            ["--urls", TopologyEnvironment.Origin(url), .. args],
+            new Dictionary<string, string?>(StringComparer.Ordinal),
+            RepoPaths.Root,
+            readyLine: null,
+            readyUrl: new Uri(url, MetricsPath),
+            TimeSpan.FromSeconds(60),
+            cancellationToken).ConfigureAwait(false);
+        return new BaselineProxy(process, url);
     }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

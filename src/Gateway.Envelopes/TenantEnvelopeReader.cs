@@ -232,6 +232,7 @@ public sealed class TenantEnvelopeReader
             return Invalid($"implausible claim '{EnvelopeClaimNames.SessionToken}'");
         }
 
+        var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
         return EnvelopeReadResult.Success(new TenantEnvelope
         {
             OrganizationId = org,
@@ -243,7 +244,7 @@ public sealed class TenantEnvelopeReader
             SecretAccessKey = secret,
             SessionToken = sessionToken,
             CredentialExpiration = credentialExpiration,
-        });
+        }, expires < credentialExpiration ? expires : credentialExpiration);
     }
 
     private static bool TryGet(JsonWebToken claims, string name, out string value, out string missing)

@@ -23,6 +23,36 @@ public sealed class TenantEnvelopeReaderTests
         Assert.Null(result.FailureCode);
     }
 
+    [Fact]
+    public void Read_Success_ExpiresAtExpWithoutSkew()
+    {
+        var token = Writer().Write(EnvelopeTestData.Envelope(), EnvelopeTestData.Audience, Lifetime);
+
+        var result = Reader().Read(token);
+
+        Assert.Equal(EnvelopeTestData.Start + Lifetime, result.ExpiresAt);
+    }
+
+    [Fact]
+    public void Read_CredentialsExpireFirst_ExpiresAtTheCredentials()
+    {
+        var credentials = EnvelopeTestData.Start.AddMinutes(2);
+        var token = Writer().Write(EnvelopeTestData.Envelope(credentialExpiration: credentials), EnvelopeTestData.Audience, Lifetime);
+
+        var result = Reader().Read(token);
+
+        Assert.Equal(credentials, result.ExpiresAt);
+    }
+
+    [Fact]
+    public void Read_Failure_NoExpiresAt()
+    {
+        var result = Reader().Read("a.b.c.d.e");
+
+        Assert.False(result.Succeeded);
+        Assert.Null(result.ExpiresAt);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

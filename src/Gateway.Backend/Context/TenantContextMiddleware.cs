@@ -24,14 +24,14 @@ internal sealed partial class TenantContextMiddleware
     private const string ProblemContentType = "application/problem+json";
 
     private readonly RequestDelegate _next;
-    private readonly TenantEnvelopeReader _reader;
+    private readonly VerifiedEnvelopeCache _reader;
     private readonly TenantDynamoDbClientFactory _clients;
     private readonly TenantContextOptions _options;
     private readonly ILogger _logger;
 
     public TenantContextMiddleware(
         RequestDelegate next,
-        TenantEnvelopeReader reader,
+        VerifiedEnvelopeCache reader,
         TenantDynamoDbClientFactory clients,
         IOptions<TenantContextOptions> options,
         ILogger<TenantContextMiddleware> logger)

@@ -30,6 +30,13 @@ public sealed class TenantContextOptions
     /// </summary>
     public TimeSpan MaxEnvelopeLifetime { get; set; } = TenantEnvelopeReader.DefaultMaxLifetime;
 
+    /// <summary>
+    /// Envelopes remembered after verification, by their exact bytes, until their <c>exp</c> (or the credentials'
+    /// expiration if earlier), so repeated envelopes cost no cryptography. Default 1,024 (the gateway reuses one envelope
+    /// per credential set); 0 turns the cache off; at most 1,000,000.
+    /// </summary>
+    public int EnvelopeCacheSize { get; set; } = 1024;
+
     /// <summary>Where the scoped DynamoDB client goes.</summary>
     public TenantDynamoDbOptions DynamoDb { get; set; } = new();
 }

@@ -12,6 +12,7 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
 {
     internal static readonly TimeSpan MinMaxEnvelopeLifetime = TimeSpan.FromSeconds(10);
     internal static readonly TimeSpan MaxMaxEnvelopeLifetime = TimeSpan.FromHours(1);
+    internal const int MaxEnvelopeCacheSize = 1_000_000;
     private const string Section = TenantContextOptions.SectionName;
     private readonly IHostEnvironment? _environment;
 
@@ -36,6 +37,11 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
         if (string.IsNullOrWhiteSpace(options.HeaderName))
         {
             errors.Add($"{Section}:HeaderName must not be empty.");
+        }
+
+        if (options.EnvelopeCacheSize is < 0 or > MaxEnvelopeCacheSize)
+        {
+            errors.Add($"{Section}:EnvelopeCacheSize must be between 0 (off) and {MaxEnvelopeCacheSize}.");
         }
 
         if (options.RejectionStatusCode is not (401 or 403))

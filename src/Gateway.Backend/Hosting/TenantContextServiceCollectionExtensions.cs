@@ -13,7 +13,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TenantContextServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the envelope reader, the scoped-credential DynamoDB client cache and a scoped
+    /// Registers the envelope reader and its cache of verified envelopes, the scoped-credential DynamoDB client cache and a scoped
     /// <see cref="ITenantContext"/>. Options bind from the <c>TenantContext</c> configuration section, then
     /// <paramref name="configure"/> runs; they are validated at start-up (every error at once). Repeat calls are harmless.
     /// Pair with <c>app.UseTenantContext()</c>.
@@ -35,6 +35,7 @@ public static class TenantContextServiceCollectionExtensions
             var keys = o.Keys.Select(k => EnvelopeKey.FromBase64(k.KeyId, k.Key)).ToArray();
             return new TenantEnvelopeReader(keys, o.Issuer, o.Audience, sp.GetRequiredService<TimeProvider>(), o.MaxEnvelopeLifetime);
         });
+        services.TryAddSingleton<VerifiedEnvelopeCache>();
         services.TryAddSingleton<TenantDynamoDbClientFactory>();
         services.TryAddScoped<TenantContextHolder>();
         services.TryAddScoped(static sp => sp.GetRequiredService<TenantContextHolder>().GetRequired());

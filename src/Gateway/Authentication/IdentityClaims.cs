@@ -30,6 +30,12 @@ internal static class IdentityClaims
             return false;
         }
 
+        if (principal is GatewayPrincipal validated && string.Equals(validated.UserIdClaim, claimType, StringComparison.Ordinal))
+        {
+            userId = validated.UserId; // checked by this method when the token was validated
+            return true;
+        }
+
         string? found = null;
         foreach (var claim in principal.FindAll(claimType))
         {

@@ -74,13 +74,17 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
                 // TokenShape: no crit header, no claim twice, identity claims are JSON strings.
                 if (context.SecurityToken is not JsonWebToken validated
                     || TokenShape.Problem(validated, o.UserIdClaim, o.OrganizationClaim) is not null
-                    || !IdentityClaims.TryGetUserId(context.Principal, o.UserIdClaim, out _)
-                    || !IdentityClaims.OrganizationClaimsValid(context.Principal, o.OrganizationClaim))
+                    || context.Principal is null
+                    || !IdentityClaims.OrganizationClaimsValid(context.Principal, o.OrganizationClaim)
+                    || GatewayPrincipal.From(context.Principal, o.UserIdClaim, o.OrganizationClaim) is not { } principal)
                 {
                     AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.InvalidIdentity);
                     context.Fail($"The token's '{o.UserIdClaim}' or '{o.OrganizationClaim}' claim is missing or not a valid identity value.");
                     return Task.CompletedTask;
                 }
+
+                // The identity values just checked travel with the principal (and with it through the token cache).
+                context.Principal = principal;
 
                 // Keyed by the exact Authorization header the token came from (no per-request substring allocation).
                 if (tokenCache is not null && context.SecurityToken is JsonWebToken jwt

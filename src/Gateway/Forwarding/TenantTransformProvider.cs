@@ -4,7 +4,9 @@ using Gateway.Diagnostics;
 using Gateway.Routing;
 using Gateway.Tenancy;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Routing.Template;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
 namespace Gateway.Forwarding;
@@ -36,7 +38,27 @@ internal sealed class TenantTransformProvider(Lazy<IEnvelopeService> envelopes, 
     public void Apply(TransformBuilderContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ReplacePathPattern(context);
         context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), _strip.Value, audit, metrics, context.Route.RouteId));
+    }
+
+    /// <summary>
+    /// Swaps YARP's <c>PathPattern</c> transform (a template binder per request) for <see cref="PathPatternTransform"/>
+    /// (one binder per route, the same binding). A route with several path patterns keeps YARP's transforms.
+    /// </summary>
+    private static void ReplacePathPattern(TransformBuilderContext context)
+    {
+        var patterns = context.Route.Transforms?
+            .Where(t => t.TryGetValue("PathPattern", out _))
+            .Select(t => t["PathPattern"])
+            .ToList();
+        var yarps = context.RequestTransforms.OfType<PathRouteValuesTransform>().ToList();
+        if (patterns is not { Count: 1 } || yarps.Count != 1 || context.Services?.GetService<TemplateBinderFactory>() is not { } binders)
+        {
+            return;
+        }
+
+        context.RequestTransforms[context.RequestTransforms.IndexOf(yarps[0])] = new PathPatternTransform(patterns[0], binders);
     }
 
     private bool HasEnvelopeKey(string clusterId)

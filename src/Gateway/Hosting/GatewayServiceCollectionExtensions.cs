@@ -22,6 +22,9 @@ internal static class GatewayServiceCollectionExtensions
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>The .NET runtime's built-in meter (<c>dotnet.gc.heap.total_allocated</c>, <c>dotnet.process.cpu.time</c>, …).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     public static IServiceCollection AddTenantGateway(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -53,10 +56,7 @@ internal static class GatewayServiceCollectionExtensions
         var userIdClaim = configuration.GetSection(GatewayAuthenticationOptions.SectionName)[nameof(GatewayAuthenticationOptions.UserIdClaim)] ?? "sub";
         // No explicit scheme: the authentication middleware already ran JwtBearer (the default scheme) and set
         // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.
-        var authenticated = new AuthorizationPolicyBuilder()
-            .RequireAuthenticatedUser()
-            .RequireAssertion(context => IdentityClaims.TryGetUserId(context.User, userIdClaim, out _))
-            .Build();
+        var authenticated = new AuthorizationPolicy([new AuthenticatedUserRequirement(userIdClaim)], []);
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(authenticated)
             .SetDefaultPolicy(authenticated)
@@ -73,6 +73,8 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IsolationMetrics.MeterName)
+            // The runtime's own counters (GC, allocated bytes, CPU time, thread pool): observable, read only on scrape.
+            .AddMeter(RuntimeMeterName)
             .AddPrometheusExporter());
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();

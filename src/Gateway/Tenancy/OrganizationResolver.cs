@@ -61,7 +61,21 @@ internal sealed class OrganizationResolver
             chosen = value;
         }
 
-        if (user is not null && !string.IsNullOrEmpty(organizationClaim))
+        if (user is GatewayPrincipal validated && string.Equals(validated.OrganizationClaim, organizationClaim, StringComparison.Ordinal))
+        {
+            // The claim's values as read when the token was validated (no claim enumeration per request).
+            var organizations = validated.Organizations;
+            for (var i = 0; i < organizations.Count; i++)
+            {
+                if (chosen is not null && !string.Equals(chosen, organizations[i], StringComparison.Ordinal))
+                {
+                    return OrganizationResolution.Failed(GatewayProblem.OrganizationConflict);
+                }
+
+                chosen = organizations[i];
+            }
+        }
+        else if (user is not null && !string.IsNullOrEmpty(organizationClaim))
         {
             foreach (var claim in user.FindAll(organizationClaim))
             {

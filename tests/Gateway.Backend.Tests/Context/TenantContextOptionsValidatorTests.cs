@@ -155,6 +155,22 @@ public sealed class TenantContextOptionsValidatorTests
         Assert.Equal(valid, result.FailureMessage is null || !result.FailureMessage.Contains("TenantContext:MaxEnvelopeLifetime", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(1024, true)]
+    [InlineData(1_000_001, false)]
+    public void Validate_EnvelopeCacheSize_ZeroToAMillion(int size, bool valid)
+    {
+        var options = Valid();
+        options.EnvelopeCacheSize = size;
+
+        var result = new TenantContextOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.Equal(valid, result.FailureMessage is null || !result.FailureMessage.Contains("TenantContext:EnvelopeCacheSize", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void MaxEnvelopeLifetime_Default_GatewayEnvelopeLifetimePlusSkew()
         => Assert.Equal(TimeSpan.FromSeconds(330), new TenantContextOptions().MaxEnvelopeLifetime);

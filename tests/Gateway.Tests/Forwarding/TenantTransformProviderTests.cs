@@ -114,6 +114,36 @@ public sealed class TenantTransformProviderTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Apply_RouteWithOnePathPattern_YarpsTransformReplacedByTheCachedBinderOne(bool withPattern)
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.AddOptions(services);
+        Microsoft.Extensions.DependencyInjection.RoutingServiceCollectionExtensions.AddRouting(services);
+        using var provided = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var binders = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Routing.Template.TemplateBinderFactory>(provided);
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
+        var route = Route("tenant", "true") with
+        {
+            Transforms = withPattern ? [new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" }] : null,
+        };
+        var builder = new TransformBuilderContext { Route = route, Services = provided };
+        if (withPattern)
+        {
+            builder.RequestTransforms.Add(new PathRouteValuesTransform("/{**rest}", binders)); // as YARP's factory added it
+        }
+
+        provider.Apply(builder);
+
+        Assert.Empty(builder.RequestTransforms.OfType<PathRouteValuesTransform>());
+        Assert.Equal(withPattern ? 1 : 0, builder.RequestTransforms.OfType<PathPatternTransform>().Count());
+        Assert.Single(builder.RequestTransforms.OfType<TenantRequestTransform>());
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Apply_IsolatedRoute_ForwardsOnlyWithATenantDecision(bool decided)

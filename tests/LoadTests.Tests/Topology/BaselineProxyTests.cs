@@ -1,4 +1,3 @@
-using Gateway.Testing;
 using LoadTests.Scenarios;
 using LoadTests.Topology;
 
@@ -7,14 +6,15 @@ namespace LoadTests.Tests.Topology;
 public sealed class BaselineProxyTests
 {
     [Fact]
-    public async Task StartAsync_ForwardsToTheDestination()
+    public async Task StartProxyAsync_ForwardsToTheDestinationAndServesItsCounters()
     {
         await using var backend = await TestServer.StartAsync();
-        await using var proxy = await BaselineProxy.StartAsync(backend.Url, FreePort.Next(), CancellationToken.None);
+        await using var proxy = await BaselineProxy.StartProxyAsync(backend.Url, http2: false, CancellationToken.None);
         using var client = ScenarioEnvironment.CreateHttpClient(4);
 
         var ok = await HttpSteps.SendAsync(client, HttpSteps.Get(proxy.Url, "/ok"), CancellationToken.None);
         var denied = await HttpSteps.SendAsync(client, HttpSteps.Get(proxy.Url, "/problem/403/not_a_member"), CancellationToken.None);
+        var counters = await ProcessCounters.ReadAsync(client, proxy.MetricsUrl, CancellationToken.None);
 
         Assert.Equal(200, ok.StatusCode);
         Assert.Equal("ok", ok.Body);
@@ -22,5 +22,21 @@ public sealed class BaselineProxyTests
         Assert.Equal("not_a_member", denied.Code);
         Assert.Equal(2, backend.Requests);
         Assert.Equal("127.0.0.1", proxy.Url.Host);
+        Assert.NotNull(counters);
+        Assert.True(counters.AllocatedBytes > 0);
+        Assert.True(counters.CpuSeconds > 0);
+    }
+
+    [Fact]
+    public async Task StartTrivialBackendAsync_AnswersOkOnEveryPath()
+    {
+        await using var backend = await BaselineProxy.StartTrivialBackendAsync(CancellationToken.None);
+        using var client = ScenarioEnvironment.CreateHttpClient(4);
+
+        var healthz = await HttpSteps.SendAsync(client, HttpSteps.Get(backend.Url, "/healthz"), CancellationToken.None);
+        var other = await HttpSteps.SendAsync(client, HttpSteps.Get(backend.Url, "/whoami"), CancellationToken.None);
+
+        Assert.Equal((200, "ok"), (healthz.StatusCode, healthz.Body));
+        Assert.Equal((200, "ok"), (other.StatusCode, other.Body));
     }
 }

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Gateway.Testing;
+
+namespace LoadTests.Topology;
+
+/// <summary>
+/// The overhead scenario's extra processes, each on its own free 127.0.0.1 port: the trivial backend, plain YARP in
+/// front of it and in front of the sample API (<c>tools/PlainYarp</c>), and a second gateway whose applications cluster
+/// is the trivial backend (the same build, configuration and LocalAws as the main gateway). The main gateway + sample
+/// API are the topology's. Stopped in reverse start order on dispose.
+/// </summary>
+internal sealed class OverheadTopology : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private OverheadTopology()
+    {
+    }
+
+    public BaselineProxy TrivialBackend { get; private set; } = null!;
+
+    public BaselineProxy YarpToTrivial { get; private set; } = null!;
+
+    public BaselineProxy YarpToSample { get; private set; } = null!;
+
+    /// <summary>The gateway in front of the trivial backend.</summary>
+    public Uri GatewayToTrivial { get; private set; } = null!;
+
+    /// <summary>
+    /// Starts the extra processes. <paramref name="http2"/>: the plain YARPs forward over HTTP/2 cleartext, matching a
+    /// gateway started with <c>Forwarding__BackendHttp2</c>; <paramref name="gatewayEnvironment"/> reaches the second gateway.
+    /// </summary>
+    public static async Task<OverheadTopology> StartAsync(
+        Uri localAws, Uri sampleApi, bool http2, IReadOnlyDictionary<string, string?> gatewayEnvironment, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(localAws);
+        ArgumentNullException.ThrowIfNull(sampleApi);
+        ArgumentNullException.ThrowIfNull(gatewayEnvironment);
+        ArgumentNullException.ThrowIfNull(progress);
+        var topology = new OverheadTopology();
+        try
+        {
+            progress("Starting the trivial backend and plain YARP (tools/PlainYarp) in front of it and of the sample API");
+            topology.TrivialBackend = topology.Own(await BaselineProxy.StartTrivialBackendAsync(cancellationToken).ConfigureAwait(false));
+            topology.YarpToTrivial = topology.Own(await BaselineProxy.StartProxyAsync(topology.TrivialBackend.Url, http2, cancellationToken).ConfigureAwait(false));
+            topology.YarpToSample = topology.Own(await BaselineProxy.StartProxyAsync(sampleApi, http2, cancellationToken).ConfigureAwait(false));
+
+            var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
+            progress($"Starting a second gateway on {url} in front of the trivial backend");
+            var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (key, value) in TopologyEnvironment.Gateway(localAws, topology.TrivialBackend.Url))
+            {
+                environment[key] = value;
+            }
+
+            foreach (var (key, value) in gatewayEnvironment)
+            {
+                environment[key] = value;
+            }
+
+            topology.Own(await ProcessHost.StartDotnetAsync(
+                Built.Dll("src/Gateway", "Gateway"),
+                ["--urls", TopologyEnvironment.Origin(url)],
+                environment,
+                RepoPaths.Root,
+                readyLine: null,
+                readyUrl: new Uri(url, "readyz"),
+                TimeSpan.FromSeconds(60),
+                cancellationToken).ConfigureAwait(false));
+            topology.GatewayToTrivial = url;
+            return topology;
+        }
+        catch
+        {
+            await topology.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync().ConfigureAwait(false);
+        }
+
+        _owned.Clear();
+    }
+
+    private T Own<T>(T process)
+        where T : IAsyncDisposable
+    {
+        _owned.Add(process);
+        return process;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace PlainYarp;
+
+/// <summary>
+/// The overhead load test's baseline processes. <c>--destination URL</c>: plain YARP 2.3, one catch-all route to one
+/// destination, no transforms beyond YARP's defaults. <c>--trivial-backend</c>: answers every request 200 <c>ok</c> (the
+/// backend without envelope work). Both run on the gateway's host settings: <c>WebApplication.CreateBuilder</c>, Kestrel
+/// defaults with the Server header off, server GC (non-concurrent), tiered PGO, invariant globalization. Both serve
+/// <see cref="ProcessStats.Path"/> (allocated bytes and CPU time, read by the load runner before and after a phase).
+/// </summary>
+internal static class PlainYarpHost
+{
+    public const string Usage = "usage: PlainYarp --urls http://127.0.0.1:PORT (--destination http://HOST:PORT/ [--http2] | --trivial-backend)";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter error)
+    {
+        string? destination = null;
+        var trivial = false;
+        var http2 = false;
+        var hostArgs = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--destination" when i + 1 < args.Length:
+                    destination = args[++i];
+                    break;
+                case "--trivial-backend":
+                    trivial = true;
+                    break;
+                case "--http2":
+                    http2 = true;
+                    break;
+                case "--urls" when i + 1 < args.Length:
+                    hostArgs.Add(args[i]);
+                    hostArgs.Add(args[++i]);
+                    break;
+                default:
+                    await error.WriteLineAsync($"PlainYarp: unknown or incomplete argument '{args[i]}'; {Usage}").ConfigureAwait(false);
+                    return 2;
+            }
+        }
+
+        if (trivial == (destination is not null)
+            || (destination is not null && (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !uri.IsLoopback)))
+        {
+            await error.WriteLineAsync($"PlainYarp: give either --destination with a loopback http URL or --trivial-backend; {Usage}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [.. hostArgs],
+            // Not the repository root: the gateway's appsettings.json (with its ReverseProxy section) must not apply here.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        // A production YARP logs warnings, not a line per request; the lifetime lines show the listening address.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        if (destination is not null)
+        {
+            builder.Services.AddReverseProxy().LoadFromMemory(
+                [new RouteConfig { RouteId = "all", ClusterId = "backend", Match = new RouteMatch { Path = "{**catch-all}" } }],
+                [
+                    new ClusterConfig
+                    {
+                        ClusterId = "backend",
+                        Destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal)
+                        {
+                            ["d1"] = new DestinationConfig { Address = destination },
+                        },
+                        HttpRequest = http2
+                            ? new ForwarderRequestConfig { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact }
+                            : null,
+                    },
+                ]);
+        }
+
+        if (http2 || trivial)
+        {
+            // The trivial backend accepts HTTP/1.1 and HTTP/2 cleartext (prior knowledge) like the sample API can.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
+        }
+
+        await using var app = builder.Build();
+        app.MapGet(ProcessStats.Path, ProcessStats.Write);
+        if (destination is not null)
+        {
+            app.MapReverseProxy();
+        }
+        else
+        {
+            app.Run(static context =>
+            {
+                context.Response.ContentType = "text/plain";
+                return context.Response.WriteAsync("ok", context.RequestAborted);
+            });
+        }
+
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
+    }
+}
