@@ -71,12 +71,7 @@ internal sealed record ValidationReport(string SourceTable, string TargetTable, 
             writer.WriteStartArray("checks");
             foreach (var check in o.Isolation?.Checks ?? [])
             {
-                writer.WriteStartObject();
-                writer.WriteString("name", check.Name);
-                writer.WriteString("expected", check.Expected);
-                writer.WriteString("observed", check.Observed);
-                writer.WriteBoolean("passed", check.Passed);
-                writer.WriteEndObject();
+                check.WriteTo(writer);
             }
 
             writer.WriteEndArray();
