@@ -5,13 +5,13 @@ namespace LoadTests.Cli;
 
 /// <summary>
 /// <c>SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]
-/// [--rounds N] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c>. Every error is one line naming the argument.
+/// [--rounds N] [--backend-http 1.1|2] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c>. Every error is one line naming the argument.
 /// </summary>
 internal static class CommandLineParser
 {
     public const string Usage =
         "usage: LoadTests SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]\n" +
-        "                          [--rounds N] [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
+        "                          [--rounds N] [--backend-http 1.1|2] [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
         "scenarios: overhead, throughput, isolation, sts-outage, scale, all\n" +
         "durations: 500ms, 30s, 2m or plain seconds. URLs must be loopback (127.0.0.1, localhost, [::1]); when all three are\n" +
         "given the runner uses them instead of starting LocalAws, the sample API and the gateway itself.";
@@ -95,6 +95,17 @@ internal static class CommandLineParser
                     break;
                 case "--rounds":
                     options = TryInt(name, value, 1, 50, out var rounds, out error) ? options with { Rounds = rounds } : options;
+                    break;
+                case "--backend-http":
+                    if (value is "1.1" or "2")
+                    {
+                        options = options with { BackendHttp2 = value == "2" };
+                    }
+                    else
+                    {
+                        error = $"--backend-http must be 1.1 or 2, got '{value}'";
+                    }
+
                     break;
                 case "--organizations":
                     options = TryInt(name, value, 2, 1_000_000, out var organizations, out error) ? options with { Organizations = organizations } : options;

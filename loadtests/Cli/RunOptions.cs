@@ -18,6 +18,9 @@ internal sealed record RunOptions
     /// <summary>Overhead: interleaved baseline/gateway rounds per backend (default 3; the median ratio is reported).</summary>
     public int? Rounds { get; init; }
 
+    /// <summary>Overhead: both proxies reach the trivial backend over cleartext HTTP/2 (<c>--backend-http 2</c>); default HTTP/1.1.</summary>
+    public bool BackendHttp2 { get; init; }
+
     public string? ReportDirectory { get; init; }
 
     public Uri? GatewayUrl { get; init; }

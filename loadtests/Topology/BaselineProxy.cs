@@ -37,9 +37,21 @@ internal sealed class BaselineProxy : IAsyncDisposable
         return StartAsync(http2 ? ["--destination", destination.ToString(), "--http2"] : ["--destination", destination.ToString()], cancellationToken);
     }
 
-    /// <summary>A backend that answers every request 200 <c>ok</c>: no envelope work, so a proxy's own cost shows.</summary>
-    public static Task<BaselineProxy> StartTrivialBackendAsync(CancellationToken cancellationToken) =>
-        StartAsync(["--trivial-backend"], cancellationToken);
+    /// <summary>
+    /// A backend that answers every request 200 <c>ok</c>: no envelope work, so a proxy's own cost shows. With
+    /// <paramref name="h2cPort"/> it also listens there for cleartext HTTP/2 (prior knowledge) only: <see cref="H2cUrl"/>.
+    /// </summary>
+    public static async Task<BaselineProxy> StartTrivialBackendAsync(CancellationToken cancellationToken, int? h2cPort = null)
+    {
+        var backend = await StartAsync(
+            h2cPort is { } port ? ["--trivial-backend", "--h2c-port", port.ToString(CultureInfo.InvariantCulture)] : ["--trivial-backend"],
+            cancellationToken).ConfigureAwait(false);
+        backend.H2cUrl = h2cPort is { } p ? new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{p}/")) : null;
+        return backend;
+    }
+
+    /// <summary>The HTTP/2-only listener of a trivial backend started with one, else null.</summary>
+    public Uri? H2cUrl { get; private set; }
 
     private static async Task<BaselineProxy> StartAsync(string[] args, CancellationToken cancellationToken)
     {

@@ -27,8 +27,10 @@ internal sealed class OverheadTopology : IAsyncDisposable
     public Uri GatewayToTrivial { get; private set; } = null!;
 
     /// <summary>
-    /// Starts the extra processes. <paramref name="http2"/>: the plain YARPs forward over HTTP/2 cleartext, matching a
-    /// gateway started with <c>Forwarding__BackendHttp2</c>; <paramref name="gatewayEnvironment"/> reaches the second gateway.
+    /// Starts the extra processes. <paramref name="http2"/>: plain YARP and the second gateway reach the trivial backend
+    /// over cleartext HTTP/2 (prior knowledge, on its HTTP/2-only listener; the gateway through YARP's cluster setting
+    /// <c>HttpRequest:Version</c> 2.0 + <c>VersionPolicy</c> RequestVersionExact); the sample API stays on HTTP/1.1.
+    /// <paramref name="gatewayEnvironment"/> reaches the second gateway.
     /// </summary>
     public static async Task<OverheadTopology> StartAsync(
         Uri localAws, Uri sampleApi, bool http2, IReadOnlyDictionary<string, string?> gatewayEnvironment, Action<string> progress, CancellationToken cancellationToken)
@@ -41,16 +43,23 @@ internal sealed class OverheadTopology : IAsyncDisposable
         try
         {
             progress("Starting the trivial backend and plain YARP (tools/PlainYarp) in front of it and of the sample API");
-            topology.TrivialBackend = topology.Own(await BaselineProxy.StartTrivialBackendAsync(cancellationToken).ConfigureAwait(false));
-            topology.YarpToTrivial = topology.Own(await BaselineProxy.StartProxyAsync(topology.TrivialBackend.Url, http2, cancellationToken).ConfigureAwait(false));
-            topology.YarpToSample = topology.Own(await BaselineProxy.StartProxyAsync(sampleApi, http2, cancellationToken).ConfigureAwait(false));
+            topology.TrivialBackend = topology.Own(await BaselineProxy.StartTrivialBackendAsync(cancellationToken, http2 ? FreePort.Next() : null).ConfigureAwait(false));
+            var trivial = topology.TrivialBackend.H2cUrl ?? topology.TrivialBackend.Url;
+            topology.YarpToTrivial = topology.Own(await BaselineProxy.StartProxyAsync(trivial, http2, cancellationToken).ConfigureAwait(false));
+            topology.YarpToSample = topology.Own(await BaselineProxy.StartProxyAsync(sampleApi, http2: false, cancellationToken).ConfigureAwait(false));
 
             var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
             progress($"Starting a second gateway on {url} in front of the trivial backend");
             var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var (key, value) in TopologyEnvironment.Gateway(localAws, topology.TrivialBackend.Url))
+            foreach (var (key, value) in TopologyEnvironment.Gateway(localAws, trivial))
             {
                 environment[key] = value;
+            }
+
+            if (http2)
+            {
+                environment[$"ReverseProxy__Clusters__{TopologyEnvironment.ApplicationsCluster}__HttpRequest__Version"] = "2.0";
+                environment[$"ReverseProxy__Clusters__{TopologyEnvironment.ApplicationsCluster}__HttpRequest__VersionPolicy"] = "RequestVersionExact";
             }
 
             foreach (var (key, value) in gatewayEnvironment)

@@ -14,13 +14,14 @@ namespace PlainYarp;
 /// </summary>
 internal static class PlainYarpHost
 {
-    public const string Usage = "usage: PlainYarp --urls http://127.0.0.1:PORT (--destination http://HOST:PORT/ [--http2] | --trivial-backend)";
+    public const string Usage = "usage: PlainYarp --urls http://127.0.0.1:PORT (--destination http://HOST:PORT/ [--http2] | --trivial-backend [--h2c-port PORT])";
 
     public static async Task<int> RunAsync(string[] args, TextWriter error)
     {
         string? destination = null;
         var trivial = false;
         var http2 = false;
+        int? h2cPort = null;
         var hostArgs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -35,6 +36,10 @@ internal static class PlainYarpHost
                 case "--http2":
                     http2 = true;
                     break;
+                case "--h2c-port" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536:
+                    h2cPort = port;
+                    i++;
+                    break;
                 case "--urls" when i + 1 < args.Length:
                     hostArgs.Add(args[i]);
                     hostArgs.Add(args[++i]);
@@ -45,7 +50,7 @@ internal static class PlainYarpHost
             }
         }
 
-        if (trivial == (destination is not null)
+        if (trivial == (destination is not null) || (h2cPort is not null && !trivial)
             || (destination is not null && (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !uri.IsLoopback)))
         {
             await error.WriteLineAsync($"PlainYarp: give either --destination with a loopback http URL or --trivial-backend; {Usage}").ConfigureAwait(false);
@@ -80,10 +85,16 @@ internal static class PlainYarpHost
                 ]);
         }
 
-        if (http2 || trivial)
+        if (h2cPort is { } h2c)
         {
-            // The trivial backend accepts HTTP/1.1 and HTTP/2 cleartext (prior knowledge) like the sample API can.
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
+            // Kestrel does not serve HTTP/1.1 and cleartext HTTP/2 (prior knowledge) on one port: a second, HTTP/2-only
+            // listener. Listening in code replaces --urls, so the HTTP/1.1 one (probes, counters) is listed here too.
+            var http1 = new Uri(hostArgs.Count == 2 ? hostArgs[1] : "http://127.0.0.1:5000");
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(IPAddress.Loopback, http1.Port, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+                kestrel.Listen(IPAddress.Loopback, h2c, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+            });
         }
 
         await using var app = builder.Build();

@@ -54,7 +54,7 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
         {
             OnMessageReceived = context =>
             {
-                if (tokenCache is not null && AuthorizationValue(context.Request.Headers.Authorization) is { } header && tokenCache.TryGet(header, out var principal))
+                if (tokenCache is not null && ValidatedTokenCache.BearerValue(context.Request.Headers.Authorization) is { } header && tokenCache.TryGet(header, out var principal))
                 {
                     context.Principal = principal;
                     context.Success();
@@ -88,7 +88,7 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
 
                 // Keyed by the exact Authorization header the token came from (no per-request substring allocation).
                 if (tokenCache is not null && context.SecurityToken is JsonWebToken jwt
-                    && AuthorizationValue(context.Request.Headers.Authorization) is { } header
+                    && ValidatedTokenCache.BearerValue(context.Request.Headers.Authorization) is { } header
                     && header.AsSpan(7).Trim().SequenceEqual(jwt.EncodedToken))
                 {
                     tokenCache.Add(header, context.Principal!, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
@@ -109,7 +109,4 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
             },
         };
     }
-
-    private static string? AuthorizationValue(Microsoft.Extensions.Primitives.StringValues header)
-        => header.Count == 1 && header[0] is { Length: > 7 } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value : null;
 }

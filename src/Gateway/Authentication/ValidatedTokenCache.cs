@@ -1,6 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Authentication;
 
@@ -28,22 +32,40 @@ internal sealed class ValidatedTokenCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// The whole <c>Authorization</c> value when it is exactly one value starting with <c>Bearer </c> (any case) and
+    /// carrying more than that; else null. The cache's key is this exact string.
+    /// </summary>
+    public static string? BearerValue(StringValues authorization)
+        => authorization.Count == 1 && authorization[0] is { Length: > 7 } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value : null;
+
     public bool TryGet(string token, out ClaimsPrincipal? principal)
     {
-        principal = null;
+        principal = TryGetEntry(token)?.Principal;
+        return principal is not null;
+    }
+
+    /// <summary>The JwtBearer success result for a cached <c>Authorization</c> value (see <see cref="BearerValue"/>).</summary>
+    public bool TryGetResult(StringValues authorization, [NotNullWhen(true)] out AuthenticateResult? result)
+    {
+        result = BearerValue(authorization) is { } token ? TryGetEntry(token)?.Result : null;
+        return result is not null;
+    }
+
+    private Entry? TryGetEntry(string token)
+    {
         if (_cache is null || !_cache.TryGetValue(token, out Entry? entry) || entry is null)
         {
-            return false;
+            return null;
         }
 
         if (_time.GetUtcNow() >= entry.ValidUntil)
         {
             _cache.Remove(token);
-            return false;
+            return null;
         }
 
-        principal = entry.Principal;
-        return true;
+        return entry;
     }
 
     public void Add(string token, ClaimsPrincipal principal, DateTimeOffset tokenExpires)
@@ -60,10 +82,12 @@ internal sealed class ValidatedTokenCache : IDisposable
             return;
         }
 
-        _cache.Set(token, new Entry(principal, until), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = until - now });
+        // One success result per token, as JwtBearer would build it for each request (scheme Bearer, no properties).
+        var result = AuthenticateResult.Success(new AuthenticationTicket(principal, JwtBearerDefaults.AuthenticationScheme));
+        _cache.Set(token, new Entry(principal, result, until), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = until - now });
     }
 
     public void Dispose() => _cache?.Dispose();
 
-    private sealed record Entry(ClaimsPrincipal Principal, DateTimeOffset ValidUntil);
+    private sealed record Entry(ClaimsPrincipal Principal, AuthenticateResult Result, DateTimeOffset ValidUntil);
 }

@@ -1,3 +1,4 @@
+using Gateway.Authentication;
 using Gateway.Diagnostics;
 using Gateway.Tenancy;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -12,7 +13,9 @@ internal static class GatewayApplicationExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<UnhandledExceptionMiddleware>();
         app.UseMiddleware<MethodGuardMiddleware>();
-        app.UseAuthentication();
+        // UseAuthentication(), with a validated-token cache hit answered without the framework's per-request handler.
+        ((IApplicationBuilder)app).Properties[GatewayAuthenticationMiddleware.AuthenticationMiddlewareSetKey] = true;
+        app.UseMiddleware<GatewayAuthenticationMiddleware>();
         app.UseAuthorization();
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Gateway.Authentication;
 using Gateway.Isolation.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,19 @@ public sealed partial class GatewayPipelineTests : IAsyncLifetime
 
         Assert.Matches(@"(?m)^gateway_sts_failures_total(\{[^}]*\})? \d+", metrics);
         Assert.Matches(@"(?m)^gateway_sts_calls_total(\{[^}]*\})? \d+", metrics);
+    }
+
+    [Fact]
+    public void Pipeline_GatewayAuthentication_MarkedSoTheHostAddsNoSecondAuthenticationMiddleware()
+        => Assert.True(_gateway.Properties.ContainsKey(GatewayAuthenticationMiddleware.AuthenticationMiddlewareSetKey));
+
+    [Fact]
+    public async Task Metrics_RuntimeCounters_AllocatedBytesAndCpuTimeExported()
+    {
+        var metrics = await _gateway.ScrapeAsync();
+
+        Assert.Matches(@"(?m)^dotnet_gc_heap_total_allocated_bytes_total(\{[^}]*\})? \d+", metrics);
+        Assert.Matches(@"(?m)^dotnet_process_cpu_time_seconds_total\{[^}]*cpu_mode=""user""[^}]*\} [\d.]+", metrics);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ internal sealed class InProcessGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The application's builder properties (what the pipeline set up).</summary>
+    public IDictionary<string, object?> Properties => ((IApplicationBuilder)_app).Properties;
+
     /// <summary>Starts the gateway; <paramref name="settings"/> override the shipped configuration (e.g. <c>TenantIsolation:Verification:Interval</c>).</summary>
     public static async Task<InProcessGateway> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {

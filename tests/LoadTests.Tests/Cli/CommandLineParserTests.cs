@@ -13,6 +13,8 @@ public sealed class CommandLineParserTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.Duration);
         Assert.Null(options.Rate);
         Assert.Null(options.GatewayUrl);
+        Assert.Null(options.Rounds);
+        Assert.False(options.BackendHttp2);
         Assert.Equal(TimeSpan.FromSeconds(3), options.EffectiveWarmUp);
     }
 
@@ -22,7 +24,7 @@ public sealed class CommandLineParserTests
         var result = CommandLineParser.Parse(
         [
             "isolation", "--duration", "45s", "--rate", "250.5", "--connections", "32", "--organizations", "1000", "--report", "out/dir",
-            "--warm-up=500ms", "--gateway-url", "http://127.0.0.1:5000", "--backend-url", "http://localhost:5100", "--localaws-url", "http://[::1]:4566",
+            "--warm-up=500ms", "--rounds", "5", "--backend-http", "2", "--gateway-url", "http://127.0.0.1:5000", "--backend-url", "http://localhost:5100", "--localaws-url", "http://[::1]:4566",
         ]);
 
         var options = result.Options!;
@@ -33,6 +35,8 @@ public sealed class CommandLineParserTests
         Assert.Equal(1000, options.Organizations);
         Assert.Equal("out/dir", options.ReportDirectory);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.WarmUp);
+        Assert.Equal(5, options.Rounds);
+        Assert.True(options.BackendHttp2);
         Assert.Equal(5000, options.GatewayUrl!.Port);
         Assert.Equal("localhost", options.BackendUrl!.Host);
         Assert.Equal(4566, options.LocalAwsUrl!.Port);
@@ -58,6 +62,8 @@ public sealed class CommandLineParserTests
     [InlineData(new[] { "overhead", "--duration", "90m" }, "between")]
     [InlineData(new[] { "overhead", "--duration", "-5s" }, "between")]
     [InlineData(new[] { "overhead", "--rate", "0" }, "--rate must be")]
+    [InlineData(new[] { "overhead", "--rounds", "0" }, "--rounds must be")]
+    [InlineData(new[] { "overhead", "--backend-http", "3" }, "--backend-http must be 1.1 or 2")]
     [InlineData(new[] { "overhead", "--rate", "NaN" }, "--rate must be")]
     [InlineData(new[] { "overhead", "--connections", "0" }, "--connections must be")]
     [InlineData(new[] { "overhead", "--organizations", "ten" }, "--organizations must be")]
