@@ -9,6 +9,17 @@ using OpenTelemetry.Trace;
 // secret store (TenantContext__Keys__0__KeyId, TenantContext__Keys__0__Key).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
+if (!string.IsNullOrEmpty(builder.Configuration["Applications:LegacyTable"]))
+{
+    // Legacy mode: the pre-migration backend over the legacy table (see LegacyEndpoints).
+    builder.Services.AddOptions<ApplicationsOptions>().BindConfiguration(ApplicationsOptions.SectionName);
+    builder.Services.AddLegacyApplications(builder.Configuration);
+    var legacy = builder.Build();
+    legacy.MapLegacyEndpoints();
+    await legacy.RunAsync();
+    return 0;
+}
+
 builder.Services.AddTenantContext();
 builder.Services.AddOptions<ApplicationsOptions>().BindConfiguration(ApplicationsOptions.SectionName);
 builder.Services.AddProblemDetails();

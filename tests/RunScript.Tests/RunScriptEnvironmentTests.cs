@@ -18,6 +18,9 @@ public sealed class RunScriptEnvironmentTests
         ["BACKEND_URL"] = TopologyEnvironment.Origin(Backend),
     };
 
+    /// <summary>run.sh starts every gateway instance (one, or N behind the front door) in <c>start_gateway</c> as <c>start "$1" …</c>.</summary>
+    private const string GatewayProcess = "\"$1\"";
+
     private static string Script => File.ReadAllText(RepoPaths.Combine("run.sh"));
 
     [Fact]
@@ -31,7 +34,7 @@ public sealed class RunScriptEnvironmentTests
     [Fact]
     public void GatewayOverrides_RunSh_EqualTopologyEnvironment()
     {
-        var fromScript = RunScriptEnvironment.Overrides(Script, "gateway", Variables);
+        var fromScript = RunScriptEnvironment.Overrides(Script, GatewayProcess, Variables);
 
         Assert.Equal(Lines(TopologyEnvironment.Gateway(LocalAws, Backend)), Lines(fromScript));
     }
@@ -39,9 +42,9 @@ public sealed class RunScriptEnvironmentTests
     [Fact]
     public void GatewayOverrides_ScriptWithAnExtraOverride_DifferFromTopologyEnvironment()
     {
-        var drifted = Script.Replace("  start gateway ", "TenantIsolation__Extra=1 \\\n  start gateway ", StringComparison.Ordinal);
+        var drifted = Script.Replace("    start \"$1\" ", "  TenantIsolation__Extra=1 \\\n    start \"$1\" ", StringComparison.Ordinal);
 
-        var fromScript = RunScriptEnvironment.Overrides(drifted, "gateway", Variables);
+        var fromScript = RunScriptEnvironment.Overrides(drifted, GatewayProcess, Variables);
 
         Assert.Equal("1", fromScript["TenantIsolation__Extra"]);
         Assert.NotEqual(Lines(TopologyEnvironment.Gateway(LocalAws, Backend)), Lines(fromScript));
@@ -52,7 +55,7 @@ public sealed class RunScriptEnvironmentTests
     {
         var drifted = Script.Replace("\"$BACKEND_URL/\"", "\"$BACKEND_URL/v2/\"", StringComparison.Ordinal);
 
-        var fromScript = RunScriptEnvironment.Overrides(drifted, "gateway", Variables);
+        var fromScript = RunScriptEnvironment.Overrides(drifted, GatewayProcess, Variables);
 
         Assert.NotEqual(Lines(TopologyEnvironment.Gateway(LocalAws, Backend)), Lines(fromScript));
     }

@@ -27,6 +27,34 @@ public sealed class MembershipOptions
     /// <summary>The only status that lets requests through. Default ACTIVE.</summary>
     public string ActiveStatus { get; set; } = "ACTIVE";
 
+    /// <summary>
+    /// The status of an organization being moved to a partitioned table: its requests are answered 503
+    /// <c>organization_migrating</c> + Retry-After (<see cref="MigratingRetryAfter"/>). Default MIGRATING.
+    /// </summary>
+    public string MigratingStatus { get; set; } = "MIGRATING";
+
+    /// <summary>
+    /// Attribute of the organizations table saying where the organization's data lives, read on routes with a
+    /// <c>LegacyCluster</c>: <see cref="PartitionedLocation"/> → the isolated cluster with scoped credentials;
+    /// <see cref="LegacyLocation"/> or absent (never migrated) → the legacy cluster; any other value → refused. Default dataLocation.
+    /// </summary>
+    public string DataLocationAttribute { get; set; } = "dataLocation";
+
+    /// <summary>Value of <see cref="DataLocationAttribute"/> for a migrated organization. Default PARTITIONED.</summary>
+    public string PartitionedLocation { get; set; } = "PARTITIONED";
+
+    /// <summary>Value of <see cref="DataLocationAttribute"/> for an organization on legacy (set by rollback). Default LEGACY.</summary>
+    public string LegacyLocation { get; set; } = "LEGACY";
+
+    /// <summary>
+    /// How long an organization's status and data location are cached by the routing lookup (separate from the membership
+    /// cache). <c>cutover</c> waits this long after setting MIGRATING before it copies the delta. Default 2 s, at most 10 s.
+    /// </summary>
+    public TimeSpan StatusTtl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Retry-After sent with organization_migrating. Default 5 s.</summary>
+    public TimeSpan MigratingRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a positive answer (member of an active organization) is cached. Default 30 s, at most 60 s.</summary>
     public TimeSpan PositiveTtl { get; set; } = TimeSpan.FromSeconds(30);
 

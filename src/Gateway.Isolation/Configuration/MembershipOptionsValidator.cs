@@ -5,6 +5,7 @@ internal static class MembershipOptionsValidator
 {
     internal static readonly TimeSpan MaxPositiveTtl = TimeSpan.FromSeconds(60);
     internal static readonly TimeSpan MaxNegativeTtl = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan MaxStatusTtl = TimeSpan.FromSeconds(10);
 
     public static void Validate(MembershipOptions m, string section, List<string> errors)
     {
@@ -24,6 +25,25 @@ internal static class MembershipOptionsValidator
         if (m.NegativeTtl < TimeSpan.Zero || m.NegativeTtl > MaxNegativeTtl)
         {
             errors.Add($"{section}:NegativeTtl must be between 0 and 10 seconds (was {m.NegativeTtl}).");
+        }
+
+        Required(m.MigratingStatus, section, nameof(MembershipOptions.MigratingStatus), errors);
+        Required(m.DataLocationAttribute, section, nameof(MembershipOptions.DataLocationAttribute), errors);
+        Required(m.PartitionedLocation, section, nameof(MembershipOptions.PartitionedLocation), errors);
+        Required(m.LegacyLocation, section, nameof(MembershipOptions.LegacyLocation), errors);
+        if (string.Equals(m.MigratingStatus, m.ActiveStatus, StringComparison.Ordinal) || string.Equals(m.PartitionedLocation, m.LegacyLocation, StringComparison.Ordinal))
+        {
+            errors.Add($"{section}:MigratingStatus must differ from ActiveStatus, and PartitionedLocation from LegacyLocation.");
+        }
+
+        if (m.StatusTtl <= TimeSpan.Zero || m.StatusTtl > MaxStatusTtl)
+        {
+            errors.Add($"{section}:StatusTtl must be between 0 and 10 seconds (was {m.StatusTtl}).");
+        }
+
+        if (m.MigratingRetryAfter < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{section}:MigratingRetryAfter must be at least 1 second.");
         }
 
         if (m.CacheSizeLimit < 1)

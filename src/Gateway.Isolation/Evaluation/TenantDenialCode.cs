@@ -23,4 +23,10 @@ public enum TenantDenialCode
 
     /// <summary>STS issued no scoped credentials; retry after <see cref="TenantIsolationDecision.RetryAfter"/>. Never forward unscoped.</summary>
     CredentialsUnavailable,
+
+    /// <summary>The organization's status is MIGRATING (its data is being cut over); retry after <see cref="TenantIsolationDecision.RetryAfter"/>.</summary>
+    OrganizationMigrating,
+
+    /// <summary>The organization's data location attribute holds a value the gateway does not know: refused, never routed by default.</summary>
+    UnknownDataLocation,
 }

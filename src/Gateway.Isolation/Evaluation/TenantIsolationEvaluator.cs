@@ -20,21 +20,57 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     internal const string UnknownOrganizationReason = "unknown_organization";
     internal const string RoleNotMappedReason = "role_not_mapped";
     internal const string StsUnavailableReason = "sts_unavailable";
+    internal const string MigratingReason = "organization_migrating";
+    internal const string UnknownDataLocationReason = "unknown_data_location";
 
     private readonly MembershipService _membership;
+    private readonly OrganizationPlacementService _placements;
     private readonly CredentialCache _credentials;
     private readonly PermissionSetCatalog _catalog;
     private readonly bool _perUser;
     private readonly TimeSpan _membershipRetryAfter;
+    private readonly TimeSpan _migratingRetryAfter;
 
-    public TenantIsolationEvaluator(MembershipService membership, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
+    public TenantIsolationEvaluator(MembershipService membership, OrganizationPlacementService placements, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _membership = membership;
+        _placements = placements;
         _credentials = credentials;
         _catalog = catalog;
         _perUser = options.Value.CredentialScope == CredentialScope.User;
         _membershipRetryAfter = options.Value.Membership.RetryAfter;
+        _migratingRetryAfter = options.Value.Membership.MigratingRetryAfter;
+    }
+
+    public async ValueTask<TenantRoutingDecision> RouteAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        OrganizationPlacement placement;
+        try
+        {
+            placement = await _placements.GetAsync(organizationId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MembershipUnavailableException ex)
+        {
+            return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter));
+        }
+
+        switch (placement)
+        {
+            case OrganizationPlacement.Migrating:
+                return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter));
+            case OrganizationPlacement.UnknownLocation:
+                return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason));
+            case OrganizationPlacement.Legacy:
+                var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+                return denial is not null ? Denied(denial) : new TenantRoutingDecision { Route = TenantRoute.Legacy, Role = membership!.Role };
+            default:
+                // Partitioned, or unknown / inactive organizations, which the isolated evaluation refuses.
+                return TenantRoutingDecision.Isolated;
+        }
+
+        static TenantRoutingDecision Denied(TenantIsolationDecision decision) => new() { Route = TenantRoute.Denied, Denial = decision };
     }
 
     public async ValueTask<TenantIsolationDecision> EvaluateAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
@@ -65,7 +101,8 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     private static string OutcomeCode(TenantIsolationDecision decision)
         => decision.Denial == TenantDenialCode.MembershipUnavailable ? "membership_unavailable" : decision.Reason;
 
-    private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    /// <summary>The membership of a member whose role maps to a permission set, or the denial.</summary>
+    private async ValueTask<(Member? Membership, TenantIsolationDecision? Denial)> CheckMembershipAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
         Membership membership;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.MembershipSpan))
@@ -79,26 +116,53 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             catch (MembershipUnavailableException ex)
             {
                 span?.SetStatus(ActivityStatusCode.Error, "membership_unavailable");
-                return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+                return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter));
             }
         }
 
         if (!membership.IsMember)
         {
-            return membership.Status switch
+            if (membership.Status == MembershipStatus.Suspended && await IsMigratingAsync(organizationId, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter));
+            }
+
+            return (null, membership.Status switch
             {
                 MembershipStatus.Suspended => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationSuspended, SuspendedReason),
                 MembershipStatus.UnknownOrganization => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownOrganization, UnknownOrganizationReason),
                 _ => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason),
-            };
+            });
         }
 
-        var role = membership.Role!;
-        if (!_catalog.TryGetForRole(role, out var permissionSet))
+        return _catalog.TryGetForRole(membership.Role!, out var set)
+            ? (new Member(membership.Role!, set.Name), null)
+            : (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason));
+    }
+
+    /// <summary>A not-ACTIVE organization that is MIGRATING gets 503 organization_migrating instead of 403; an unreadable status keeps the 403.</summary>
+    private async ValueTask<bool> IsMigratingAsync(OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        try
         {
-            return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason);
+            return await _placements.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) == OrganizationPlacement.Migrating;
+        }
+        catch (MembershipUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        if (denial is not null)
+        {
+            return denial;
         }
 
+        var role = membership!.Role!;
+        var permissionSet = _catalog.Sets[membership.PermissionSet!];
         var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
         CredentialResult result;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
@@ -115,8 +179,11 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
                 }
             }
         }
+
         return result.Credentials is { } credentials
             ? TenantIsolationDecision.Allow(organizationId, userId, role, permissionSet.Name, credentials)
             : TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.CredentialsUnavailable, StsUnavailableReason, result.RetryAfter);
     }
+
+    private sealed record Member(string Role, string PermissionSet);
 }

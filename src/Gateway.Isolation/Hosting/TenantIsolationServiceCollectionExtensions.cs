@@ -63,6 +63,11 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<CredentialCache>();
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
+        // The DynamoDB client is resolved on first read (a host that replaces the membership store need not configure AWS).
+        services.TryAddSingleton(sp => new OrganizationPlacementService(
+            (organizationId, ct) => OrganizationPlacementService.ReadAsync(sp.GetRequiredService<IAmazonDynamoDB>(), sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Membership, organizationId, ct),
+            sp.GetRequiredService<IOptions<TenantIsolationOptions>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();

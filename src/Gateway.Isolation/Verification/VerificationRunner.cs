@@ -237,6 +237,17 @@ public sealed class VerificationRunner : IVerificationRunner
         return found;
     }
 
+    /// <summary>
+    /// Runs one <paramref name="probe"/> with <paramref name="client"/> (a tenant session) and judges it exactly as
+    /// <c>verify</c> does; used by the migration's per-organization isolation check.
+    /// </summary>
+    public static async Task<VerificationCheck> ProbeAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var observed = await ObserveAsync(client, table, probe, sortKey, cancellationToken).ConfigureAwait(false);
+        return new VerificationCheck(probe.Name, Describe(probe.Expected), observed, Passes(probe.Expected, observed));
+    }
+
     private static Task<string> ObserveAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
         => ObserveAsync(async () =>
         {

@@ -14,10 +14,10 @@ namespace Gateway.Auditing;
 /// </summary>
 internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?>>
 {
-    /// <summary>Field: <c>tenant.allowed</c>, <c>tenant.denied</c> or <c>request.refused</c>.</summary>
+    /// <summary>Field: <c>tenant.allowed</c>, <c>tenant.legacy</c>, <c>tenant.denied</c> or <c>request.refused</c>.</summary>
     public const string Event = "event";
 
-    /// <summary>Field: <c>allow</c> or <c>deny</c>.</summary>
+    /// <summary>Field: <c>allow</c>, <c>legacy</c> (sent to a route's legacy cluster without scoped credentials) or <c>deny</c>.</summary>
     public const string Decision = "decision";
 
     public const string OrganizationId = "organizationId";
@@ -40,13 +40,17 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     /// <summary>Field: refusals with the same reason not logged since the previous <c>request.refused</c> line.</summary>
     public const string Suppressed = "suppressed";
 
+    /// <summary>Field: the legacy cluster a <c>tenant.legacy</c> request was sent to (no envelope, no scoped credentials).</summary>
+    public const string Cluster = "cluster";
+
     public const string AllowedEvent = "tenant.allowed";
     public const string DeniedEvent = "tenant.denied";
     public const string RefusedEvent = "request.refused";
+    public const string LegacyEvent = "tenant.legacy";
 
     /// <summary>Every field, in the order written.</summary>
     public static readonly IReadOnlyList<string> FieldNames =
-        [Event, Decision, OrganizationId, UserId, Route, Code, Session, RequestId, TraceId, Reason, Role, PermissionSet, Suppressed];
+        [Event, Decision, OrganizationId, UserId, Route, Code, Session, RequestId, TraceId, Reason, Role, PermissionSet, Suppressed, Cluster];
 
     /// <summary>The formatter passed to <see cref="ILogger.Log{TState}"/>.</summary>
     public static readonly Func<AuditEvent, Exception?, string> Formatter = static (state, _) => state.ToString();
@@ -63,9 +67,11 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     private readonly string? _role;
     private readonly string? _permissionSet;
     private readonly long? _suppressed;
+    private readonly string? _cluster;
 
-    private AuditEvent(string @event, string requestId, string? organizationId, string? userId, string? route, string? code, string? session, string? traceId, string? reason, string? role, string? permissionSet, long? suppressed)
+    private AuditEvent(string @event, string requestId, string? organizationId, string? userId, string? route, string? code, string? session, string? traceId, string? reason, string? role, string? permissionSet, long? suppressed, string? cluster = null)
     {
+        _cluster = cluster;
         _event = @event;
         _requestId = requestId;
         _organizationId = organizationId;
@@ -80,12 +86,12 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
         _suppressed = suppressed;
     }
 
-    public int Count => 13;
+    public int Count => 14;
 
     public KeyValuePair<string, object?> this[int index] => index switch
     {
         0 => new(Event, _event),
-        1 => new(Decision, _event == AllowedEvent ? "allow" : "deny"),
+        1 => new(Decision, DecisionText),
         2 => new(OrganizationId, _organizationId),
         3 => new(UserId, _userId),
         4 => new(Route, _route),
@@ -97,11 +103,15 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
         10 => new(Role, _role),
         11 => new(PermissionSet, _permissionSet),
         12 => new(Suppressed, _suppressed),
+        13 => new(Cluster, _cluster),
         _ => throw new ArgumentOutOfRangeException(nameof(index)),
     };
 
     public static AuditEvent Allowed(string requestId, string organizationId, string userId, string route, string role, string permissionSet, string session, string? traceId)
         => new(AllowedEvent, requestId, organizationId, userId, route, null, session, traceId, null, role, permissionSet, null);
+
+    public static AuditEvent Legacy(string requestId, string organizationId, string userId, string route, string role, string cluster, string? traceId)
+        => new(LegacyEvent, requestId, organizationId, userId, route, null, null, traceId, null, role, null, null, cluster);
 
     public static AuditEvent Denied(string requestId, string? organizationId, string? userId, string route, string code, string reason, string? traceId)
         => new(DeniedEvent, requestId, organizationId, userId, route, code, null, traceId, reason, null, null, null);
@@ -122,7 +132,7 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     /// <summary>The text formatter's one-line message; every value quoted by <see cref="LogValue.Quote"/>.</summary>
     public override string ToString()
     {
-        var text = new StringBuilder(256).Append("audit decision=").Append(_event == AllowedEvent ? "allow" : "deny");
+        var text = new StringBuilder(256).Append("audit decision=").Append(DecisionText);
         Append(text, RequestId, _requestId);
         if (_event != RefusedEvent)
         {
@@ -137,6 +147,12 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
             Append(text, PermissionSet, _permissionSet);
             Append(text, Session, _session);
         }
+        else if (_event == LegacyEvent)
+        {
+            Append(text, Role, _role);
+            Append(text, Cluster, _cluster);
+            text.Append(" credentials=none");
+        }
         else
         {
             Append(text, Code, _code);
@@ -150,6 +166,13 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
 
         return text.ToString();
     }
+
+    private string DecisionText => _event switch
+    {
+        AllowedEvent => "allow",
+        LegacyEvent => "legacy",
+        _ => "deny",
+    };
 
     private static void Append(StringBuilder text, string name, string? value) => text.Append(' ').Append(name).Append('=').Append(LogValue.Quote(value));
 }

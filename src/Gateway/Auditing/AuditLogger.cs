@@ -18,6 +18,7 @@ internal sealed class AuditLogger
     private static readonly EventId AllowedSampledId = new(LogEvents.TenantAllowedSampled, "TenantAllowedSampled");
     private static readonly EventId DeniedId = new(LogEvents.TenantDenied, "TenantDenied");
     private static readonly EventId RefusedId = new(LogEvents.RequestRefused, "RequestRefused");
+    private static readonly EventId LegacyId = new(LogEvents.TenantLegacy, "TenantLegacy");
     private readonly ILogger _logger;
     private readonly double _sampleRate;
 
@@ -37,6 +38,15 @@ internal sealed class AuditLogger
         if (_logger.IsEnabled(level))
         {
             _logger.Log(level, id, AuditEvent.Allowed(requestId, organizationId, userId, routeId, role, permissionSet, sessionName, CurrentTraceId()), null, AuditEvent.Formatter);
+        }
+    }
+
+    /// <summary>A request sent to a route's legacy cluster (organization not yet migrated; no scoped credentials). Always logged.</summary>
+    public void Legacy(string requestId, string organizationId, string userId, string routeId, string role, string clusterId)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.Log(LogLevel.Information, LegacyId, AuditEvent.Legacy(requestId, organizationId, userId, routeId, role, clusterId, CurrentTraceId()), null, AuditEvent.Formatter);
         }
     }
 

@@ -121,12 +121,7 @@ internal static class VerifyCommand
                 writer.WriteStartArray("checks");
                 foreach (var check in report.Checks)
                 {
-                    writer.WriteStartObject();
-                    writer.WriteString("name", check.Name);
-                    writer.WriteString("expected", check.Expected);
-                    writer.WriteString("observed", check.Observed);
-                    writer.WriteBoolean("passed", check.Passed);
-                    writer.WriteEndObject();
+                    check.WriteTo(writer);
                 }
 
                 writer.WriteEndArray();

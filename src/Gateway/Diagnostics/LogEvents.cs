@@ -25,6 +25,9 @@ internal static class LogEvents
     /// <summary>Audit: a 401/403/405 refusal before the tenant pipeline, rate-limited per reason (Information).</summary>
     public const int RequestRefused = 6004;
 
+    /// <summary>Audit: a request sent to a route's legacy cluster, without scoped credentials (always logged).</summary>
+    public const int TenantLegacy = 6005;
+
     /// <summary>Envelope keys read from SSM Parameter Store at start-up (Information).</summary>
     public const int EnvelopeKeyParametersRead = 8101;
 

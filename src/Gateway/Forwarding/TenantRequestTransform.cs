@@ -41,6 +41,15 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Spoof
             return ValueTask.CompletedTask;
         }
 
+        if (httpContext.Features.Get<LegacyTenantFeature>() is { } legacy)
+        {
+            // Legacy routing (organization not yet migrated): identity headers, no envelope, no credentials.
+            context.ProxyRequest.Headers.TryAddWithoutValidation(LegacyTenantFeature.OrganizationHeader, legacy.OrganizationId.Value);
+            context.ProxyRequest.Headers.TryAddWithoutValidation(LegacyTenantFeature.UserHeader, legacy.UserId);
+            context.ProxyRequest.Headers.TryAddWithoutValidation(LegacyTenantFeature.RoleHeader, legacy.Role);
+            return ValueTask.CompletedTask;
+        }
+
         if (httpContext.GetTenantFeature() is not { } tenant)
         {
             // Writing a response (status other than 200) makes YARP skip forwarding.

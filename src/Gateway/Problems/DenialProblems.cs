@@ -13,6 +13,7 @@ internal static class DenialProblems
         TenantDenialCode.UnknownOrganization => GatewayProblem.UnknownOrganization,
         TenantDenialCode.MembershipUnavailable => GatewayProblem.MembershipUnavailable,
         TenantDenialCode.CredentialsUnavailable => GatewayProblem.CredentialsUnavailable,
+        TenantDenialCode.OrganizationMigrating => GatewayProblem.OrganizationMigrating,
         _ => GatewayProblem.InternalError,
     };
 }

@@ -17,4 +17,5 @@ internal enum GatewayProblem
     CredentialsUnavailable,
     InternalError,
     MethodNotAllowed,
+    OrganizationMigrating,
 }

@@ -6,7 +6,8 @@ namespace Gateway.Routing;
 /// The gateway's rules for a YARP route, applied in one place: YARP's load-time validation (through
 /// <c>TenantTransformProvider.ValidateRoute</c>), whose errors start-up lists with every other configuration error.
 /// Every route names an authorization policy (deny by default); the tenant metadata flags are booleans; the route's
-/// cluster exists; an isolated route is not anonymous and its cluster has an envelope key.
+/// cluster exists; an isolated route is not anonymous and its cluster has an envelope key; a legacy cluster
+/// (<see cref="TenantRouteMetadata.LegacyCluster"/>) only on isolated routes, defined, and not the isolated cluster itself.
 /// </summary>
 internal static class TenantRouteRules
 {
@@ -41,9 +42,27 @@ internal static class TenantRouteRules
             errors.Add(new ArgumentException($"{key}:ClusterId '{clusterId}' is not defined under ReverseProxy:Clusters."));
         }
 
-        if (!TenantRouteSettings.Parse(route).Isolated)
+        var settings = TenantRouteSettings.Parse(route);
+        if (!settings.Isolated)
         {
+            if (settings.LegacyClusterId is not null)
+            {
+                errors.Add(new ArgumentException($"{key}:Metadata:{TenantRouteMetadata.LegacyCluster} is only allowed on a tenant-isolated route."));
+            }
+
             return;
+        }
+
+        if (settings.LegacyClusterId is { } legacy)
+        {
+            if (string.Equals(legacy, clusterId, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new ArgumentException($"{key}:Metadata:{TenantRouteMetadata.LegacyCluster} '{legacy}' must differ from the route's ClusterId (the isolated cluster)."));
+            }
+            else if (clusterExists is not null && !clusterExists(legacy))
+            {
+                errors.Add(new ArgumentException($"{key}:Metadata:{TenantRouteMetadata.LegacyCluster} '{legacy}' is not defined under ReverseProxy:Clusters."));
+            }
         }
 
         if (string.Equals(route.AuthorizationPolicy, "anonymous", StringComparison.OrdinalIgnoreCase))

@@ -8,8 +8,9 @@ internal sealed class TenantRouteSettings
 {
     private static readonly ConditionalWeakTable<RouteConfig, TenantRouteSettings> Cache = new();
 
-    private TenantRouteSettings(bool isolated, bool keepAuthorization, string clusterId)
+    private TenantRouteSettings(bool isolated, bool keepAuthorization, string clusterId, string? legacyClusterId)
     {
+        LegacyClusterId = legacyClusterId;
         Isolated = isolated;
         KeepAuthorization = keepAuthorization;
         ClusterId = clusterId;
@@ -22,6 +23,9 @@ internal sealed class TenantRouteSettings
     /// <summary>The YARP cluster, which is also the envelope audience.</summary>
     public string ClusterId { get; }
 
+    /// <summary>The cluster of organizations not yet migrated (<see cref="TenantRouteMetadata.LegacyCluster"/>); null when the route has none.</summary>
+    public string? LegacyClusterId { get; }
+
     public static TenantRouteSettings For(RouteConfig route) => Cache.GetValue(route, static r => Parse(r));
 
     internal static TenantRouteSettings Parse(RouteConfig route)
@@ -30,7 +34,8 @@ internal sealed class TenantRouteSettings
         return new TenantRouteSettings(
             Flag(route, TenantRouteMetadata.Isolated),
             Flag(route, TenantRouteMetadata.KeepAuthorization),
-            route.ClusterId ?? string.Empty);
+            route.ClusterId ?? string.Empty,
+            route.Metadata is { } metadata && metadata.TryGetValue(TenantRouteMetadata.LegacyCluster, out var legacy) && !string.IsNullOrWhiteSpace(legacy) ? legacy : null);
     }
 
     private static bool Flag(RouteConfig route, string key)

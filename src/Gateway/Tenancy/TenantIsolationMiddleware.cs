@@ -8,6 +8,7 @@ using Gateway.Problems;
 using Gateway.Routing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tenancy;
@@ -27,10 +28,14 @@ internal sealed partial class TenantIsolationMiddleware(
     AuditLogger audit,
     GatewayMetrics metrics,
     IOptions<GatewayAuthenticationOptions> authentication,
+    IProxyStateLookup proxyState,
     ILogger<TenantIsolationMiddleware> logger)
 {
     /// <summary>Audit reason: the route's cluster has no envelope key.</summary>
     public const string NoEnvelopeKeyReason = "no_envelope_key";
+
+    /// <summary>Audit reason: the route's legacy cluster is not loaded (a configuration race); nothing forwarded.</summary>
+    public const string NoLegacyClusterReason = "no_legacy_cluster";
 
     /// <summary>Audit reason: writing the envelope failed.</summary>
     public const string EnvelopeFailedReason = "envelope_failed";
@@ -46,10 +51,10 @@ internal sealed partial class TenantIsolationMiddleware(
         }
 
         var settings = TenantRouteSettings.For(proxy.Route.Config);
-        return settings.Isolated ? IsolateAsync(context, proxy.Route.Config.RouteId, settings.ClusterId) : next(context);
+        return settings.Isolated ? IsolateAsync(context, proxy, proxy.Route.Config.RouteId, settings.LegacyClusterId) : next(context);
     }
 
-    private async Task IsolateAsync(HttpContext context, string routeId, string clusterId)
+    private async Task IsolateAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, string? legacyClusterId)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         if (PathGuard.IsAmbiguous(rawTarget))
@@ -72,6 +77,36 @@ internal sealed partial class TenantIsolationMiddleware(
         }
 
         var organizationId = resolution.OrganizationId.Value;
+        if (legacyClusterId is not null)
+        {
+            // Organization-by-organization migration: MIGRATING → 503; not yet migrated → the legacy cluster; migrated → on.
+            var routing = await evaluator.RouteAsync(userId, resolution.OrganizationId, context.RequestAborted);
+            if (routing.Route == TenantRoute.Denied)
+            {
+                var denial = routing.Denial!;
+                await DenyAsync(context, routeId, organizationId, userId, DenialProblems.From(denial.Denial), denial.Reason, denial.RetryAfter);
+                return;
+            }
+
+            if (routing.Route == TenantRoute.Legacy)
+            {
+                if (!proxyState.TryGetCluster(legacyClusterId, out var legacyCluster))
+                {
+                    await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, NoLegacyClusterReason);
+                    return;
+                }
+
+                context.ReassignProxyRequest(legacyCluster);
+                context.Features.Set(new LegacyTenantFeature(resolution.OrganizationId, userId, routing.Role!, legacyClusterId));
+                metrics.Request(GatewayProblem.None);
+                audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, routing.Role!, legacyClusterId);
+                await next(context);
+                return;
+            }
+        }
+
+        // The envelope's audience and key are those of the cluster YARP will actually send to.
+        var clusterId = proxy.Cluster?.Config.ClusterId ?? proxy.Route.Config.ClusterId ?? string.Empty;
         var decision = await evaluator.EvaluateAsync(userId, resolution.OrganizationId, context.RequestAborted);
         if (!decision.IsAllowed)
         {

@@ -16,6 +16,7 @@ public sealed class AuditEventTests
             AuditEvent.Allowed("r1", "acme", "alice", "api", "ADMINISTRATOR", "read-write", "acme-rw", "0af7651916cd43dd8448eb211c80319c"),
             AuditEvent.Denied("r2", "globex", "alice", "api", "not_a_member", "not_a_member", null),
             AuditEvent.Refused("r3", null, "unauthenticated", "no_token", 2, null),
+            AuditEvent.Legacy("r4", "acme", "alice", "api", "MEMBER", "legacy-applications", null),
         })
         {
             var keys = audit.Select(p => p.Key).ToList();
@@ -48,6 +49,20 @@ public sealed class AuditEventTests
         Assert.Equal("deny", state["decision"]);
         Assert.Equal("not_a_member", state["code"]);
         Assert.Null(state["session"]);
+    }
+
+    [Fact]
+    public void State_Legacy_DecisionLegacyWithCluster_NoSessionNoCode()
+    {
+        var audit = AuditEvent.Legacy("r4", "acme", "alice", "api", "MEMBER", "legacy-applications", null);
+        var state = audit.ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal("tenant.legacy", state["event"]);
+        Assert.Equal("legacy", state["decision"]);
+        Assert.Equal("legacy-applications", state["cluster"]);
+        Assert.Null(state["session"]);
+        Assert.Null(state["code"]);
+        Assert.Equal("audit decision=legacy requestId=\"r4\" organizationId=\"acme\" userId=\"alice\" route=\"api\" role=\"MEMBER\" cluster=\"legacy-applications\" credentials=none", audit.ToString());
     }
 
     [Fact]

@@ -40,6 +40,36 @@ public sealed class TenantTransformProviderTests : IDisposable
         Metadata = isolated is null ? null : new Dictionary<string, string> { [TenantRouteMetadata.Isolated] = isolated },
     };
 
+    private static RouteConfig LegacyRoute(string? isolated, string legacy) => Route("tenant", isolated, id: "mig") with
+    {
+        Metadata = isolated is null
+            ? new Dictionary<string, string> { [TenantRouteMetadata.LegacyCluster] = legacy }
+            : new Dictionary<string, string> { [TenantRouteMetadata.Isolated] = isolated, [TenantRouteMetadata.LegacyCluster] = legacy },
+    };
+
+    private static List<Exception> ValidateWithClusters(RouteConfig route, params string[] clusters)
+    {
+        var errors = new List<Exception>();
+        Gateway.Routing.TenantRouteRules.Validate(route, c => clusters.Contains(c, StringComparer.OrdinalIgnoreCase), c => c == "applications", errors);
+        return errors;
+    }
+
+    [Fact]
+    public void ValidateRoute_LegacyClusterDefinedAndDistinct_NoErrors()
+        => Assert.Empty(ValidateWithClusters(LegacyRoute("true", "legacy"), "applications", "legacy"));
+
+    [Fact]
+    public void ValidateRoute_LegacyClusterNotDefined_Rejected()
+        => Assert.Contains(ValidateWithClusters(LegacyRoute("true", "legacy"), "applications"), e => e.Message.Contains("TenantIsolation.LegacyCluster 'legacy' is not defined", StringComparison.Ordinal));
+
+    [Fact]
+    public void ValidateRoute_LegacyClusterIsTheIsolatedCluster_Rejected()
+        => Assert.Contains(Validate(LegacyRoute("true", "applications")), e => e.Message.Contains("must differ from the route's ClusterId", StringComparison.Ordinal));
+
+    [Fact]
+    public void ValidateRoute_LegacyClusterOnRouteNotIsolated_Rejected()
+        => Assert.Contains(Validate(LegacyRoute(null, "legacy")), e => e.Message.Contains("only allowed on a tenant-isolated route", StringComparison.Ordinal));
+
     [Fact]
     public void ValidateRoute_IsolatedWithPolicyAndKey_NoErrors() => Assert.Empty(Validate(Route("tenant", "true", id: "ok")));
 

@@ -35,8 +35,13 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private readonly SwitchableEnvelopes _envelopes;
     private readonly MembershipService _membership;
     private readonly CredentialCache _credentials;
+    private readonly OrganizationPlacementService _placements;
     private readonly TenantIsolationMiddleware _middleware;
     private bool _forwarded;
+
+    /// <summary>The organizations-table item the placement lookup sees (null: none); <see cref="_placementFails"/> makes it throw.</summary>
+    private Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? _organization;
+    private bool _placementFails;
 
     public TenantIsolationMiddlewareTests()
     {
@@ -44,19 +49,22 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         var isolationMetrics = new IsolationMetrics(_meters);
         _membership = new MembershipService(_store, options, _time, isolationMetrics);
         _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
+        _placements = new OrganizationPlacementService(
+            (_, _) => _placementFails ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult(_organization), options, _time);
         _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
             _ => { _forwarded = true; return Task.CompletedTask; },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
-            new TenantIsolationEvaluator(_membership, _credentials, new PermissionSetCatalog(options.Value), options),
+            new TenantIsolationEvaluator(_membership, _placements, _credentials, new PermissionSetCatalog(options.Value), options),
             _envelopes,
             new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions())),
             new GatewayMetrics(_meters),
             TestOptions.Wrap(new GatewayAuthenticationOptions()),
+            new NoProxyState(),
             NullLogger<TenantIsolationMiddleware>.Instance);
     }
 
-    private static DefaultHttpContext Request(string? sub = "alice", string organization = "acme")
+    private static DefaultHttpContext Request(string? sub = "alice", string organization = "acme", string? legacyCluster = null)
     {
         var context = new DefaultHttpContext { TraceIdentifier = "r1" };
         context.Response.Body = new MemoryStream();
@@ -65,7 +73,13 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         context.User = sub is null
             ? new ClaimsPrincipal(new ClaimsIdentity([new Claim("name", "alice")], "test"))
             : new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", sub)], "test"));
-        var route = new RouteConfig { RouteId = "api", ClusterId = "applications", Metadata = new Dictionary<string, string> { [TenantRouteMetadata.Isolated] = "true" } };
+        var metadata = new Dictionary<string, string> { [TenantRouteMetadata.Isolated] = "true" };
+        if (legacyCluster is not null)
+        {
+            metadata[TenantRouteMetadata.LegacyCluster] = legacyCluster;
+        }
+
+        var route = new RouteConfig { RouteId = "api", ClusterId = "applications", Metadata = metadata };
         context.Features.Set<IReverseProxyFeature>(new ProxyFeature(new RouteModel(route, null, HttpTransformer.Empty)));
         return context;
     }
@@ -198,8 +212,133 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     public void Dispose()
     {
         _membership.Dispose();
+        _placements.Dispose();
         _credentials.Dispose();
         _meters.Dispose();
+    }
+
+    private static Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> Organization(string status, string? dataLocation = null)
+    {
+        var item = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["organizationId"] = new("acme"), ["status"] = new(status) };
+        if (dataLocation is not null)
+        {
+            item["dataLocation"] = new(dataLocation);
+        }
+
+        return item;
+    }
+
+    [Fact]
+    public async Task InvokeAsync_NotActiveAndMigrating_503OrganizationMigratingWithRetryAfter()
+    {
+        _store.Answer = new Membership(MembershipStatus.Suspended, "ADMINISTRATOR");
+        _organization = Organization("MIGRATING");
+        var context = Request();
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.False(_forwarded);
+        Assert.Equal((503, "organization_migrating"), (status, code));
+        Assert.Equal("5", context.Response.Headers.RetryAfter.ToString());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_NotActiveAndSuspended_403OrganizationSuspended()
+    {
+        _store.Answer = new Membership(MembershipStatus.Suspended, "ADMINISTRATOR");
+        _organization = Organization("SUSPENDED");
+
+        var (status, code) = await InvokeAsync(Request());
+
+        Assert.False(_forwarded);
+        Assert.Equal((403, "organization_suspended"), (status, code));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRouteMigrating_503NotForwardedMembershipNotAsked()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("MIGRATING");
+
+        var (status, code) = await InvokeAsync(Request(legacyCluster: "legacy"));
+
+        Assert.False(_forwarded);
+        Assert.Equal((503, "organization_migrating"), (status, code));
+        Assert.Contains("reason=\"organization_migrating\"", AuditLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRoutePartitioned_ForwardedToTheIsolatedClusterWithEnvelope()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", "PARTITIONED");
+        var context = Request(legacyCluster: "legacy");
+
+        var (status, _) = await InvokeAsync(context);
+
+        Assert.True(_forwarded);
+        Assert.Equal(200, status);
+        Assert.False(string.IsNullOrEmpty(context.GetTenantFeature()?.Envelope));
+        Assert.Null(context.Features.Get<LegacyTenantFeature>());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRouteStatusUnreadable_503MembershipUnavailableNeverLegacy()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _placementFails = true;
+        var context = Request(legacyCluster: "legacy");
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.False(_forwarded);
+        Assert.Equal((503, "membership_unavailable"), (status, code));
+        Assert.Null(context.Features.Get<LegacyTenantFeature>());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRouteUnknownDataLocation_500NotForwarded()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", "SOMEWHERE");
+
+        var (status, code) = await InvokeAsync(Request(legacyCluster: "legacy"));
+
+        Assert.False(_forwarded);
+        Assert.Equal((500, "internal_error"), (status, code));
+        Assert.Contains("reason=\"unknown_data_location\"", AuditLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRouteNotMigratedButNotAMember_403NotForwarded()
+    {
+        _store.Answer = Membership.NotAMember;
+        _organization = Organization("ACTIVE");
+
+        var (status, code) = await InvokeAsync(Request(legacyCluster: "legacy"));
+
+        Assert.False(_forwarded);
+        Assert.Equal((403, "not_a_member"), (status, code));
+    }
+
+    /// <summary>No clusters loaded: a legacy decision cannot be reassigned (these tests never reach one).</summary>
+    private sealed class NoProxyState : Yarp.ReverseProxy.IProxyStateLookup
+    {
+        public bool TryGetRoute(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RouteModel? route)
+        {
+            route = null;
+            return false;
+        }
+
+        public IEnumerable<RouteModel> GetRoutes() => [];
+
+        public bool TryGetCluster(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ClusterState? cluster)
+        {
+            cluster = null;
+            return false;
+        }
+
+        public IEnumerable<ClusterState> GetClusters() => [];
     }
 
     private sealed class StubStore : IMembershipStore

@@ -1,0 +1,171 @@
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Gateway.Isolation;
+using Gateway.Isolation.Aws;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Permissions;
+using Gateway.Isolation.Verification;
+using Gateway.Migration.Cli;
+using Gateway.Migration.Items;
+using Gateway.Migration.Planning;
+using Gateway.Policies;
+using Gateway.Policies.SessionPolicies;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Migration.Validation;
+
+/// <summary>
+/// The per-organization isolation check, with the gateway's own configuration, identity and credential issuer (the
+/// AssumeRole request and session policy the gateway sends): for each organization a session of the least-privileged
+/// permission set that reads the target table must see exactly the organization's migrated items (count and content
+/// hash), and its GetItem and Query on a neighbour organization's partition must be AccessDenied (the <c>verify</c>
+/// probes, judged as <c>verify</c> judges them).
+/// </summary>
+internal sealed class IsolationChecker : IDisposable
+{
+    /// <summary>Sort key of the neighbour GetItem probe (no such item needs to exist: the call must be refused).</summary>
+    public const string ProbeSortKey = "zz-migration-probe";
+    private const string ProbeUser = "zz-migration";
+
+    private readonly ServiceProvider _services;
+    private readonly ICredentialIssuer _issuer;
+    private readonly TenantIsolationOptions _options;
+    private readonly PermissionSet _set;
+    private readonly TenantTableOptions _table;
+
+    private IsolationChecker(ServiceProvider services, MigrationPlan plan)
+    {
+        _services = services;
+        try
+        {
+            _options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new UsageException($"gateway configuration is invalid (--gateway-config): {string.Join(" | ", e.Failures)}", e);
+        }
+
+        var catalog = services.GetRequiredService<PermissionSetCatalog>();
+        _set = catalog.Sets.Values
+            .Where(s => s.Tables.Any(t => t.TableName == plan.TargetTable && t.Read))
+            .OrderBy(s => s.Tables.Count(t => t.Write))
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .FirstOrDefault()
+            ?? throw new UsageException($"gateway configuration: no permission set grants the target table '{plan.TargetTable}' (TenantIsolation:PermissionSets)");
+        _table = _options.Tables.TryGetValue(plan.TargetTable, out var table)
+            ? table
+            : new TenantTableOptions { PartitionKey = plan.TargetKey.PartitionKey, SortKey = plan.TargetKey.SortKey };
+        _issuer = services.GetRequiredService<ICredentialIssuer>();
+    }
+
+    public string PermissionSetName => _set.Name;
+
+    /// <summary>The gateway's validated <c>TenantIsolation</c> options (table names, status attributes, TTLs).</summary>
+    public TenantIsolationOptions Options => _options;
+
+    /// <summary>
+    /// Loads the gateway's configuration from <c>--gateway-config DIR</c> (default: the current directory):
+    /// <c>appsettings.json</c>, <c>appsettings.{ASPNETCORE_ENVIRONMENT}.json</c>, then environment variables, as the
+    /// gateway does. With <c>--endpoint</c>, the gateway's STS and DynamoDB clients use it too (LocalAws is one endpoint).
+    /// </summary>
+    public static IsolationChecker Create(CommandLine line, MigrationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var directory = Path.GetFullPath(line.Get("--gateway-config") ?? Directory.GetCurrentDirectory());
+        if (!Directory.Exists(directory))
+        {
+            throw new UsageException($"{line.Verb}: --gateway-config '{CommandLine.Truncate(directory)}' is not a directory");
+        }
+
+        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
+        var builder = new ConfigurationBuilder()
+            .SetBasePath(directory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true)
+            .AddEnvironmentVariables();
+        if (AwsTarget.Endpoint(line) is { } endpoint)
+        {
+            builder.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["TenantIsolation:Aws:StsServiceUrl"] = endpoint.ToString(),
+                ["TenantIsolation:Aws:DynamoDbServiceUrl"] = endpoint.ToString(),
+            });
+        }
+
+        var configuration = builder.Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddTenantIsolation(configuration);
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            return new IsolationChecker(provider, plan);
+        }
+        catch (Exception e) when (e is GatewayStartupException)
+        {
+            provider.Dispose();
+            throw new UsageException($"gateway configuration: {e.Message}", e);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Checks <paramref name="organization"/> against its expected migrated items and a <paramref name="neighbour"/>.</summary>
+    public async Task<IsolationResult> CheckAsync(MigrationPlan plan, string organization, string neighbour, OrganizationDigest expected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(expected);
+        var checks = new List<VerificationCheck>();
+        ScopedCredentials credentials;
+        try
+        {
+            credentials = await _issuer.IssueAsync(new CredentialKey(OrganizationId.Parse(organization), _set.Name, _options.CredentialScope == CredentialScope.User ? ProbeUser : null), _set, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
+        {
+            checks.Add(new VerificationCheck($"{_set.Name} {organization}: AssumeRole with the session policy", "credentials", $"error: {(e as AmazonServiceException)?.ErrorCode ?? e.GetType().Name}", false));
+            return new IsolationResult(_set.Name, null, checks);
+        }
+
+        using var client = AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken));
+        var seen = new OrganizationDigest();
+        string observed;
+        try
+        {
+            await foreach (var item in Snapshots.QueryAsync(client, plan.TargetTable, plan.TargetKey.PartitionKey, organization, cancellationToken).ConfigureAwait(false))
+            {
+                seen.Add(ItemCodec.KeyString(item, plan.TargetKey.Names), item);
+            }
+
+            observed = $"{seen.Count} items, hash {seen.Hash}";
+        }
+        catch (AmazonServiceException e)
+        {
+            observed = e.ErrorCode ?? e.GetType().Name;
+        }
+
+        checks.Add(new VerificationCheck($"{_set.Name} {organization}: Query {plan.TargetTable} → {organization}", $"{expected.Count} items, hash {expected.Hash}", observed, seen.SameAs(expected) && observed.StartsWith(seen.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
+        foreach (var operation in new[] { ProbeOperation.GetItem, ProbeOperation.Query })
+        {
+            var probe = new VerificationProbe
+            {
+                Name = $"{_set.Name} {organization}: {operation} {plan.TargetTable} → {neighbour}",
+                Operation = operation,
+                Table = plan.TargetTable,
+                Targets = [neighbour],
+                Expected = ProbeExpectation.Denied,
+            };
+            checks.Add(await VerificationRunner.ProbeAsync(client, _table, probe, ProbeSortKey, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new IsolationResult(_set.Name, credentials.SessionName, checks);
+    }
+
+    public void Dispose() => _services.Dispose();
+}

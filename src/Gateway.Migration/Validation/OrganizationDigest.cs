@@ -1,0 +1,48 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using Gateway.Migration.Items;
+
+namespace Gateway.Migration.Validation;
+
+/// <summary>
+/// One organization's items on one side (legacy mapped to target form, or target): count, an order-independent content
+/// hash (the sum of the items' SHA-256 prefixes, so order does not matter and a duplicate counts twice) and the hash per
+/// target key, to name the items that differ.
+/// </summary>
+internal sealed class OrganizationDigest
+{
+    private readonly Dictionary<string, byte[]> _items = new(StringComparer.Ordinal);
+
+    public long Count { get; private set; }
+
+    public UInt128 Sum { get; private set; }
+
+    public string Hash => Sum.ToString("x32", CultureInfo.InvariantCulture);
+
+    public IReadOnlyDictionary<string, byte[]> Items => _items;
+
+    public void Add(string targetKey, Dictionary<string, AttributeValue> targetItem)
+    {
+        var hash = ItemCodec.Hash(targetItem);
+        Count++;
+        Sum += ItemCodec.Fold(hash);
+        _items[targetKey] = hash;
+    }
+
+    public bool SameAs(OrganizationDigest other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Count == other.Count && Sum == other.Sum;
+    }
+
+    /// <summary>Target keys missing on one side or with different content, sorted; at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<string> Differences(OrganizationDigest target, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return _items.Keys.Union(target._items.Keys, StringComparer.Ordinal)
+            .Where(k => !_items.TryGetValue(k, out var a) || !target._items.TryGetValue(k, out var b) || !a.AsSpan().SequenceEqual(b))
+            .Order(StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+    }
+}
