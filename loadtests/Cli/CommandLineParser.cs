@@ -12,7 +12,7 @@ internal static class CommandLineParser
     public const string Usage =
         "usage: LoadTests SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]\n" +
         "                          [--rounds N] [--backend-http 1.1|2] [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
-        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, all (all = every scenario but scale-out)\n" +
+        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, cold, all (all = every scenario but scale-out and cold)\n" +
         "durations: 500ms, 30s, 2m or plain seconds. URLs must be loopback (127.0.0.1, localhost, [::1]); when all three are\n" +
         "given the runner uses them instead of starting LocalAws, the sample API and the gateway itself.";
 

@@ -2,7 +2,7 @@ namespace LoadTests.Scenarios;
 
 /// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every single-instance one; scale before sts-outage so
 /// the outage's fresh organizations come after the scale set). <c>scale-out</c> starts its own fleet (Redis + three
-/// gateways) and runs only when named.</summary>
+/// gateways) and runs only when named; so does <c>cold</c> (it consumes fresh organizations).</summary>
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<ILoadScenario> Resolve(string name)
@@ -11,6 +11,11 @@ internal static class ScenarioCatalog
         if (name == "scale-out")
         {
             return [new ScaleOutScenario()];
+        }
+
+        if (name == "cold")
+        {
+            return [new ColdScenario()];
         }
 
         return name == "all" ? all : [all.Single(s => s.Name == name)];

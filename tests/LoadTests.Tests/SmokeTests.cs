@@ -74,6 +74,24 @@ public sealed class SmokeTests : IDisposable
         Assert.Equal(["first-touch", "steady", "redis-fault", "after"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
     }
 
+    [Fact]
+    public async Task Cold_SmallNumbers_EveryFirstRequestServedOnceEachAndThenWarm()
+    {
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(3), "cold", "--duration", "2s", "--warm-up", "300ms", "--rate", "20", "--connections", "8", "--report", _dir);
+        Assert.True(code == LoadTestCommand.Passed, log);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var scenario = Assert.Single(json.RootElement.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal("cold", scenario.GetProperty("name").GetString());
+        Assert.Equal(["cold", "warm"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        var counters = scenario.GetProperty("counters");
+        Assert.Equal(0, counters.GetProperty("poolExhausted").GetInt64());
+        Assert.Equal(0, counters.GetProperty("crossTenantResponses").GetInt64());
+        Assert.True(counters.GetProperty("organizations").GetInt64() > 0, log);
+        var metrics = scenario.GetProperty("metrics");
+        Assert.True(metrics.GetProperty("cold.p50Ms").GetDouble() > 0, log);
+        Assert.True(metrics.GetProperty("warm.p50Ms").GetDouble() > 0, log);
+    }
+
     /// <summary>Runs the load-test command in-process with a plain (no ANSI) console; returns its exit code and a log for assertion messages.</summary>
     private static async Task<(int Code, string Log)> RunAsync(TimeSpan limit, params string[] args)
     {
