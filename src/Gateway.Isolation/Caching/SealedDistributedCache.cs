@@ -10,7 +10,9 @@ namespace Gateway.Isolation.Caching;
 /// cache (Redis) and opens it on the way back. Layout: <c>0x01 | key-id length | key id | nonce (12) | tag (16) | ciphertext</c>.
 /// The associated data is the cache key, so an entry copied under another key (another organization) fails
 /// authentication. An entry that cannot be opened (tampered, unknown key id, wrong format) reads as a miss and logs a
-/// warning naming the key id only — never an error to the caller, never key material.
+/// warning naming the key id only — never an error to the caller, never key material. Every seal and open uses its own
+/// <see cref="AesGcm"/> instance: an instance is not safe for concurrent use, and two concurrent seals on one could reuse
+/// a nonce (which would let a reader of Redis forge entries).
 /// </summary>
 internal sealed partial class SealedDistributedCache : IDistributedCache, IDisposable
 {
@@ -20,7 +22,7 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
 
     private readonly IDistributedCache _inner;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, AesGcm> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
     private readonly string _activeKeyId;
     private readonly byte[] _activeKeyIdBytes;
 
@@ -32,7 +34,13 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
         _logger = logger;
         foreach (var (id, material) in sealing.Keys)
         {
-            _keys[id] = new AesGcm(Convert.FromBase64String(material), TagSize);
+            var keyBytes = Convert.FromBase64String(material);
+            using (new AesGcm(keyBytes, TagSize))
+            {
+                // Validates the key size at construction, as before.
+            }
+
+            _keys[id] = keyBytes;
         }
 
         _activeKeyId = sealing.ActiveKeyId ?? throw new ArgumentException("A sealing key id is required.", nameof(sealing));
@@ -72,7 +80,8 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
         _activeKeyIdBytes.CopyTo(sealedValue, 2);
         var nonce = sealedValue.AsSpan(header, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        _keys[_activeKeyId].Encrypt(
+        using var aes = new AesGcm(_keys[_activeKeyId], TagSize);
+        aes.Encrypt(
             nonce,
             plaintext,
             sealedValue.AsSpan(header + NonceSize + TagSize),
@@ -96,7 +105,7 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
 
         var header = 2 + sealedValue[1];
         var keyId = Encoding.ASCII.GetString(sealedValue, 2, sealedValue[1]);
-        if (!_keys.TryGetValue(keyId, out var aes))
+        if (!_keys.TryGetValue(keyId, out var keyBytes))
         {
             Log.Unreadable(_logger, key, "unknown sealing key id");
             return null;
@@ -105,6 +114,7 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
         var plaintext = new byte[sealedValue.Length - header - NonceSize - TagSize];
         try
         {
+            using var aes = new AesGcm(keyBytes, TagSize);
             aes.Decrypt(
                 sealedValue.AsSpan(header, NonceSize),
                 sealedValue.AsSpan(header + NonceSize + TagSize),
@@ -123,9 +133,9 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
 
     public void Dispose()
     {
-        foreach (var aes in _keys.Values)
+        foreach (var keyBytes in _keys.Values)
         {
-            aes.Dispose();
+            CryptographicOperations.ZeroMemory(keyBytes);
         }
     }
 

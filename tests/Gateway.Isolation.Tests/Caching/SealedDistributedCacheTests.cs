@@ -41,6 +41,30 @@ public sealed class SealedDistributedCacheTests : IDisposable
     }
 
     [Fact]
+    public void SealAndOpen_ManyThreadsAtOnce_EveryEntryOpensAndNoNonceRepeats()
+    {
+        // One shared AesGcm is not safe for concurrent use: concurrent seals could reuse a nonce or garble an entry.
+        var cache = Create("k1", ("k1", KeyA));
+        var nonces = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
+        var failures = 0;
+
+        Parallel.For(0, 20_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var key = $"c:org{i % 50}:read-write:-";
+            var plaintext = Encoding.UTF8.GetBytes($"{{\"n\":{i}}}");
+            var sealedValue = cache.Seal(key, plaintext);
+            nonces.TryAdd(Convert.ToHexString(sealedValue, 2 + 2, 12), 0); // header: version, id length, "k1"
+            if (cache.Open(key, sealedValue) is not { } opened || !opened.AsSpan().SequenceEqual(plaintext))
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+
+        Assert.Equal(0, failures);
+        Assert.Equal(20_000, nonces.Count);
+    }
+
+    [Fact]
     public async Task Get_EntryCopiedUnderAnotherOrganizationsKey_IsAMiss()
     {
         var cache = Create("k1", ("k1", KeyA));
