@@ -39,15 +39,21 @@ internal static class CutoverCommand
         await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false); // unreadable → bad input, before any work
         using var isolation = IsolationChecker.Create(line, plan);
         var membership = isolation.Options.Membership;
-        var status = await ReadStatusAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+        var (status, location) = await ReadStatusAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
         if (status != membership.ActiveStatus && status != membership.MigratingStatus)
         {
             throw new UsageException($"cutover: organization '{organization}' is {status ?? "not in " + membership.OrganizationsTable}; cutover needs {membership.ActiveStatus}");
         }
 
+        if (string.Equals(location, membership.PartitionedLocation, StringComparison.Ordinal))
+        {
+            // A second delta copy would delete every write made in the partitioned table since the first cutover.
+            throw new UsageException($"cutover: organization '{organization}' is already on the partitioned table; run rollback first to migrate it again");
+        }
+
         var c = CultureInfo.InvariantCulture;
         var started = Stopwatch.GetTimestamp();
-        await SetAsync(dynamoDb, membership, organization, membership.MigratingStatus, location: null, cancellationToken).ConfigureAwait(false);
+        await SetAsync(dynamoDb, membership, organization, membership.MigratingStatus, location: null, [membership.ActiveStatus, membership.MigratingStatus], cancellationToken).ConfigureAwait(false);
         var wait = membership.StatusTtl + drain;
         await stdout.WriteLineAsync(string.Create(c, $"cutover: {organization} is {membership.MigratingStatus}; waiting {wait.TotalSeconds:0.#} s (status TTL {membership.StatusTtl.TotalSeconds:0.#} s + drain {drain.TotalSeconds:0.#} s)")).ConfigureAwait(false);
         await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
@@ -65,12 +71,12 @@ internal static class CutoverCommand
         var result = results[0];
         if (!result.Passed)
         {
-            await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, location: null, cancellationToken).ConfigureAwait(false);
+            await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, location: null, [membership.MigratingStatus], cancellationToken).ConfigureAwait(false);
             await stderr.WriteLineAsync(string.Create(c, $"cutover: {organization} failed validation (legacy {result.LegacyItems} items, target {result.TargetItems}, isolation {(result.Isolation is { Passed: true } ? "passed" : "failed")}); it stays on legacy and is {membership.ActiveStatus} again")).ConfigureAwait(false);
             return ValidateCommand.Mismatch;
         }
 
-        await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, membership.PartitionedLocation, cancellationToken).ConfigureAwait(false);
+        await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, membership.PartitionedLocation, [membership.MigratingStatus], cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"cutover: {organization} validated ({result.TargetItems} items, isolation passed) and {membership.ActiveStatus} on the partitioned table; {membership.MigratingStatus} for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s")).ConfigureAwait(false);
         return 0;
     }
@@ -83,12 +89,21 @@ internal static class CutoverCommand
         var organization = Organization(line, plan);
         using var isolation = IsolationChecker.Create(line, plan);
         var membership = isolation.Options.Membership;
-        if (await ReadStatusAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false) is null)
+        var (status, _) = await ReadStatusAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+        if (status is null)
         {
             throw new UsageException($"rollback: organization '{organization}' is not in {membership.OrganizationsTable}");
         }
 
-        await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, membership.LegacyLocation, cancellationToken).ConfigureAwait(false);
+        if (status != membership.ActiveStatus && status != membership.MigratingStatus)
+        {
+            // Only the routing goes back: a suspended organization stays suspended.
+            await SetAsync(dynamoDb, membership, organization, status: null, membership.LegacyLocation, [status], cancellationToken).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"rollback: {organization} is routed to legacy again and stays {status}").ConfigureAwait(false);
+            return 0;
+        }
+
+        await SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, membership.LegacyLocation, [membership.ActiveStatus, membership.MigratingStatus], cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync($"rollback: {organization} is {membership.ActiveStatus} on legacy again (the gateway routes it to the legacy cluster within {membership.StatusTtl.TotalSeconds:0.#} s)").ConfigureAwait(false);
         return 0;
     }
@@ -134,7 +149,7 @@ internal static class CutoverCommand
             : organization;
     }
 
-    private static async Task<string?> ReadStatusAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
+    private static async Task<(string? Status, string? Location)> ReadStatusAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
     {
         var response = await dynamoDb.GetItemAsync(new GetItemRequest
         {
@@ -142,29 +157,57 @@ internal static class CutoverCommand
             Key = new Dictionary<string, AttributeValue> { [membership.OrganizationsKeyAttribute] = new AttributeValue { S = organization } },
             ConsistentRead = true,
         }, cancellationToken).ConfigureAwait(false);
-        return response.Item is { Count: > 0 } item ? item.TryGetValue(membership.StatusAttribute, out var s) ? s.S ?? "(no status)" : "(no status)" : null;
+        if (response.Item is not { Count: > 0 } item)
+        {
+            return (null, null);
+        }
+
+        var status = item.TryGetValue(membership.StatusAttribute, out var s) ? s.S ?? "(no status)" : "(no status)";
+        return (status, item.TryGetValue(membership.DataLocationAttribute, out var l) ? l.S : null);
     }
 
-    private static async Task SetAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, string status, string? location, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the status and/or data location, only while the status is one of <paramref name="expected"/>: an organization
+    /// suspended (or otherwise changed) meanwhile is never re-activated; that ends the command with one clear line.
+    /// </summary>
+    private static async Task SetAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, string? status, string? location, IReadOnlyList<string> expected, CancellationToken cancellationToken)
     {
         var names = new Dictionary<string, string> { ["#k"] = membership.OrganizationsKeyAttribute, ["#s"] = membership.StatusAttribute };
-        var values = new Dictionary<string, AttributeValue> { [":s"] = new AttributeValue { S = status } };
-        var update = "SET #s = :s";
+        var values = new Dictionary<string, AttributeValue>();
+        var sets = new List<string>();
+        if (status is not null)
+        {
+            values[":s"] = new AttributeValue { S = status };
+            sets.Add("#s = :s");
+        }
+
         if (location is not null)
         {
             names["#l"] = membership.DataLocationAttribute;
             values[":l"] = new AttributeValue { S = location };
-            update += ", #l = :l";
+            sets.Add("#l = :l");
         }
 
-        await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+        for (var i = 0; i < expected.Count; i++)
         {
-            TableName = membership.OrganizationsTable,
-            Key = new Dictionary<string, AttributeValue> { [membership.OrganizationsKeyAttribute] = new AttributeValue { S = organization } },
-            UpdateExpression = update,
-            ConditionExpression = "attribute_exists(#k)",
-            ExpressionAttributeNames = names,
-            ExpressionAttributeValues = values,
-        }, cancellationToken).ConfigureAwait(false);
+            values[$":e{i}"] = new AttributeValue { S = expected[i] };
+        }
+
+        try
+        {
+            await dynamoDb.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = membership.OrganizationsTable,
+                Key = new Dictionary<string, AttributeValue> { [membership.OrganizationsKeyAttribute] = new AttributeValue { S = organization } },
+                UpdateExpression = "SET " + string.Join(", ", sets),
+                ConditionExpression = $"attribute_exists(#k) AND #s IN ({string.Join(", ", expected.Select((_, i) => $":e{i}"))})",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new UsageException($"organization '{organization}' changed status while the migration tool worked on it (expected {string.Join(" or ", expected)}); left as it is now");
+        }
     }
 }

@@ -156,6 +156,63 @@ public sealed class MigrationCommandTests(MigrationCommandTests.Fixture fixture)
         Assert.Equal(PerOrganization, await CountTargetAsync(LegacyData.Organization(20)));
     }
 
+    [Fact]
+    public async Task Rollback_SuspendedOrganization_RoutedToLegacyStaysSuspended_ActiveOneActiveAgain()
+    {
+        Assert.Equal(0, (await PlanAsync("rollback.json")).ExitCode);
+        var suspended = LegacyData.Organization(3);
+        var active = LegacyData.Organization(4);
+        await SetOrganizationAsync(suspended, "SUSPENDED", "PARTITIONED");
+        await SetOrganizationAsync(active, "MIGRATING", "PARTITIONED");
+
+        var suspendedRun = await _migration.RunAsync("rollback", "--organization", suspended, "--plan", "rollback.json");
+        var activeRun = await _migration.RunAsync("rollback", "--organization", active, "--plan", "rollback.json");
+
+        Assert.True(suspendedRun.ExitCode == 0, suspendedRun.ToString());
+        Assert.Equal(("SUSPENDED", "LEGACY"), await ReadOrganizationAsync(suspended));
+        Assert.True(activeRun.ExitCode == 0, activeRun.ToString());
+        Assert.Equal(("ACTIVE", "LEGACY"), await ReadOrganizationAsync(active));
+    }
+
+    [Fact]
+    public async Task Cutover_OrganizationAlreadyPartitioned_Exit2OneLineStatusUntouched()
+    {
+        Assert.Equal(0, (await PlanAsync("recut.json")).ExitCode);
+        var organization = LegacyData.Organization(5);
+        await SetOrganizationAsync(organization, "ACTIVE", "PARTITIONED");
+
+        var run = await _migration.RunAsync("cutover", "--organization", organization, "--plan", "recut.json");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("already on the partitioned table", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
+        Assert.Equal(("ACTIVE", "PARTITIONED"), await ReadOrganizationAsync(organization));
+    }
+
+    private async Task SetOrganizationAsync(string organization, string status, string location)
+    {
+        using var admin = _aws.CreateDynamoDbClient(_aws.AdminCredentials);
+        await admin.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = "Organizations",
+            Key = new() { ["organizationId"] = new(organization) },
+            UpdateExpression = "SET #s = :s, dataLocation = :l",
+            ExpressionAttributeNames = new() { ["#s"] = "status" },
+            ExpressionAttributeValues = new() { [":s"] = new(status), [":l"] = new(location) },
+        });
+    }
+
+    private async Task<(string? Status, string? Location)> ReadOrganizationAsync(string organization)
+    {
+        using var admin = _aws.CreateDynamoDbClient(_aws.AdminCredentials);
+        var item = (await admin.GetItemAsync(new GetItemRequest
+        {
+            TableName = "Organizations",
+            Key = new() { ["organizationId"] = new(organization) },
+            ConsistentRead = true,
+        })).Item;
+        return (item.TryGetValue("status", out var s) ? s.S : null, item.TryGetValue("dataLocation", out var l) ? l.S : null);
+    }
+
     private async Task<int> CountTargetAsync(string organization, string table = "Applications")
     {
         using var admin = _aws.CreateDynamoDbClient(_aws.AdminCredentials);
