@@ -1,0 +1,37 @@
+using System.Text.RegularExpressions;
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Credentials;
+using Gateway.Policies;
+
+namespace Gateway.Isolation.Tests.Caching;
+
+public sealed class SharedCacheKeysTests
+{
+    private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
+
+    [Fact]
+    public void Credentials_UserNamedDash_NotTheOrganizationWideKey()
+    {
+        var organizationWide = SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", null));
+        var userNamedDash = SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "-"));
+
+        Assert.Equal("c:acme:read-write:-", organizationWide);
+        Assert.NotEqual(organizationWide, userNamedDash);
+    }
+
+    [Fact]
+    public void UserPatterns_MatchTheUsersCredentialsAndMembership_NotTheOrganizationWideOrAnotherUsers()
+    {
+        var patterns = SharedCacheKeys.UserPatterns("carol", "acme").Select(Glob).ToList();
+        bool Matched(string key) => patterns.Any(p => p.IsMatch(key));
+
+        Assert.True(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "carol"))));
+        Assert.True(Matched(SharedCacheKeys.Membership("carol", "acme")));
+        Assert.False(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", null))));
+        Assert.False(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "xcarol"))));
+        Assert.False(Matched(SharedCacheKeys.Membership("carolyn", "acme")));
+    }
+
+    /// <summary>Redis SCAN MATCH semantics for the patterns used here (<c>*</c> = any run of characters).</summary>
+    private static Regex Glob(string pattern) => new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$");
+}
