@@ -15,7 +15,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class AuditCommand
 {
-    public const int Usage = 2;
+    public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway audit --organization ORG [--from TIME] [--to TIME] FILE...";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -43,12 +43,12 @@ internal static class AuditCommand
 
             if (name is not ("--organization" or "--from" or "--to"))
             {
-                return Fail(stderr, $"audit: unknown argument '{Truncate(name)}'. {UsageText}");
+                return CliArguments.Fail(stderr, $"audit: unknown argument '{CliArguments.Truncate(name)}'. {UsageText}");
             }
 
             if (i + 1 >= args.Length)
             {
-                return Fail(stderr, $"audit: {name} needs a value. {UsageText}");
+                return CliArguments.Fail(stderr, $"audit: {name} needs a value. {UsageText}");
             }
 
             var value = args[++i];
@@ -60,7 +60,7 @@ internal static class AuditCommand
 
             if (!TryParseTime(value, out var time))
             {
-                return Fail(stderr, $"audit: {name} '{Truncate(value)}' is not a time (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z; UTC unless an offset is given).");
+                return CliArguments.Fail(stderr, $"audit: {name} '{CliArguments.Truncate(value)}' is not a time (ISO 8601, e.g. 2026-03-01 or 2026-03-01T12:00:00Z; UTC unless an offset is given).");
             }
 
             if (name == "--from")
@@ -75,24 +75,24 @@ internal static class AuditCommand
 
         if (organization is null || files.Count == 0)
         {
-            return Fail(stderr, $"audit: --organization and at least one FILE are required. {UsageText}");
+            return CliArguments.Fail(stderr, $"audit: --organization and at least one FILE are required. {UsageText}");
         }
 
         if (!OrganizationId.IsWellFormed(organization))
         {
-            return Fail(stderr, $"audit: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).");
+            return CliArguments.Fail(stderr, $"audit: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).");
         }
 
         if (from is { } f && to is { } t && f >= t)
         {
-            return Fail(stderr, "audit: --from must be before --to.");
+            return CliArguments.Fail(stderr, "audit: --from must be before --to.");
         }
 
         foreach (var file in files)
         {
             if (!File.Exists(file))
             {
-                return Fail(stderr, $"audit: file '{Truncate(file)}' does not exist.");
+                return CliArguments.Fail(stderr, $"audit: file '{CliArguments.Truncate(file)}' does not exist.");
             }
         }
 
@@ -131,13 +131,7 @@ internal static class AuditCommand
     internal static bool TryParseTime(string value, out DateTimeOffset time)
         => DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
-    private static int Fail(TextWriter stderr, string line)
-    {
-        stderr.WriteLine(line.ReplaceLineEndings(" "));
-        return Usage;
-    }
 
     /// <summary>Decides for one log line whether it is an audit event of the organization inside the time range.</summary>
     internal sealed class AuditFilter(string organization, DateTimeOffset? from, DateTimeOffset? to)

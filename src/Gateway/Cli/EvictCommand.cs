@@ -16,7 +16,7 @@ namespace Gateway.Cli;
 internal static class EvictCommand
 {
     public const int Failed = 1;
-    public const int Usage = 2;
+    public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway evict --user USER [--organization ORG]";
 
     public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
@@ -24,44 +24,22 @@ internal static class EvictCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        string? user = null, organization = null;
-        for (var i = 0; i < args.Length; i++)
+        if (CliArguments.TryRead("evict", args, UsageText, ["--user", "--organization"], stdout, stderr, out var values) is { } exit)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
-                return 0;
-            }
-
-            if (name is not ("--user" or "--organization"))
-            {
-                return Fail(stderr, $"evict: unknown argument '{Truncate(name)}'. {UsageText}", Usage);
-            }
-
-            if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
-            {
-                return Fail(stderr, $"evict: {name} needs a value. {UsageText}", Usage);
-            }
-
-            if (name == "--user")
-            {
-                user = args[++i];
-            }
-            else
-            {
-                organization = args[++i];
-            }
+            return exit;
         }
+
+        var user = values.GetValueOrDefault("--user");
+        var organization = values.GetValueOrDefault("--organization");
 
         if (user is null)
         {
-            return Fail(stderr, $"evict: --user is required. {UsageText}", Usage);
+            return CliArguments.Fail(stderr, $"evict: --user is required. {UsageText}", Usage);
         }
 
         if (organization is not null && !OrganizationId.IsWellFormed(organization))
         {
-            return Fail(stderr, $"evict: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).", Usage);
+            return CliArguments.Fail(stderr, $"evict: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).", Usage);
         }
 
         // Only the shared cache's connection settings matter here (no sealing key is needed to delete entries and
@@ -78,13 +56,13 @@ internal static class EvictCommand
             }
             catch (InvalidOperationException ex)
             {
-                return Fail(stderr, $"evict: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}", Usage);
+                return CliArguments.Fail(stderr, $"evict: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}", Usage);
             }
         }
 
         if (!shared.Enabled)
         {
-            return Fail(stderr, string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
+            return CliArguments.Fail(stderr, string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
         }
 
         FleetEvictionResult result;
@@ -94,14 +72,14 @@ internal static class EvictCommand
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({ex.GetType().Name}); nothing was evicted.", Failed);
+            return CliArguments.Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({ex.GetType().Name}); nothing was evicted.", Failed);
         }
 
         var scope = organization is null ? "all organizations" : $"organization {organization}";
         var line = string.Create(CultureInfo.InvariantCulture, $"evicted user {user} in {scope}: {result.EntriesRemoved} shared cache entries removed, {result.Confirmed} of {result.Instances} instances confirmed");
         if (result.Confirmed < result.Instances)
         {
-            return Fail(stderr, $"evict: {line}; the others keep it until TenantIsolation:Membership:PositiveTtl.", Failed);
+            return CliArguments.Fail(stderr, $"evict: {line}; the others keep it until TenantIsolation:Membership:PositiveTtl.", Failed);
         }
 
         await stdout.WriteLineAsync(line).ConfigureAwait(false);
@@ -121,11 +99,5 @@ internal static class EvictCommand
         }
     }
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
-    private static int Fail(TextWriter stderr, string line, int code)
-    {
-        stderr.WriteLine(line.ReplaceLineEndings(" "));
-        return code;
-    }
 }

@@ -19,7 +19,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class PolicyCommand
 {
-    public const int Usage = 2;
+    public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway policy --organization ORG (--permission-set SET | --role ROLE)";
 
     public static int Run(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr)
@@ -27,43 +27,23 @@ internal static class PolicyCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        string? organization = null, permissionSetName = null, role = null;
-        for (var i = 0; i < args.Length; i++)
+        if (CliArguments.TryRead("policy", args, UsageText, ["--organization", "--permission-set", "--role"], stdout, stderr, out var values) is { } exit)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                stdout.WriteLine(UsageText);
-                return 0;
-            }
-
-            if (name is not ("--organization" or "--permission-set" or "--role"))
-            {
-                return Fail(stderr, $"policy: unknown argument '{name}'. {UsageText}");
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                return Fail(stderr, $"policy: {name} needs a value. {UsageText}");
-            }
-
-            var value = args[++i];
-            switch (name)
-            {
-                case "--organization": organization = value; break;
-                case "--permission-set": permissionSetName = value; break;
-                default: role = value; break;
-            }
+            return exit;
         }
+
+        var organization = values.GetValueOrDefault("--organization");
+        var permissionSetName = values.GetValueOrDefault("--permission-set");
+        var role = values.GetValueOrDefault("--role");
 
         if (organization is null || (permissionSetName is null) == (role is null))
         {
-            return Fail(stderr, $"policy: --organization and exactly one of --permission-set / --role are required. {UsageText}");
+            return CliArguments.Fail(stderr, $"policy: --organization and exactly one of --permission-set / --role are required. {UsageText}");
         }
 
         if (!OrganizationId.TryParse(organization, out var organizationId))
         {
-            return Fail(stderr, $"policy: '{Truncate(organization)}' is not a valid organization id (1-64 of [A-Za-z0-9._-], starting with a letter or digit).");
+            return CliArguments.Fail(stderr, $"policy: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).");
         }
 
         using var host = BuildHost(contentRoot);
@@ -97,7 +77,7 @@ internal static class PolicyCommand
         }
         catch (InvalidOperationException ex)
         {
-            return Fail(stderr, $"policy: configuration cannot be read ({DescribeSources(contentRoot)}): {ex.Message}");
+            return CliArguments.Fail(stderr, $"policy: configuration cannot be read ({DescribeSources(contentRoot)}): {ex.Message}");
         }
 
         PermissionSet? permissionSet;
@@ -105,12 +85,12 @@ internal static class PolicyCommand
         {
             if (!catalog.TryGetForRole(role, out permissionSet))
             {
-                return Fail(stderr, $"policy: role '{Truncate(role)}' is not mapped under TenantIsolation:Roles (known: {string.Join(", ", options.Roles.Keys)}).");
+                return CliArguments.Fail(stderr, $"policy: role '{CliArguments.Truncate(role)}' is not mapped under TenantIsolation:Roles (known: {string.Join(", ", options.Roles.Keys)}).");
             }
         }
         else if (!catalog.TryGetByName(permissionSetName!, out permissionSet))
         {
-            return Fail(stderr, $"policy: permission set '{Truncate(permissionSetName!)}' is not defined under TenantIsolation:PermissionSets (known: {string.Join(", ", options.PermissionSets.Keys)}).");
+            return CliArguments.Fail(stderr, $"policy: permission set '{CliArguments.Truncate(permissionSetName!)}' is not defined under TenantIsolation:PermissionSets (known: {string.Join(", ", options.PermissionSets.Keys)}).");
         }
 
         var builder = new SessionPolicyBuilder(catalog.Scope);
@@ -133,7 +113,7 @@ internal static class PolicyCommand
         }
         catch (SessionPolicyTooLargeException ex)
         {
-            return Fail(stderr, $"policy: {ex.Message}");
+            return CliArguments.Fail(stderr, $"policy: {ex.Message}");
         }
     }
 
@@ -185,11 +165,5 @@ internal static class PolicyCommand
             ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
             ?? "Production";
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
-    private static int Fail(TextWriter stderr, string line)
-    {
-        stderr.WriteLine(line.ReplaceLineEndings(" "));
-        return Usage;
-    }
 }

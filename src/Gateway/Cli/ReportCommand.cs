@@ -21,7 +21,7 @@ namespace Gateway.Cli;
 /// </summary>
 internal static class ReportCommand
 {
-    public const int Usage = 2;
+    public const int Usage = CliArguments.Usage;
     public const string HtmlFile = "report.html";
     public const string MarkdownFile = "report.md";
     public const string DefaultTemplate = "deploy/cloudformation/tenant-gateway.yaml";
@@ -64,44 +64,24 @@ internal static class ReportCommand
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        string? output = null, verifyJson = null, template = null;
-        for (var i = 0; i < args.Length; i++)
+        if (CliArguments.TryRead("report", args, UsageText, ["--out", "--verify-json", "--template"], stdout, stderr, out var values) is { } exit)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                stdout.WriteLine(UsageText);
-                return 0;
-            }
-
-            if (name is not ("--out" or "--verify-json" or "--template"))
-            {
-                return Fail(stderr, $"report: unknown argument '{Truncate(name)}'. {UsageText}");
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                return Fail(stderr, $"report: {name} needs a value. {UsageText}");
-            }
-
-            var value = args[++i];
-            switch (name)
-            {
-                case "--out": output = value; break;
-                case "--verify-json": verifyJson = value; break;
-                default: template = value; break;
-            }
+            return exit;
         }
+
+        var output = values.GetValueOrDefault("--out");
+        var verifyJson = values.GetValueOrDefault("--verify-json");
+        var template = values.GetValueOrDefault("--template");
 
         if (output is null)
         {
-            return Fail(stderr, $"report: --out is required. {UsageText}");
+            return CliArguments.Fail(stderr, $"report: --out is required. {UsageText}");
         }
 
         template ??= Path.Combine(contentRoot, DefaultTemplate);
         if (!File.Exists(template))
         {
-            return Fail(stderr, $"report: CloudFormation template '{Truncate(template)}' not found; run from the repository root or pass --template FILE.");
+            return CliArguments.Fail(stderr, $"report: CloudFormation template '{CliArguments.Truncate(template)}' not found; run from the repository root or pass --template FILE.");
         }
 
         VerifyResult? verify = null;
@@ -109,13 +89,13 @@ internal static class ReportCommand
         {
             if (!File.Exists(verifyJson))
             {
-                return Fail(stderr, $"report: verify result '{Truncate(verifyJson)}' not found (write it with: Gateway verify --json FILE).");
+                return CliArguments.Fail(stderr, $"report: verify result '{CliArguments.Truncate(verifyJson)}' not found (write it with: Gateway verify --json FILE).");
             }
 
             verify = VerifyResult.TryRead(verifyJson);
             if (verify is null)
             {
-                return Fail(stderr, $"report: '{Truncate(verifyJson)}' is not a Gateway verify --json result (expected {{\"checks\": [...], \"passed\": N, \"failed\": N}}).");
+                return CliArguments.Fail(stderr, $"report: '{CliArguments.Truncate(verifyJson)}' is not a Gateway verify --json result (expected {{\"checks\": [...], \"passed\": N, \"failed\": N}}).");
             }
         }
 
@@ -134,12 +114,12 @@ internal static class ReportCommand
             }
             else
             {
-                return Fail(stderr, $"report: configuration is invalid ({failures.Count} error(s); read {PolicyCommand.DescribeSources(contentRoot)}): {string.Join("; ", failures)}");
+                return CliArguments.Fail(stderr, $"report: configuration is invalid ({failures.Count} error(s); read {PolicyCommand.DescribeSources(contentRoot)}): {string.Join("; ", failures)}");
             }
         }
         catch (InvalidOperationException ex)
         {
-            return Fail(stderr, $"report: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}");
+            return CliArguments.Fail(stderr, $"report: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}");
         }
 
         EvidenceDocument document;
@@ -149,7 +129,7 @@ internal static class ReportCommand
         }
         catch (SessionPolicyTooLargeException ex)
         {
-            return Fail(stderr, $"report: {ex.Message}");
+            return CliArguments.Fail(stderr, $"report: {ex.Message}");
         }
 
         try
@@ -160,7 +140,7 @@ internal static class ReportCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail(stderr, $"report: cannot write to '{Truncate(output)}': {ex.Message}");
+            return CliArguments.Fail(stderr, $"report: cannot write to '{CliArguments.Truncate(output)}': {ex.Message}");
         }
 
         stdout.WriteLine($"report: wrote {Path.Combine(output, HtmlFile)} and {Path.Combine(output, MarkdownFile)} ({options.Roles.Count} role(s), {catalog.Sets.Count} permission set(s){(verify is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", verify {verify.Passed} passed / {verify.Failed} failed"))})");
@@ -362,14 +342,6 @@ internal static class ReportCommand
         }
 
         return resources;
-    }
-
-    private static string Truncate(string value) => value.Length <= 120 ? value : value[..120] + "…";
-
-    private static int Fail(TextWriter stderr, string line)
-    {
-        stderr.WriteLine(line.ReplaceLineEndings(" "));
-        return Usage;
     }
 
     /// <summary>The file <c>Gateway verify --json</c> writes.</summary>

@@ -16,7 +16,7 @@ namespace Gateway.Cli;
 internal static class VerifyCommand
 {
     public const int Failed = 1;
-    public const int Usage = 2;
+    public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway verify [--organizations A,B] [--json FILE]";
 
     public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
@@ -37,12 +37,12 @@ internal static class VerifyCommand
 
             if (name is not ("--organizations" or "--json"))
             {
-                return Fail(stderr, $"verify: unknown argument '{Truncate(name)}'. {UsageText}");
+                return CliArguments.Fail(stderr, $"verify: unknown argument '{CliArguments.Truncate(name)}'. {UsageText}");
             }
 
             if (i + 1 >= args.Length)
             {
-                return Fail(stderr, $"verify: {name} needs a value. {UsageText}");
+                return CliArguments.Fail(stderr, $"verify: {name} needs a value. {UsageText}");
             }
 
             var value = args[++i];
@@ -55,7 +55,7 @@ internal static class VerifyCommand
             var parts = value.Split(',', StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || !OrganizationId.IsWellFormed(parts[0]) || !OrganizationId.IsWellFormed(parts[1]) || parts[0] == parts[1])
             {
-                return Fail(stderr, $"verify: --organizations needs two distinct valid organization ids, e.g. zz-verify-a,zz-verify-b. {UsageText}");
+                return CliArguments.Fail(stderr, $"verify: --organizations needs two distinct valid organization ids, e.g. zz-verify-a,zz-verify-b. {UsageText}");
             }
 
             (organizationA, organizationB) = (parts[0], parts[1]);
@@ -72,7 +72,7 @@ internal static class VerifyCommand
             Collect<EnvelopeOptions>(host.Services, failures);
             if (failures.Count > 0)
             {
-                return Fail(stderr, $"verify: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", failures)}");
+                return CliArguments.Fail(stderr, $"verify: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", failures)}");
             }
 
             plan = VerificationPlan.Create(host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value, organizationA, organizationB);
@@ -80,7 +80,7 @@ internal static class VerifyCommand
         }
         catch (Exception ex) when (ex is InvalidOperationException or Isolation.GatewayStartupException)
         {
-            return Fail(stderr, $"verify: {ex.Message}");
+            return CliArguments.Fail(stderr, $"verify: {ex.Message}");
         }
 
         var report = await runner.RunAsync(plan, cancellationToken).ConfigureAwait(false);
@@ -146,11 +146,5 @@ internal static class VerifyCommand
         }
     }
 
-    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
 
-    private static int Fail(TextWriter stderr, string line)
-    {
-        stderr.WriteLine(line.ReplaceLineEndings(" "));
-        return Usage;
-    }
 }
