@@ -82,6 +82,12 @@ public sealed class GatewayPrincipalTests
 
         Assert.False(await AuthorizeAsync(anonymous));
         Assert.False(await AuthorizeAsync(new ClaimsPrincipal()));
+
+        // A GatewayPrincipal answers from what it captured: built over an unauthenticated identity, it is refused.
+        var unauthenticated = GatewayPrincipal.From(new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "alice")])), "sub", "org_id");
+        Assert.NotNull(unauthenticated);
+        Assert.False(unauthenticated.IsAuthenticated);
+        Assert.False(await AuthorizeAsync(unauthenticated));
     }
 
     [Theory]

@@ -169,6 +169,33 @@ public sealed class TenantTransformProviderTests : IDisposable
         Assert.Equal(decided, proxyRequest.Headers.TryGetValues("X-Tenant-Context", out var values) && values.Single() == DecidedTenant.SealedEnvelope);
     }
 
+    [Fact]
+    public async Task Apply_LegacyDecision_ForgedInboundIdentityHeadersReplacedByTheDecidedOnes_NoEnvelope()
+    {
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
+        var builder = new TransformBuilderContext { Route = LegacyRoute("true", "legacy"), Services = null! };
+        provider.Apply(builder);
+        var transform = Assert.Single(builder.RequestTransforms.OfType<TenantRequestTransform>());
+        var http = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
+        http.Features.Set(new LegacyTenantFeature(Gateway.Policies.OrganizationId.Parse("acme"), "alice", "MEMBER", "legacy"));
+        using var proxyRequest = new HttpRequestMessage(HttpMethod.Get, "http://legacy/");
+        foreach (var (header, forged) in new[] { (LegacyTenantFeature.OrganizationHeader, "globex"), (LegacyTenantFeature.UserHeader, "mallory"), (LegacyTenantFeature.RoleHeader, "ADMINISTRATOR") })
+        {
+            http.Request.Headers[header] = forged;
+            proxyRequest.Headers.TryAddWithoutValidation(header, forged); // as YARP's header copy left it
+        }
+
+        await transform.ApplyAsync(new RequestTransformContext { HttpContext = http, ProxyRequest = proxyRequest, HeadersCopied = true, Path = "/" });
+
+        Assert.Equal(StatusCodes.Status200OK, http.Response.StatusCode);
+        Assert.Equal("acme", Assert.Single(proxyRequest.Headers.GetValues(LegacyTenantFeature.OrganizationHeader)));
+        Assert.Equal("alice", Assert.Single(proxyRequest.Headers.GetValues(LegacyTenantFeature.UserHeader)));
+        Assert.Equal("MEMBER", Assert.Single(proxyRequest.Headers.GetValues(LegacyTenantFeature.RoleHeader)));
+        Assert.False(proxyRequest.Headers.Contains("X-Tenant-Context"));
+    }
+
     private sealed class DecidedTenant : ITenantFeature
     {
         public const string SealedEnvelope = "eyJhbGciOiJkaXIifQ..sealed";

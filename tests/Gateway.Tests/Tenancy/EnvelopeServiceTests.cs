@@ -124,6 +124,19 @@ public sealed class EnvelopeServiceTests
     }
 
     [Fact]
+    public void GetEnvelope_SameUserAndCredentialsOtherRole_EnvelopeCarriesTheNewRole()
+    {
+        // Two roles mapped to one permission set share credentials: after a role change the envelope must follow.
+        var service = Service();
+        var asMember = service.GetEnvelope(Tenant(role: "MEMBER"), "applications", "req-1");
+        var asViewer = service.GetEnvelope(Tenant(role: "VIEWER"), "applications", "req-2");
+
+        Assert.Equal("MEMBER", Reader().Read(asMember).Envelope!.Role);
+        Assert.Equal("VIEWER", Reader().Read(asViewer).Envelope!.Role);
+        Assert.Same(asMember, service.GetEnvelope(Tenant(role: "MEMBER"), "applications", "req-3"));
+    }
+
+    [Fact]
     public void GetEnvelope_SameCredentialsReadBackAsANewObject_Reused()
     {
         // Credentials read from the shared cache tier (Redis) are new objects: reuse follows the access key id.

@@ -265,6 +265,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         Assert.False(_forwarded);
         Assert.Equal((503, "organization_migrating"), (status, code));
         Assert.Contains("reason=\"organization_migrating\"", AuditLine, StringComparison.Ordinal);
+        Assert.Equal(0, _store.Calls);
     }
 
     [Fact]
