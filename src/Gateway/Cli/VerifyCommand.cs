@@ -67,9 +67,9 @@ internal static class VerifyCommand
         try
         {
             var failures = new List<string>();
-            Collect<TenantIsolationOptions>(host.Services, failures);
-            Collect<ForwardingOptions>(host.Services, failures);
-            Collect<EnvelopeOptions>(host.Services, failures);
+            PolicyCommand.Collect<TenantIsolationOptions>(host.Services, failures);
+            PolicyCommand.Collect<ForwardingOptions>(host.Services, failures);
+            PolicyCommand.Collect<EnvelopeOptions>(host.Services, failures);
             if (failures.Count > 0)
             {
                 return CliArguments.Fail(stderr, $"verify: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", failures)}");
@@ -132,19 +132,4 @@ internal static class VerifyCommand
             }
         }
     }
-
-    private static void Collect<T>(IServiceProvider services, List<string> failures)
-        where T : class
-    {
-        try
-        {
-            _ = services.GetRequiredService<IOptions<T>>().Value;
-        }
-        catch (OptionsValidationException ex)
-        {
-            failures.AddRange(ex.Failures);
-        }
-    }
-
-
 }
