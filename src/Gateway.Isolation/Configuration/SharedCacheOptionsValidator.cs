@@ -34,6 +34,11 @@ internal static partial class SharedCacheOptionsValidator
             return;
         }
 
+        if (!IsRedisConfiguration(shared.Redis!))
+        {
+            errors.Add($"{section}:Redis is not a StackExchange.Redis configuration string (e.g. host:6379,password=…,ssl=true).");
+        }
+
         if (string.IsNullOrEmpty(shared.Sealing.ActiveKeyId))
         {
             errors.Add($"{section}:Sealing:ActiveKeyId is required when {section}:Redis is set: credentials are sealed before they reach Redis.");
@@ -41,6 +46,18 @@ internal static partial class SharedCacheOptionsValidator
         else if (!shared.Sealing.Keys.ContainsKey(shared.Sealing.ActiveKeyId))
         {
             errors.Add($"{section}:Sealing:ActiveKeyId '{shared.Sealing.ActiveKeyId}' names no key in {section}:Sealing:Keys.");
+        }
+    }
+
+    private static bool IsRedisConfiguration(string value)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(value).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 

@@ -22,6 +22,19 @@ public sealed class SharedCacheOptionsValidatorTests
     public void Validate_RedisWithSealingKey_Succeeds()
         => Assert.Empty(Validate(new SharedCacheOptions { Redis = "127.0.0.1:6379", Sealing = { ActiveKeyId = "k1", Keys = { ["k1"] = Key } } }));
 
+    [Theory]
+    [InlineData("127.0.0.1:6379,password=secret,ssl=true", true)]
+    [InlineData("redis.internal:6379,abortConnect=false", true)]
+    [InlineData("127.0.0.1:6379,notAnOption=1", false)]
+    [InlineData(",,,", false)]
+    public void Validate_RedisConfigurationString_MalformedNamedAtStartUp(string redis, bool valid)
+    {
+        var errors = Validate(new SharedCacheOptions { Redis = redis, Sealing = { ActiveKeyId = "k1", Keys = { ["k1"] = Key } } });
+
+        Assert.Equal(valid, !errors.Any(e => e.StartsWith("TenantIsolation:SharedCache:Redis is not", StringComparison.Ordinal)));
+        Assert.DoesNotContain(errors, e => e.Contains("secret", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Validate_RedisWithoutSealingKey_NamesTheKey()
     {
