@@ -64,7 +64,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
                 return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason));
             case OrganizationPlacement.Legacy:
                 var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
-                return denial is not null ? Denied(denial) : new TenantRoutingDecision { Route = TenantRoute.Legacy, Role = membership!.Role };
+                return denial is not null ? Denied(denial) : new TenantRoutingDecision { Route = TenantRoute.Legacy, Role = membership!.Value.Role };
             default:
                 // Partitioned, or unknown / inactive organizations, which the isolated evaluation refuses.
                 return TenantRoutingDecision.Isolated;
@@ -136,7 +136,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
 
         return _catalog.TryGetForRole(membership.Role!, out var set)
-            ? (new Member(membership.Role!, set.Name), null)
+            ? (new Member(membership.Role!, set), null)
             : (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason));
     }
 
@@ -161,8 +161,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             return denial;
         }
 
-        var role = membership!.Role!;
-        var permissionSet = _catalog.Sets[membership.PermissionSet!];
+        var (role, permissionSet) = membership!.Value;
         var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
         CredentialResult result;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
@@ -185,5 +184,6 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             : TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.CredentialsUnavailable, StsUnavailableReason, result.RetryAfter);
     }
 
-    private sealed record Member(string Role, string PermissionSet);
+    /// <summary>A member whose role maps to a permission set (the set as found, not looked up again).</summary>
+    private readonly record struct Member(string Role, Gateway.Policies.SessionPolicies.PermissionSet PermissionSet);
 }
