@@ -32,7 +32,7 @@ internal sealed class AuditLogger
 
     public void Allowed(string requestId, string organizationId, string userId, string routeId, string role, string permissionSet, string sessionName)
     {
-        var (level, id) = _sampleRate > 0 && Random.Shared.NextDouble() < _sampleRate
+        var (level, id) = _sampleRate > 0 && _logger.IsEnabled(LogLevel.Information) && Random.Shared.NextDouble() < _sampleRate
             ? (LogLevel.Information, AllowedSampledId)
             : (LogLevel.Debug, AllowedDebugId);
         if (_logger.IsEnabled(level))
