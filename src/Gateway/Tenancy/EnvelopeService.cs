@@ -26,6 +26,9 @@ internal sealed class EnvelopeService : IEnvelopeService
 
     private readonly ConcurrentDictionary<string, CredentialEnvelopes> _cache = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
+
+    /// <summary>Entries in <see cref="_cache"/>, kept beside it: ConcurrentDictionary.Count takes every bucket lock.</summary>
+    private int _count;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
     private readonly TimeSpan _reuseMargin;
@@ -107,12 +110,21 @@ internal sealed class EnvelopeService : IEnvelopeService
         if (!_cache.TryGetValue(credentials.AccessKeyId, out var entry))
         {
             Sweep(now);
-            if (_cache.Count >= MaxCredentialSets)
+            if (Volatile.Read(ref _count) >= MaxCredentialSets)
             {
                 return null;
             }
 
-            entry = _cache.GetOrAdd(credentials.AccessKeyId, static (_, c) => new CredentialEnvelopes(c), credentials);
+            var created = new CredentialEnvelopes(credentials);
+            if (_cache.TryAdd(credentials.AccessKeyId, created))
+            {
+                Interlocked.Increment(ref _count);
+                entry = created;
+            }
+            else if (!_cache.TryGetValue(credentials.AccessKeyId, out entry))
+            {
+                return null; // added and swept away meanwhile: write this one envelope per request
+            }
         }
 
         return entry.IsFor(credentials) ? entry.Envelopes : null;
@@ -131,7 +143,10 @@ internal sealed class EnvelopeService : IEnvelopeService
         {
             if (entry.Expiration <= now)
             {
-                _cache.TryRemove(accessKeyId, out _);
+                if (_cache.TryRemove(accessKeyId, out _))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
             }
         }
     }
