@@ -73,6 +73,7 @@ internal sealed class StepStatsCollector
             }
 
             bucket.Histogram.RecordValue(micros);
+            bucket.MaxMicros = Math.Max(bucket.MaxMicros, micros);
             if (response.IsOk)
             {
                 bucket.Ok++;
@@ -97,10 +98,10 @@ internal sealed class StepStatsCollector
                 {
                     MinMs = _minMicros / 1000.0,
                     MeanMs = mean / 1000.0,
-                    P50Ms = Percentile(_latency, 50),
-                    P75Ms = Percentile(_latency, 75),
-                    P95Ms = Percentile(_latency, 95),
-                    P99Ms = Percentile(_latency, 99),
+                    P50Ms = Percentile(_latency, 50, _maxMicros),
+                    P75Ms = Percentile(_latency, 75, _maxMicros),
+                    P95Ms = Percentile(_latency, 95, _maxMicros),
+                    P99Ms = Percentile(_latency, 99, _maxMicros),
                     MaxMs = _maxMicros / 1000.0,
                     StdDevMs = Math.Sqrt(variance) / 1000.0,
                 };
@@ -114,7 +115,7 @@ internal sealed class StepStatsCollector
                 Rps = measuredDuration > TimeSpan.Zero ? requests / measuredDuration.TotalSeconds : 0,
                 Bytes = _bytes,
                 Latency = latency,
-                SchedulingLagP99Ms = requests == 0 ? 0 : Percentile(_lag, 99),
+                SchedulingLagP99Ms = requests == 0 ? 0 : Percentile(_lag, 99, _lag.GetMaxValue()),
                 StatusCodes = _status.OrderBy(p => p.Key)
                     .ToDictionary(p => p.Key.ToString(CultureInfo.InvariantCulture), p => p.Value, StringComparer.Ordinal),
                 ErrorCodes = _codes.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
@@ -125,21 +126,26 @@ internal sealed class StepStatsCollector
                         p.Value.Ok + p.Value.Fail,
                         p.Value.Ok,
                         p.Value.Fail,
-                        Percentile(p.Value.Histogram, 50),
-                        Percentile(p.Value.Histogram, 99),
-                        p.Value.Histogram.GetMaxValue() / 1000.0))
+                        Percentile(p.Value.Histogram, 50, p.Value.MaxMicros),
+                        Percentile(p.Value.Histogram, 99, p.Value.MaxMicros),
+                        p.Value.MaxMicros / 1000.0))
                     .ToList(),
                 Percentiles = requests == 0
                     ? []
-                    : s_percentiles.Select(p => new PercentilePoint(p, p == 0 ? _minMicros / 1000.0 : p == 100 ? _maxMicros / 1000.0 : Percentile(_latency, p))).ToList(),
+                    : s_percentiles.Select(p => new PercentilePoint(p, p == 0 ? _minMicros / 1000.0 : p == 100 ? _maxMicros / 1000.0 : Percentile(_latency, p, _maxMicros))).ToList(),
             };
         }
     }
 
     internal static long ToMicros(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 
-    private static double Percentile(LongHistogram histogram, double percentile) =>
-        histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
+    /// <summary>
+    /// The value at <paramref name="percentile"/>, never above <paramref name="maxMicros"/>, the exact largest value
+    /// recorded: HdrHistogram answers with the highest value equivalent to the recorded one (the top of its bucket,
+    /// up to 0.1 % higher at 3 significant digits), which would put a p99 above the max.
+    /// </summary>
+    private static double Percentile(LongHistogram histogram, double percentile, long maxMicros) =>
+        histogram.TotalCount == 0 ? 0 : Math.Min(histogram.GetValueAtPercentile(percentile), maxMicros) / 1000.0;
 
     private sealed class Bucket
     {
@@ -148,5 +154,8 @@ internal sealed class StepStatsCollector
         public long Ok { get; set; }
 
         public long Fail { get; set; }
+
+        /// <summary>The exact largest latency of this second (the histogram's own maximum is rounded up to its bucket).</summary>
+        public long MaxMicros { get; set; }
     }
 }

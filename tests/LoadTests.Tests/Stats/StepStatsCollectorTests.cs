@@ -104,6 +104,31 @@ public sealed class StepStatsCollectorTests
     }
 
     [Fact]
+    public void Snapshot_TailInOneHdrBucket_NoPercentileAboveTheRecordedMax()
+    {
+        // Issue 20: a report showed p99 647.17 ms above max 646.81 ms: HdrHistogram answers a percentile with the
+        // highest value equivalent to the recorded one (its bucket's upper end), while max is exact.
+        var collector = new StepStatsCollector("s", 0);
+        for (var i = 0; i < 98; i++)
+        {
+            Record(collector, 1_000, ok: true);
+        }
+
+        Record(collector, 646_810, ok: true);
+        Record(collector, 646_810, ok: true);
+
+        var stats = collector.Snapshot(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(646.81, stats.Latency.MaxMs, 6);
+        Assert.Equal(646.81, stats.Latency.P99Ms, 6);
+        Assert.All(stats.Percentiles, p => Assert.True(p.LatencyMs <= stats.Latency.MaxMs, $"p{p.Percentile} {p.LatencyMs} ms > max {stats.Latency.MaxMs} ms"));
+        var second = Assert.Single(stats.Timeline);
+        Assert.Equal(646.81, second.MaxMs, 6);
+        Assert.True(second.P99Ms <= second.MaxMs, $"timeline p99 {second.P99Ms} ms > max {second.MaxMs} ms");
+        Assert.True(second.P50Ms <= second.MaxMs);
+    }
+
+    [Fact]
     public async Task Record_Concurrently_LosesNothing()
     {
         var collector = new StepStatsCollector("s", 0);
