@@ -29,8 +29,12 @@ internal sealed record InjectSimulation : LoadSimulation
     public override LoadSimulation WarmUp(TimeSpan during) => new InjectSimulation(FromRate, FromRate, during);
 
     public override string Describe() => FromRate.Equals(ToRate)
-        ? string.Create(CultureInfo.InvariantCulture, $"inject {FromRate:0.##}/s for {During.TotalSeconds:0.##} s")
-        : string.Create(CultureInfo.InvariantCulture, $"ramping inject {FromRate:0.##}/s -> {ToRate:0.##}/s over {During.TotalSeconds:0.##} s");
+        ? string.Create(CultureInfo.InvariantCulture, $"{Shape()} for {During.TotalSeconds:0.##} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{Shape()} over {During.TotalSeconds:0.##} s");
+
+    protected override string Shape() => FromRate.Equals(ToRate)
+        ? string.Create(CultureInfo.InvariantCulture, $"inject {FromRate:0.##}/s")
+        : string.Create(CultureInfo.InvariantCulture, $"ramping inject {FromRate:0.##}/s -> {ToRate:0.##}/s");
 
     /// <summary>
     /// Intended start of iteration <paramref name="index"/> (0-based) as an offset from the start, or <c>null</c> when it falls

@@ -22,5 +22,7 @@ internal sealed record KeepConstantSimulation : LoadSimulation
     public override LoadSimulation WarmUp(TimeSpan during) => new KeepConstantSimulation(Copies, during);
 
     public override string Describe() =>
-        string.Create(CultureInfo.InvariantCulture, $"keep constant {Copies} copies for {During.TotalSeconds:0.##} s");
+        string.Create(CultureInfo.InvariantCulture, $"{Shape()} for {During.TotalSeconds:0.##} s");
+
+    protected override string Shape() => string.Create(CultureInfo.InvariantCulture, $"keep constant {Copies} copies");
 }

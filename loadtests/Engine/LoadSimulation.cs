@@ -19,5 +19,17 @@ internal abstract record LoadSimulation(TimeSpan During)
     /// <summary>The same kind of load at its starting level, for <paramref name="during"/> (used for warm-up).</summary>
     public abstract LoadSimulation WarmUp(TimeSpan during);
 
+    /// <summary>The planned load, e.g. "inject 100/s for 30 s".</summary>
     public abstract string Describe();
+
+    /// <summary>
+    /// The load as it ran when it ended before its planned duration (<paramref name="why"/>: the scenario's iteration
+    /// bound, a cancellation): the measured duration first, then the plan, so a report never says "for 30 s" over a
+    /// phase that ran 7 s.
+    /// </summary>
+    public string Describe(TimeSpan ran, string why) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Shape()} for {ran.TotalSeconds:0.0} s ({why}; planned {During.TotalSeconds:0.##} s)");
+
+    /// <summary>The load without its duration, e.g. "inject 100/s".</summary>
+    protected abstract string Shape();
 }

@@ -37,7 +37,9 @@ internal sealed class ScenarioRunner
         return new ScenarioResult
         {
             Name = definition.Name,
-            Load = definition.Load.Describe(),
+            Load = definition.MaxIterations is { } max && iterations >= max
+                ? definition.Load.Describe(measured, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"all {iterations} iterations done"))
+                : cancellationToken.IsCancellationRequested ? definition.Load.Describe(measured, "cancelled") : definition.Load.Describe(),
             Duration = measured,
             Iterations = iterations,
             Steps = stats.SnapshotSteps(measured),

@@ -115,6 +115,32 @@ public sealed class ScenarioRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_MaxIterationsEndTheRunEarly_LoadTextStatesTheDurationItRan()
+    {
+        // Issue 20: a report said "keep constant 8 copies for 30 s" over a phase that ran 10 s (it stopped after its
+        // iterations); the text must say how long the load ran.
+        var runner = new ScenarioRunner(NullProgress.Instance);
+        var definition = Definition("/ok", LoadSimulation.KeepConstant(2, TimeSpan.FromSeconds(30))) with { MaxIterations = 25 };
+
+        var result = await runner.RunAsync(definition, CancellationToken.None);
+
+        Assert.True(result.Duration < TimeSpan.FromSeconds(10), $"ran {result.Duration}");
+        Assert.DoesNotContain("for 30 s", result.Load, StringComparison.Ordinal);
+        Assert.StartsWith("keep constant 2 copies for " + result.Duration.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " s", result.Load, StringComparison.Ordinal);
+        Assert.Contains("all 25 iterations done", result.Load, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunsItsFullDuration_LoadTextStatesThePlannedDuration()
+    {
+        var runner = new ScenarioRunner(NullProgress.Instance);
+
+        var result = await runner.RunAsync(Definition("/ok", LoadSimulation.Inject(20, TimeSpan.FromSeconds(1))), CancellationToken.None);
+
+        Assert.Equal("inject 20/s for 1 s", result.Load);
+    }
+
+    [Fact]
     public async Task RunAsync_HangingServer_IsBoundedByDrainTimeoutAndCountsFailures()
     {
         var runner = new ScenarioRunner(NullProgress.Instance);
