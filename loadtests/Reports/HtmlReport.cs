@@ -36,12 +36,22 @@ internal static class HtmlReport
                 StepTable(sb, phase.Steps);
                 if (phase.Steps.Count > 0)
                 {
-                    var overTime = phase.Steps.SelectMany(s => new[]
+                    // A phase within one second of the timeline has one point per series: no line to draw.
+                    var seconds = phase.Steps.SelectMany(s => s.Timeline).Select(t => t.Second).Distinct().Count();
+                    if (seconds < 2)
                     {
-                        new ChartSeries($"{s.Name} p50", s.Timeline.Select(t => ((double)t.Second, t.P50Ms)).ToList()),
-                        new ChartSeries($"{s.Name} p99", s.Timeline.Select(t => ((double)t.Second, t.P99Ms)).ToList()),
-                    }).ToList();
-                    sb.Append(SvgChart.Render($"{phase.Name}: latency over time", overTime, "second of run (by intended start)", "ms"));
+                        Append(sb, $"<p class=\"note\">{E(phase.Name)}: too short to chart latency over time ({seconds} second of data; the table above has its latencies).</p>");
+                    }
+                    else
+                    {
+                        var overTime = phase.Steps.SelectMany(s => new[]
+                        {
+                            new ChartSeries($"{s.Name} p50", s.Timeline.Select(t => ((double)t.Second, t.P50Ms)).ToList()),
+                            new ChartSeries($"{s.Name} p99", s.Timeline.Select(t => ((double)t.Second, t.P99Ms)).ToList()),
+                        }).ToList();
+                        sb.Append(SvgChart.Render($"{phase.Name}: latency over time", overTime, "second of run (by intended start)", "ms"));
+                    }
+
                     var distribution = phase.Steps
                         .Select(s => new ChartSeries(s.Name, s.Percentiles.Select(p => (PercentileX(p.Percentile), p.LatencyMs)).ToList()))
                         .ToList();

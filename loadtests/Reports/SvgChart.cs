@@ -69,7 +69,12 @@ internal static class SvgChart
         {
             var color = s_colors[i % s_colors.Length];
             var pts = series[i].Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
-            if (pts.Count > 0)
+            if (pts.Count == 1)
+            {
+                // One point draws no line: a marker instead.
+                Append(sb, $"<circle cx=\"{Sx(pts[0].X):0.#}\" cy=\"{Sy(pts[0].Y):0.#}\" r=\"3\" fill=\"{color}\"/>");
+            }
+            else if (pts.Count > 1)
             {
                 var path = string.Join(" ", pts.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Sx(p.X):0.#},{Sy(p.Y):0.#}")));
                 Append(sb, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\" points=\"{path}\"/>");

@@ -67,7 +67,7 @@ public sealed class ReportWriterTests : IDisposable
     [Fact]
     public async Task WriteAsync_Html_IsSelfContainedWithSvgPlots()
     {
-        var report = Run(ThresholdTests.Report(leaks: 0));
+        var report = Run(WithTimeline(ThresholdTests.Report(leaks: 0), seconds: 3));
 
         await ReportWriter.WriteAsync(report, _dir, CancellationToken.None);
 
@@ -80,6 +80,21 @@ public sealed class ReportWriterTests : IDisposable
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Html_PhaseShorterThanTwoSeconds_NoEmptyChartButANote()
+    {
+        // Issue 20: a phase that fits in one second of the timeline drew an empty "latency over time" chart (one
+        // point per series draws no line).
+        var report = Run(ThresholdTests.Report(leaks: 0));
+
+        var html = HtmlReport.Render(report);
+
+        Assert.Equal(1, CountOf(html, "<svg "));
+        Assert.DoesNotContain("latency over time</text>", html, StringComparison.Ordinal);
+        Assert.Contains("latency by percentile", html, StringComparison.Ordinal);
+        Assert.Contains("phase: too short to chart latency over time (1 second of data", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,6 +124,17 @@ public sealed class ReportWriterTests : IDisposable
     [InlineData(240, 250)]
     public void NiceCeiling_RoundsUpToAReadableAxis(double value, double expected) =>
         Assert.Equal(expected, SvgChart.NiceCeiling(value), 6);
+
+    private static ScenarioReport WithTimeline(ScenarioReport scenario, int seconds) => scenario with
+    {
+        Phases = [.. scenario.Phases.Select(phase => phase with
+        {
+            Steps = [.. phase.Steps.Select(step => step with
+            {
+                Timeline = [.. Enumerable.Range(0, seconds).Select(second => new LoadTests.Stats.TimelinePoint(second, 10, 10, 0, 2, 4.5, 9))],
+            })],
+        })],
+    };
 
     private static RunReport Run(ScenarioReport scenario) => new()
     {

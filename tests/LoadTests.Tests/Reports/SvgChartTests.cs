@@ -43,4 +43,14 @@ public sealed class SvgChartTests
         Assert.EndsWith("…", svg.Descendants(Svg + "text").Single(t => (string?)t.Attribute("class") == "legend").Value, StringComparison.Ordinal);
         Assert.Contains(svg.Descendants(Svg + "title"), t => t.Value == name);
     }
+
+    [Fact]
+    public void Render_SeriesWithOnePoint_IsDrawnAsAMarker()
+    {
+        // One point makes no line: a series seen in a single second must still be visible.
+        var svg = XElement.Parse(SvgChart.Render("t", [new ChartSeries("a", [(0, 1), (1, 2)]), new ChartSeries("b", [(1, 5)])], "x", "y"));
+
+        Assert.Single(svg.Descendants(Svg + "polyline"));
+        Assert.Single(svg.Descendants(Svg + "circle"));
+    }
 }
