@@ -90,4 +90,23 @@ public sealed class CommandLineParserTests
     [InlineData("--help")]
     public void Parse_Help_RequestsHelp(string flag) =>
         Assert.True(CommandLineParser.Parse(["all", flag]).HelpRequested);
+
+    [Fact]
+    public void EveryScenario_IsListedInTheUsageTheReadmeAndDocsLoadtests()
+    {
+        // Issue 20: docs/loadtests.md's scenario list lacked `cold`.
+        var docs = File.ReadAllText(Gateway.Testing.RepoPaths.Combine("docs", "loadtests.md"));
+        var docsList = docs[docs.IndexOf("- `SCENARIO`:", StringComparison.Ordinal)..];
+        docsList = docsList[..docsList.IndexOf("\n- ", 1, StringComparison.Ordinal)];
+        var readme = File.ReadAllLines(Gateway.Testing.RepoPaths.Combine("README.md"))
+            .Single(line => line.StartsWith("dotnet loadtests/bin/Release/net10.0/LoadTests.dll SCENARIO", StringComparison.Ordinal));
+        var usage = CommandLineParser.Usage.Split('\n').Single(line => line.StartsWith("scenarios:", StringComparison.Ordinal));
+
+        foreach (var scenario in RunOptions.Scenarios)
+        {
+            Assert.True(docsList.Contains($"`{scenario}`", StringComparison.Ordinal), $"docs/loadtests.md's SCENARIO list lacks `{scenario}`: {docsList}");
+            Assert.Matches($@"[ |]{System.Text.RegularExpressions.Regex.Escape(scenario)}(\||$)", " " + readme[(readme.IndexOf('#', StringComparison.Ordinal) + 1)..].Trim());
+            Assert.Matches($@"[ ,]{System.Text.RegularExpressions.Regex.Escape(scenario)}[, ]", usage);
+        }
+    }
 }
