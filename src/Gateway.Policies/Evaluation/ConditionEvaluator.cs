@@ -15,7 +15,8 @@ internal enum ConditionOutcome
 /// Evaluates one condition entry (operator, key, policy values) against a request context, with IAM's rules:
 /// values of one key are ORed; a negated operator is the negation of its positive form; an absent key makes positive
 /// operators false and negated ones true; <c>IfExists</c> is true when the key is absent; <c>ForAllValues</c> is true
-/// when the key is absent or empty; <c>ForAnyValue</c> is false when absent; <c>Null</c> tests presence.
+/// when the key is absent or empty; <c>ForAnyValue</c> is false when absent, with or without <c>IfExists</c>;
+/// <c>Null</c> tests presence.
 /// </summary>
 internal static class ConditionEvaluator
 {
@@ -44,11 +45,14 @@ internal static class ConditionEvaluator
 
         if (!present)
         {
-            var absentResult = op.IfExists || op.Set switch
+            // ForAnyValue is false on an absent key even with IfExists (IfExists applies per value inside the set
+            // operator, so it never sees the missing key; AWS: "if there is no matching context key or the dataset is
+            // null, the condition returns false").
+            var absentResult = op.Set switch
             {
                 SetOperator.ForAllValues => true,
                 SetOperator.ForAnyValue => false,
-                _ => op.Negated,
+                _ => op.IfExists || op.Negated,
             };
             return absentResult ? ConditionOutcome.True : ConditionOutcome.False;
         }

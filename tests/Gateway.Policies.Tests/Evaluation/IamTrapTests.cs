@@ -84,6 +84,22 @@ public class IamTrapTests
         Assert.Equal(Decision.ImplicitDeny, PolicyEvaluator.Evaluate(policy, Request("dynamodb:Scan")).Decision);
     }
 
+    /// <summary>
+    /// IfExists does not rescue ForAnyValue on an absent key: AWS evaluates IfExists per value inside the set operator,
+    /// and "if there is no matching context key or the dataset is null, the condition returns false" (the AWS-accepted
+    /// answer on repost.aws "ForAnyValue:StringEqualsIfExists behaving unexpectedly", where such an Allow did not
+    /// grant sqs:ListQueues, whose context has no aws:TagKeys). Found by the differential test against iam-simulate
+    /// (tests/IamOracle.Tests); the evaluator used to let this Allow grant Scan.
+    /// </summary>
+    [Fact]
+    public void ForAnyValueIfExists_DeniesAbsentKey()
+    {
+        var policy = Policy("""  "ForAnyValue:StringEqualsIfExists":{"dynamodb:LeadingKeys":["acme"]}  """);
+
+        Assert.Equal(Decision.ImplicitDeny, PolicyEvaluator.Evaluate(policy, Request("dynamodb:Scan")).Decision);
+        Assert.Equal(Decision.Allow, PolicyEvaluator.Evaluate(policy, Request("dynamodb:GetItem", "acme")).Decision);
+    }
+
     [Fact]
     public void StringLikePrefix_MatchesOtherTenantWithSamePrefix()
     {

@@ -92,7 +92,12 @@ public class PolicyEvaluatorTests
     [InlineData("ForAnyValue:StringNotEquals", "a", "a", false)]
     [InlineData("ForAnyValue:StringLike", "a*", "x|ab", true)]
     [InlineData("ForAllValues:StringLike", "a*", "x|ab", false)]
-    [InlineData("ForAnyValue:StringEqualsIfExists", "a", null, true)]
+    [InlineData("ForAnyValue:StringEqualsIfExists", "a", null, false)]
+    [InlineData("ForAnyValue:StringEqualsIfExists", "a", "", false)]
+    [InlineData("ForAnyValue:StringEqualsIfExists", "a", "b|a", true)]
+    [InlineData("ForAnyValue:StringNotEqualsIfExists", "a", null, false)]
+    [InlineData("ForAllValues:StringEqualsIfExists", "a", null, true)]
+    [InlineData("ForAllValues:StringEqualsIfExists", "a", "a|b", false)]
     [InlineData("stringequals", "a", "a", true)]
     [InlineData("forallvalues:stringequals", "a", "b", false)]
     public void Evaluate_Condition_FollowsIamSemantics(string op, string policyValues, string? contextValues, bool allowed)
