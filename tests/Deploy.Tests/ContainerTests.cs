@@ -10,7 +10,7 @@ public partial class ContainerTests
     private const string DockerfilePath = "deploy/docker/Dockerfile";
     private const string GatewayProject = "src/Gateway/Gateway.csproj";
 
-    private static readonly List<string[]> Instructions = ParseDockerfile();
+    internal static readonly List<string[]> Instructions = ParseDockerfile();
 
     [Fact]
     public void Dockerfile_EveryCopiedPathExistsInTheContext()
