@@ -62,18 +62,31 @@ internal static class ConditionEvaluator
         bool[]? escapedFlags = null;
         if (variables && op.SupportsVariables && NeedsSubstitution(policyValues))
         {
+            // A value whose variable cannot be resolved matches nothing: the other values of the key still count
+            // (values are ORed). Under a negated operator it fails the whole condition (closed, whatever the effect).
             var pattern = op.Kind is OperatorKind.StringLike or OperatorKind.Arn;
-            var substituted = new string[policyValues.Count];
-            escapedFlags = new bool[policyValues.Count];
-            for (var i = 0; i < substituted.Length; i++)
+            var substituted = new List<string>(policyValues.Count);
+            var flags = new List<bool>(policyValues.Count);
+            foreach (var value in policyValues)
             {
-                if (!PolicyVariables.TrySubstitute(policyValues[i], context, pattern, out substituted[i], out escapedFlags[i]))
+                if (PolicyVariables.TrySubstitute(value, context, pattern, out var text, out var escaped))
                 {
-                    return ConditionOutcome.False; // an unresolvable variable never matches
+                    substituted.Add(text);
+                    flags.Add(escaped);
+                }
+                else if (op.Negated)
+                {
+                    return ConditionOutcome.False;
                 }
             }
 
+            if (substituted.Count == 0)
+            {
+                return ConditionOutcome.False; // an unresolvable variable never matches
+            }
+
             policyValues = substituted;
+            escapedFlags = [.. flags];
         }
 
         bool result;

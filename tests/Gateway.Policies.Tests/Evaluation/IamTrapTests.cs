@@ -120,6 +120,9 @@ public class IamTrapTests
     public void StringEqualsWithoutSetOperator_OnMultivaluedKey_MatchesIfAnyValueMatches()
     {
         // Why AWS requires a set operator for LeadingKeys: the single-valued form behaves like ForAnyValue.
+        // AWS: "Multivalued context keys require a condition set operator" (IAM User Guide, Single-valued vs. multivalued
+        // context keys) and documents no result without one; iam-simulate makes such a condition false. The differential
+        // test (tests/IamOracle.Tests) excludes the shape by name, PlainOperatorOnMultiValuedKey.
         var policy = Policy("""  "StringEquals":{"dynamodb:LeadingKeys":["acme"]}  """);
 
         Assert.Equal(Decision.Allow, PolicyEvaluator.Evaluate(policy, Request("dynamodb:BatchGetItem", "acme", "globex")).Decision);

@@ -67,6 +67,11 @@ public class PolicyEvaluatorTests
     [InlineData("IpAddress", "203.0.113.5", "203.0.113.5", true)]
     [InlineData("NotIpAddress", "10.0.0.0/8", "11.0.0.1", true)]
     [InlineData("NotIpAddress", "10.0.0.0/8", "10.1.1.1", false)]
+    // AWS: IpAddress takes "the specified IP address or range" in CIDR (RFC 4632) form: 0.0.0.0/0 is every IPv4
+    // address. iam-simulate masks with -1 << 32 (= -1 in JavaScript), so /0 matches only 0.0.0.0; the differential
+    // test (tests/IamOracle.Tests) excludes the shape by name, Ipv4CidrSlashZero.
+    [InlineData("IpAddress", "0.0.0.0/0", "192.168.1.5", true)]
+    [InlineData("NotIpAddress", "0.0.0.0/0", "192.168.1.5", false)]
     [InlineData("ArnEquals", "arn:aws:iam::000000000000:user/*", "arn:aws:iam::000000000000:user/alice", true)]
     [InlineData("ArnLike", "arn:aws:iam::*:user/alice", "arn:aws:iam::123456789012:user/alice", true)]
     [InlineData("ArnLike", "arn:aws:iam::*:user/alice", "arn:aws:iam::123456789012:role/alice", false)]
@@ -262,6 +267,29 @@ public class PolicyEvaluatorTests
         Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("s3:GetObject", resource, context)).IsAllowed);
     }
 
+    /// <summary>
+    /// Values of one key are ORed, and a value whose variable cannot be resolved matches nothing: the other values still
+    /// decide. The evaluator used to drop the whole condition, so this Deny did not deny <c>globex</c> (found by the
+    /// differential test against iam-simulate, tests/IamOracle.Tests). Under a negated operator an unresolvable value
+    /// still fails the condition.
+    /// </summary>
+    [Theory]
+    [InlineData("StringEquals", "globex", Decision.ExplicitDeny)]
+    [InlineData("StringEquals", "acme", Decision.Allow)]
+    [InlineData("StringNotEquals", "acme", Decision.Allow)]
+    public void Evaluate_UnresolvableVariableAmongValues_OtherValuesStillCount(string op, string leadingKey, Decision expected)
+    {
+        var policy = PolicyDocument.Parse("""
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"TABLE"},
+              {"Effect":"Deny","Action":"dynamodb:GetItem","Resource":"TABLE",
+               "Condition":{"ForAnyValue:OP":{"dynamodb:LeadingKeys":["globex","${aws:PrincipalTag/missing}"]}}}]}
+            """.Replace("TABLE", Table, StringComparison.Ordinal).Replace("OP", op, StringComparison.Ordinal));
+        var context = TestData.Context(("dynamodb:LeadingKeys", [leadingKey]));
+
+        Assert.Equal(expected, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("dynamodb:GetItem", Table, context)).Decision);
+    }
+
     [Theory]
     [InlineData("acme", "acme", true)]
     [InlineData("acme", "globex", false)]
@@ -281,6 +309,12 @@ public class PolicyEvaluatorTests
         Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("dynamodb:GetItem", Table, context)).IsAllowed);
     }
 
+    /// <summary>
+    /// AWS: "If you don't include the Version element and set it to an appropriate version date, variables like
+    /// ${aws:username} are treated as literal strings in the policy" (IAM User Guide, IAM policy elements: Variables and
+    /// tags). iam-simulate substitutes them in any version: the differential test (tests/IamOracle.Tests) excludes this
+    /// shape by name, PolicyVariablesInVersion2008.
+    /// </summary>
     [Fact]
     public void Evaluate_PolicyVariablesInOldVersion_AreLiteral()
     {
