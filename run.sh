@@ -117,9 +117,29 @@ if [ ! -d tools/dynalite/node_modules ]; then
 fi
 
 if [ "$BUILD" = 1 ]; then
-  echo "==> Building ($CONFIGURATION)"
-  dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v quiet >"$LOG_DIR/build.log" 2>&1 \
-    || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
+  # One line per project as it is built (and every error line), so a first build's minutes show progress; the full
+  # output goes to build.log.
+  PROJECTS=$(grep -c '\.csproj"' Gateway.sln || true)
+  echo "==> Building ($CONFIGURATION, $PROJECTS projects; full log: $LOG_DIR/build.log)"
+  BUILD_STARTED=$SECONDS
+  set +e
+  dotnet build Gateway.sln -c "$CONFIGURATION" --nologo -v minimal -tl:off -clp:NoSummary 2>&1 | tee "$LOG_DIR/build.log" | {
+    built=0 restored=0
+    while IFS= read -r line; do
+      case "$line" in
+        *"Restored "*|*"All projects are up-to-date for restore."*)
+          ((restored)) || printf '    restored NuGet packages (%ds)\n' $((SECONDS - BUILD_STARTED))
+          restored=1 ;;
+        *": error "*) printf '    %s\n' "$line" ;;
+        *" -> "*)
+          built=$((built + 1)); name=${line%% -> *}; name=${name##* }
+          printf '    [%d/%d] %s (%ds)\n' "$built" "$PROJECTS" "$name" $((SECONDS - BUILD_STARTED)) ;;
+      esac
+    done
+  }
+  BUILD_STATUS=${PIPESTATUS[0]}
+  set -e
+  ((BUILD_STATUS == 0)) || { tail -n 30 "$LOG_DIR/build.log" >&2; die "build failed (full log: $LOG_DIR/build.log)"; }
 fi
 
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
