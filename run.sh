@@ -178,6 +178,9 @@ TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
 wait_for backend "$BACKEND_URL/healthz" 60 "${PIDS[-1]}"
 
 start_gateway() { # name url
+  # JSON log lines, as in production (appsettings.Local.json picks "simple"), so `Gateway.dll audit` reads
+  # $LOG_DIR/<name>.log. A log format, not wiring: not in the TopologyEnvironment list the override block below matches.
+  local -x Logging__Console__FormatterName=json
   ASPNETCORE_ENVIRONMENT=Local \
   TenantIsolation__Aws__StsServiceUrl="$LOCALAWS_URL" \
   TenantIsolation__Aws__DynamoDbServiceUrl="$LOCALAWS_URL" \
@@ -212,6 +215,14 @@ else
   echo "==> Starting the front door (round-robin over $INSTANCES instances) on $GATEWAY_URL"
   start frontdoor dotnet "$(bin tools/FrontDoor FrontDoor.dll)" --port "$GATEWAY_PORT" --destinations "$(IFS=,; echo "${DESTINATIONS[*]}")"
   wait_for frontdoor "$GATEWAY_URL/readyz" 30 "${PIDS[-1]}"
+fi
+
+GATEWAY_DLL=src/Gateway/bin/$CONFIGURATION/net10.0/Gateway.dll   # relative to $ROOT, as the operator verbs run there
+if ((INSTANCES == 1)); then
+  GATEWAY_LOGS=$(printf '%q' "$LOG_DIR/gateway.log")
+else
+  GATEWAY_LOGS=$(for i in $(seq 1 "$INSTANCES"); do printf '%q ' "$LOG_DIR/gateway$i.log"; done)
+  GATEWAY_LOGS=${GATEWAY_LOGS% }
 fi
 
 # ---- walkthrough -------------------------------------------------------------------------------------------------
@@ -292,13 +303,26 @@ Try it:
     -H 'Content-Type: application/json' -d '{"name":"my-app"}'
   curl -s "$GATEWAY_URL/api/unsafe/applications?organizationId=globex" -H "Authorization: Bearer \$TOKEN" -H 'X-Organization-Id: acme'
   curl -s $GATEWAY_URL/metrics | grep gateway_
+
+Operator verbs against this run: from the repository root (they read the gateway's appsettings*.json there), with
+the variables pointing them at this run's LocalAws (README, "Operator verbs against run.sh"):
+  cd $(printf '%q' "$ROOT")
+  export ASPNETCORE_ENVIRONMENT=Local TenantIsolation__Aws__StsServiceUrl=$LOCALAWS_URL \\
+    TenantIsolation__Aws__DynamoDbServiceUrl=$LOCALAWS_URL TenantIsolation__Aws__SsmServiceUrl=$LOCALAWS_URL \\
+    TenantIsolation__Aws__IamServiceUrl=$LOCALAWS_URL
+  dotnet $GATEWAY_DLL verify --json $(printf '%q' "$LOG_DIR/verify.json")
+  dotnet $GATEWAY_DLL report --out $(printf '%q' "$LOG_DIR/evidence") --verify-json $(printf '%q' "$LOG_DIR/verify.json")
+  dotnet $GATEWAY_DLL audit --organization globex $GATEWAY_LOGS
 EOF
 if ((INSTANCES > 1)); then
   cat <<EOF
-
-Fleet mode: revoke a membership on every instance now (instead of after the membership TTL):
-  ASPNETCORE_ENVIRONMENT=Local TenantIsolation__SharedCache__Redis=127.0.0.1:$REDIS_PORT \\
-    dotnet $(bin src/Gateway Gateway.dll) evict --user carol --organization acme
+  TenantIsolation__SharedCache__Redis=127.0.0.1:$REDIS_PORT dotnet $GATEWAY_DLL evict --user carol --organization acme
+    (revokes a membership on every instance now instead of after the membership TTL)
+EOF
+else
+  cat <<EOF
+  (evict needs a fleet: ./run.sh --instances N prints it; a single gateway forgets a membership after
+   TenantIsolation:Membership:PositiveTtl, 30 s)
 EOF
 fi
 cat <<EOF

@@ -164,6 +164,79 @@ public sealed class RunScriptTests
         Assert.Contains($"run.sh: localaws (pid {localAws}) exited with code 1", run.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task KeepRunning_PrintedOperatorCommands_WorkExactlyAsPrintedOnMovedPorts()
+    {
+        // Issue 20: verify on a run with moved ports gave "2 passed, 98 failed", and audit over run.sh's (plain text)
+        // gateway log found 0 events. run.sh prints the verbs with its ports; pasted as printed (from another
+        // directory, without the test's environment), each must work against this run.
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var run = await BackgroundRun.StartAsync([FreePort.Next(), FreePort.Next(), FreePort.Next()], logDir);
+        await using var runScope = run;
+        await run.WaitRunningAsync(Timeout);
+
+        var lines = run.Output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var header = lines.FindIndex(l => l.StartsWith("Operator verbs against this run", StringComparison.Ordinal));
+        Assert.True(header >= 0, $"run.sh printed no operator verbs:\n{run.Output}");
+        var block = lines.Skip(header + 1).SkipWhile(l => !l.StartsWith("  ", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();
+        var firstCommand = block.FindIndex(l => l.StartsWith("  dotnet ", StringComparison.Ordinal));
+        Assert.True(firstCommand > 0, $"no setup lines before the verbs:\n{string.Join('\n', block)}");
+        var setup = string.Join('\n', block.Take(firstCommand));
+        var commands = block.Skip(firstCommand).Where(l => l.StartsWith("  dotnet ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["verify", "report", "audit"], commands.Select(c => c.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]));
+        Assert.Contains(block, l => l.Contains("evict", StringComparison.Ordinal));
+
+        var (verifyExit, verifyOutput) = await BashAsync(setup + "\n" + commands[0]);
+        var (reportExit, reportOutput) = await BashAsync(setup + "\n" + commands[1]);
+        var (auditExit, auditOutput) = await BashAsync(setup + "\n" + commands[2]);
+        var reportWritten = File.Exists(Path.Combine(logDir, "evidence", "report.md"));
+        var exit = await run.SignalAndWaitAsync("TERM", TimeSpan.FromSeconds(60));
+        Directory.Delete(logDir, recursive: true);
+
+        Assert.True(verifyExit == 0, $"verify as printed exited {verifyExit}:\n{commands[0]}\n{verifyOutput}");
+        Assert.Matches(@"\b[1-9]\d* passed, 0 failed", verifyOutput);
+        Assert.True(reportExit == 0 && reportWritten, $"report as printed exited {reportExit}:\n{commands[1]}\n{reportOutput}");
+        Assert.True(auditExit == 0, $"audit as printed exited {auditExit}:\n{commands[2]}\n{auditOutput}");
+        Assert.Matches(@"audit: [1-9]\d* event\(s\) for organization globex", auditOutput);
+        Assert.Contains("\"code\":\"not_a_member\"", auditOutput, StringComparison.Ordinal); // the walkthrough's step 2
+        Assert.Equal(143, exit);
+    }
+
+    /// <summary>Runs <paramref name="script"/> with bash from a directory outside the repository, without the gateway's settings in the environment.</summary>
+    private static async Task<(int ExitCode, string Output)> BashAsync(string script)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("TenantIsolation__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(key);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, $"timed out after 3 min:\n{await stdout}\n{await stderr}");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     private static void AssertAllGone(List<(string Name, int Pid)> started, string output)
     {
         foreach (var (name, pid) in started)
