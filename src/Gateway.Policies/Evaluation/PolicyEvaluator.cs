@@ -181,9 +181,10 @@ public static class PolicyEvaluator
             return AnyResourceMatches(resources, resource, context, variables);
         }
 
-        // NotResource: matches every resource not listed. An unresolvable variable in NotResource fails closed for
-        // the Allow side (the resource counts as listed).
-        return statement.NotResources is { } notResources && !AnyResourceMatches(notResources, resource, context, variables, unresolvedMatches: true);
+        // NotResource: matches every resource not listed. An entry with an unresolvable variable fails closed either
+        // way: for an Allow the resource counts as listed (not granted); for a Deny it counts as not listed (denied).
+        return statement.NotResources is { } notResources
+            && !AnyResourceMatches(notResources, resource, context, variables, unresolvedMatches: statement.Effect != PolicyEffect.Deny);
     }
 
     private static bool AnyResourceMatches(IReadOnlyList<string> patterns, string resource, RequestContext context, bool variables, bool unresolvedMatches = false)

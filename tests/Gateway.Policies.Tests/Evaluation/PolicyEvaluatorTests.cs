@@ -290,6 +290,33 @@ public class PolicyEvaluatorTests
         Assert.Equal(expected, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("dynamodb:GetItem", Table, context)).Decision);
     }
 
+    /// <summary>
+    /// An unresolvable variable in NotResource fails closed for either effect. A Deny used to treat the entry as
+    /// listed, so <c>Deny NotResource table/${aws:PrincipalTag/team}</c> did not deny a caller without the tag (found by
+    /// the differential test against iam-simulate, tests/IamOracle.Tests).
+    /// </summary>
+    [Theory]
+    [InlineData(null, "Deny", false)]
+    [InlineData("Applications", "Deny", true)]
+    [InlineData(null, "Allow", false)]
+    [InlineData("Other", "Allow", true)]
+    public void Evaluate_UnresolvableVariableInNotResource_FailsClosed(string? team, string effect, bool allowed)
+    {
+        var policy = PolicyDocument.Parse("""
+            {"Version":"2012-10-17","Statement":[
+              {"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"},
+              {"Effect":"EFFECT","Action":"dynamodb:GetItem","NotResource":"arn:aws:dynamodb:us-east-1:000000000000:table/${aws:PrincipalTag/team}"}]}
+            """.Replace("EFFECT", effect, StringComparison.Ordinal));
+        if (effect == "Allow")
+        {
+            policy = PolicyDocument.Parse(policy.ToJson().Replace("\"Resource\":\"*\"", "\"Resource\":\"arn:aws:dynamodb:us-east-1:000000000000:table/None\"", StringComparison.Ordinal));
+        }
+
+        var context = team is null ? RequestContext.Empty : TestData.Context(("aws:PrincipalTag/team", [team]));
+
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("dynamodb:GetItem", Table, context)).IsAllowed);
+    }
+
     [Theory]
     [InlineData("acme", "acme", true)]
     [InlineData("acme", "globex", false)]
