@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (dynalite via npm ci, NuGet restore), builds Release, tests.
+# Runs every test: installs what the tests need (dynalite and the IAM oracle via npm ci, NuGet restore), builds Release, tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ -f tools/dynalite/package-lock.json ] && [ ! -d tools/dynalite/node_modules ]; then
-  command -v npm >/dev/null || { echo "test.sh: npm is required (Node.js 20+) to install dynalite" >&2; exit 1; }
-  (cd tools/dynalite && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# tools/dynalite: the DynamoDB engine behind LocalAws; tools/iam-oracle: the IAM simulator the differential tests
+# (tests/IamOracle.Tests) compare our evaluator with. Both are pinned by their package-lock.json.
+for tool in dynalite iam-oracle; do
+  if [ -f "tools/$tool/package-lock.json" ] && [ ! -d "tools/$tool/node_modules" ]; then
+    command -v npm >/dev/null || { echo "test.sh: npm is required (Node.js 20+) to install tools/$tool" >&2; exit 1; }
+    (cd "tools/$tool" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 # The fleet tests (three gateways sharing a Redis) need redis-server: install it like run.sh --instances does.
 if ! command -v redis-server >/dev/null 2>&1; then
