@@ -9,31 +9,32 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && string.Equals(args[0], "policy", StringComparison.Ordinal))
+        if (CliArguments.Route(args, Console.Out, Console.Error, out var exit) is not { } command)
         {
-            return PolicyCommand.Run(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
+            return exit; // help printed (0) or an unknown verb named (2): nothing starts
         }
 
-        if (args.Length > 0 && string.Equals(args[0], "verify", StringComparison.Ordinal))
+        var contentRoot = Directory.GetCurrentDirectory();
+        switch (command.Verb)
         {
-            return await VerifyCommand.RunAsync(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
+            case "policy":
+                return PolicyCommand.Run(command.Args, contentRoot, Console.Out, Console.Error);
+            case "verify":
+                return await VerifyCommand.RunAsync(command.Args, contentRoot, Console.Out, Console.Error);
+            case "evict":
+                return await EvictCommand.RunAsync(command.Args, contentRoot, Console.Out, Console.Error);
+            case "report":
+                return ReportCommand.Run(command.Args, contentRoot, TimeProvider.System, Console.Out, Console.Error);
+            case "audit":
+                return AuditCommand.Run(command.Args, Console.Out, Console.Error);
         }
 
-        if (args.Length > 0 && string.Equals(args[0], "evict", StringComparison.Ordinal))
-        {
-            return await EvictCommand.RunAsync(args[1..], Directory.GetCurrentDirectory(), Console.Out, Console.Error);
-        }
+        return await ServeAsync(command.Args);
+    }
 
-        if (args.Length > 0 && string.Equals(args[0], "report", StringComparison.Ordinal))
-        {
-            return ReportCommand.Run(args[1..], Directory.GetCurrentDirectory(), TimeProvider.System, Console.Out, Console.Error);
-        }
-
-        if (args.Length > 0 && string.Equals(args[0], "audit", StringComparison.Ordinal))
-        {
-            return AuditCommand.Run(args[1..], Console.Out, Console.Error);
-        }
-
+    /// <summary>Starts the gateway with the host's arguments (<c>--urls</c>, <c>--Section:Key=value</c>) and serves until stopped.</summary>
+    private static async Task<int> ServeAsync(string[] args)
+    {
         var builder = WebApplication.CreateBuilder(args);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         // A start-up failure is reported below as one line; the host's own "Hosting failed to start" error (with the

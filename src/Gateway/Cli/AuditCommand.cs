@@ -31,7 +31,7 @@ internal static class AuditCommand
             var name = args[i];
             if (name is "-h" or "--help")
             {
-                stdout.WriteLine(UsageText);
+                stdout.WriteLine(CliArguments.Help("audit"));
                 return 0;
             }
 

@@ -1,8 +1,12 @@
+using System.Globalization;
+using System.Text;
+
 namespace Gateway.Cli;
 
 /// <summary>
-/// What every <c>Gateway</c> CLI verb shares: <c>--name value</c> options, bad input as one clear line on stderr with
-/// exit 2, and request values shortened before they are echoed.
+/// The <c>Gateway</c> command line: which verb runs (or whether the server starts), the help texts, and what every verb
+/// shares: <c>--name value</c> options, bad input as one clear line on stderr with exit 2, and request values shortened
+/// before they are echoed.
 /// </summary>
 internal static class CliArguments
 {
@@ -11,10 +15,170 @@ internal static class CliArguments
     /// <summary>The rule quoted when an organization id is not well formed.</summary>
     public const string OrganizationIdRule = "1-64 of [A-Za-z0-9._-], starting with a letter or digit";
 
+    /// <summary>The explicit verb that starts the server (the default without a verb).</summary>
+    public const string ServeVerb = "serve";
+
+    /// <summary>Every verb, in the order <c>--help</c> lists them: name, arguments, what it does.</summary>
+    public static readonly IReadOnlyList<(string Name, string Arguments, string Summary)> Verbs =
+    [
+        (ServeVerb, "[--urls URL] [--Section:Key=value...]", "start the gateway and serve until stopped (the default without a verb)"),
+        ("policy", "--organization ORG (--permission-set SET | --role ROLE)", "print the exact session policy sent to STS for an organization"),
+        ("verify", "[--organizations A,B] [--json FILE]", "prove isolation against the AWS the configuration points at (exit 0 all passed, 1 any failed)"),
+        ("report", "--out DIR [--verify-json FILE] [--template FILE]", "write the auditor's evidence pack (report.html, report.md)"),
+        ("audit", "--organization ORG [--from TIME] [--to TIME] FILE...", "print one organization's audit events from JSON console logs"),
+        ("evict", "--user USER [--organization ORG]", "revoke a user's cached memberships on every instance now (fleet mode)"),
+        ("help", "[VERB]", "print this text, or one verb's"),
+    ];
+
+    /// <summary>More about one verb, printed by <c>VERB --help</c> below its usage line.</summary>
+    private static readonly Dictionary<string, string> Details = new(StringComparer.Ordinal)
+    {
+        [ServeVerb] = "Starts the gateway (Kestrel, default http://localhost:5000; --urls or ASPNETCORE_URLS to move it).",
+        ["policy"] = "Prints the policy on stdout and its size on stderr; nothing is sent to AWS.",
+        ["verify"] = """
+            Assumes the tenant role for two canary organizations with every permission set's session policy and tries every
+            cross-tenant operation against the configured STS, IAM and DynamoDB endpoints (TenantIsolation:Aws:StsServiceUrl,
+            IamServiceUrl, DynamoDbServiceUrl; regional AWS endpoints when unset). When one of them cannot be reached, verify
+            stops before any check: one line naming it, exit 1. --json FILE must be writable (checked first; in a container
+            with a read-only root filesystem use /tmp/verify.json). Exit 0 all passed, 1 any failed or unreachable, 2 bad usage.
+            """,
+        ["report"] = "Reads the configuration and the deployment template only (no AWS calls); --out DIR must be writable.",
+        ["audit"] = """
+            FILE is the gateway's console log in JSON, one JSON object per line (Logging:Console:FormatterName=json, the
+            production default; ASPNETCORE_ENVIRONMENT=Local logs text). Exit 0 when the files held JSON log entries (also when
+            none matched), 2 when no line was a JSON log entry, or on bad usage.
+            """,
+        ["evict"] = "Needs TenantIsolation:SharedCache:Redis (fleet mode). Exit 0 every instance confirmed, 1 Redis unreachable or an instance did not confirm, 2 bad usage.",
+        ["help"] = "help VERB prints that verb's usage.",
+    };
+
+    /// <summary>
+    /// What <c>Gateway.dll ARGS</c> does: the verb to run with its own arguments, or <see cref="ServeVerb"/> with the
+    /// host's arguments. Null after printing help (exit 0) or one line for an unknown verb (exit 2) into <paramref name="exit"/>.
+    /// </summary>
+    public static (string Verb, string[] Args)? Route(string[] args, TextWriter stdout, TextWriter stderr, out int exit)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        exit = 0;
+        if (args.Length == 0)
+        {
+            return (ServeVerb, []);
+        }
+
+        var first = args[0];
+        if (first.StartsWith('-') || first.Contains('=', StringComparison.Ordinal))
+        {
+            // No verb: host arguments (--urls URL, --Section:Key=value, Section:Key=value) for the server, or help.
+            if (args.Any(a => a is "-h" or "--help" or "-?"))
+            {
+                stdout.Write(Overview());
+                return null;
+            }
+
+            return (ServeVerb, args);
+        }
+
+        if (first == "help")
+        {
+            if (args.Length > 1 && Verbs.Any(v => v.Name == args[1]))
+            {
+                stdout.WriteLine(Help(args[1]));
+            }
+            else if (args.Length > 1)
+            {
+                exit = Fail(stderr, UnknownVerb(args[1]));
+            }
+            else
+            {
+                stdout.Write(Overview());
+            }
+
+            return null;
+        }
+
+        if (!Verbs.Any(v => v.Name == first))
+        {
+            exit = Fail(stderr, UnknownVerb(first));
+            return null;
+        }
+
+        if (first == ServeVerb && args.Skip(1).Any(a => a is "-h" or "--help" or "-?"))
+        {
+            stdout.WriteLine(Help(ServeVerb));
+            return null;
+        }
+
+        return (first, args[1..]);
+    }
+
+    /// <summary>The text of <c>Gateway --help</c>: usage, every verb, configuration and exit codes.</summary>
+    public static string Overview()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("usage: Gateway [serve] [--urls URL] [--Section:Key=value...]   start the gateway (no verb: the same)");
+        text.AppendLine("       Gateway VERB [options]                                  run an operator verb and exit");
+        text.AppendLine("       Gateway VERB --help                                     a verb's options");
+        text.AppendLine();
+        text.AppendLine("verbs:");
+        var width = Verbs.Max(v => v.Name.Length);
+        foreach (var (name, arguments, summary) in Verbs)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {name.PadRight(width)}  {summary}").AppendLine();
+            text.Append(CultureInfo.InvariantCulture, $"  {string.Empty.PadRight(width)}    {name} {arguments}").AppendLine();
+        }
+
+        text.AppendLine();
+        text.AppendLine("Every verb reads the gateway's configuration: appsettings.json [+ appsettings.{ASPNETCORE_ENVIRONMENT}.json] in the");
+        text.AppendLine("current directory, then environment variables (Section__Key, e.g. TenantIsolation__Aws__StsServiceUrl); the server");
+        text.AppendLine("also reads --Section:Key=value arguments. Exit codes: 0 done, 1 failed, 2 bad usage or configuration.");
+        return text.ToString();
+    }
+
+    /// <summary>One verb's help: its usage line and what it needs.</summary>
+    public static string Help(string verb)
+    {
+        var (name, arguments, summary) = Verbs.Single(v => v.Name == verb);
+        var details = Details.TryGetValue(name, out var more) ? more.ReplaceLineEndings(" ").Trim() : string.Empty;
+        return $"usage: Gateway {name} {arguments}\n{summary}.{(details.Length == 0 ? string.Empty : "\n" + details)}";
+    }
+
+    private static string UnknownVerb(string verb)
+    {
+        var nearest = Verbs.Select(v => v.Name).MinBy(v => Distance(v, verb))!;
+        var hint = Distance(nearest, verb) <= 2 ? $" (did you mean '{nearest}'?)" : string.Empty;
+        return $"Gateway: unknown verb '{Truncate(verb)}'{hint}; verbs: {string.Join(", ", Verbs.Select(v => v.Name))}. Nothing was started; run 'Gateway --help' for usage.";
+    }
+
+    /// <summary>Levenshtein distance (short strings only: verbs and what was typed instead).</summary>
+    private static int Distance(string a, string b)
+    {
+        if (b.Length > 40)
+        {
+            return int.MaxValue;
+        }
+
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
+    }
+
     /// <summary>
     /// Reads <c>--name value</c> pairs (each of <paramref name="names"/> at most once wins last) into
     /// <paramref name="values"/>. Null when the arguments are well formed; otherwise the exit code after printing the
-    /// usage (<c>-h</c>/<c>--help</c>, exit 0) or one error line (an unknown argument, a name without a value; exit 2).
+    /// verb's help (<c>-h</c>/<c>--help</c>, exit 0) or one error line (an unknown argument, a name without a value; exit 2).
     /// </summary>
     public static int? TryRead(string verb, string[] args, string usage, IReadOnlyCollection<string> names, TextWriter stdout, TextWriter stderr, out Dictionary<string, string> values)
     {
@@ -25,7 +189,7 @@ internal static class CliArguments
             var name = args[i];
             if (name is "-h" or "--help")
             {
-                stdout.WriteLine(usage);
+                stdout.WriteLine(Help(verb));
                 return 0;
             }
 

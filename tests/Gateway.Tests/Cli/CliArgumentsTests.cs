@@ -1,0 +1,125 @@
+using Gateway.Cli;
+using Gateway.Testing;
+
+namespace Gateway.Tests.Cli;
+
+public sealed class CliArgumentsTests
+{
+    private static ((string Verb, string[] Args)? Route, int Exit, string Out, string Err) Route(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var route = CliArguments.Route(args, stdout, stderr, out var exit);
+        return (route, exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    [InlineData("--urls", "http://127.0.0.1:1", "--help")]
+    public void Route_Help_ListsEveryVerbExit0AndStartsNothing(params string[] args)
+    {
+        var (route, exit, stdout, stderr) = Route(args);
+
+        Assert.Null(route);
+        Assert.Equal(0, exit);
+        Assert.Empty(stderr);
+        Assert.StartsWith("usage: Gateway [serve]", stdout, StringComparison.Ordinal);
+        foreach (var verb in new[] { "serve", "policy", "verify", "report", "audit", "evict" })
+        {
+            Assert.Matches($@"(?m)^  {verb} ", stdout);
+        }
+
+        Assert.Contains("--json FILE", stdout, StringComparison.Ordinal);
+        Assert.Contains("--organization ORG", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("polcy", "policy")]
+    [InlineData("verfy", "verify")]
+    [InlineData("Verify", "verify")]
+    [InlineData("run", null)]
+    public void Route_UnknownVerb_OneLineNamingItAndTheVerbsExit2(string typed, string? suggestion)
+    {
+        var (route, exit, stdout, stderr) = Route(typed, "--organization", "acme");
+
+        Assert.Null(route);
+        Assert.Equal(CliArguments.Usage, exit);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"Gateway: unknown verb '{typed}'", line, StringComparison.Ordinal);
+        Assert.Contains("verbs: serve, policy, verify, report, audit, evict, help", line, StringComparison.Ordinal);
+        if (suggestion is null)
+        {
+            Assert.DoesNotContain("did you mean", line, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains($"did you mean '{suggestion}'?", line, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(new string[0], new string[0])]
+    [InlineData(new[] { "--urls", "http://127.0.0.1:5000" }, new[] { "--urls", "http://127.0.0.1:5000" })]
+    [InlineData(new[] { "Urls=http://127.0.0.1:5000" }, new[] { "Urls=http://127.0.0.1:5000" })]
+    [InlineData(new[] { "serve", "--urls", "http://127.0.0.1:5000" }, new[] { "--urls", "http://127.0.0.1:5000" })]
+    public void Route_NoVerbOrServe_StartsTheServerWithTheHostArguments(string[] args, string[] hostArgs)
+    {
+        var (route, _, stdout, stderr) = Route(args);
+
+        Assert.Equal("serve", route?.Verb);
+        Assert.Equal(hostArgs, route?.Args);
+        Assert.Empty(stdout + stderr);
+    }
+
+    [Fact]
+    public void Route_Verb_RunsItWithTheRestOfTheArguments()
+    {
+        var (route, _, _, _) = Route("verify", "--json", "/tmp/v.json");
+
+        Assert.Equal("verify", route?.Verb);
+        Assert.Equal(["--json", "/tmp/v.json"], route?.Args ?? []);
+    }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("policy")]
+    [InlineData("verify")]
+    [InlineData("report")]
+    [InlineData("audit")]
+    [InlineData("evict")]
+    public void Help_EveryVerb_UsageLineFirst(string verb)
+    {
+        var (route, exit, stdout, _) = Route("help", verb);
+
+        Assert.Null(route);
+        Assert.Equal(0, exit);
+        Assert.StartsWith($"usage: Gateway {verb}", stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("polcy")]
+    public async Task Binary_HelpOrUnknownVerb_ExitsWithoutStartingAServer(string argument)
+    {
+        // Without the verb check the binary would start a gateway (here on a free port) and never exit.
+        var run = await ProcessHost.RunDotnetAsync(
+            [Built.Dll("src/Gateway", "Gateway"), argument],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}" },
+            RepoPaths.Root,
+            TimeSpan.FromSeconds(60));
+
+        Assert.True(run.ExitCode == (argument == "--help" ? 0 : CliArguments.Usage), run.ToString());
+        Assert.DoesNotContain("Now listening", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+        if (argument == "--help")
+        {
+            Assert.Contains("verify [--organizations A,B] [--json FILE]", run.StandardOutput, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("Gateway: unknown verb 'polcy' (did you mean 'policy'?); verbs: serve, policy, verify, report, audit, evict, help. Nothing was started; run 'Gateway --help' for usage.", Assert.Single(run.ErrorLines));
+        }
+    }
+}
