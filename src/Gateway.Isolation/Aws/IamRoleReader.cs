@@ -29,6 +29,9 @@ public sealed class IamRoleReader
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>"IAM at URL": where GetRole is sent (for error lines).</summary>
+    public string Endpoint => $"IAM at {_aws.IamServiceUrl ?? new Uri("https://iam.amazonaws.com/")}";
+
     /// <summary>The role's trust policy JSON (URL-decoded, as IAM returns it encoded).</summary>
     public async Task<string> GetAssumeRolePolicyAsync(string roleName, CancellationToken cancellationToken)
     {

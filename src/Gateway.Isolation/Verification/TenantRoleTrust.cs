@@ -100,7 +100,7 @@ public static class TenantRoleTrust
         }
         catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException)
         {
-            return Fail($"no gateway identity (error: {e.GetType().Name})");
+            return Fail($"no gateway identity (error: {e.GetType().Name} calling STS at {sts.Config.ServiceURL ?? sts.Config.RegionEndpoint?.SystemName} ({VerificationEndpoints.Cause(e)}))");
         }
 
         try
@@ -113,7 +113,7 @@ public static class TenantRoleTrust
         }
         catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return Fail($"cannot inspect (error: {e.GetType().Name})");
+            return Fail($"cannot inspect (error: {e.GetType().Name} calling {iam.Endpoint} ({VerificationEndpoints.Cause(e)}))");
         }
 
         if (!PolicyDocument.TryParse(json, out var trust, out _))

@@ -32,6 +32,8 @@ public sealed class VerificationRunner : IVerificationRunner
     private readonly TenantIsolationOptions _options;
     private readonly PermissionSetCatalog _catalog;
     private readonly IamRoleReader? _iam;
+    private readonly VerificationEndpoint _stsEndpoint;
+    private readonly VerificationEndpoint _dynamoDbEndpoint;
 
     internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamRoleReader? iam = null)
     {
@@ -41,7 +43,13 @@ public sealed class VerificationRunner : IVerificationRunner
         _gatewayDynamoDb = gatewayDynamoDb;
         _options = options;
         _catalog = catalog;
+        var endpoints = VerificationEndpoints.For(options.Aws);
+        _stsEndpoint = endpoints.Single(e => e.Service == "STS");
+        _dynamoDbEndpoint = endpoints.Single(e => e.Service == "DynamoDB");
     }
+
+    /// <summary>The endpoints this runner calls (STS, IAM, DynamoDB), as configured.</summary>
+    public IReadOnlyList<VerificationEndpoint> Endpoints => VerificationEndpoints.For(_options.Aws);
 
     public async Task<VerificationReport> RunAsync(VerificationPlan plan, CancellationToken cancellationToken)
     {
@@ -66,7 +74,7 @@ public sealed class VerificationRunner : IVerificationRunner
                 }
             }
 
-            await CleanUpAsync(plan, sessions, checks: null, cancellationToken).ConfigureAwait(false);
+            await CleanUpAsync(plan, sessions, _dynamoDbEndpoint, checks: null, cancellationToken).ConfigureAwait(false);
             foreach (var session in plan.Sessions)
             {
                 sessions.TryGetValue((session.Organization, session.PermissionSet), out var client);
@@ -74,12 +82,12 @@ public sealed class VerificationRunner : IVerificationRunner
                 {
                     var observed = client is null
                         ? "no session"
-                        : await ObserveAsync(client, plan.Tables[probe.Table], probe, canarySortKey, cancellationToken).ConfigureAwait(false);
+                        : await ObserveAsync(client, _dynamoDbEndpoint, plan.Tables[probe.Table], probe, canarySortKey, cancellationToken).ConfigureAwait(false);
                     checks.Add(new VerificationCheck(probe.Name, Describe(probe.Expected), observed, Passes(probe.Expected, observed)));
                 }
             }
 
-            await CleanUpAsync(plan, sessions, checks, cancellationToken).ConfigureAwait(false);
+            await CleanUpAsync(plan, sessions, _dynamoDbEndpoint, checks, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -98,7 +106,7 @@ public sealed class VerificationRunner : IVerificationRunner
         {
             var identity = await _sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken).ConfigureAwait(false);
             return identity.Arn;
-        }).ConfigureAwait(false);
+        }, _stsEndpoint).ConfigureAwait(false);
         checks.Add(new VerificationCheck("gateway identity (GetCallerIdentity)", "an identity", observed, observed.StartsWith("arn:", StringComparison.Ordinal)));
 
         foreach (var (name, table) in plan.Tables.OrderBy(t => t.Key, StringComparer.Ordinal))
@@ -107,7 +115,7 @@ public sealed class VerificationRunner : IVerificationRunner
             {
                 await _gatewayDynamoDb.GetItemAsync(new GetItemRequest { TableName = name, Key = Key(table, plan.Organizations[0], sortKey) }, cancellationToken).ConfigureAwait(false);
                 return Allowed;
-            }).ConfigureAwait(false);
+            }, _dynamoDbEndpoint).ConfigureAwait(false);
             checks.Add(new VerificationCheck($"gateway identity: GetItem {name} → {plan.Organizations[0]}", Describe(ProbeExpectation.Denied), result, Passes(ProbeExpectation.Denied, result)));
         }
     }
@@ -146,7 +154,7 @@ public sealed class VerificationRunner : IVerificationRunner
         {
             await _sts.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
             return "credentials issued";
-        }).ConfigureAwait(false);
+        }, _stsEndpoint).ConfigureAwait(false);
         checks.Add(new VerificationCheck(name, Describe(ProbeExpectation.Denied), observed, Passes(ProbeExpectation.Denied, observed)));
     }
 
@@ -157,7 +165,7 @@ public sealed class VerificationRunner : IVerificationRunner
         {
             credentials = await _issuer.IssueAsync(KeyFor(session), _catalog.Sets[session.PermissionSet], cancellationToken).ConfigureAwait(false);
             return $"session {credentials.SessionName}";
-        }).ConfigureAwait(false);
+        }, _stsEndpoint).ConfigureAwait(false);
         checks.Add(new VerificationCheck($"{session.PermissionSet} {session.Organization}: AssumeRole with the session policy", "credentials", observed, credentials is not null));
         return credentials is null
             ? null
@@ -168,7 +176,7 @@ public sealed class VerificationRunner : IVerificationRunner
         => new(OrganizationId.Parse(session.Organization), session.PermissionSet, _options.CredentialScope == CredentialScope.User ? CanaryUser : null);
 
     /// <summary>Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization and table.</summary>
-    private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, List<VerificationCheck>? checks, CancellationToken cancellationToken)
+    private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, VerificationEndpoint endpoint, List<VerificationCheck>? checks, CancellationToken cancellationToken)
     {
         foreach (var organization in plan.Organizations)
         {
@@ -193,7 +201,7 @@ public sealed class VerificationRunner : IVerificationRunner
 
                     var left = await FindCanariesAsync(client, tableName, table, organization, cancellationToken).ConfigureAwait(false);
                     return string.Create(CultureInfo.InvariantCulture, $"{left.Count} left");
-                }).ConfigureAwait(false);
+                }, endpoint).ConfigureAwait(false);
                 checks?.Add(new VerificationCheck($"{writer.PermissionSet} {organization}: canary items removed from {tableName}", "0 left", observed, observed == "0 left"));
             }
         }
@@ -244,16 +252,26 @@ public sealed class VerificationRunner : IVerificationRunner
     public static async Task<VerificationCheck> ProbeAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        var observed = await ObserveAsync(client, table, probe, sortKey, cancellationToken).ConfigureAwait(false);
+        var observed = await ObserveAsync(client, EndpointOf(client), table, probe, sortKey, cancellationToken).ConfigureAwait(false);
         return new VerificationCheck(probe.Name, Describe(probe.Expected), observed, Passes(probe.Expected, observed));
     }
 
-    private static Task<string> ObserveAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
+    private static Task<string> ObserveAsync(IAmazonDynamoDB client, VerificationEndpoint endpoint, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
         => ObserveAsync(async () =>
         {
             await SendAsync(client, table, probe, sortKey, ct).ConfigureAwait(false);
             return Allowed;
-        });
+        }, endpoint);
+
+    /// <summary>Where <paramref name="client"/> sends its requests (its service URL, or its region's DynamoDB endpoint).</summary>
+    private static VerificationEndpoint EndpointOf(IAmazonDynamoDB client)
+    {
+        var config = client.Config;
+        var url = !string.IsNullOrEmpty(config.ServiceURL)
+            ? new Uri(config.ServiceURL)
+            : new Uri($"https://dynamodb.{config.RegionEndpoint?.SystemName ?? "us-east-1"}.amazonaws.com/");
+        return new VerificationEndpoint("DynamoDB", url, "TenantIsolation:Aws:DynamoDbServiceUrl");
+    }
 
     private static async Task SendAsync(IAmazonDynamoDB client, TenantTableOptions table, VerificationProbe probe, string sortKey, CancellationToken ct)
     {
@@ -351,8 +369,11 @@ public sealed class VerificationRunner : IVerificationRunner
         return key;
     }
 
-    /// <summary>The call's result, or the AWS error code (never the message, which may quote request content).</summary>
-    private static async Task<string> ObserveAsync(Func<Task<string>> call)
+    /// <summary>
+    /// The call's result, or the AWS error code (never the message, which may quote request content), or, when no AWS
+    /// answer came back, "error: TYPE calling SERVICE at URL (cause)": never a code a check could take for a denial.
+    /// </summary>
+    private static async Task<string> ObserveAsync(Func<Task<string>> call, VerificationEndpoint endpoint)
     {
         try
         {
@@ -364,7 +385,7 @@ public sealed class VerificationRunner : IVerificationRunner
         }
         catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or IssuerUnavailableException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
         {
-            return $"error: {e.GetType().Name}";
+            return $"error: {e.GetType().Name} calling {endpoint} ({VerificationEndpoints.Cause(e)})";
         }
     }
 
@@ -375,7 +396,11 @@ public sealed class VerificationRunner : IVerificationRunner
         _ => "not AccessDenied",
     };
 
-    private static bool Passes(ProbeExpectation expected, string observed)
+    /// <summary>
+    /// Only a genuine AccessDenied from AWS proves a denial: any other error (ResourceNotFoundException, a transport
+    /// error, no session) fails a Denied check, because it says nothing about what IAM would have allowed.
+    /// </summary>
+    internal static bool Passes(ProbeExpectation expected, string observed)
     {
         var denied = observed is "AccessDenied" or "AccessDeniedException";
         return expected switch
