@@ -11,7 +11,9 @@ namespace Gateway.Cli;
 /// <summary>
 /// <c>Gateway.dll verify [--organizations A,B] [--json FILE]</c>: proves isolation with the gateway's own configuration
 /// and identity (same host setup as <see cref="PolicyCommand"/>, same credential issuer as the gateway) against the AWS
-/// it points at, and prints one line per check. Exit 0 all passed, 1 any failed, 2 bad usage or configuration (one line).
+/// it points at, and prints one line per check. Before any check, <c>--json FILE</c> must be writable (else exit 2) and
+/// every endpoint (STS, IAM, DynamoDB) must answer (else one line naming it, exit 1: nothing proven). Exit 0 all passed,
+/// 1 any failed or an endpoint unreachable, 2 bad usage or configuration (one line).
 /// </summary>
 internal static class VerifyCommand
 {
@@ -19,8 +21,12 @@ internal static class VerifyCommand
     public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway verify [--organizations A,B] [--json FILE]";
 
-    public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    /// <summary>How long each endpoint has to answer the reachability check before any probe.</summary>
+    internal static readonly TimeSpan ReachabilityTimeout = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
+        time ??= TimeProvider.System;
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -31,7 +37,7 @@ internal static class VerifyCommand
             var name = args[i];
             if (name is "-h" or "--help")
             {
-                await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
+                await stdout.WriteLineAsync(CliArguments.Help("verify")).ConfigureAwait(false);
                 return 0;
             }
 
@@ -61,6 +67,11 @@ internal static class VerifyCommand
             (organizationA, organizationB) = (parts[0], parts[1]);
         }
 
+        if (json is not null && CheckWritable(json) is { } unwritable)
+        {
+            return CliArguments.Fail(stderr, $"verify: cannot write --json {CliArguments.Truncate(json)} ({unwritable}); nothing was checked. Give a file in a writable directory (in a container with a read-only root filesystem: /tmp/verify.json).");
+        }
+
         using var host = PolicyCommand.BuildHost(contentRoot);
         VerificationPlan plan;
         VerificationRunner runner;
@@ -83,14 +94,66 @@ internal static class VerifyCommand
             return CliArguments.Fail(stderr, $"verify: {ex.Message}");
         }
 
+        var endpoints = runner.Endpoints;
+        if (await VerificationEndpoints.FindUnreachableAsync(endpoints, ReachabilityTimeout, cancellationToken).ConfigureAwait(false) is { } unreachable)
+        {
+            return CliArguments.Fail(stderr, $"verify: cannot reach {unreachable.Endpoint} ({unreachable.Cause}); nothing was checked, isolation is not proven. Point {unreachable.Endpoint.Setting} (environment: {unreachable.Endpoint.Setting.Replace(":", "__", StringComparison.Ordinal)}) at the running endpoint.", Failed);
+        }
+
+        var startedAt = time.GetUtcNow();
         var report = await runner.RunAsync(plan, cancellationToken).ConfigureAwait(false);
         await WriteTableAsync(report, stdout).ConfigureAwait(false);
         if (json is not null)
         {
-            await WriteJsonAsync(report, json, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await WriteJsonAsync(report, json, startedAt, endpoints, plan, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return CliArguments.Fail(stderr, $"verify: the checks ran ({report.Passed} passed, {report.Failed} failed) but --json {CliArguments.Truncate(json)} could not be written ({ex.GetType().Name}).");
+            }
         }
 
         return report.Failed == 0 ? 0 : Failed;
+    }
+
+    /// <summary>Null when <paramref name="path"/> can be written (tried without changing an existing file), else why not.</summary>
+    internal static string? CheckWritable(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                return "it is a directory";
+            }
+
+            if (File.Exists(path))
+            {
+                using var existing = new FileStream(path, FileMode.Open, FileAccess.Write);
+                return null;
+            }
+
+            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            {
+            }
+
+            File.Delete(path);
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "permission denied";
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return "no such directory";
+        }
+        catch (IOException ex)
+        {
+            // Read-only file system, disk full…: the OS's own words, which name no secret.
+            return ex.Message.ReplaceLineEndings(" ");
+        }
     }
 
     private static async Task WriteTableAsync(VerificationReport report, TextWriter stdout)
@@ -109,7 +172,7 @@ internal static class VerifyCommand
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{report.Passed} passed, {report.Failed} failed")).ConfigureAwait(false);
     }
 
-    private static async Task WriteJsonAsync(VerificationReport report, string path, CancellationToken cancellationToken)
+    private static async Task WriteJsonAsync(VerificationReport report, string path, DateTimeOffset startedAt, IReadOnlyList<VerificationEndpoint> endpoints, VerificationPlan plan, CancellationToken cancellationToken)
     {
         var stream = File.Create(path);
         await using (stream.ConfigureAwait(false))
@@ -118,6 +181,21 @@ internal static class VerifyCommand
             await using (writer.ConfigureAwait(false))
             {
                 writer.WriteStartObject();
+                writer.WriteString("timestamp", startedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                writer.WriteStartObject("endpoints");
+                foreach (var endpoint in endpoints)
+                {
+                    writer.WriteString(endpoint.Service.ToLowerInvariant(), endpoint.Url.ToString());
+                }
+
+                writer.WriteEndObject();
+                writer.WriteStartArray("organizations");
+                foreach (var organization in plan.Organizations)
+                {
+                    writer.WriteStringValue(organization);
+                }
+
+                writer.WriteEndArray();
                 writer.WriteStartArray("checks");
                 foreach (var check in report.Checks)
                 {

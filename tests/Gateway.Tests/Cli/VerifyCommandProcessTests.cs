@@ -37,6 +37,14 @@ public sealed class VerifyCommandProcessTests
         Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == SourceIdentityCheck)!["observed"]!);
         Assert.Equal(LocalAwsHost.GatewayUserArn, (string)checks.Single(c => (string)c!["name"]! == VerificationPlan.TenantRoleTrustCheck)!["observed"]!);
         Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
+        // When and against what: a timestamp (UTC) and the endpoints checked (here LocalAws for all three).
+        var timestamp = DateTimeOffset.Parse((string)json["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(timestamp, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow);
+        Assert.EndsWith("Z", (string)json["timestamp"]!, StringComparison.Ordinal);
+        Assert.Equal(aws.Url.ToString(), (string)json["endpoints"]!["sts"]!);
+        Assert.Equal(aws.Url.ToString(), (string)json["endpoints"]!["iam"]!);
+        Assert.Equal(aws.Url.ToString(), (string)json["endpoints"]!["dynamodb"]!);
+        Assert.Equal(["zz-verify-a", "zz-verify-b"], json["organizations"]!.AsArray().Select(o => (string)o!));
         Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
         Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-a"));
         Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-b"));

@@ -1,4 +1,5 @@
 using Gateway.Cli;
+using Gateway.Testing;
 
 namespace Gateway.Tests.Cli;
 
@@ -55,5 +56,90 @@ public sealed class VerifyCommandTests
 
         Assert.Equal(0, exit);
         Assert.StartsWith("usage: Gateway verify", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A valid configuration (the shipped appsettings + Local as Production) whose STS, IAM and DynamoDB are a closed
+    /// loopback port: what an operator gets when LocalAws moved or the AWS endpoint is wrong.
+    /// </summary>
+    private static (DirectoryInfo Root, string Url) UnreachableConfiguration()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-verify-");
+        var url = $"http://127.0.0.1:{FreePort.Next()}/";
+        File.Copy(RepoPaths.Combine("appsettings.json"), Path.Combine(root.FullName, "appsettings.json"));
+        var local = File.ReadAllText(RepoPaths.Combine("appsettings.Local.json")).Replace("http://127.0.0.1:4566", url.TrimEnd('/'), StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(root.FullName, "appsettings.Production.json"), local);
+        return (root, url);
+    }
+
+    [Fact]
+    public async Task RunAsync_EndpointUnreachable_OneLineNamingItExit1BeforeAnyCheck()
+    {
+        var (root, url) = UnreachableConfiguration();
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync(root.FullName);
+
+            Assert.Equal(VerifyCommand.Failed, exit);
+            Assert.Empty(stdout); // no table: nothing was checked
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"verify: cannot reach STS at {url} (connection refused); nothing was checked, isolation is not proven. Point TenantIsolation:Aws:StsServiceUrl (environment: TenantIsolation__Aws__StsServiceUrl) at the running endpoint.", line.TrimEnd());
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("no-such-directory/verify.json", "no such directory")]
+    [InlineData("a-file/verify.json", null)]
+    [InlineData("", "it is a directory")]
+    public async Task RunAsync_JsonPathUnwritable_Exit2OneLineBeforeAnyCheck(string relative, string? cause)
+    {
+        var (root, _) = UnreachableConfiguration();
+        try
+        {
+            File.WriteAllText(Path.Combine(root.FullName, "a-file"), "x");
+            var path = Path.Combine(root.FullName, relative);
+
+            var (exit, stdout, stderr) = await RunAsync(root.FullName, "--json", path);
+
+            Assert.Equal(VerifyCommand.Usage, exit);
+            Assert.Empty(stdout);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"verify: cannot write --json {path} (", line, StringComparison.Ordinal);
+            Assert.Contains("nothing was checked", line, StringComparison.Ordinal);
+            Assert.Contains("/tmp/verify.json", line, StringComparison.Ordinal);
+            if (cause is not null)
+            {
+                Assert.Contains($"({cause})", line, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void CheckWritable_ExistingFile_WritableAndUnchanged()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "previous result");
+
+            Assert.Null(VerifyCommand.CheckWritable(file));
+            Assert.Equal("previous result", File.ReadAllText(file));
+
+            var fresh = file + ".new";
+            Assert.Null(VerifyCommand.CheckWritable(fresh));
+            Assert.False(File.Exists(fresh)); // the probe file is removed again
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }
