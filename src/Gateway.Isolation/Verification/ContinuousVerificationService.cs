@@ -7,8 +7,8 @@ namespace Gateway.Isolation.Verification;
 
 /// <summary>
 /// Continuous verification: when <c>TenantIsolation:Verification:Interval</c> is set, runs the <c>verify</c> plan with
-/// the same <see cref="IVerificationRunner"/> every interval (first run one interval after start-up; one run at a time:
-/// a tick that falls during a run is taken when it ends). A run with a failed check, or one that throws, is a failed run:
+/// the same <see cref="IVerificationRunner"/> once at start-up (unless <c>RunAtStartup</c> is false) and then every
+/// interval (one run at a time: a tick that falls during a run is taken when it ends). A run with a failed check, or one that throws, is a failed run:
 /// counted (<c>gateway.isolation.verification.failures</c>) and logged as Critical; it never stops the host or the schedule.
 /// A run where every check passed sets <c>gateway.isolation.verification.last_success_timestamp</c>.
 /// </summary>
@@ -33,7 +33,7 @@ internal sealed partial class ContinuousVerificationService : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Creates the schedule (so the first run is due one interval after this call), then starts the loop.</summary>
+    /// <summary>Creates the schedule (the next run is due one interval after this call), then starts the loop.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var verification = _options.Verification;
@@ -45,7 +45,7 @@ internal sealed partial class ContinuousVerificationService : BackgroundService
             _timer = new PeriodicTimer(verification.Interval, _time);
             if (_logger.IsEnabled(LogLevel.Information))
             {
-                Log.Scheduled(_logger, verification.Interval, string.Join(",", _plan.Organizations));
+                Log.Scheduled(_logger, verification.Interval, string.Join(",", _plan.Organizations), verification.RunAtStartup ? "now" : "after one interval");
             }
         }
 
@@ -61,6 +61,12 @@ internal sealed partial class ContinuousVerificationService : BackgroundService
 
         try
         {
+            if (_options.Verification.RunAtStartup)
+            {
+                await Task.Yield(); // never on the host's start-up path
+                await RunOnceAsync(_plan, stoppingToken).ConfigureAwait(false);
+            }
+
             while (await _timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 await RunOnceAsync(_plan, stoppingToken).ConfigureAwait(false);
@@ -124,8 +130,8 @@ internal sealed partial class ContinuousVerificationService : BackgroundService
         [LoggerMessage(EventId = IsolationLogEvents.VerificationPassed, Level = LogLevel.Information, Message = "Continuous verification passed: {CheckCount} checks")]
         public static partial void Passed(ILogger logger, int checkCount);
 
-        [LoggerMessage(EventId = IsolationLogEvents.VerificationScheduled, Level = LogLevel.Information, Message = "Continuous verification every {Interval} with canary organizations {Organizations}; first run after one interval")]
-        public static partial void Scheduled(ILogger logger, TimeSpan interval, string organizations);
+        [LoggerMessage(EventId = IsolationLogEvents.VerificationScheduled, Level = LogLevel.Information, Message = "Continuous verification every {Interval} with canary organizations {Organizations}; first run {FirstRun}")]
+        public static partial void Scheduled(ILogger logger, TimeSpan interval, string organizations, string firstRun);
     }
 }
 #pragma warning restore CA1873

@@ -23,9 +23,11 @@ public sealed class ContinuousVerificationServiceTests : IAsyncDisposable
     private MetricCollector<double>? _lastSuccess;
     private ContinuousVerificationService? _service;
 
-    private async Task<ContinuousVerificationService> StartAsync(TimeSpan interval)
+    /// <summary>Starts the service; the first run one interval later unless <paramref name="runAtStartup"/> (the default option) is asked for.</summary>
+    private async Task<ContinuousVerificationService> StartAsync(TimeSpan interval, bool runAtStartup = false)
     {
         _options.Verification.Interval = interval;
+        _options.Verification.RunAtStartup = runAtStartup;
         _metrics = new IsolationMetrics(_meters, TestOptions.Wrap(_options));
         var meter = _meters.Meters.Single();
         _failures = new MetricCollector<long>(meter, "gateway.isolation.verification.failures");
@@ -82,6 +84,49 @@ public sealed class ContinuousVerificationServiceTests : IAsyncDisposable
 
         Assert.Equal(2, _runner.Calls);
         Assert.Equal(["zz-verify-a", "zz-verify-b"], _runner.Plans[0].Organizations);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_Default_RunsAtStartUpThenEveryInterval()
+    {
+        Assert.True(new VerificationOptions().RunAtStartup);
+        _runner.Enqueue(Report(true), Report(false), Report(true));
+        _options.Verification.Interval = Interval;
+        _metrics = new IsolationMetrics(_meters, TestOptions.Wrap(_options));
+        var meter = _meters.Meters.Single();
+        _failures = new MetricCollector<long>(meter, "gateway.isolation.verification.failures");
+        _lastSuccess = new MetricCollector<double>(meter, "gateway.isolation.verification.last_success_timestamp");
+        _service = new ContinuousVerificationService(_runner, TestOptions.Wrap(_options), _metrics, _time, _logger);
+        await _service.StartAsync(CancellationToken.None);
+
+        // No time passes: the start-up run happens anyway and is recorded.
+        await _logger.WaitForOutcomeAsync(1).WaitAsync(HangGuard);
+        Assert.Equal(1, _runner.Calls);
+        Assert.Equal(_time.GetUtcNow().ToUnixTimeSeconds(), LastSuccess());
+
+        _time.Advance(Interval - TimeSpan.FromSeconds(1));
+        Assert.Equal(1, _runner.Calls);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _logger.WaitForOutcomeAsync(2).WaitAsync(HangGuard);
+        Assert.Equal(2, _runner.Calls);
+        Assert.Equal(1, Failures);
+
+        await RunOneIntervalAsync();
+        Assert.Equal(3, _runner.Calls);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RunAtStartupFalse_FirstRunAfterOneInterval()
+    {
+        _runner.Enqueue(Report(true));
+        await StartAsync(Interval, runAtStartup: false);
+
+        _time.Advance(Interval - TimeSpan.FromSeconds(1));
+        await Task.Delay(200);
+        Assert.Equal(0, _runner.Calls);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await _logger.WaitForOutcomeAsync(1).WaitAsync(HangGuard);
+        Assert.Equal(1, _runner.Calls);
     }
 
     [Fact]

@@ -4,15 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Hosting;
 
 /// <summary>
-/// Continuous verification in the real pipeline (<see cref="InProcessGateway"/>), enabled with a one-day interval so no
-/// run happens during the test: the series as the Prometheus exporter renders them.
+/// Continuous verification in the real pipeline (<see cref="InProcessGateway"/>), enabled with a one-day interval and no start-up run so
+/// no run happens during the test: the series as the Prometheus exporter renders them.
 /// </summary>
 public sealed class ContinuousVerificationPipelineTests : IAsyncLifetime
 {
     private InProcessGateway _gateway = null!;
 
     public async Task InitializeAsync()
-        => _gateway = await InProcessGateway.StartAsync(new Dictionary<string, string?> { ["TenantIsolation:Verification:Interval"] = "1.00:00:00" });
+        => _gateway = await InProcessGateway.StartAsync(new Dictionary<string, string?> { ["TenantIsolation:Verification:Interval"] = "1.00:00:00", ["TenantIsolation:Verification:RunAtStartup"] = "false" });
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
