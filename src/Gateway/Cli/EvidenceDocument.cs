@@ -95,29 +95,29 @@ internal sealed class EvidenceDocument(string title)
 
     public string ToMarkdown()
     {
-        var md = new StringBuilder().Append("# ").Append(Title).Append("\n\n");
+        var md = new StringBuilder().Append("# ").Append(Text(Title)).Append("\n\n");
         for (var i = 0; i < _sections.Count; i++)
         {
-            md.Append(CultureInfo.InvariantCulture, $"{i + 1}. [{_sections[i].Title}](#{_sections[i].Id})\n");
+            md.Append(CultureInfo.InvariantCulture, $"{i + 1}. [{Text(_sections[i].Title)}](#{_sections[i].Id})\n");
         }
 
         foreach (var section in _sections)
         {
-            md.Append("\n<a id=\"").Append(section.Id).Append("\"></a>\n\n## ").Append(section.Title).Append("\n\n");
+            md.Append("\n<a id=\"").Append(section.Id).Append("\"></a>\n\n## ").Append(Text(section.Title)).Append("\n\n");
             foreach (var block in section.Blocks)
             {
                 switch (block)
                 {
                     case Heading h:
-                        md.Append("### ").Append(h.Text).Append("\n\n");
+                        md.Append("### ").Append(Text(h.Text)).Append("\n\n");
                         break;
                     case Paragraph p:
-                        md.Append(p.Text).Append("\n\n");
+                        md.Append(Text(p.Text)).Append("\n\n");
                         break;
                     case Bullets b:
                         foreach (var item in b.Items)
                         {
-                            md.Append("- ").Append(item).Append('\n');
+                            md.Append("- ").Append(Text(item)).Append('\n');
                         }
 
                         md.Append('\n');
@@ -144,7 +144,34 @@ internal sealed class EvidenceDocument(string title)
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
-    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings("<br>");
+    /// <summary>
+    /// Markdown prose written by the report (it may hold `code`): no raw HTML gets through (&lt; &gt; &amp; as entities),
+    /// the same text the HTML report shows.
+    /// </summary>
+    private static string Text(string text) => HtmlText(text);
+
+    /// <summary>
+    /// A table cell, which may hold anything a verify JSON says: no raw HTML, no Markdown markup (links, emphasis, code,
+    /// a cell boundary) — shown literally, as the HTML report shows it; line breaks as &lt;br&gt;.
+    /// </summary>
+    private static string Cell(string text)
+    {
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (var c in HtmlText(text))
+        {
+            if (c is '\\' or '|' or '`' or '*' or '_' or '[' or ']' or '!' or '~')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString().ReplaceLineEndings("<br>");
+    }
+
+    private static string HtmlText(string text)
+        => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
     internal sealed class Section(string id, string title)
     {

@@ -77,6 +77,37 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_VerifyJsonWithHtmlAndMarkdown_MarkdownShowsItLiterallyAsTheHtmlReportDoes()
+    {
+        // A verify JSON is input: whatever its strings hold must not become HTML, links or table cells in report.md.
+        var verify = Path.Combine(_out.FullName, "hostile.json");
+        File.WriteAllText(verify, """
+            {
+              "checks": [
+                { "name": "<script>alert(1)</script> [click](javascript:alert(2))", "expected": "a|b", "observed": "<img src=x onerror=alert(3)> **bold** `code`", "passed": false }
+              ],
+              "passed": 0,
+              "failed": 1
+            }
+            """);
+
+        var (code, _, stderr) = Run("--out", _out.FullName, "--verify-json", verify, "--template", Template);
+
+        Assert.True(code == 0, stderr);
+        var markdown = File.ReadAllText(Path.Combine(_out.FullName, ReportCommand.MarkdownFile));
+        Assert.DoesNotContain("<script", markdown, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", markdown, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotMatch(@"(?<!\\)\]\(javascript:", markdown);
+        Assert.DoesNotMatch(@"(?<!\\)\*\*bold", markdown);
+        var row = Assert.Single(markdown.Split('\n'), l => l.Contains("alert(1)", StringComparison.Ordinal));
+        Assert.Equal(
+            @"| &lt;script&gt;alert(1)&lt;/script&gt; \[click\](javascript:alert(2)) | a\|b | &lt;img src=x onerror=alert(3)&gt; \*\*bold\*\* \`code\` | FAIL |",
+            row);
+        var html = File.ReadAllText(Path.Combine(_out.FullName, ReportCommand.HtmlFile));
+        Assert.Contains("&lt;img src=x onerror=alert(3)&gt;", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_ContainsNoSecretFromTheConfiguration()
     {
         var (code, _, stderr) = Run("--out", _out.FullName, "--template", Template);
