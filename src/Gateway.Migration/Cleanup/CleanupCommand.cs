@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Migration.Cli;
 using Gateway.Migration.Copying;
+using Gateway.Migration.Cutover;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
 using Gateway.Migration.Validation;
@@ -10,8 +11,10 @@ using Gateway.Migration.Validation;
 namespace Gateway.Migration.Cleanup;
 
 /// <summary>
-/// <c>cleanup --source TABLE [--delete] [--segments N]</c>: refuses (exit 1) unless every organization of the plan passed
-/// validation (<see cref="ValidationState"/>) and its legacy items still have the validated count and hash; then reports
+/// <c>cleanup --source TABLE [--delete] [--segments N]</c>: refuses (exit 1) unless every organization of the plan was cut
+/// over and validated at its cutover (<see cref="ValidationState"/>), the gateway serves it from the partitioned table now
+/// (<c>dataLocation = PARTITIONED</c>, not <c>MIGRATING</c>), and its legacy items still have the validated count and
+/// content hash; then reports
 /// what it would delete, or with <c>--delete</c> deletes the migrated legacy items (quarantined items are never touched).
 /// </summary>
 internal static class CleanupCommand
@@ -35,11 +38,35 @@ internal static class CleanupCommand
 
         await Tables.DescribeKeyAsync(dynamoDb, source, cancellationToken).ConfigureAwait(false);
         var state = await ValidationState.ReadAsync(line.PlanPath, ValidationState.PlanIdOf(plan), cancellationToken).ConfigureAwait(false);
-        var notValidated = plan.Organizations.Keys.Where(o => !state.Organizations.ContainsKey(o)).ToList();
-        if (notValidated.Count > 0)
+        var c = CultureInfo.InvariantCulture;
+        var notCutOver = plan.Organizations.Keys.Where(o => state.Organizations.GetValueOrDefault(o)?.CutoverAt is null).ToList();
+        if (notCutOver.Count > 0)
         {
-            await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"cleanup: refused: {notValidated.Count} of {plan.Organizations.Count} organizations have not passed validation (first: {notValidated[0]}); run validate")).ConfigureAwait(false);
+            var first = notCutOver[0];
+            var why = state.Organizations.ContainsKey(first) ? "validated but not cut over (or rolled back)" : "not validated";
+            await stderr.WriteLineAsync(string.Create(c, $"cleanup: refused: {notCutOver.Count} of {plan.Organizations.Count} organizations of the plan are not cut over and validated at their cutover (first: {first}, {why}); the gateway still serves their legacy items: run cutover for each")).ConfigureAwait(false);
             return Refused;
+        }
+
+        // What the gateway serves now: every organization must be on the partitioned table (not rolled back meanwhile).
+        using (var isolation = IsolationChecker.Create(line, plan))
+        {
+            var membership = isolation.Options.Membership;
+            var notServed = new System.Collections.Concurrent.ConcurrentBag<(string Organization, string? Status, string? Location)>();
+            await Parallel.ForEachAsync(plan.Organizations.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (organization, ct) =>
+            {
+                var (status, location) = await CutoverCommand.ReadStatusAsync(dynamoDb, membership, organization, ct).ConfigureAwait(false);
+                if (!string.Equals(location, membership.PartitionedLocation, StringComparison.Ordinal) || status == membership.MigratingStatus)
+                {
+                    notServed.Add((organization, status, location));
+                }
+            }).ConfigureAwait(false);
+            if (!notServed.IsEmpty)
+            {
+                var first = notServed.OrderBy(n => n.Organization, StringComparer.Ordinal).First();
+                await stderr.WriteLineAsync(string.Create(c, $"cleanup: refused: {notServed.Count} of {plan.Organizations.Count} organizations are not served from the partitioned table now (first: {first.Organization}, status {first.Status ?? "none"}, dataLocation {first.Location ?? "none"} in {membership.OrganizationsTable}); run cutover for each")).ConfigureAwait(false);
+                return Refused;
+            }
         }
 
         // One scan: each organization's legacy digest (must still be the validated one) and its legacy keys.
@@ -69,7 +96,6 @@ internal static class CleanupCommand
             return Refused;
         }
 
-        var c = CultureInfo.InvariantCulture;
         if (!line.Has("--delete"))
         {
             await stdout.WriteLineAsync(string.Create(c, $"cleanup: report only: {keys.Count:N0} migrated legacy items of {digests.Count:N0} validated organizations would be deleted from {source}; {plan.Quarantine.Count:N0} quarantined items are kept. Re-run with --delete to delete them.")).ConfigureAwait(false);

@@ -17,26 +17,44 @@ internal static class MigrationCli
     public const int Usage = 2;
     public const int Failure = 3;
 
-    public const string UsageText =
-        "usage: Gateway.Migration plan --source TABLE --target TABLE --organization-attribute NAME [--sort-key-from ATTR] | "
-        + "copy [--organizations A,B | --all] --checkpoint FILE [--max-write-rate N] | validate [--organizations A,B] --report FILE | "
-        + "cutover --organization X | rollback --organization X | cleanup --source TABLE [--delete]; "
-        + "every verb: [--plan FILE (default plan.json)] [--endpoint URL] [--gateway-config DIR]";
+    public const string Verbs = "plan, copy, validate, cutover, rollback, cleanup";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
+    public static readonly string UsageText = string.Join(Environment.NewLine,
+        "usage: Gateway.Migration VERB [options]   (docs/migration.md)",
+        "  plan     --source TABLE --target TABLE --organization-attribute NAME [--sort-key-from ATTR] [--segments N]",
+        "  copy     (--organizations A,B | --all) --checkpoint FILE [--max-write-rate N] [--segments N] [--page-size N]",
+        "  validate [--organizations A,B | --all] --report FILE [--segments N]",
+        "  cutover  --organization X [--drain SECONDS] [--report FILE] [--segments N] [" + CutoverCommand.DiscardConflictsFlag + "]",
+        "  rollback --organization X [--drain SECONDS] [--segments N] [" + CutoverCommand.HideTargetWritesFlag + "]",
+        "  cleanup  --source TABLE [--delete] [--segments N]",
+        "every verb: [--plan FILE (default plan.json)] [--endpoint URL] [--gateway-config DIR]",
+        "AWS credentials from the default chain, region from AWS_REGION.",
+        "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup refused, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
+
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
+        => RunAsync(args, stdout, stderr, interactive, TimeProvider.System, AwsTarget.CreateDynamoDb, cancellationToken);
+
+    /// <summary>The verbs with their clock and DynamoDB client supplied (tests drive them in-process on a fake clock).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, TimeProvider time, Func<CommandLine, IAmazonDynamoDB> createDynamoDb, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        ArgumentNullException.ThrowIfNull(createDynamoDb);
+        if (args.Length == 0)
         {
-            await (args.Length == 0 ? stderr : stdout).WriteLineAsync(UsageText).ConfigureAwait(false);
-            return args.Length == 0 ? Usage : 0;
+            await stderr.WriteLineAsync(UsageText).ConfigureAwait(false);
+            return Usage;
+        }
+
+        if (args[0] is "-h" or "--help" or "help" || (args.Length > 1 && args.Skip(1).Any(a => a is "-h" or "--help")))
+        {
+            await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
+            return 0;
         }
 
         var verb = args[0];
         var rest = args[1..];
-        var time = TimeProvider.System;
         try
         {
             var line = verb switch
@@ -44,19 +62,19 @@ internal static class MigrationCli
                 "plan" => CommandLine.Parse(verb, rest, PlanCommand.Options, []),
                 "copy" => CommandLine.Parse(verb, rest, CopyCommand.Options, CopyCommand.Flags),
                 "validate" => CommandLine.Parse(verb, rest, ValidateCommand.Options, ValidateCommand.Flags),
-                "cutover" => CommandLine.Parse(verb, rest, CutoverCommand.Options, []),
-                "rollback" => CommandLine.Parse(verb, rest, CutoverCommand.RollbackOptions, []),
+                "cutover" => CommandLine.Parse(verb, rest, CutoverCommand.Options, CutoverCommand.Flags),
+                "rollback" => CommandLine.Parse(verb, rest, CutoverCommand.RollbackOptions, CutoverCommand.RollbackFlags),
                 "cleanup" => CommandLine.Parse(verb, rest, CleanupCommand.Options, CleanupCommand.Flags),
-                _ => throw new UsageException($"unknown verb '{CommandLine.Truncate(verb)}'. {UsageText}"),
+                _ => throw new UsageException($"unknown verb '{CommandLine.Truncate(verb)}' (verbs: {Verbs}; --help lists every option)"),
             };
-            using var dynamoDb = AwsTarget.CreateDynamoDb(line);
+            using var dynamoDb = createDynamoDb(line);
             return verb switch
             {
                 "plan" => await PlanCommand.RunAsync(line, dynamoDb, stdout, time, cancellationToken).ConfigureAwait(false),
                 "copy" => await CopyCommand.RunAsync(line, dynamoDb, stdout, interactive, time, cancellationToken).ConfigureAwait(false),
                 "validate" => await ValidateCommand.RunAsync(line, dynamoDb, stdout, time, cancellationToken).ConfigureAwait(false),
                 "cutover" => await CutoverCommand.CutoverAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
-                "rollback" => await CutoverCommand.RollbackAsync(line, dynamoDb, stdout, cancellationToken).ConfigureAwait(false),
+                "rollback" => await CutoverCommand.RollbackAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 _ => await CleanupCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
             };
         }

@@ -64,6 +64,7 @@ internal static class CopyCommand
             await foreach (var page in pages.ConfigureAwait(false))
             {
                 var requests = new List<WriteRequest>(page.Items.Count);
+                var copied = new List<CopyLedger.Entry>(page.Items.Count);
                 var perOrganization = new Dictionary<string, long>(StringComparer.Ordinal);
                 foreach (var item in page.Items)
                 {
@@ -81,9 +82,12 @@ internal static class CopyCommand
                     var target = mapper.ToTarget(item, organization, out var problem)
                         ?? throw new UsageException($"copy: wrong key schema (the legacy table changed since plan): {problem}");
                     requests.Add(new WriteRequest { PutRequest = new PutRequest { Item = target } });
+                    copied.Add(new CopyLedger.Entry(organization, ItemCodec.KeyString(target, mapper.Target.Names), Convert.ToHexString(ItemCodec.Hash(target))));
                     perOrganization[organization] = perOrganization.GetValueOrDefault(organization) + 1;
                 }
 
+                // Recorded before it is written: the cutover delta may later delete or overwrite only what the tool wrote.
+                await CopyLedger.AppendAsync(line.PlanPath, plan.TargetTable, copied, cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync(requests, cancellationToken).ConfigureAwait(false);
                 foreach (var (organization, count) in perOrganization)
                 {

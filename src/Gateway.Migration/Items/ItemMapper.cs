@@ -13,6 +13,7 @@ internal sealed class ItemMapper(string organizationAttribute, string? sortKeyFr
     public const string MissingReason = "organization attribute missing";
     public const string InvalidReason = "not a valid OrganizationId";
     public const string SeveralReason = "several organization values";
+    public const string SetOrListReason = "a set or list, not one string";
 
     public string OrganizationAttribute { get; } = organizationAttribute;
 
@@ -40,7 +41,16 @@ internal sealed class ItemMapper(string organizationAttribute, string? sortKeyFr
             return false;
         }
 
-        var single = value.S ?? (value.SS is { Count: 1 } ss ? ss[0] : null) ?? (value.L is { Count: 1 } l ? l[0].S : null);
+        if (value.SS is { Count: > 0 } || value.L is { Count: > 0 })
+        {
+            // Quarantined, as documented: the organization must be one string. Cutover and validate read an
+            // organization's legacy items with "attribute = string", so a one-element set or list copied here would
+            // be invisible to them and deleted from the target at cutover.
+            reason = SetOrListReason;
+            return false;
+        }
+
+        var single = value.S;
         if (!OrganizationId.IsWellFormed(single))
         {
             reason = InvalidReason;

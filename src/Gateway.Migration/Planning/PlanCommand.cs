@@ -103,6 +103,7 @@ internal static class PlanCommand
             Organizations = new SortedDictionary<string, long>(counts, StringComparer.Ordinal),
             Quarantine = quarantine.OrderBy(q => q.Key, StringComparer.Ordinal).ToList(),
         };
+        var occupied = await OrganizationsWithTargetItemsAsync(dynamoDb, plan, cancellationToken).ConfigureAwait(false);
         await plan.WriteAsync(line.PlanPath, cancellationToken).ConfigureAwait(false);
 
         var elapsed = Stopwatch.GetElapsedTime(started);
@@ -113,8 +114,36 @@ internal static class PlanCommand
         var reasons = string.Join(", ", quarantine.GroupBy(q => q.Reason.Contains("map to target key", StringComparison.Ordinal) ? "duplicate target key" : q.Reason)
             .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => string.Create(c, $"{g.Key}: {g.Count()}")));
         await stdout.WriteLineAsync(string.Create(c, $"  {quarantine.Count:N0} items quarantined{(quarantine.Count > 0 ? $" ({reasons})" : string.Empty)}, never copied; listed under \"quarantine\" in {line.PlanPath}")).ConfigureAwait(false);
+        if (occupied.Count > 0)
+        {
+            await stdout.WriteLineAsync(string.Create(c, $"  warning: the target {targetTable} already holds items of {occupied.Count:N0} planned organizations (first: {occupied[0]}); copy overwrites items of the same key, and cutover stops with a conflict (exit 1, nothing deleted) on target items the migration did not write that differ from legacy")).ConfigureAwait(false);
+        }
+
         await stdout.WriteLineAsync($"  wrote {line.PlanPath}").ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Planned organizations whose partition in the target is not empty (one Query of one item each).</summary>
+    private static async Task<List<string>> OrganizationsWithTargetItemsAsync(IAmazonDynamoDB dynamoDb, MigrationPlan plan, CancellationToken cancellationToken)
+    {
+        var occupied = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(plan.Organizations.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (organization, ct) =>
+        {
+            var response = await dynamoDb.QueryAsync(new Amazon.DynamoDBv2.Model.QueryRequest
+            {
+                TableName = plan.TargetTable,
+                KeyConditionExpression = "#pk = :pk",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = plan.TargetKey.PartitionKey },
+                ExpressionAttributeValues = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { [":pk"] = new() { S = organization } },
+                Limit = 1,
+                ProjectionExpression = "#pk",
+            }, ct).ConfigureAwait(false);
+            if (response.Items is { Count: > 0 })
+            {
+                occupied.Add(organization);
+            }
+        }).ConfigureAwait(false);
+        return occupied.Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>A DynamoDB attribute name: 1-255 characters, no control characters, no surrounding spaces.</summary>

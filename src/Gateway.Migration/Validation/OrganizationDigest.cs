@@ -35,6 +35,16 @@ internal sealed class OrganizationDigest
         return Count == other.Count && Sum == other.Sum;
     }
 
+    /// <summary>How this (legacy) side differs from <paramref name="target"/>, by cause: keys missing in the target, keys only in the target, keys on both sides with different content.</summary>
+    public (int MissingInTarget, int OnlyInTarget, int Changed) Compare(OrganizationDigest target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var missing = _items.Keys.Count(k => !target._items.ContainsKey(k));
+        var only = target._items.Keys.Count(k => !_items.ContainsKey(k));
+        var changed = _items.Count(i => target._items.TryGetValue(i.Key, out var t) && !i.Value.AsSpan().SequenceEqual(t));
+        return (missing, only, changed);
+    }
+
     /// <summary>Target keys missing on one side or with different content, sorted; at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<string> Differences(OrganizationDigest target, int limit)
     {

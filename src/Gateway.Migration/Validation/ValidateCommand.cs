@@ -35,18 +35,17 @@ internal static class ValidateCommand
         var results = await Validator.ValidateAsync(dynamoDb, plan, organizations, isolation, segments, cancellationToken).ConfigureAwait(false);
         var result = new ValidationReport(plan.SourceTable, plan.TargetTable, time.GetUtcNow(), Stopwatch.GetElapsedTime(started), results);
         await result.WriteAsync(report, cancellationToken).ConfigureAwait(false);
-        await ValidationState.RecordAsync(line.PlanPath, ValidationState.PlanIdOf(plan), results, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await ValidationState.RecordAsync(line.PlanPath, ValidationState.PlanIdOf(plan), results, time.GetUtcNow(), cutover: false, cancellationToken).ConfigureAwait(false);
 
         var c = CultureInfo.InvariantCulture;
         foreach (var failed in results.Where(r => !r.Passed).Take(20))
         {
-            var what = failed.ContentMatches ? "isolation check failed" : $"mismatch: legacy {failed.LegacyItems} items, target {failed.TargetItems}{(failed.DifferingKeys.Count > 0 ? $", e.g. {failed.DifferingKeys[0]}" : string.Empty)}";
-            await stdout.WriteLineAsync(string.Create(c, $"validate: {failed.OrganizationId}: {what}")).ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Create(c, $"validate: {failed.OrganizationId}: {failed.Cause}")).ConfigureAwait(false);
         }
 
         var (markdown, json) = ValidationReport.Paths(report);
         await stdout.WriteLineAsync(string.Create(c,
-            $"validate: {results.Count:N0} organizations, {results.Sum(r => r.LegacyItems):N0} legacy / {results.Sum(r => r.TargetItems):N0} target items; {result.Mismatches} mismatches; isolation {results.Count - result.IsolationFailures}/{results.Count} passed (permission set {isolation.PermissionSetName}); {result.Duration.TotalSeconds:0.0} s; report {markdown}, {json}")).ConfigureAwait(false);
+            $"validate: {results.Count:N0} organizations, {results.Sum(r => r.LegacyItems):N0} legacy / {results.Sum(r => r.TargetItems):N0} target items; {result.Mismatches} content mismatches; isolation {results.Count - result.IsolationFailures}/{results.Count} passed (permission set {isolation.PermissionSetName}); {result.Duration.TotalSeconds:0.0} s; report {markdown}, {json}")).ConfigureAwait(false);
         return result.Passed ? 0 : Mismatch;
     }
 }

@@ -57,6 +57,9 @@ internal sealed record ValidationReport(string SourceTable, string TargetTable, 
             writer.WriteString("legacyHash", o.LegacyHash);
             writer.WriteString("targetHash", o.TargetHash);
             writer.WriteBoolean("contentMatches", o.ContentMatches);
+            writer.WriteNumber("missingInTarget", o.MissingInTarget);
+            writer.WriteNumber("onlyInTarget", o.OnlyInTarget);
+            writer.WriteNumber("changed", o.Changed);
             writer.WriteStartArray("differingKeys");
             foreach (var key in o.DifferingKeys)
             {
@@ -90,7 +93,7 @@ internal sealed record ValidationReport(string SourceTable, string TargetTable, 
         var md = new StringBuilder();
         md.AppendLine(c, $"# Migration validation: {SourceTable} → {TargetTable}");
         md.AppendLine();
-        md.AppendLine(c, $"{CreatedAt:u}, {Duration.TotalSeconds:0.0} s. **{(Passed ? "PASSED" : "FAILED")}**: {Organizations.Count} organizations, {Mismatches} content mismatches, {IsolationFailures} isolation failures.");
+        md.AppendLine(c, $"{CreatedAt:u}, {Duration.TotalSeconds:0.0} s. **{(Passed ? "PASSED" : "FAILED")}**: {Organizations.Count} organizations, {Mismatches} content mismatches (legacy and target differ), {IsolationFailures} isolation failures (the scoped session saw other than the target holds, or reached a neighbour).");
         md.AppendLine();
         var failed = Organizations.Where(o => !o.Passed).ToList();
         if (failed.Count > 0)
@@ -101,6 +104,7 @@ internal sealed record ValidationReport(string SourceTable, string TargetTable, 
             {
                 md.AppendLine(c, $"### {o.OrganizationId}");
                 md.AppendLine();
+                md.AppendLine(c, $"- {o.Cause}");
                 md.AppendLine(c, $"- items legacy {o.LegacyItems}, target {o.TargetItems}; hash legacy `{o.LegacyHash}`, target `{o.TargetHash}`{(o.ContentMatches ? " (match)" : " (**mismatch**)")}");
                 foreach (var key in o.DifferingKeys)
                 {

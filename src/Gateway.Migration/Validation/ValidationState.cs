@@ -38,14 +38,18 @@ internal sealed record ValidationState
         }
     }
 
-    /// <summary>Records passing organizations and forgets failing ones.</summary>
-    public void Record(IEnumerable<OrganizationValidation> results, DateTimeOffset now)
+    /// <summary>
+    /// Records passing organizations and forgets failing ones. A passing <c>cutover</c> marks the organization cut over
+    /// (<see cref="ValidatedOrganization.CutoverAt"/>); a later passing <c>validate</c> keeps that mark.
+    /// </summary>
+    public void Record(IEnumerable<OrganizationValidation> results, DateTimeOffset now, bool cutover = false)
     {
         foreach (var result in results)
         {
             if (result.Passed)
             {
-                Organizations[result.OrganizationId] = new ValidatedOrganization(result.LegacyItems, result.LegacyHash, now);
+                var cutoverAt = cutover ? now : Organizations.GetValueOrDefault(result.OrganizationId)?.CutoverAt;
+                Organizations[result.OrganizationId] = new ValidatedOrganization(result.LegacyItems, result.LegacyHash, now, cutoverAt);
             }
             else
             {
@@ -58,7 +62,20 @@ internal sealed record ValidationState
     /// Applies <paramref name="results"/> to the state on disk under an exclusive lock (<c>PATH.lock</c>), re-reading it
     /// first, so that concurrent <c>cutover</c> runs for different organizations do not lose each other's records.
     /// </summary>
-    public static async Task RecordAsync(string planPath, string planId, IEnumerable<OrganizationValidation> results, DateTimeOffset now, CancellationToken cancellationToken)
+    public static Task RecordAsync(string planPath, string planId, IEnumerable<OrganizationValidation> results, DateTimeOffset now, bool cutover, CancellationToken cancellationToken)
+        => UpdateAsync(planPath, planId, state => state.Record(results, now, cutover), cancellationToken);
+
+    /// <summary><c>rollback</c>: the organization is no longer cut over (its validation, if any, stays).</summary>
+    public static Task RecordRollbackAsync(string planPath, string planId, string organization, CancellationToken cancellationToken)
+        => UpdateAsync(planPath, planId, state =>
+        {
+            if (state.Organizations.TryGetValue(organization, out var validated))
+            {
+                state.Organizations[organization] = validated with { CutoverAt = null };
+            }
+        }, cancellationToken);
+
+    private static async Task UpdateAsync(string planPath, string planId, Action<ValidationState> update, CancellationToken cancellationToken)
     {
         var lockPath = PathFor(planPath) + ".lock";
         FileStream? held = null;
@@ -77,7 +94,7 @@ internal sealed record ValidationState
         await using (held.ConfigureAwait(false))
         {
             var state = await ReadAsync(planPath, planId, cancellationToken).ConfigureAwait(false);
-            state.Record(results, now);
+            update(state);
             await state.WriteAsync(planPath, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -21,7 +21,10 @@ internal static class Validator
             var organization = organizations[i];
             var l = legacy[organization];
             var t = target[organization];
-            var check = await isolation.CheckAsync(plan, organization, Neighbour(all, organization), l, ct).ConfigureAwait(false);
+            // The scoped session must see exactly what the operator's unscoped read of the target sees: a content
+            // mismatch between legacy and target is reported as such, not as an isolation failure.
+            var check = await isolation.CheckAsync(plan, organization, Neighbour(all, organization), t, ct).ConfigureAwait(false);
+            var (missing, only, changed) = l.Compare(t);
             results[i] = new OrganizationValidation
             {
                 OrganizationId = organization,
@@ -30,6 +33,9 @@ internal static class Validator
                 LegacyHash = l.Hash,
                 TargetHash = t.Hash,
                 DifferingKeys = l.SameAs(t) ? [] : l.Differences(t, 10),
+                MissingInTarget = missing,
+                OnlyInTarget = only,
+                Changed = changed,
                 Isolation = check,
             };
         }).ConfigureAwait(false);

@@ -63,6 +63,10 @@ internal static class StartupValidation
                 failures.AddRange((await validator.ValidateRouteAsync(route)).Select(e => e.Message));
             }
 
+            var acrossRoutes = new List<Exception>();
+            Routing.TenantRouteRules.ValidateAcrossRoutes(config.Routes, acrossRoutes);
+            failures.AddRange(acrossRoutes.Select(e => e.Message));
+
             foreach (var cluster in config.Clusters)
             {
                 failures.AddRange((await validator.ValidateClusterAsync(cluster)).Select(e => e.Message));

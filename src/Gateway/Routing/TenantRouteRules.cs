@@ -75,4 +75,29 @@ internal static class TenantRouteRules
             errors.Add(new ArgumentException($"{key} is tenant-isolated but its cluster '{clusterId}' has no envelope key under TenantIsolation:Envelopes:{clusterId}."));
         }
     }
+
+    /// <summary>
+    /// The rule across routes: every isolated route to one cluster names the same legacy cluster (or none does). A route
+    /// without it would send a not-yet-migrated organization's writes to the partitioned table, where the cutover's
+    /// delta could never tell them from its own copy.
+    /// </summary>
+    public static void ValidateAcrossRoutes(IEnumerable<RouteConfig> routes, ICollection<Exception> errors)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(errors);
+        var isolated = routes
+            .Select(r => (Route: r, Settings: TenantRouteSettings.Parse(r)))
+            .Where(r => r.Settings.Isolated && !string.IsNullOrEmpty(r.Route.ClusterId));
+        foreach (var cluster in isolated.GroupBy(r => r.Route.ClusterId!, StringComparer.OrdinalIgnoreCase))
+        {
+            var legacies = cluster.GroupBy(r => r.Settings.LegacyClusterId ?? string.Empty, StringComparer.OrdinalIgnoreCase).ToList();
+            if (legacies.Count > 1)
+            {
+                var detail = string.Join("; ", legacies.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+                    $"{(g.Key.Length == 0 ? "none" : $"'{g.Key}'")} on {string.Join(", ", g.Select(r => r.Route.RouteId).Order(StringComparer.Ordinal))}"));
+                errors.Add(new ArgumentException(
+                    $"ReverseProxy:Routes: the tenant-isolated routes to cluster '{cluster.Key}' disagree about Metadata:{TenantRouteMetadata.LegacyCluster} ({detail}); give every isolated route to that cluster the same legacy cluster, or none."));
+            }
+        }
+    }
 }

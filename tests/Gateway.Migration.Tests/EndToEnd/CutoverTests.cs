@@ -44,6 +44,7 @@ public sealed partial class CutoverTests(ITestOutputHelper output) : IAsyncLifet
             GatewayEnvironment = new Dictionary<string, string?>(StatusTtl)
             {
                 ["ReverseProxy__Routes__api__Metadata__TenantIsolation.LegacyCluster"] = "legacy",
+                ["ReverseProxy__Routes__orgs__Metadata__TenantIsolation.LegacyCluster"] = "legacy", // every isolated route to the cluster, or start-up refuses
                 ["Logging__LogLevel__Gateway.Audit"] = "Information",
             },
         });

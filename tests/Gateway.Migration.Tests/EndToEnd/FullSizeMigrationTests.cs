@@ -112,10 +112,11 @@ public sealed class FullSizeMigrationTests(ITestOutputHelper output) : IAsyncLif
         });
         var corrupted = await migration.RunAsync("validate", "--report", "corrupted.md");
         Assert.True(corrupted.ExitCode == 1, corrupted.ToString());
-        Assert.Contains($"validate: {victim}: mismatch", corrupted.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"validate: {victim}: content mismatch: legacy 100 items, target 100: 1 with different content", corrupted.StandardOutput, StringComparison.Ordinal);
         using (var report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_work, "corrupted.json"))))
         {
             Assert.Equal(1, report.RootElement.GetProperty("mismatches").GetInt32());
+            Assert.Equal(0, report.RootElement.GetProperty("isolationFailures").GetInt32()); // a content mismatch is not an isolation failure
             var bad = Assert.Single(report.RootElement.GetProperty("results").EnumerateArray(), r => !r.GetProperty("contentMatches").GetBoolean());
             Assert.Equal(victim, bad.GetProperty("organizationId").GetString());
             Assert.Contains("app-0137-0042", bad.GetProperty("differingKeys")[0].GetString(), StringComparison.Ordinal);

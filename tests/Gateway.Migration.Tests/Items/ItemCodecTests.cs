@@ -28,12 +28,27 @@ public sealed class ItemCodecTests
     [InlineData("app-1", "Billing ", "5")]
     [InlineData("app-2", "Billing", "5")]
     [InlineData("app-1", "Billing", "6")]
+    [InlineData("app-1", "Billing", "5.5")]
+    [InlineData("app-1", "Billing", "5.0000001")]
     public void Hash_AnyValueChanged_Differs(string id, string name, string seats)
         => Assert.NotEqual(ItemCodec.Hash(Item("app-1", "Billing")), ItemCodec.Hash(Item(id, name, seats)));
 
     [Fact]
     public void Hash_NumberAsDynamoDbStoresIt_Equal()
         => Assert.Equal(ItemCodec.Hash(Item("app-1", "Billing", "1.50")), ItemCodec.Hash(Item("app-1", "Billing", "1.5")));
+
+    [Fact]
+    public void Digest_FractionalNumberCorruptedToItsIntegerPart_NotTheSame()
+    {
+        // A copy that lost the fraction must never validate as equal to legacy.
+        var legacy = new OrganizationDigest();
+        var target = new OrganizationDigest();
+        legacy.Add("app-1", Item("app-1", "Billing", "5.5"));
+        target.Add("app-1", Item("app-1", "Billing", "5"));
+
+        Assert.False(legacy.SameAs(target));
+        Assert.Equal(["app-1"], legacy.Differences(target, 10));
+    }
 
     [Fact]
     public void Digest_OrderIndependent_DuplicateCountsTwice()

@@ -17,6 +17,8 @@ public sealed class ItemMapperTests
         { new AttributeValue("-acme"), ItemMapper.InvalidReason },
         { new AttributeValue { N = "12" }, ItemMapper.InvalidReason },
         { new AttributeValue { SS = ["acme", "globex"] }, ItemMapper.SeveralReason },
+        { new AttributeValue { SS = ["acme"] }, ItemMapper.SetOrListReason },
+        { new AttributeValue { L = [new AttributeValue("acme")] }, ItemMapper.SetOrListReason },
     };
 
     [Theory]

@@ -51,4 +51,27 @@ public sealed class StartupValidationTests
         Assert.Contains(failures, f => f.StartsWith("ReverseProxy:Routes:open:AuthorizationPolicy is required", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("ReverseProxy:Routes:lost:ClusterId 'nowhere' is not defined", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task CollectAsync_IsolatedRoutesToOneClusterDisagreeAboutLegacyCluster_Listed()
+    {
+        var failures = await CollectAsync(new()
+        {
+            ["ReverseProxy:Clusters:legacy:Destinations:d1:Address"] = "http://127.0.0.1:5200/",
+            ["ReverseProxy:Routes:api:Metadata:TenantIsolation.LegacyCluster"] = "legacy",
+            ["TenantIsolation:RoleArn"] = "",
+        });
+
+        Assert.Contains(failures, f => f.StartsWith("TenantIsolation:RoleArn is required", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReverseProxy:Routes: the tenant-isolated routes to cluster 'applications' disagree about Metadata:TenantIsolation.LegacyCluster ('legacy' on api; none on orgs)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CollectAsync_IsolatedRoutesToOneClusterAgreeAboutLegacyCluster_NoFailures()
+        => Assert.Empty(await CollectAsync(new()
+        {
+            ["ReverseProxy:Clusters:legacy:Destinations:d1:Address"] = "http://127.0.0.1:5200/",
+            ["ReverseProxy:Routes:api:Metadata:TenantIsolation.LegacyCluster"] = "legacy",
+            ["ReverseProxy:Routes:orgs:Metadata:TenantIsolation.LegacyCluster"] = "legacy",
+        }));
 }

@@ -1,0 +1,213 @@
+using Amazon.DynamoDBv2.Model;
+
+namespace Gateway.Migration.Tests.EndToEnd;
+
+/// <summary>
+/// The documented commands never lose an item (issue 20 §1), in-process against LocalAws on a fake clock: cleanup only
+/// after every organization was cut over and validated with legacy unchanged since; the cutover delta deletes only what
+/// the migration copied; target items it did not write are a conflict; the wait protects writes made in the window;
+/// an organization suspended meanwhile stays suspended; rollback never hides writes made on the partitioned table.
+/// Every test has its own legacy table and organizations.
+/// </summary>
+public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassFixture<InProcessMigration>
+{
+    private async Task<string> PlanAsync(string name, string table, IReadOnlyList<string> organizations, int perOrganization = 3)
+    {
+        await migration.CreateLegacyAsync(table, organizations, perOrganization);
+        var plan = Path.Combine(migration.Work, name + ".json");
+        var run = await migration.RunAsync(["plan", "--source", table, "--target", "Applications", "--organization-attribute", "orgId", "--plan", plan]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return plan;
+    }
+
+    private async Task CopyAsync(string plan)
+    {
+        var run = await migration.RunAsync(["copy", "--all", "--checkpoint", plan + "." + Guid.NewGuid().ToString("N") + ".checkpoint", "--plan", plan]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+    }
+
+    private Task<InProcessMigration.Run> CutoverAsync(string plan, string organization, Func<Task>? whileWaiting = null, params string[] extra)
+        => migration.RunAsync(["cutover", "--organization", organization, "--drain", "1", "--plan", plan, .. extra], whileWaiting, organization);
+
+    private async Task PutLegacyAsync(string table, string organization, string applicationId, string name)
+    {
+        using var admin = migration.Admin();
+        await admin.PutItemAsync(new PutItemRequest { TableName = table, Item = InProcessMigration.LegacyItem(organization, applicationId, name) });
+    }
+
+    private async Task PutTargetAsync(string organization, string applicationId, string name)
+    {
+        using var admin = migration.Admin();
+        await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = InProcessMigration.TargetItem(organization, applicationId, name) });
+    }
+
+    [Fact]
+    public async Task Cleanup_ValidatedButNotCutOver_RefusedNothingDeleted_AfterCutoverOfAllDeletes()
+    {
+        const string table = "SafetyCleanupOrder";
+        string[] organizations = ["sco-a", "sco-b"];
+        var plan = await PlanAsync("cleanup-order", table, organizations);
+        await CopyAsync(plan);
+        var validate = await migration.RunAsync(["validate", "--report", plan + ".report", "--plan", plan]);
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+
+        var refused = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("2 of 2 organizations of the plan are not cut over", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(3, (await migration.LegacyAsync(table, "sco-a")).Count);
+
+        // cutover of one, then the other rolled back after its cutover: still refused
+        Assert.Equal(0, (await CutoverAsync(plan, "sco-a")).ExitCode);
+        Assert.Equal(0, (await CutoverAsync(plan, "sco-b")).ExitCode);
+        var rollback = await migration.RunAsync(["rollback", "--organization", "sco-b", "--drain", "1", "--plan", plan], null, null);
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
+        var afterRollback = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(afterRollback.ExitCode == 1, afterRollback.ToString());
+        Assert.Contains("1 of 2 organizations of the plan are not cut over", afterRollback.StandardError, StringComparison.Ordinal);
+        Assert.Equal(3, (await migration.LegacyAsync(table, "sco-b")).Count);
+
+        // twin: every organization cut over and validated at its cutover → cleanup deletes the legacy items, the target keeps them
+        var recut = await CutoverAsync(plan, "sco-b");
+        Assert.True(recut.ExitCode == 0, recut.ToString());
+        var cleanup = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Empty(await migration.LegacyAsync(table, "sco-a"));
+        Assert.Equal(3, (await migration.TargetAsync("sco-a")).Count);
+        Assert.Equal(3, (await migration.TargetAsync("sco-b")).Count);
+    }
+
+    [Fact]
+    public async Task Cleanup_OneAttributeChangedAfterValidation_RefusedDeletesNothing()
+    {
+        const string table = "SafetyCleanupChanged";
+        var plan = await PlanAsync("cleanup-changed", table, ["scc-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "scc-a")).ExitCode);
+        await PutLegacyAsync(table, "scc-a", "scc-a-app-1", "changed"); // same count, other content
+
+        var refused = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("changed since they were validated", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(3, (await migration.LegacyAsync(table, "scc-a")).Count);
+
+        // twin: the attribute back as validated → cleanup deletes
+        await PutLegacyAsync(table, "scc-a", "scc-a-app-1", "v0");
+        var cleanup = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Empty(await migration.LegacyAsync(table, "scc-a"));
+    }
+
+    [Fact]
+    public async Task Cutover_TargetOnlyItem_ConflictExit1NothingDeletedStaysOnLegacy_FlagReplacesIt()
+    {
+        const string table = "SafetyConflict";
+        await PutTargetAsync("scf-a", "seeded-1", "seeded"); // in the partitioned table before the migration
+        await migration.CreateLegacyAsync(table, ["scf-a"], 3);
+        var plan = Path.Combine(migration.Work, "conflict.json");
+        var planned = await migration.RunAsync(["plan", "--source", table, "--target", "Applications", "--organization-attribute", "orgId", "--plan", plan]);
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+        Assert.Contains("warning: the target Applications already holds items of 1 planned organizations (first: scf-a)", planned.StandardOutput, StringComparison.Ordinal);
+        await CopyAsync(plan);
+
+        var conflict = await CutoverAsync(plan, "scf-a");
+
+        Assert.True(conflict.ExitCode == 1, conflict.ToString());
+        Assert.Contains("1 target items were not written by the migration and differ from legacy (1 only in the target, e.g. organizationId=S\"scf-a\", applicationId=S\"seeded-1\")", conflict.StandardError, StringComparison.Ordinal);
+        Assert.Equal("seeded", (await migration.TargetAsync("scf-a"))["seeded-1"]);
+        Assert.Equal<(string?, string?)>(("ACTIVE", null), await migration.ReadOrganizationAsync("scf-a"));
+
+        // twin: the explicit flag replaces the target with legacy's items
+        var discarded = await CutoverAsync(plan, "scf-a", null, "--discard-target-conflicts");
+        Assert.True(discarded.ExitCode == 0, discarded.ToString());
+        Assert.False((await migration.TargetAsync("scf-a")).ContainsKey("seeded-1"));
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("scf-a"));
+    }
+
+    [Fact]
+    public async Task Cutover_ItemCopiedThenDeletedInLegacy_DeletedFromTarget()
+    {
+        const string table = "SafetyLegacyDelete";
+        var plan = await PlanAsync("legacy-delete", table, ["sld-a"]);
+        await CopyAsync(plan);
+        using (var admin = migration.Admin())
+        {
+            await admin.DeleteItemAsync(new DeleteItemRequest { TableName = table, Key = new() { ["applicationId"] = new("sld-a-app-0") } });
+        }
+
+        await PutLegacyAsync(table, "sld-a", "sld-a-app-1", "updated in legacy");
+
+        var run = await CutoverAsync(plan, "sld-a");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("delta for sld-a: 1 items written, 1 deleted", run.StandardOutput, StringComparison.Ordinal);
+        var target = await migration.TargetAsync("sld-a");
+        Assert.Equal(["sld-a-app-1", "sld-a-app-2"], target.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("updated in legacy", target["sld-a-app-1"]);
+    }
+
+    [Fact]
+    public async Task Cutover_Waits_NothingCopiedBeforeTheWaitEnds_LegacyWriteInTheWindowReachesTheTarget()
+    {
+        const string table = "SafetyWait";
+        var plan = await PlanAsync("wait", table, ["swt-a"]);
+        await CopyAsync(plan);
+        await PutLegacyAsync(table, "swt-a", "before-cutover", "x"); // part of the delta
+
+        var run = await CutoverAsync(plan, "swt-a", async () =>
+        {
+            // the fake clock has not moved: for 3 s nothing of the delta may reach the target
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+            while (DateTime.UtcNow < until)
+            {
+                Assert.False((await migration.TargetAsync("swt-a")).ContainsKey("before-cutover"), "the delta was copied before the wait ended");
+                await Task.Delay(100);
+            }
+
+            await PutLegacyAsync(table, "swt-a", "in-the-window", "y"); // a request routed to legacy before MIGRATING was seen
+        });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var target = await migration.TargetAsync("swt-a");
+        Assert.Contains("before-cutover", target.Keys);
+        Assert.Contains("in-the-window", target.Keys);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("swt-a"));
+    }
+
+    [Fact]
+    public async Task Cutover_SuspendedDuringTheWait_StaysSuspendedNotPartitioned()
+    {
+        const string table = "SafetySuspend";
+        var plan = await PlanAsync("suspend", table, ["ssp-a"]);
+        await CopyAsync(plan);
+
+        var run = await CutoverAsync(plan, "ssp-a", () => migration.SetStatusAsync("ssp-a", "SUSPENDED"));
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("changed status while the migration tool worked on it", run.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("SUSPENDED", null), await migration.ReadOrganizationAsync("ssp-a"));
+    }
+
+    [Fact]
+    public async Task Rollback_WritesMadeOnThePartitionedTable_RefusedStaysPartitioned_FlagRollsBack()
+    {
+        const string table = "SafetyRollback";
+        var plan = await PlanAsync("rollback-hidden", table, ["srb-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "srb-a")).ExitCode);
+        await PutTargetAsync("srb-a", "after-cutover", "new"); // through the isolated route
+
+        var refused = await migration.RunAsync(["rollback", "--organization", "srb-a", "--drain", "1", "--plan", plan], null, null);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("srb-a has 1 items on the partitioned table that legacy lacks", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("srb-a"));
+
+        // twin: with nothing written since the cutover (the write copied back to legacy), rollback goes through
+        await PutLegacyAsync(table, "srb-a", "after-cutover", "new");
+        var rolled = await migration.RunAsync(["rollback", "--organization", "srb-a", "--drain", "1", "--plan", plan], null, null);
+        Assert.True(rolled.ExitCode == 0, rolled.ToString());
+        Assert.Equal<(string?, string?)>(("ACTIVE", "LEGACY"), await migration.ReadOrganizationAsync("srb-a"));
+    }
+}
