@@ -44,11 +44,11 @@ public sealed class MigrationModelTests(InProcessMigration migration, ITestOutpu
 
     private static readonly Gen<Step> AnyStep = Gen.Frequency(
         (1, Gen.Const<Step>(new PlanStep())),
-        (2, Gen.Const<Step>(new CopyStep())),
-        (1, Gen.Const<Step>(new ValidateStep())),
+        (3, Gen.Const<Step>(new CopyStep())),
+        (3, Gen.Const<Step>(new ValidateStep())),
         (4, Gen.Select(Gen.Int[0, 1], Gen.Bool, (o, w) => (Step)new CutoverStep(o, w))),
         (2, Gen.Int[0, 1].Select(o => (Step)new RollbackStep(o))),
-        (2, Gen.Int[0, 3].Select(d => (Step)new CleanupStep(d > 0))),
+        (3, Gen.Int[0, 3].Select(d => (Step)new CleanupStep(d > 0))),
         (3, Gen.Select(Gen.Int[0, 1], Gen.Int[0, 4], (o, i) => (Step)new WriteStep(o, i))),
         (1, Gen.Select(Gen.Int[0, 1], Gen.Int[0, 20], (o, p) => (Step)new DeleteStep(o, p))));
 
