@@ -10,13 +10,18 @@ namespace Gateway.Cli;
 /// access to organization ORG between T1 and T2". Reads the gateway's JSON console logs (one JSON object per line, the
 /// production default), keeps the <c>Gateway.Audit</c> entries whose <c>State.organizationId</c> is exactly ORG and
 /// whose <c>Timestamp</c> is in [<c>--from</c>, <c>--to</c>), and writes them unchanged to stdout, one per line, in input
-/// order. Lines that are not JSON log entries (text output, start-up lines) are skipped and counted. stderr gets one
-/// summary line. Exit 0 (also when nothing matched); bad input → exit 2 and one line on stderr.
+/// order. Lines that are not JSON log entries (text output, start-up lines) are skipped and counted, and the summary
+/// then says which format is needed. stderr gets one summary line. Exit 0 (also when nothing matched); files whose
+/// lines are none of them a JSON log entry (a text log) → exit 2 and one line naming the format; bad input → exit 2
+/// and one line on stderr.
 /// </summary>
 internal static class AuditCommand
 {
     public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway audit --organization ORG [--from TIME] [--to TIME] FILE...";
+
+    /// <summary>The format audit reads, quoted whenever it meets other lines.</summary>
+    internal const string FormatNeeded = "audit reads the gateway's JSON console log, one JSON object per line (Logging__Console__FormatterName=json, the production default; ASPNETCORE_ENVIRONMENT=Local alone logs text)";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -124,7 +129,13 @@ internal static class AuditCommand
             (null, null) => "any time",
             _ => $"[{from?.ToString("O", CultureInfo.InvariantCulture) ?? "-∞"}, {to?.ToString("O", CultureInfo.InvariantCulture) ?? "∞"})",
         };
-        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"audit: {matched} event(s) for organization {organization} at {range}; {read} line(s) read from {files.Count} file(s), {skipped} not JSON log entries, {undated} without a timestamp excluded by the time range"));
+        if (read > 0 && skipped == read)
+        {
+            return CliArguments.Fail(stderr, string.Create(CultureInfo.InvariantCulture, $"audit: none of the {read} line(s) in {string.Join(", ", files.Select(f => CliArguments.Truncate(f)))} is a JSON log entry, so no audit event can be found; {FormatNeeded}."));
+        }
+
+        var format = skipped == 0 ? string.Empty : $" (skipped: {FormatNeeded})";
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"audit: {matched} event(s) for organization {organization} at {range}; {read} line(s) read from {files.Count} file(s), {skipped} not JSON log entries{format}, {undated} without a timestamp excluded by the time range"));
         return 0;
     }
 

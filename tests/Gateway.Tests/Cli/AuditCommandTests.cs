@@ -50,6 +50,45 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Equal(["alice", "erin", "carol"], Users(stdout));
     }
 
+    [Fact]
+    public void Run_TextLogOnly_Exit2OneLineNamingTheFormatNeeded()
+    {
+        // What a gateway started with ASPNETCORE_ENVIRONMENT=Local alone writes (the simple console formatter).
+        var text = Path.Combine(Path.GetTempPath(), $"audit-command-{Guid.NewGuid():N}.log");
+        try
+        {
+            File.WriteAllLines(text,
+            [
+                "info: Microsoft.Hosting.Lifetime[14]",
+                "      Now listening on: http://127.0.0.1:5000",
+                "info: Gateway.Audit[6002]",
+                "      audit decision=deny requestId=\"0HN:1\" organizationId=\"globex\" userId=\"alice\" route=\"api\" code=\"not_a_member\"",
+            ]);
+
+            var (code, stdout, stderr) = Run("--organization", "globex", text);
+
+            Assert.Equal(AuditCommand.Usage, code);
+            Assert.Empty(stdout);
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"audit: none of the 4 line(s) in {text} is a JSON log entry", line, StringComparison.Ordinal);
+            Assert.Contains("Logging__Console__FormatterName=json", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(text);
+        }
+    }
+
+    [Fact]
+    public void Run_SomeLinesNotJson_SummaryNamesTheFormatExit0()
+    {
+        // The allow twin: a JSON log with a few text lines is read; the summary still says what was skipped and why.
+        var (code, _, stderr) = Run("--organization", "globex", _file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("2 not JSON log entries (skipped: audit reads the gateway's JSON console log", stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--from", "2026-03-01")]
     [InlineData("--organization", "acme")]
