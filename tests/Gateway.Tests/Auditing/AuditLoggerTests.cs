@@ -1,5 +1,7 @@
 using Gateway.Auditing;
 using Gateway.Envelopes;
+using Gateway.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.Auditing;
@@ -41,9 +43,29 @@ public sealed class AuditLoggerTests : IDisposable
     }
 
     [Fact]
+    public void Allowed_ShippedConfiguration_EveryAllowedRequestIsAnInformationAuditEvent()
+    {
+        // The README sends auditors to `audit` to tie a request to a person: with the shipped appsettings.json every
+        // allowed request must leave an event at Information (6003), which `audit` reads, not a filtered Debug one.
+        var shipped = new ConfigurationBuilder().AddJsonFile(RepoPaths.Combine("appsettings.json")).Build();
+        var options = shipped.GetSection(AuditOptions.SectionName).Get<AuditOptions>() ?? new AuditOptions();
+        Assert.Equal("Information", shipped["Logging:LogLevel:Gateway.Audit"]);
+        using var logs = new CapturingLoggerProvider();
+        var audit = new AuditLogger(logs, TestOptions.Wrap(options));
+
+        for (var i = 0; i < 200; i++)
+        {
+            audit.Allowed($"r{i}", "acme", "alice", "api", "ADMINISTRATOR", "read-write", "acme+read-write");
+        }
+
+        Assert.Equal(200, logs.Entries.Count(e => e.EventId.Id == 6003 && e.Level == LogLevel.Information));
+        Assert.Equal(1, new AuditOptions().AllowSampleRate); // the same default without the file
+    }
+
+    [Fact]
     public void Allowed_UnsampledDebugEvent_EveryValueQuoted()
     {
-        // The default (AllowSampleRate 0) writes the Debug event 6001: it must quote exactly like the sampled one.
+        // AllowSampleRate 0 writes the Debug event 6001: it must quote exactly like the sampled one.
         using var logs = new CapturingLoggerProvider();
         var audit = new AuditLogger(logs, TestOptions.Wrap(new AuditOptions { AllowSampleRate = 0 }));
 
