@@ -8,7 +8,8 @@ namespace Gateway.Isolation.Caching;
 
 /// <summary>
 /// Subscribes the instance to the eviction channel (<c>{prefix}evict</c>): a message drops the user's memberships and
-/// per-user credentials from this instance's L1, then the instance confirms on <c>{prefix}evict-ack</c>, so
+/// per-user credentials from this instance's L1 and waits for its membership writes to L2 that were under way, then the
+/// instance confirms on <c>{prefix}evict-ack</c>, so
 /// <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is unreachable it keeps trying
 /// to subscribe (the client re-subscribes by itself after a reconnect).
 /// </summary>
@@ -45,7 +46,7 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
             {
                 var redis = await connection.GetAsync().ConfigureAwait(false);
                 var subscriber = redis.GetSubscriber();
-                await subscriber.SubscribeAsync(connection.Channel(SharedCacheKeys.EvictChannel), (_, message) => Apply(subscriber, message)).ConfigureAwait(false);
+                await subscriber.SubscribeAsync(connection.Channel(SharedCacheKeys.EvictChannel), (channel, message) => _ = ApplyAsync(subscriber, message)).ConfigureAwait(false);
                 Log.Subscribed(logger);
                 return;
             }
@@ -65,7 +66,7 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
         }
     }
 
-    private void Apply(ISubscriber subscriber, RedisValue message)
+    private async Task ApplyAsync(ISubscriber subscriber, RedisValue message)
     {
         EvictionMessage? eviction = null;
         try
@@ -82,7 +83,10 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
             return;
         }
 
-        var removed = memberships.Evict(eviction.UserId, eviction.OrganizationId) + credentials.Evict(eviction.UserId, eviction.OrganizationId);
+        // Memberships first (their L2 writes under way are awaited, so none lands after evict's final removal), then
+        // per-user credentials; only then confirm.
+        var removed = await memberships.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false)
+            + credentials.Evict(eviction.UserId, eviction.OrganizationId);
         Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
         _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);
     }

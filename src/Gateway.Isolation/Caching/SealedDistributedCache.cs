@@ -8,8 +8,9 @@ namespace Gateway.Isolation.Caching;
 /// <summary>
 /// An <see cref="IDistributedCache"/> decorator that seals every value with AES-256-GCM before it reaches the inner
 /// cache (Redis) and opens it on the way back. Layout: <c>0x01 | key-id length | key id | nonce (12) | tag (16) | ciphertext</c>.
-/// The associated data is the cache key, so an entry copied under another key (another organization) fails
-/// authentication. An entry that cannot be opened (tampered, unknown key id, wrong format) reads as a miss and logs a
+/// The associated data is the full Redis key — the fleet's key prefix (<c>SharedCache:KeyPrefix</c>, which the inner
+/// <c>RedisCache</c> adds as its instance name) and the cache key — so an entry copied under another key (another
+/// organization) or under another prefix (another fleet sharing the Redis and the sealing key) fails authentication. An entry that cannot be opened (tampered, unknown key id, wrong format) reads as a miss and logs a
 /// warning naming the key id only — never an error to the caller, never key material. Every seal and open uses its own
 /// <see cref="AesGcm"/> instance: an instance is not safe for concurrent use, and two concurrent seals on one could reuse
 /// a nonce (which would let a reader of Redis forge entries).
@@ -25,12 +26,16 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
     private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
     private readonly string _activeKeyId;
     private readonly byte[] _activeKeyIdBytes;
+    private readonly string _keyPrefix;
 
-    public SealedDistributedCache(IDistributedCache inner, SharedCacheSealingOptions sealing, ILogger<SealedDistributedCache> logger)
+    /// <param name="keyPrefix">The prefix the inner cache puts in front of every key in Redis; part of the associated data.</param>
+    public SealedDistributedCache(IDistributedCache inner, SharedCacheSealingOptions sealing, string keyPrefix, ILogger<SealedDistributedCache> logger)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(sealing);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
         _inner = inner;
+        _keyPrefix = keyPrefix;
         _logger = logger;
         foreach (var (id, material) in sealing.Keys)
         {
@@ -86,7 +91,7 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
             plaintext,
             sealedValue.AsSpan(header + NonceSize + TagSize),
             sealedValue.AsSpan(header + NonceSize, TagSize),
-            Encoding.UTF8.GetBytes(key));
+            AssociatedData(key));
         return sealedValue;
     }
 
@@ -120,7 +125,7 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
                 sealedValue.AsSpan(header + NonceSize + TagSize),
                 sealedValue.AsSpan(header + NonceSize, TagSize),
                 plaintext,
-                Encoding.UTF8.GetBytes(key));
+                AssociatedData(key));
         }
         catch (AuthenticationTagMismatchException)
         {
@@ -130,6 +135,9 @@ internal sealed partial class SealedDistributedCache : IDistributedCache, IDispo
 
         return plaintext;
     }
+
+    /// <summary>The full Redis key: the prefix, then the key (what <c>RedisCache</c> writes under).</summary>
+    private byte[] AssociatedData(string key) => Encoding.UTF8.GetBytes(_keyPrefix + key);
 
     public void Dispose()
     {

@@ -3,16 +3,17 @@ using Gateway.Isolation.Credentials;
 namespace Gateway.Isolation.Caching;
 
 /// <summary>
-/// L2 keys (below the configured prefix, which the Redis layer adds): <c>c:{organization}:{permission set}:u.{user}</c>
-/// for per-user credentials and <c>c:{organization}:{permission set}:-</c> for organization-wide ones (the <c>u.</c>
-/// prefix keeps a user literally named <c>-</c> apart from them), <c>m:{user}:{organization}</c> for memberships. User
+/// L2 keys (below the configured prefix, which the Redis layer adds): <c>c:{organization}:{permission set}:{policy digest}:u.{user}</c>
+/// for per-user credentials and <c>c:{organization}:{permission set}:{policy digest}:-</c> for organization-wide ones (the
+/// <c>u.</c> prefix keeps a user literally named <c>-</c> apart from them; the digest keeps credentials minted under
+/// another definition of the permission set apart), <c>m:{user}:{organization}</c> for memberships. User
 /// ids are percent-encoded, so they contain no <c>:</c> and no glob characters and <c>evict</c> can match them with a
 /// SCAN pattern.
 /// </summary>
 internal static class SharedCacheKeys
 {
     public static string Credentials(CredentialKey key)
-        => $"c:{key.OrganizationId.Value}:{Uri.EscapeDataString(key.PermissionSet)}:{(key.UserId is null ? "-" : "u." + Uri.EscapeDataString(key.UserId))}";
+        => $"c:{key.OrganizationId.Value}:{Uri.EscapeDataString(key.PermissionSet)}:{key.PolicyDigest}:{(key.UserId is null ? "-" : "u." + Uri.EscapeDataString(key.UserId))}";
 
     public static string Membership(string userId, string organizationId) => $"m:{Uri.EscapeDataString(userId)}:{organizationId}";
 

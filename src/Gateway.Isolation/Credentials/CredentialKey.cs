@@ -3,7 +3,9 @@ using Gateway.Policies;
 namespace Gateway.Isolation.Credentials;
 
 /// <summary>
-/// Everything a credential set depends on: organization and permission set, plus the user when sessions are per user.
+/// Everything a credential set depends on: organization and permission set, plus the user when sessions are per user,
+/// and the digest of the policy the set is minted with (<see cref="Permissions.PermissionSetCatalog.PolicyDigest"/>), so
+/// credentials minted under an older or broader definition of the set are another key — in process and in Redis.
 /// (The membership role only selects the permission set, so two roles with the same set share credentials.)
 /// </summary>
-internal readonly record struct CredentialKey(OrganizationId OrganizationId, string PermissionSet, string? UserId);
+internal readonly record struct CredentialKey(OrganizationId OrganizationId, string PermissionSet, string? UserId, string PolicyDigest);

@@ -162,7 +162,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
 
         var (role, permissionSet) = membership!.Value;
-        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null);
+        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null, _catalog.PolicyDigest(permissionSet));
         CredentialResult result;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
         {

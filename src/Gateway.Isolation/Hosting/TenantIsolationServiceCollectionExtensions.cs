@@ -107,7 +107,7 @@ public static class TenantIsolationServiceCollectionExtensions
                 InstanceName = connection.Prefix,
                 ConnectionMultiplexerFactory = connection.GetAsync,
             }));
-            return new SealedDistributedCache(redis, Shared(sp).Sealing, sp.GetRequiredService<ILogger<SealedDistributedCache>>());
+            return new SealedDistributedCache(redis, Shared(sp).Sealing, connection.Prefix, sp.GetRequiredService<ILogger<SealedDistributedCache>>());
         });
         services.TryAddSingleton(sp => new SharedCache(
             sp.GetRequiredService<SealedDistributedCache>(),

@@ -173,7 +173,11 @@ public sealed class VerificationRunner : IVerificationRunner
     }
 
     private CredentialKey KeyFor(VerificationSession session)
-        => new(OrganizationId.Parse(session.Organization), session.PermissionSet, _options.CredentialScope == CredentialScope.User ? CanaryUser : null);
+        => new(
+            OrganizationId.Parse(session.Organization),
+            session.PermissionSet,
+            _options.CredentialScope == CredentialScope.User ? CanaryUser : null,
+            _catalog.TryGetByName(session.PermissionSet, out var set) ? _catalog.PolicyDigest(set) : string.Empty);
 
     /// <summary>Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization and table.</summary>
     private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, VerificationEndpoint endpoint, List<VerificationCheck>? checks, CancellationToken cancellationToken)

@@ -34,6 +34,7 @@ internal sealed class IsolationChecker : IDisposable
     private readonly ICredentialIssuer _issuer;
     private readonly TenantIsolationOptions _options;
     private readonly PermissionSet _set;
+    private readonly string _policyDigest;
     private readonly TenantTableOptions _table;
 
     private IsolationChecker(ServiceProvider services, MigrationPlan plan)
@@ -55,6 +56,7 @@ internal sealed class IsolationChecker : IDisposable
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .FirstOrDefault()
             ?? throw new UsageException($"gateway configuration: no permission set grants the target table '{plan.TargetTable}' (TenantIsolation:PermissionSets)");
+        _policyDigest = catalog.PolicyDigest(_set);
         _table = _options.Tables.TryGetValue(plan.TargetTable, out var table)
             ? table
             : new TenantTableOptions { PartitionKey = plan.TargetKey.PartitionKey, SortKey = plan.TargetKey.SortKey };
@@ -125,7 +127,7 @@ internal sealed class IsolationChecker : IDisposable
         ScopedCredentials credentials;
         try
         {
-            credentials = await _issuer.IssueAsync(new CredentialKey(OrganizationId.Parse(organization), _set.Name, _options.CredentialScope == CredentialScope.User ? ProbeUser : null), _set, cancellationToken).ConfigureAwait(false);
+            credentials = await _issuer.IssueAsync(new CredentialKey(OrganizationId.Parse(organization), _set.Name, _options.CredentialScope == CredentialScope.User ? ProbeUser : null, _policyDigest), _set, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
         {

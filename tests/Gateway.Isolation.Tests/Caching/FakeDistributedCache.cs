@@ -10,6 +10,9 @@ internal sealed class FakeDistributedCache : IDistributedCache
 
     public ConcurrentDictionary<string, byte[]> Values { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The absolute expiration each key was last written with (what Redis would turn into the key's TTL).</summary>
+    public ConcurrentDictionary<string, DateTimeOffset?> Expirations { get; } = new(StringComparer.Ordinal);
+
     /// <summary>When set, every operation throws it.</summary>
     public Exception? FailWith { get; set; }
 
@@ -17,6 +20,9 @@ internal sealed class FakeDistributedCache : IDistributedCache
     public bool Hang { get; set; }
 
     public int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>When set, every write waits for this task before it lands (a slow write still on its way to Redis).</summary>
+    public Task? SetGate { get; set; }
 
     public byte[]? Get(string key) => throw new NotSupportedException();
 
@@ -31,7 +37,13 @@ internal sealed class FakeDistributedCache : IDistributedCache
     public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         await EnterAsync(token);
+        if (SetGate is { } gate)
+        {
+            await gate.WaitAsync(token);
+        }
+
         Values[key] = value;
+        Expirations[key] = options?.AbsoluteExpiration;
     }
 
     public void Refresh(string key) => throw new NotSupportedException();

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Isolation.Tests.Caching;
@@ -14,7 +15,9 @@ public sealed class SealedDistributedCacheTests : IDisposable
     private readonly FakeDistributedCache _redis = new();
     private readonly List<SealedDistributedCache> _caches = [];
 
-    private SealedDistributedCache Create(string activeKeyId, params (string Id, string Key)[] keys)
+    private SealedDistributedCache Create(string activeKeyId, params (string Id, string Key)[] keys) => CreateWithPrefix("gateway:", activeKeyId, keys);
+
+    private SealedDistributedCache CreateWithPrefix(string keyPrefix, string activeKeyId, params (string Id, string Key)[] keys)
     {
         var sealing = new SharedCacheSealingOptions { ActiveKeyId = activeKeyId };
         foreach (var (id, key) in keys)
@@ -22,7 +25,7 @@ public sealed class SealedDistributedCacheTests : IDisposable
             sealing.Keys[id] = key;
         }
 
-        var cache = new SealedDistributedCache(_redis, sealing, NullLogger<SealedDistributedCache>.Instance);
+        var cache = new SealedDistributedCache(_redis, sealing, keyPrefix, NullLogger<SealedDistributedCache>.Instance);
         _caches.Add(cache);
         return cache;
     }
@@ -73,6 +76,22 @@ public sealed class SealedDistributedCacheTests : IDisposable
 
         Assert.Null(await cache.GetAsync("c:globex:read-write:-"));
         Assert.NotNull(await cache.GetAsync("c:acme:read-write:-")); // the twin: under its own key it opens
+    }
+
+    [Fact]
+    public async Task Get_EntryCopiedUnderAnotherKeyPrefix_IsAMissWithAWarning()
+    {
+        // The fake holds keys as the inner cache receives them (RedisCache adds the prefix): the same key read by a fleet
+        // with another prefix is exactly an entry copied from gateway:… to other:… in Redis.
+        var gateway = CreateWithPrefix("gateway:", "k1", ("k1", KeyA));
+        var logs = new CapturingLogger();
+        var sealing = new SharedCacheSealingOptions { ActiveKeyId = "k1", Keys = { ["k1"] = KeyA } };
+        using var other = new SealedDistributedCache(_redis, sealing, "other:", logs);
+        await gateway.SetAsync("c:acme:read-write:-", Secret, new());
+
+        Assert.Null(await other.GetAsync("c:acme:read-write:-"));
+        Assert.Contains(logs.Messages, m => m.Contains("c:acme:read-write:- could not be opened (authentication failed", StringComparison.Ordinal));
+        Assert.Equal(Secret, await CreateWithPrefix("gateway:", "k1", ("k1", KeyA)).GetAsync("c:acme:read-write:-")); // the twin: same prefix opens
     }
 
     [Fact]
@@ -146,5 +165,18 @@ public sealed class SealedDistributedCacheTests : IDisposable
         {
             cache.Dispose();
         }
+    }
+
+    private sealed class CapturingLogger : ILogger<SealedDistributedCache>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => Messages.Enqueue(formatter(state, exception));
     }
 }

@@ -23,7 +23,7 @@ internal sealed class TestSharedCache : IDisposable
 
     public SharedCache For(TimeProvider time, IsolationMetrics metrics)
     {
-        var sealedCache = new SealedDistributedCache(Redis, Options.Sealing, NullLogger<SealedDistributedCache>.Instance);
+        var sealedCache = new SealedDistributedCache(Redis, Options.Sealing, Options.KeyPrefix, NullLogger<SealedDistributedCache>.Instance);
         _sealed.Add(sealedCache);
         return new SharedCache(sealedCache, Lock, Options, time, metrics, NullLogger<SharedCache>.Instance);
     }

@@ -37,7 +37,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
         return cache;
     }
 
-    private static CredentialKey Key(string org = "acme") => new(OrganizationId.Parse(org), "read-write", null);
+    private static CredentialKey Key(string org = "acme") => new(OrganizationId.Parse(org), "read-write", null, "0123456789abcdef");
 
     [Fact]
     public async Task GetAsync_ConcurrentFirstRequestsOverThreeInstances_OneIssuerCall()
@@ -166,6 +166,41 @@ public sealed class CredentialCacheFleetTests : IDisposable
         await Eventually.UntilAsync(() => b.GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask().Result.Credentials!.AccessKeyId.EndsWith('2'));
 
         Assert.Equal(2, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_Issued_L2EntryExpiresAtTheExpiryBuffer()
+    {
+        var issued = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        var expiresAt = _redis.Redis.Expirations[SharedCacheKeys.Credentials(Key())];
+        Assert.Equal(issued.Credentials!.Expiration - _options.ExpiryBuffer, expiresAt);
+    }
+
+    [Fact]
+    public async Task GetAsync_L2EntryInsideTheExpiryBuffer_SecondInstanceIssuesInsteadOfServingIt()
+    {
+        var first = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
+        _time.Advance(_issuer.Lifetime - _options.ExpiryBuffer + TimeSpan.FromSeconds(1)); // the entry is still in (fake) Redis
+
+        var second = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.Equal(2, _issuer.Calls);
+        Assert.NotEqual(first.Credentials!.AccessKeyId, second.Credentials!.AccessKeyId);
+        Assert.True(second.Credentials.Expiration - _options.ExpiryBuffer > _time.GetUtcNow());
+    }
+
+    [Fact]
+    public async Task GetAsync_L2EntryJustOutsideTheExpiryBuffer_SecondInstanceServesIt()
+    {
+        // The twin: one second earlier the entry is usable and no second AssumeRole is made.
+        var first = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
+        _time.Advance(_issuer.Lifetime - _options.ExpiryBuffer - TimeSpan.FromSeconds(1));
+
+        var second = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        Assert.Equal(1, _issuer.Calls);
+        Assert.Equal(first.Credentials!.AccessKeyId, second.Credentials!.AccessKeyId);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class CredentialCacheTests : IDisposable
 
     private CredentialCache Cache => _cache ??= new CredentialCache(_issuer, TestOptions.Wrap(_options), _time, _metrics, NullLogger<CredentialCache>.Instance);
 
-    private static CredentialKey Key(string org = "acme") => new(OrganizationId.Parse(org), "read-write", null);
+    private static CredentialKey Key(string org = "acme") => new(OrganizationId.Parse(org), "read-write", null, "0123456789abcdef");
 
     [Fact]
     public async Task GetAsync_MissThenHit_IssuesOnce()
@@ -52,11 +52,24 @@ public sealed class CredentialCacheTests : IDisposable
     {
         var acme = await Cache.GetAsync(Key("acme"), ReadWrite, CancellationToken.None);
         var globex = await Cache.GetAsync(Key("globex"), ReadWrite, CancellationToken.None);
-        var perUser = await Cache.GetAsync(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite, CancellationToken.None);
+        var perUser = await Cache.GetAsync(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef"), ReadWrite, CancellationToken.None);
 
         Assert.NotSame(acme.Credentials, globex.Credentials);
         Assert.NotSame(acme.Credentials, perUser.Credentials);
         Assert.Equal(3, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_SameSetOtherPolicyDigest_NotServedFromL1()
+    {
+        // The in-process level is keyed by the policy digest too: credentials minted under one definition of read-write
+        // never answer for another.
+        var before = await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None);
+
+        var after = await Cache.GetAsync(Key() with { PolicyDigest = "fedcba9876543210" }, ReadWrite, CancellationToken.None);
+
+        Assert.NotSame(before.Credentials, after.Credentials);
+        Assert.Equal(2, _issuer.Calls);
     }
 
     [Fact]
@@ -184,8 +197,8 @@ public sealed class CredentialCacheTests : IDisposable
     [Fact]
     public async Task Evict_PerUserCredentials_DropsOnlyThatUsers()
     {
-        var alice = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice");
-        var bob = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "bob");
+        var alice = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef");
+        var bob = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "bob", "0123456789abcdef");
         await Cache.GetAsync(alice, ReadWrite, CancellationToken.None);
         await Cache.GetAsync(bob, ReadWrite, CancellationToken.None);
         await Cache.GetAsync(Key(), ReadWrite, CancellationToken.None);

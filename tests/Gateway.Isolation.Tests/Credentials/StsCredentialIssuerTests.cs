@@ -25,7 +25,7 @@ public sealed class StsCredentialIssuerTests : IDisposable
     {
         var options = TestOptions.Valid();
 
-        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null, "0123456789abcdef"), ReadWrite(options));
 
         Assert.Equal(options.RoleArn, request.RoleArn);
         Assert.Equal(3600, request.DurationSeconds);
@@ -43,8 +43,8 @@ public sealed class StsCredentialIssuerTests : IDisposable
         options.CredentialScope = CredentialScope.User;
         var issuer = Issuer(options);
 
-        var alice = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite(options));
-        var erin = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "erin"), ReadWrite(options));
+        var alice = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef"), ReadWrite(options));
+        var erin = issuer.BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "erin", "0123456789abcdef"), ReadWrite(options));
 
         Assert.Equal("alice", alice.SourceIdentity);
         Assert.Equal("erin", erin.SourceIdentity);
@@ -57,7 +57,7 @@ public sealed class StsCredentialIssuerTests : IDisposable
         var options = TestOptions.Valid();
         options.SourceIdentity = "gw-prod.eu@team";
 
-        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null, "0123456789abcdef"), ReadWrite(options));
 
         Assert.Equal("gw-prod.eu@team", request.SourceIdentity);
     }
@@ -69,7 +69,7 @@ public sealed class StsCredentialIssuerTests : IDisposable
         options.CredentialScope = CredentialScope.User;
         options.SourceIdentity = "gw-prod";
 
-        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice"), ReadWrite(options));
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef"), ReadWrite(options));
 
         Assert.Equal("alice", request.SourceIdentity);
     }
@@ -80,7 +80,7 @@ public sealed class StsCredentialIssuerTests : IDisposable
         var options = TestOptions.Valid();
         options.Mode = IsolationMode.Abac;
 
-        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null), ReadWrite(options));
+        var request = Issuer(options).BuildRequest(new CredentialKey(OrganizationId.Parse("acme"), "read-write", null, "0123456789abcdef"), ReadWrite(options));
 
         Assert.Null(request.Policy);
         Assert.Contains(request.Tags, t => t.Key == SessionPolicyBuilder.OrganizationTagKey && t.Value == "acme");

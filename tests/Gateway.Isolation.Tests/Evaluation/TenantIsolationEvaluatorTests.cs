@@ -87,7 +87,8 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
 
         Assert.Equal(("read-write", "read-only"), (admin.PermissionSet, viewer.PermissionSet));
         Assert.NotEqual(admin.Credentials!.AccessKeyId, viewer.Credentials!.AccessKeyId);
-        Assert.Equal([(new CredentialKey(Acme, "read-write", null), "read-write"), (new CredentialKey(Acme, "read-only", null), "read-only")], _issuer.Issued);
+        Assert.Equal([(Acme, "read-write", (string?)null, "read-write"), (Acme, "read-only", null, "read-only")], _issuer.Issued.Select(i => (i.Key.OrganizationId, i.Key.PermissionSet, i.Key.UserId, i.PermissionSet)));
+        Assert.NotEqual(_issuer.Issued.First().Key.PolicyDigest, _issuer.Issued.Last().Key.PolicyDigest);
     }
 
     [Theory]

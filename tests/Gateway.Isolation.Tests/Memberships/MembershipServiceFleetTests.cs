@@ -73,22 +73,111 @@ public sealed class MembershipServiceFleetTests : IDisposable
     }
 
     [Fact]
-    public async Task GetAsync_LookupStartedBeforeEviction_IsNotCached()
+    public async Task GetAsync_RequestArrivingAfterEviction_DoesNotJoinTheLookupInFlightBeforeIt()
+    {
+        // The lookup in flight read the table before the membership was deleted; the eviction reaches the instance; a
+        // request arriving now must not be answered by that lookup.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new GatedStore(gate.Task, later: Membership.NotAMember);
+        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        var before = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => store.Calls == 1);
+
+        service.Evict("alice", null);
+        var after = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        gate.SetResult();
+
+        Assert.False((await after).IsMember);
+        Assert.False((await before).IsMember); // its lookup was overtaken by the eviction: it looked again
+        Assert.False((await service.GetAsync("alice", Acme, CancellationToken.None)).IsMember);
+    }
+
+    [Fact]
+    public async Task GetAsync_RequestArrivingBeforeAnyEviction_JoinsTheLookupInFlight()
+    {
+        // The twin: without an eviction, concurrent misses share one lookup and its answer.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new GatedStore(gate.Task, later: Membership.NotAMember);
+        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        var first = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => store.Calls == 1);
+
+        var second = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        gate.SetResult();
+
+        Assert.True((await first).IsMember);
+        Assert.True((await second).IsMember);
+        Assert.Equal(1, store.Calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_EvictionOfAnotherUserDuringTheLookup_AnswerServedAndCached()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var store = new GatedStore(gate.Task);
+        var store = new GatedStore(gate.Task, later: Membership.NotAMember);
+        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        var pending = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => store.Calls == 1);
+
+        service.Evict("bob", null);
+        gate.SetResult();
+
+        Assert.True((await pending).IsMember);
+        Assert.True((await service.GetAsync("alice", Acme, CancellationToken.None)).IsMember);
+        Assert.Equal(1, store.Calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_LookupOvertakenByEviction_ItsAnswerIsNeitherCachedNorWrittenToL2()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new GatedStore(gate.Task, later: Membership.NotAMember);
         var options = TestOptions.Valid();
+        options.Membership.NegativeTtl = TimeSpan.Zero;
         using var gated = new MembershipService(store, TestOptions.Wrap(options), _time, _metrics, _redis.For(_time, _metrics));
 
         var pending = gated.GetAsync("alice", Acme, CancellationToken.None).AsTask();
-        await Task.Delay(20);
+        await Eventually.UntilAsync(() => store.Calls == 1);
         gated.Evict("alice", null);
         gate.SetResult();
-        Assert.True((await pending).IsMember); // answered, but from before the eviction: not remembered
+        Assert.False((await pending).IsMember);
 
-        Assert.Empty(_redis.Redis.Values);
-        await gated.GetAsync("alice", Acme, CancellationToken.None);
+        Assert.Empty(_redis.Redis.Values); // the overtaken Member answer never reached L2 (and a non-member is not cached here)
         Assert.Equal(2, store.Calls);
+    }
+
+    [Fact]
+    public async Task EvictAsync_L2WriteUnderWay_ReturnsOnlyOnceItLanded()
+    {
+        // The backplane confirms after EvictAsync: an answer looked up before the eviction that is still on its way to
+        // Redis must have landed by then, so that evict's final removal deletes it.
+        var write = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _redis.Redis.SetGate = write.Task;
+        var service = Instance();
+        var lookup = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => service.PendingWrites == 1);
+
+        var eviction = service.EvictAsync("alice", null);
+        await Task.Delay(50);
+        Assert.False(eviction.IsCompleted);
+        write.SetResult();
+        await eviction;
+
+        Assert.Single(_redis.Redis.Values);
+        Assert.True((await lookup).IsMember);
+        Assert.Equal(0, service.PendingWrites);
+    }
+
+    [Fact]
+    public async Task EvictAsync_NoWriteUnderWay_ReturnsAtOnce()
+    {
+        var service = Instance();
+        await service.GetAsync("alice", Acme, CancellationToken.None);
+
+        var eviction = service.EvictAsync("alice", null);
+
+        Assert.True(eviction.IsCompleted);
+        Assert.Equal(1, await eviction);
     }
 
     [Fact]
@@ -113,7 +202,8 @@ public sealed class MembershipServiceFleetTests : IDisposable
         _meters.Dispose();
     }
 
-    private sealed class GatedStore(Task gate) : IMembershipStore
+    /// <summary>The first lookup waits for <paramref name="gate"/> and answers Member (read before the table changed); later ones answer <paramref name="later"/>.</summary>
+    private sealed class GatedStore(Task gate, Membership? later = null) : IMembershipStore
     {
         private int _calls;
 
@@ -124,9 +214,10 @@ public sealed class MembershipServiceFleetTests : IDisposable
             if (Interlocked.Increment(ref _calls) == 1)
             {
                 await gate;
+                return new Membership(MembershipStatus.Member, "MEMBER");
             }
 
-            return new Membership(MembershipStatus.Member, "MEMBER");
+            return later ?? new Membership(MembershipStatus.Member, "MEMBER");
         }
 
         public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -120,7 +120,8 @@ public sealed class FleetTests(FleetFixture fleet)
         var org = fleet.FreshOrganization();
         Assert.Equal(HttpStatusCode.OK, (await fleet.SendAsync(0, "alice", org)).StatusCode);
         await using var redis = await ConnectAsync();
-        await RewriteAsync(redis, CredentialKey(org), value => value[^5] ^= 0x20);
+        var key = await CredentialKeyAsync(redis, org);
+        await RewriteAsync(redis, key, value => value[^5] ^= 0x20);
         var missesBefore = await fleet.CounterAsync(1, L2Misses);
         var stsBefore = (await Aws.GetStatsAsync()).AssumeRoleCalls;
 
@@ -128,7 +129,7 @@ public sealed class FleetTests(FleetFixture fleet)
 
         Assert.Equal(1, (await Aws.GetStatsAsync()).AssumeRoleCalls - stsBefore);
         Assert.True(await fleet.CounterExceedsAsync(1, L2Misses, missesBefore), "the tampered entry was not counted as an L2 miss");
-        Assert.Contains($"Shared cache entry {CredentialKey(org)["gateway:".Length..]} could not be opened (authentication failed", fleet.Topology.Gateways[1].Output, StringComparison.Ordinal);
+        Assert.Contains($"Shared cache entry {key["gateway:".Length..]} could not be opened (authentication failed", fleet.Topology.Gateways[1].Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,7 +139,8 @@ public sealed class FleetTests(FleetFixture fleet)
         var target = fleet.FreshOrganization();
         Assert.Equal(HttpStatusCode.OK, (await fleet.SendAsync(0, "alice", source)).StatusCode);
         await using var redis = await ConnectAsync();
-        await CopyAsync(redis, CredentialKey(source), CredentialKey(target));
+        var sourceKey = await CredentialKeyAsync(redis, source);
+        await CopyAsync(redis, sourceKey, sourceKey.Replace($"gateway:c:{source}:", $"gateway:c:{target}:", StringComparison.Ordinal));
         var stsBefore = (await Aws.GetStatsAsync()).AssumeRoleCalls;
 
         // The moved entry fails authentication (its associated data is the source's key): the target gets its own session.
@@ -201,7 +203,18 @@ public sealed class FleetTests(FleetFixture fleet)
     private static Task<ProcessRun> EvictAsync(Dictionary<string, string?> env, params string[] args)
         => ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), "evict", .. args], env, RepoPaths.Root, CliTimeout);
 
-    private static string CredentialKey(string organization) => $"gateway:c:{organization}:read-write:-";
+    /// <summary>The organization's read-write credentials in Redis (<c>gateway:c:{org}:read-write:{policy digest}:-</c>).</summary>
+    private static async Task<string> CredentialKeyAsync(ConnectionMultiplexer redis, string organization)
+    {
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var keys = new List<string>();
+        await foreach (var key in server.KeysAsync(pattern: $"gateway:c:{organization}:read-write:*:-"))
+        {
+            keys.Add(key.ToString());
+        }
+
+        return Assert.Single(keys);
+    }
 
     private Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(fleet.Topology.Redis.ConnectionString);
 

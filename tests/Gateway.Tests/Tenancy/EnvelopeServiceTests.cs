@@ -91,6 +91,26 @@ public sealed class EnvelopeServiceTests
     }
 
     [Fact]
+    public void GetEnvelope_CredentialsExpiringBeforeTheEnvelopeLifetime_ReuseEndsAMarginBeforeTheCredentials()
+    {
+        // Credentials with 3 minutes left, envelopes of 5 minutes (reuse margin 1 minute): the cached envelope is capped
+        // at the credentials' expiry, so it is reused for 2 minutes, not 4 (an envelope must not outlive its credentials).
+        var service = Service();
+        var shortLived = new ScopedCredentials("ASIASHORT0000000001", "secret-3", "token-3", _time.GetUtcNow().AddMinutes(3), "acme");
+        var first = service.GetEnvelope(Tenant(credentials: shortLived), "applications", "req-1");
+
+        _time.Advance(TimeSpan.FromMinutes(1.5));
+        Assert.Same(first, service.GetEnvelope(Tenant(credentials: shortLived), "applications", "req-2")); // the twin: still reused
+
+        _time.Advance(TimeSpan.FromMinutes(1)); // 2.5 minutes: 30 s before the credentials expire
+        var later = service.GetEnvelope(Tenant(credentials: shortLived), "applications", "req-3");
+        Assert.NotSame(first, later);
+        var read = Reader().Read(later);
+        Assert.True(read.Succeeded, read.FailureReason);
+        Assert.Equal("req-3", read.Envelope.RequestId);
+    }
+
+    [Fact]
     public void GetEnvelope_TwoUsersSameRoleSameCredentials_EachEnvelopeCarriesItsOwnUser()
     {
         // Organization-scoped credentials are shared by every member with the same role: the reused envelope must still

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Memberships;
+using Gateway.Isolation.Tests.Credentials;
+using Gateway.Isolation.Tests.Memberships;
+using Gateway.Policies;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Gateway.Isolation.Tests.Caching;
+
+/// <summary>
+/// <see cref="FleetEviction"/> and <see cref="EvictionBackplane"/> against a real <c>redis-server</c> (no gateway
+/// processes): what must be true of Redis and of an instance's L1 when <c>evict</c> returns.
+/// </summary>
+public sealed class FleetEvictionTests : IAsyncLifetime
+{
+    private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
+    private RedisHost? _host;
+    private ConnectionMultiplexer? _redis;
+
+    private RedisHost Host => _host!;
+
+    private ConnectionMultiplexer Redis => _redis!;
+
+    private SharedCacheOptions Options => new() { Redis = Host.ConnectionString, EvictTimeout = TimeSpan.FromSeconds(5) };
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(RedisHost.FindServer() is not null, "redis-server is not installed: apt-get install -y redis-server");
+        _host = await RedisHost.StartAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync(Host.ConnectionString);
+    }
+
+    [Fact]
+    public async Task EvictAsync_MembershipRewrittenBeforeTheAcknowledgement_IsGoneWhenItReturns()
+    {
+        // An instance whose lookup began before the revocation writes the old answer to L2 after evict's first removal and
+        // before it confirms: evict's final removal must take it out.
+        var database = Redis.GetDatabase();
+        await database.HashSetAsync("gateway:m:carol:acme", "data", "old");
+        await database.HashSetAsync("gateway:m:dave:acme", "data", "kept");
+        var subscriber = Redis.GetSubscriber();
+        await subscriber.SubscribeAsync(RedisChannel.Literal("gateway:evict"), (_, message) =>
+        {
+            var eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage)!;
+            database.HashSet("gateway:m:carol:acme", "data", "rewritten by a lookup that began before the revocation");
+            subscriber.Publish(RedisChannel.Literal("gateway:evict-ack"), eviction.Id);
+        });
+
+        var result = await FleetEviction.EvictAsync(Options, "carol", "acme", CancellationToken.None);
+
+        Assert.Equal((1, 1), (result.Instances, result.Confirmed));
+        Assert.False(await database.KeyExistsAsync("gateway:m:carol:acme"));
+        Assert.True(await database.KeyExistsAsync("gateway:m:dave:acme")); // the twin: another user's entry stays
+    }
+
+    [Fact]
+    public async Task EvictAsync_ThroughTheBackplane_InstanceDroppedTheUserBeforeItReturns()
+    {
+        var time = TimeProvider.System;
+        using var meters = new TestMeterFactory();
+        using var metrics = new IsolationMetrics(meters);
+        var store = new FakeMembershipStore { Answer = new Membership(MembershipStatus.Member, "MEMBER") };
+        var options = TestOptions.Valid();
+        options.SharedCache = Options;
+        using var memberships = new MembershipService(store, TestOptions.Wrap(options), time, metrics);
+        using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
+        await using var connection = new RedisConnection(Options);
+        using var backplane = new EvictionBackplane(connection, memberships, credentials, time, NullLogger<EvictionBackplane>.Instance);
+        await backplane.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        await memberships.GetAsync("carol", Acme, CancellationToken.None);
+        await memberships.GetAsync("dave", Acme, CancellationToken.None);
+        store.Answer = Membership.NotAMember;
+
+        var result = await FleetEviction.EvictAsync(Options, "carol", null, CancellationToken.None);
+
+        Assert.Equal((1, 1), (result.Instances, result.Confirmed));
+        Assert.False((await memberships.GetAsync("carol", Acme, CancellationToken.None)).IsMember);
+        Assert.True((await memberships.GetAsync("dave", Acme, CancellationToken.None)).IsMember); // the twin: not evicted
+        await backplane.StopAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Evaluation;
+using Gateway.Isolation.Memberships;
+using Gateway.Isolation.Tests.Caching;
+using Gateway.Isolation.Tests.Credentials;
+using Gateway.Isolation.Tests.Memberships;
+using Gateway.Policies;
+using Gateway.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Isolation.Tests.Evaluation;
+
+/// <summary>
+/// Several evaluators (instances of a fleet, each built by <c>AddTenantIsolation</c> from its own configuration) over one
+/// simulated Redis and one issuer (= one STS): what an instance takes from the shared cache depends on how its own
+/// configuration defines the permission set, not only on the set's name.
+/// </summary>
+public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
+{
+    private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeMembershipStore _store = new() { Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR") };
+    private readonly FakeCredentialIssuer _issuer;
+    private readonly TestMeterFactory _meters = new();
+    private readonly IsolationMetrics _metrics;
+    private readonly TestSharedCache _redis = new();
+    private readonly List<ServiceProvider> _instances = [];
+
+    public TenantIsolationEvaluatorFleetTests()
+    {
+        _issuer = new FakeCredentialIssuer(_time);
+        _metrics = new IsolationMetrics(_meters);
+    }
+
+    /// <summary>An instance whose <c>read-write</c> permission set grants <paramref name="access"/> on Applications.</summary>
+    private ITenantIsolationEvaluator Instance(string access, string scope = "Organization")
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TenantIsolation:CredentialScope"] = scope,
+            ["TenantIsolation:RoleArn"] = "arn:aws:iam::000000000000:role/TenantDataAccess",
+            ["TenantIsolation:Tables:Applications:PartitionKey"] = "organizationId",
+            ["TenantIsolation:PermissionSets:read-write:Tables:Applications"] = access,
+            ["TenantIsolation:PermissionSets:read-only:Tables:Applications"] = "Read",
+            ["TenantIsolation:Roles:ADMINISTRATOR"] = "read-write",
+            ["TenantIsolation:Roles:VIEWER"] = "read-only",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddSingleton<IMembershipStore>(_store);
+        services.AddSingleton<ICredentialIssuer>(_issuer);
+        services.AddSingleton(_redis.For(_time, _metrics));
+        services.AddTenantIsolation(configuration);
+        var provider = services.BuildServiceProvider();
+        _instances.Add(provider);
+        return provider.GetRequiredService<ITenantIsolationEvaluator>();
+    }
+
+    [Theory]
+    [InlineData("Organization")]
+    [InlineData("User")]
+    public async Task EvaluateAsync_PermissionSetNarrowedOnOneInstance_ItMintsItsOwnCredentialsInsteadOfTheBroaderOnesInL2(string scope)
+    {
+        var broad = await Instance("ReadWrite", scope).EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        var narrowed = await Instance("Read", scope).EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        Assert.True(narrowed.IsAllowed);
+        Assert.Equal(2, _issuer.Calls);
+        Assert.NotEqual(broad.Credentials!.AccessKeyId, narrowed.Credentials!.AccessKeyId);
+        Assert.Equal(2, _redis.Redis.Values.Keys.Count(k => k.StartsWith("c:acme:read-write:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_SameDefinitionOnAnotherInstance_TakesTheCredentialsFromL2()
+    {
+        // The twin: an instance that defines read-write the same way is served from L2 (one AssumeRole for the fleet).
+        var first = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        var second = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        Assert.Equal(1, _issuer.Calls);
+        Assert.Equal(first.Credentials!.AccessKeyId, second.Credentials!.AccessKeyId);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OtherPermissionSetOfTheOrganizationOnAnotherInstance_NotServedFromL2()
+    {
+        // Behaviour, not key format: a VIEWER on instance B must not be handed the read-write session instance A put in L2.
+        var admin = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+        _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
+
+        var viewer = await Instance("ReadWrite").EvaluateAsync("carol", Acme, CancellationToken.None);
+
+        Assert.Equal("read-only", viewer.PermissionSet);
+        Assert.Equal(2, _issuer.Calls);
+        Assert.Equal("read-only", _issuer.Issued.Last().PermissionSet);
+        Assert.NotEqual(admin.Credentials!.AccessKeyId, viewer.Credentials!.AccessKeyId);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_PermissionSetWidenedOnOneInstance_ItDoesNotServeTheNarrowerCredentialsEither()
+    {
+        var narrow = await Instance("Read").EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        var wide = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+
+        Assert.Equal(2, _issuer.Calls);
+        Assert.NotEqual(narrow.Credentials!.AccessKeyId, wide.Credentials!.AccessKeyId);
+    }
+
+    public void Dispose()
+    {
+        foreach (var instance in _instances)
+        {
+            instance.Dispose();
+        }
+
+        _redis.Dispose();
+        _metrics.Dispose();
+        _meters.Dispose();
+    }
+}
