@@ -134,6 +134,18 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
         return json.RootElement.GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>
+    /// Rotates the dev token issuer's signing key (<c>POST /_localaws/keys/rotate</c>): new tokens are signed with a new
+    /// key; the JWKS keeps the previous key only when <paramref name="keepPrevious"/>. Returns the new key id.
+    /// </summary>
+    public async Task<string> RotateSigningKeyAsync(bool keepPrevious = false, CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.PostAsJsonAsync("_localaws/keys/rotate", new Dictionary<string, object?> { ["keepPrevious"] = keepPrevious }, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+        return json.RootElement.GetProperty("kid").GetString()!;
+    }
+
     /// <summary>Sets the STS fault: <c>none</c>, <c>throttle</c>, <c>error</c>, <c>unavailable</c> or <c>latency</c>.</summary>
     public async Task SetStsFaultAsync(string mode, int latencyMs = 0, int? durationSeconds = null, CancellationToken cancellationToken = default)
     {

@@ -182,6 +182,11 @@ internal static class LocalAwsServer
             var token = issuer.Mint(request.Sub, request.Audience, TimeSpan.FromSeconds(seconds), request.Claims);
             return Results.Json(new Dictionary<string, object> { ["access_token"] = token, ["token_type"] = "Bearer", ["expires_in"] = seconds });
         });
+        app.MapPost("/_localaws/keys/rotate", (KeyRotationRequest? request, DevTokenIssuer issuer) =>
+        {
+            issuer.Rotate(request?.KeepPrevious ?? false);
+            return Results.Json(new { kid = issuer.KeyId, jwks = issuer.PublishedKeyIds });
+        });
         app.MapPost("/_localaws/faults", (JsonElement body, FaultInjector faults, ILogger<FaultInjector> logger) =>
         {
             // Accepts {"sts":"throttle","latencyMs":N,"durationSeconds":S} and {"sts":{"mode":"throttle","latencyMs":N}}.
@@ -229,6 +234,9 @@ internal static class LocalAwsServer
 
 /// <summary>Body of <c>POST /_localaws/tokens</c>; <c>ttlSeconds</c> is accepted as an alias of <c>expiresInSeconds</c>.</summary>
 internal sealed record TokenRequest(string? Sub, string? Audience, int? ExpiresInSeconds, int? TtlSeconds, Dictionary<string, JsonElement>? Claims);
+
+/// <summary>Body of <c>POST /_localaws/keys/rotate</c> (optional): keep the previous key in the JWKS, or withdraw it (default).</summary>
+internal sealed record KeyRotationRequest(bool? KeepPrevious);
 
 /// <summary>Body of <c>POST /_localaws/clock</c>: moves the credential clock forward (or back, when negative).</summary>
 internal sealed record ClockRequest(double AdvanceSeconds);

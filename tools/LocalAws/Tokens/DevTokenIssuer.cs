@@ -7,28 +7,55 @@ namespace LocalAws.Tokens;
 
 /// <summary>
 /// A local stand-in for an OIDC provider (Cognito): an RS256 key generated at start (kid set), discovery + JWKS, and
-/// token minting for tests and demos. Issuer = LocalAws's base URL without a trailing slash.
+/// token minting for tests and demos. Issuer = LocalAws's base URL without a trailing slash. <see cref="Rotate"/>
+/// replaces the signing key as an identity provider's key rotation does: new tokens are signed with a new key, and the
+/// JWKS lists the previous key too only when asked to (otherwise it is withdrawn at once).
 /// </summary>
 internal sealed class DevTokenIssuer : IDisposable
 {
-    private readonly RSA _rsa = RSA.Create(2048);
-    private readonly RsaSecurityKey _key;
-    private readonly SigningCredentials _signing;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly TimeProvider _clock;
+    private readonly List<SigningKey> _all = [];
+    private readonly Lock _lock = new();
+    private KeySet _keys;
 
     public DevTokenIssuer(string defaultAudience, TimeProvider clock)
     {
         DefaultAudience = defaultAudience;
         _clock = clock;
-        _key = new RsaSecurityKey(_rsa);
-        _key.KeyId = Base64UrlEncoder.Encode(_key.ComputeJwkThumbprint())[..16];
-        _signing = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256);
+        _keys = new KeySet(NewKey(), null);
     }
 
     public string DefaultAudience { get; }
 
-    public string KeyId => _key.KeyId;
+    public string KeyId => Volatile.Read(ref _keys).Current.Key.KeyId;
+
+    /// <summary>The key ids the JWKS lists, the current one first.</summary>
+    public IReadOnlyList<string> PublishedKeyIds => Volatile.Read(ref _keys).Published.Select(k => k.Key.KeyId).ToList();
+
+    /// <summary>Signs new tokens with a fresh key; the JWKS keeps the previous key only when <paramref name="keepPrevious"/>.</summary>
+    public void Rotate(bool keepPrevious)
+    {
+        lock (_lock)
+        {
+            var current = _keys.Current;
+            Volatile.Write(ref _keys, new KeySet(NewKey(), keepPrevious ? current : null));
+        }
+    }
+
+    private SigningKey NewKey()
+    {
+        var rsa = RSA.Create(2048);
+        var key = new RsaSecurityKey(rsa);
+        key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint())[..16];
+        var signing = new SigningKey(rsa, key, new SigningCredentials(key, SecurityAlgorithms.RsaSha256));
+        lock (_lock)
+        {
+            _all.Add(signing); // disposed with the issuer: a token may be being signed with a key just rotated out
+        }
+
+        return signing;
+    }
 
     /// <summary>Set once the server is bound (the port may be chosen at start).</summary>
     public string Issuer { get; set; } = "http://127.0.0.1";
@@ -47,21 +74,21 @@ internal sealed class DevTokenIssuer : IDisposable
 
     public object Jwks()
     {
-        var parameters = _rsa.ExportParameters(includePrivateParameters: false);
         return new
         {
-            keys = new[]
+            keys = Volatile.Read(ref _keys).Published.Select(k =>
             {
-                new Dictionary<string, string>
+                var parameters = k.Rsa.ExportParameters(includePrivateParameters: false);
+                return new Dictionary<string, string>
                 {
                     ["kty"] = "RSA",
                     ["use"] = "sig",
                     ["alg"] = SecurityAlgorithms.RsaSha256,
-                    ["kid"] = KeyId,
+                    ["kid"] = k.Key.KeyId,
                     ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
                     ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-                },
-            },
+                };
+            }).ToArray(),
         };
     }
 
@@ -90,13 +117,29 @@ internal sealed class DevTokenIssuer : IDisposable
             NotBefore = issuedAt,
             Expires = expires,
             Claims = payload,
-            SigningCredentials = _signing,
+            SigningCredentials = Volatile.Read(ref _keys).Current.Signing,
             TokenType = "JWT",
         };
         return _handler.CreateToken(descriptor);
     }
 
-    public void Dispose() => _rsa.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var key in _all)
+            {
+                key.Rsa.Dispose();
+            }
+        }
+    }
+
+    private sealed record SigningKey(RSA Rsa, RsaSecurityKey Key, SigningCredentials Signing);
+
+    private sealed record KeySet(SigningKey Current, SigningKey? Previous)
+    {
+        public IEnumerable<SigningKey> Published => Previous is null ? [Current] : [Current, Previous];
+    }
 
     private static object ToClaimValue(JsonElement value) => value.ValueKind switch
     {
