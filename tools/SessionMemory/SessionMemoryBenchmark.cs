@@ -25,6 +25,9 @@ namespace SessionMemory;
 /// </summary>
 internal static class SessionMemoryBenchmark
 {
+    /// <summary>One shared digest string, as the permission set catalog hands out (a reference per key, no copy).</summary>
+    private const string PolicyDigest = "0000000000000000";
+
     private const int WarmSessions = 1_000;
 
     public static async Task<string> RunAsync(int sessions, int sessionTokenChars)
@@ -64,7 +67,7 @@ internal static class SessionMemoryBenchmark
         for (var i = 0; i < sessions; i++)
         {
             var (user, org) = ids[i];
-            var result = await credentials.GetAsync(new CredentialKey(org, permissionSet.Name, null), permissionSet, CancellationToken.None).ConfigureAwait(false);
+            var result = await credentials.GetAsync(new CredentialKey(org, permissionSet.Name, null, PolicyDigest), permissionSet, CancellationToken.None).ConfigureAwait(false);
             decisions[i] = TenantIsolationDecision.Allow(org, user, "ADMINISTRATOR", permissionSet.Name, result.Credentials!);
         }
 
@@ -124,7 +127,7 @@ internal static class SessionMemoryBenchmark
         foreach (var (user, org) in ids)
         {
             await membership.GetAsync(user, org, CancellationToken.None).ConfigureAwait(false);
-            var result = await credentials.GetAsync(new CredentialKey(org, permissionSet.Name, null), permissionSet, CancellationToken.None).ConfigureAwait(false);
+            var result = await credentials.GetAsync(new CredentialKey(org, permissionSet.Name, null, PolicyDigest), permissionSet, CancellationToken.None).ConfigureAwait(false);
             envelopes.GetEnvelope(TenantIsolationDecision.Allow(org, user, "ADMINISTRATOR", permissionSet.Name, result.Credentials!), "applications", "req-0");
         }
     }
