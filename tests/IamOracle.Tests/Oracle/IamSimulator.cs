@@ -42,6 +42,7 @@ internal static class IamSimulator
                 ["resource"] = c.Resource,
                 ["account"] = c.AccountId,
                 ["context"] = context,
+                ["resourcePolicy"] = c.ResourcePolicy is null ? null : JsonValue.Create(c.ResourcePolicy),
             });
         }
 

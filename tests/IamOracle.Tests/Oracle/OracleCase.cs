@@ -1,7 +1,8 @@
 namespace IamOracle.Tests.Oracle;
 
 /// <summary>One authorization question for the simulator: policies as JSON text (exactly what our parser reads), the
-/// calling principal, action, resource and request context.</summary>
+/// calling principal, action, resource and request context; optionally the resource's policy (a role's trust policy
+/// for <c>sts:AssumeRole</c> on that role).</summary>
 internal sealed record OracleCase(
     IReadOnlyList<string> IdentityPolicies,
     string? SessionPolicy,
@@ -9,7 +10,8 @@ internal sealed record OracleCase(
     string Action,
     string Resource,
     string AccountId,
-    IReadOnlyList<KeyValuePair<string, ContextValue>> Context);
+    IReadOnlyList<KeyValuePair<string, ContextValue>> Context,
+    string? ResourcePolicy = null);
 
 /// <summary>A context key's values; <see cref="IsMultiValued"/> sends a JSON array (ArrayOf… keys), otherwise one string.</summary>
 internal sealed record ContextValue(IReadOnlyList<string> Values, bool IsMultiValued);
