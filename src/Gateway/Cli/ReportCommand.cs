@@ -221,7 +221,7 @@ internal static class ReportCommand
         var verification = document.Add(SectionIds[4], "Verification result");
         if (verify is null)
         {
-            verification.Paragraph("No verify result given. Run `dotnet Gateway.dll verify --json verify.json` against the deployment and pass `--verify-json verify.json`.");
+            verification.Paragraph("No verify result given. Run `dotnet Gateway.dll verify --json /tmp/verify.json` against the deployment and pass `--verify-json /tmp/verify.json`.");
         }
         else
         {

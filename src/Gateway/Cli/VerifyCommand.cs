@@ -149,6 +149,10 @@ internal static class VerifyCommand
         {
             return "no such directory";
         }
+        catch (FileNotFoundException)
+        {
+            return "a file cannot be created there";
+        }
         catch (IOException ex)
         {
             // Read-only file system, disk full…: the OS's own words, which name no secret.

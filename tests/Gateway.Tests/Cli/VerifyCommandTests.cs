@@ -95,6 +95,7 @@ public sealed class VerifyCommandTests
     [InlineData("no-such-directory/verify.json", "no such directory")]
     [InlineData("a-file/verify.json", null)]
     [InlineData("", "it is a directory")]
+    [InlineData("/proc/verify.json", "a file cannot be created there")]
     public async Task RunAsync_JsonPathUnwritable_Exit2OneLineBeforeAnyCheck(string relative, string? cause)
     {
         var (root, _) = UnreachableConfiguration();
