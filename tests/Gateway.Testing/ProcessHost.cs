@@ -9,7 +9,9 @@ namespace Gateway.Testing;
 /// </summary>
 public sealed class ProcessHost : IAsyncDisposable
 {
-    private const int MaxOutputChars = 64 * 1024;
+    // Large enough for a whole end-to-end run's log now that every allowed request is an audit line: the no-secret
+    // scans read all of it (they assert the first start-up line is still there, so a truncated log fails them).
+    private const int MaxOutputChars = 16 * 1024 * 1024;
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     private readonly Process _process;
@@ -31,7 +33,7 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The last 64 KiB of combined standard output and error.</summary>
+    /// <summary>The last 16 MiB of combined standard output and error.</summary>
     public string Output
     {
         get
