@@ -32,6 +32,13 @@ internal sealed class GatewayAuthenticationOptions
     /// <summary>Longest a validated token is remembered (never past its exp). Default 5 min, at most 15 min.</summary>
     public TimeSpan ValidatedTokenCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often the authority's discovery document and JWKS are fetched again. A signing key the JWKS no longer lists
+    /// stops being accepted — by validation and by the validated-token cache — within this interval. Default 1 min,
+    /// 1 s to 1 h.
+    /// </summary>
+    public TimeSpan SigningKeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Claim that may name the organization. Default org_id.</summary>
     public string OrganizationClaim { get; set; } = "org_id";
 }

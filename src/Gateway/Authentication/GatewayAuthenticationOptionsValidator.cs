@@ -62,6 +62,11 @@ internal sealed class GatewayAuthenticationOptionsValidator : IValidateOptions<G
             errors.Add($"{S}:ValidatedTokenCacheDuration must be between 0 and 15 minutes.");
         }
 
+        if (options.SigningKeyRefreshInterval < TimeSpan.FromSeconds(1) || options.SigningKeyRefreshInterval > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{S}:SigningKeyRefreshInterval must be between 1 second and 1 hour.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.UserIdClaim))
         {
             errors.Add($"{S}:UserIdClaim is required.");

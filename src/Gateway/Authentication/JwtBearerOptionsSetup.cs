@@ -12,8 +12,28 @@ namespace Gateway.Authentication;
 /// asymmetric algorithms (no <c>none</c>, no HS*), issuer + audience + exp required, signed tokens only, clock skew
 /// ≤ 60 s, raw claim names, a valid user id required (<see cref="IdentityClaims"/>); failures become problem+json 401 <c>unauthenticated</c>.
 /// </summary>
-internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null) : IConfigureNamedOptions<JwtBearerOptions>
+internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null) : IConfigureNamedOptions<JwtBearerOptions>, IPostConfigureOptions<JwtBearerOptions>
 {
+    /// <summary>
+    /// After JwtBearer created its configuration manager: no "last known good" configuration. IdentityModel otherwise
+    /// retries a token whose key is not in the current JWKS against the previous configuration (for up to an hour by
+    /// default), so a key the authority withdrew would still be accepted.
+    /// </summary>
+    public void PostConfigure(string? name, JwtBearerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (name != JwtBearerDefaults.AuthenticationScheme)
+        {
+            return;
+        }
+
+        options.TokenValidationParameters.ValidateWithLKG = false;
+        if (options.ConfigurationManager is BaseConfigurationManager manager)
+        {
+            manager.UseLastKnownGoodConfiguration = false;
+        }
+    }
+
     public void Configure(JwtBearerOptions options) => Configure(JwtBearerDefaults.AuthenticationScheme, options);
 
     public void Configure(string? name, JwtBearerOptions options)
@@ -33,7 +53,9 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
         options.IncludeErrorDetails = false;
         options.RefreshOnIssuerKeyNotFound = true;
         options.AutomaticRefreshInterval = TimeSpan.FromHours(1);
-        options.RefreshInterval = TimeSpan.FromSeconds(30);
+        // SigningKeyRefresher asks for a refresh every SigningKeyRefreshInterval; RefreshInterval is the least time between
+        // two requested refreshes, so it must be shorter than that (also bounds refreshes on unknown kids).
+        options.RefreshInterval = SigningKeyRefresher.MinimumGap(o.SigningKeyRefreshInterval);
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidateIssuer = true,
@@ -91,7 +113,7 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
                     && ValidatedTokenCache.BearerValue(context.Request.Headers.Authorization) is { } header
                     && header.AsSpan(7).Trim().SequenceEqual(jwt.EncodedToken))
                 {
-                    tokenCache.Add(header, context.Principal!, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
+                    tokenCache.Add(header, context.Principal!, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), ValidatedTokenCache.Identity(jwt.SigningKey));
                 }
 
                 return Task.CompletedTask;

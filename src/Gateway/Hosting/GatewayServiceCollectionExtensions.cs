@@ -53,6 +53,10 @@ internal static class GatewayServiceCollectionExtensions
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
+        // After JwtBearer's own post-configuration (which creates the configuration manager): no last-known-good keys.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerOptionsSetup>());
+        // Re-reads the JWKS every SigningKeyRefreshInterval: a withdrawn key is refused, cached tokens included.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SigningKeyRefresher>());
         var userIdClaim = configuration.GetSection(GatewayAuthenticationOptions.SectionName)[nameof(GatewayAuthenticationOptions.UserIdClaim)] ?? "sub";
         // No explicit scheme: the authentication middleware already ran JwtBearer (the default scheme) and set
         // HttpContext.User, so the policy evaluator does not authenticate and merge principals a second time.

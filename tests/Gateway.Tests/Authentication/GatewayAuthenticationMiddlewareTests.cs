@@ -20,7 +20,7 @@ public sealed class GatewayAuthenticationMiddlewareTests : IDisposable
     public GatewayAuthenticationMiddlewareTests()
     {
         _cache = new ValidatedTokenCache(TestOptions.Wrap(new GatewayAuthenticationOptions { ValidatedTokenCacheDuration = TimeSpan.FromMinutes(5) }), _time);
-        _cache.Add(Token, _alice, _time.GetUtcNow().AddMinutes(30));
+        _cache.Add(Token, _alice, _time.GetUtcNow().AddMinutes(30), "key-1:thumbprint");
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthentication(); // no default scheme: the standard path authenticates nobody here
