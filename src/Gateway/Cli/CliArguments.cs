@@ -77,6 +77,14 @@ internal static class CliArguments
                 return null;
             }
 
+            // A verb written as an option (--verify, --hepl) is not a host setting: the host would take it as a
+            // configuration key, swallow the next argument as its value (e.g. --urls) and serve on the default port.
+            if (args.FirstOrDefault(LooksLikeAVerb) is { } misspelled)
+            {
+                exit = Fail(stderr, UnknownVerb(misspelled));
+                return null;
+            }
+
             return (ServeVerb, args);
         }
 
@@ -144,10 +152,33 @@ internal static class CliArguments
         return $"usage: Gateway {name} {arguments}\n{summary}.{(details.Length == 0 ? string.Empty : "\n" + details)}";
     }
 
+    /// <summary>
+    /// Whether a server argument is a verb written with dashes: an option name (<c>-X</c>, <c>--X</c>, <c>/X</c>,
+    /// <c>--X=value</c>) without a <c>:</c> whose name case-insensitively equals or is within two edits of a verb
+    /// (<c>--verify</c>, <c>--Audit</c>, <c>--hepl</c>). The host's own options (<c>--urls</c>, <c>--environment</c>,
+    /// <c>--contentRoot</c>, <c>--applicationName</c>, <c>--http_ports</c>) and configuration keys
+    /// (<c>--Section:Key=value</c>) are not near any verb and pass through.
+    /// </summary>
+    private static bool LooksLikeAVerb(string argument)
+    {
+        var name = argument.TrimStart('-', '/');
+        if (name.Length == argument.Length || name.Length == 0)
+        {
+            return false; // a value, not an option name
+        }
+
+        var separator = name.IndexOf('=', StringComparison.Ordinal);
+        name = (separator < 0 ? name : name[..separator]).ToLowerInvariant();
+        return !name.Contains(':', StringComparison.Ordinal) && Verbs.Any(v => Distance(v.Name, name) <= 2);
+    }
+
     private static string UnknownVerb(string verb)
     {
-        var nearest = Verbs.Select(v => v.Name).MinBy(v => Distance(v, verb))!;
-        var hint = Distance(nearest, verb) <= 2 ? $" (did you mean '{nearest}'?)" : string.Empty;
+        var typed = verb.TrimStart('-', '/');
+        var separator = typed.IndexOf('=', StringComparison.Ordinal);
+        typed = (separator < 0 ? typed : typed[..separator]).ToLowerInvariant();
+        var nearest = Verbs.Select(v => v.Name).MinBy(v => Distance(v, typed))!;
+        var hint = Distance(nearest, typed) <= 2 ? $" (did you mean '{nearest}'?)" : string.Empty;
         return $"Gateway: unknown verb '{Truncate(verb)}'{hint}; verbs: {string.Join(", ", Verbs.Select(v => v.Name))}. Nothing was started; run 'Gateway --help' for usage.";
     }
 

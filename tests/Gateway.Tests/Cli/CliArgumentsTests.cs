@@ -61,6 +61,45 @@ public sealed class CliArgumentsTests
     }
 
     [Theory]
+    [InlineData("verify", "--verify", "--urls", "http://127.0.0.1:1")]
+    [InlineData("verify", "--Verify")]
+    [InlineData("verify", "--verfy=1")]
+    [InlineData("help", "--hepl")]
+    [InlineData("policy", "-policy", "--organization", "acme")]
+    [InlineData("audit", "--urls", "http://127.0.0.1:1", "--audit")]
+    public void Route_VerbWrittenAsAnOption_UnknownVerbLineExit2AndStartsNothing(string suggestion, params string[] args)
+    {
+        var (route, exit, stdout, stderr) = Route(args);
+
+        Assert.Null(route);
+        Assert.Equal(CliArguments.Usage, exit);
+        Assert.Empty(stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Gateway: unknown verb '-", line, StringComparison.Ordinal);
+        Assert.Contains($"(did you mean '{suggestion}'?)", line, StringComparison.Ordinal);
+        Assert.Contains("Nothing was started", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--urls", "http://127.0.0.1:1")]
+    [InlineData("--environment", "Local")]
+    [InlineData("--contentRoot", "/srv/gateway")]
+    [InlineData("--applicationName", "Gateway")]
+    [InlineData("--http_ports", "8080")]
+    [InlineData("--Urls=http://127.0.0.1:1")]
+    [InlineData("--TenantIsolation:Aws:Region", "eu-west-1")]
+    [InlineData("--Logging:Console:FormatterName=simple")]
+    public void Route_HostOptionsAndConfigurationKeys_StartTheServer(params string[] args)
+    {
+        var (route, exit, stdout, stderr) = Route(args);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("serve", route?.Verb);
+        Assert.Equal(args, route?.Args);
+        Assert.Empty(stdout + stderr);
+    }
+
+    [Theory]
     [InlineData(new string[0], new string[0])]
     [InlineData(new[] { "--urls", "http://127.0.0.1:5000" }, new[] { "--urls", "http://127.0.0.1:5000" })]
     [InlineData(new[] { "Urls=http://127.0.0.1:5000" }, new[] { "Urls=http://127.0.0.1:5000" })]
@@ -102,11 +141,14 @@ public sealed class CliArgumentsTests
     [Theory]
     [InlineData("--help")]
     [InlineData("polcy")]
+    [InlineData("--hepl")]
+    [InlineData("--verify")]
     public async Task Binary_HelpOrUnknownVerb_ExitsWithoutStartingAServer(string argument)
     {
-        // Without the verb check the binary would start a gateway (here on a free port) and never exit.
+        // Without the verb check the binary would start a gateway (here on a free port) and never exit; --verify would
+        // also swallow --urls as its value.
         var run = await ProcessHost.RunDotnetAsync(
-            [Built.Dll("src/Gateway", "Gateway"), argument],
+            [Built.Dll("src/Gateway", "Gateway"), argument, "--urls", $"http://127.0.0.1:{FreePort.Next()}"],
             new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}" },
             RepoPaths.Root,
             TimeSpan.FromSeconds(60));
@@ -119,7 +161,26 @@ public sealed class CliArgumentsTests
         }
         else
         {
-            Assert.Equal("Gateway: unknown verb 'polcy' (did you mean 'policy'?); verbs: serve, policy, verify, report, audit, evict, help. Nothing was started; run 'Gateway --help' for usage.", Assert.Single(run.ErrorLines));
+            var suggestion = argument switch { "polcy" => "policy", "--hepl" => "help", _ => "verify" };
+            Assert.Equal($"Gateway: unknown verb '{argument}' (did you mean '{suggestion}'?); verbs: serve, policy, verify, report, audit, evict, help. Nothing was started; run 'Gateway --help' for usage.", Assert.Single(run.ErrorLines));
         }
+    }
+
+    [Fact]
+    public async Task Binary_UrlsOption_StartsTheServerListeningThere()
+    {
+        // The allow twin of the check above: the host's own --urls still starts the gateway, on that address.
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        await using var gateway = await ProcessHost.StartDotnetAsync(
+            Built.Dll("src/Gateway", "Gateway"),
+            ["--urls", url],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local", ["ASPNETCORE_URLS"] = null },
+            RepoPaths.Root,
+            line => line.Contains("Now listening on", StringComparison.Ordinal),
+            null,
+            TimeSpan.FromSeconds(60));
+
+        Assert.False(gateway.HasExited, gateway.Output);
+        Assert.Contains($"Now listening on: {url}", gateway.Output, StringComparison.Ordinal);
     }
 }
