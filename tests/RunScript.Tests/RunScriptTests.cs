@@ -43,7 +43,8 @@ public sealed class RunScriptTests
     [Fact]
     public async Task Demo_ThreeInstances_WalkthroughThroughTheFrontDoorThenEverythingStops()
     {
-        var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
+        // run.sh --instances 3 puts the gateways on GATEWAY_PORT+1…+3: those must be free too.
+        var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.NextBlock(following: 3) };
         var redisPort = FreePort.Next();
         var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
 
