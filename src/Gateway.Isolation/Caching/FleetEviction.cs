@@ -6,8 +6,9 @@ namespace Gateway.Isolation.Caching;
 
 /// <summary>
 /// What <c>evict</c> does: remove the user's entries from L2, tell every instance through the backplane to drop them
-/// from L1, wait for each subscribed instance to confirm, then remove from L2 once more (an instance may have written
-/// an answer it looked up before the revocation). Throws <see cref="RedisException"/> when Redis is unreachable.
+/// from L1, wait for each subscribed instance to confirm, remove from L2 once more (an instance may have written an
+/// answer it looked up before the revocation), then tell every instance again and wait (an instance may have copied
+/// that answer from L2 before the removal) and remove a last time. Throws <see cref="RedisException"/> when Redis is unreachable.
 /// </summary>
 public static class FleetEviction
 {
@@ -19,19 +20,38 @@ public static class FleetEviction
         var prefix = options.KeyPrefix;
         var removed = await RemoveAsync(redis, prefix, userId, organizationId).ConfigureAwait(false);
 
+        // Two rounds. After the first, every instance has dropped the user and waited for its L2 writes under way, and
+        // the removal that follows leaves no answer looked up before the revocation in Redis — but an instance that
+        // confirmed early may have copied such an answer from L2 into L1 (under its new generation) before a slower
+        // instance's write was removed. The second round drops those copies; as Redis holds no old answer any more, no
+        // instance can fetch one again, so once both rounds are confirmed nobody admits on the old membership.
+        var subscriber = redis.GetSubscriber();
+        var first = await BroadcastAsync(subscriber, options, prefix, userId, organizationId, cancellationToken).ConfigureAwait(false);
+        removed += await RemoveAsync(redis, prefix, userId, organizationId).ConfigureAwait(false);
+        var second = await BroadcastAsync(subscriber, options, prefix, userId, organizationId, cancellationToken).ConfigureAwait(false);
+        removed += await RemoveAsync(redis, prefix, userId, organizationId).ConfigureAwait(false);
+        // A round not confirmed by all is what is reported (the first one's shortfall wins: an instance that missed it
+        // may have written an old answer after the removal).
+        var reported = first.Confirmed < first.Instances ? first : second;
+        return new FleetEvictionResult(removed, reported.Instances, reported.Confirmed);
+    }
+
+    /// <summary>Publishes one eviction and waits (at most <c>EvictTimeout</c>) for every subscribed instance's confirmation.</summary>
+    private static async Task<(int Instances, int Confirmed)> BroadcastAsync(ISubscriber subscriber, SharedCacheOptions options, string prefix, string userId, string? organizationId, CancellationToken cancellationToken)
+    {
         var id = Guid.NewGuid().ToString("N");
         var confirmed = 0;
         var expected = long.MaxValue;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var subscriber = redis.GetSubscriber();
         var ackChannel = RedisChannel.Literal(prefix + SharedCacheKeys.EvictAckChannel);
-        await subscriber.SubscribeAsync(ackChannel, (_, message) =>
+        Action<RedisChannel, RedisValue> onAck = (_, message) =>
         {
             if (message == id && Interlocked.Increment(ref confirmed) >= Volatile.Read(ref expected))
             {
                 done.TrySetResult();
             }
-        }).ConfigureAwait(false);
+        };
+        await subscriber.SubscribeAsync(ackChannel, onAck).ConfigureAwait(false);
 
         var payload = JsonSerializer.SerializeToUtf8Bytes(new EvictionMessage(id, userId, organizationId), SharedCacheJsonContext.Default.EvictionMessage);
         var receivers = await subscriber.PublishAsync(RedisChannel.Literal(prefix + SharedCacheKeys.EvictChannel), payload).ConfigureAwait(false);
@@ -49,9 +69,8 @@ public static class FleetEviction
         {
         }
 
-        await subscriber.UnsubscribeAsync(ackChannel).ConfigureAwait(false);
-        removed += await RemoveAsync(redis, prefix, userId, organizationId).ConfigureAwait(false);
-        return new FleetEvictionResult(removed, (int)receivers, Math.Min(Volatile.Read(ref confirmed), (int)receivers));
+        await subscriber.UnsubscribeAsync(ackChannel, onAck).ConfigureAwait(false);
+        return ((int)receivers, Math.Min(Volatile.Read(ref confirmed), (int)receivers));
     }
 
     private static async Task<int> RemoveAsync(ConnectionMultiplexer redis, string prefix, string userId, string? organizationId)

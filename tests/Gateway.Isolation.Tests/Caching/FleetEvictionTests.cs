@@ -60,6 +60,70 @@ public sealed class FleetEvictionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EvictAsync_InstanceCopiedASlowerInstancesOldAnswerFromL2AfterConfirming_HasDroppedItWhenItReturns()
+    {
+        // B's lookup read the table before the revocation and its write lands in L2 after evict's first removal, before B
+        // receives the eviction. A, already confirmed, misses L1 and copies that entry from L2 under its new generation.
+        // Then B confirms and the entry is removed from L2 — but A's copy must be gone too when evict returns.
+        var database = Redis.GetDatabase();
+        await database.HashSetAsync("gateway:m:dave:acme", "data", "kept");
+        await using var redisB = await ConnectionMultiplexer.ConnectAsync(Host.ConnectionString);
+        var bWrote = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aCopied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? l1OnA = "old answer cached before the eviction";
+        var messagesToA = 0;
+        var messagesToB = 0;
+        Task? copying = null;
+        Task? confirming = null;
+
+        var subscriberA = Redis.GetSubscriber();
+        await subscriberA.SubscribeAsync(RedisChannel.Literal("gateway:evict"), (_, message) =>
+        {
+            var eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage)!;
+            Volatile.Write(ref l1OnA, null);
+            subscriberA.Publish(RedisChannel.Literal("gateway:evict-ack"), eviction.Id);
+            if (Interlocked.Increment(ref messagesToA) == 1)
+            {
+                copying = Task.Run(async () =>
+                {
+                    await bWrote.Task;
+                    Volatile.Write(ref l1OnA, (string?)await database.HashGetAsync("gateway:m:carol:acme", "data")); // request on A: L1 miss -> L2
+                    aCopied.SetResult();
+                });
+            }
+        });
+
+        var subscriberB = redisB.GetSubscriber();
+        var databaseB = redisB.GetDatabase();
+        await subscriberB.SubscribeAsync(RedisChannel.Literal("gateway:evict"), (_, message) =>
+        {
+            var eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage)!;
+            if (Interlocked.Increment(ref messagesToB) == 1)
+            {
+                databaseB.HashSet("gateway:m:carol:acme", "data", "old answer written by B's slow lookup");
+                bWrote.SetResult();
+                confirming = Task.Run(async () =>
+                {
+                    await aCopied.Task;
+                    await subscriberB.PublishAsync(RedisChannel.Literal("gateway:evict-ack"), eviction.Id);
+                });
+                return;
+            }
+
+            subscriberB.Publish(RedisChannel.Literal("gateway:evict-ack"), eviction.Id);
+        });
+
+        var result = await FleetEviction.EvictAsync(Options, "carol", "acme", CancellationToken.None);
+
+        Assert.Equal((2, 2), (result.Instances, result.Confirmed));
+        await copying!;
+        await confirming!;
+        Assert.Null(Volatile.Read(ref l1OnA));
+        Assert.False(await database.KeyExistsAsync("gateway:m:carol:acme"));
+        Assert.True(await database.KeyExistsAsync("gateway:m:dave:acme")); // the twin: another user's entry stays
+    }
+
+    [Fact]
     public async Task EvictAsync_ThroughTheBackplane_InstanceDroppedTheUserBeforeItReturns()
     {
         var time = TimeProvider.System;
