@@ -22,6 +22,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     internal const string StsUnavailableReason = "sts_unavailable";
     internal const string MigratingReason = "organization_migrating";
     internal const string UnknownDataLocationReason = "unknown_data_location";
+    internal const string EvictedMeanwhileReason = "The membership was evicted while credentials were being obtained; try again.";
 
     private readonly MembershipService _membership;
     private readonly OrganizationPlacementService _placements;
@@ -155,6 +156,9 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
 
     private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
+        // Read before the membership check: an eviction of the user while the credentials are awaited (STS, retries, the
+        // fleet lock) moves it, and the request is then not allowed on the membership it checked before.
+        var generation = _membership.Generation(userId);
         var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
         if (denial is not null)
         {
@@ -176,6 +180,24 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
                 {
                     span.SetStatus(ActivityStatusCode.Error, StsUnavailableReason);
                 }
+            }
+        }
+
+        if (result.Credentials is not null && _membership.Generation(userId) != generation)
+        {
+            // Evicted meanwhile: check once more (a fresh lookup, as the eviction dropped the cached answer). A denial
+            // stands; the same role and permission set keeps the credentials; anything else (another role, or yet
+            // another eviction) is refused with 503 rather than allowed on an answer that may predate the revocation.
+            var recheckGeneration = _membership.Generation(userId);
+            var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+            if (againDenial is not null)
+            {
+                return againDenial;
+            }
+
+            if (again!.Value != membership.Value || _membership.Generation(userId) != recheckGeneration)
+            {
+                return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, EvictedMeanwhileReason, _membershipRetryAfter);
             }
         }
 

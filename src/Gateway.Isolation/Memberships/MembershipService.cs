@@ -135,6 +135,11 @@ internal sealed class MembershipService : IDisposable
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var id = Interlocked.Increment(ref _writeIds);
         _writes[id] = written.Task;
+
+        // Full fence: the registration above must be visible before Store reads the generation. Otherwise (store→load
+        // reordering) an eviction could advance the generation and snapshot _writes without seeing this write, while this
+        // write still read the old generation and went ahead — landing in L2 after the instance confirmed.
+        Interlocked.MemoryBarrier();
         try
         {
             if (Store(key, membership, expiresAt, generation))
@@ -214,6 +219,12 @@ internal sealed class MembershipService : IDisposable
 
         return removed;
     }
+
+    /// <summary>
+    /// The eviction generation of <paramref name="userId"/>'s stripe: a caller that reads it before a membership check and
+    /// finds it moved afterwards knows an eviction of the user (or of one sharing its stripe) may have overtaken the check.
+    /// </summary>
+    public long Generation(string userId) => Volatile.Read(ref _generations[Stripe(userId)]);
 
     /// <summary>L2 writes under way (test hook).</summary>
     internal int PendingWrites => _writes.Count;

@@ -76,6 +76,51 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
         Assert.Equal(2, _redis.Redis.Values.Keys.Count(k => k.StartsWith("c:acme:read-write:", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EvaluateAsync_EvictedWhileWaitingForCredentials_NotAllowedOnTheMembershipCheckedBefore(bool revoked)
+    {
+        // The membership check passed, then the request waits for STS (or the fleet lock). Meanwhile the row is deleted and
+        // the instance confirms the eviction. When the credentials arrive the request must not be allowed on the old
+        // membership (the twin: evicted but still a member → allowed after the re-check).
+        var evaluator = Instance("ReadWrite", "User");
+        var memberships = _instances[^1].GetRequiredService<MembershipService>();
+        var credentials = _instances[^1].GetRequiredService<CredentialCache>();
+        var sts = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = sts.Task;
+        var request = evaluator.EvaluateAsync("alice", Acme, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 1);
+
+        if (revoked)
+        {
+            _store.Answer = Membership.NotAMember;
+        }
+
+        RemoveMembershipsFromL2("alice");
+        await memberships.EvictAsync("alice", null);
+        credentials.Evict("alice", null);
+        RemoveMembershipsFromL2("alice");
+        sts.SetResult();
+        var decision = await request;
+
+        Assert.Equal(!revoked, decision.IsAllowed);
+        if (revoked)
+        {
+            Assert.Equal(TenantDenialCode.NotAMember, decision.Denial);
+        }
+
+        Assert.Equal(2, _store.Calls); // the re-check looked the membership up again
+    }
+
+    private void RemoveMembershipsFromL2(string user)
+    {
+        foreach (var key in _redis.Redis.Values.Keys.Where(k => k.Contains($"m:{user}:", StringComparison.Ordinal)).ToList())
+        {
+            _redis.Redis.Values.TryRemove(key, out _);
+        }
+    }
+
     [Fact]
     public async Task EvaluateAsync_SameDefinitionOnAnotherInstance_TakesTheCredentialsFromL2()
     {
