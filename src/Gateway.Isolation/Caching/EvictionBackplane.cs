@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gateway.Isolation.Credentials;
 using Gateway.Isolation.Memberships;
+using Gateway.Policies;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
@@ -77,7 +78,10 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
         {
         }
 
-        if (eviction is null || string.IsNullOrEmpty(eviction.UserId))
+        // The message comes from Redis, not from a validated token: its user id must pass the claim rule before it is
+        // used or logged, and its organization must be an OrganizationId (the same rule as the keys it would match).
+        if (eviction is null || !UserIds.IsValid(eviction.UserId) || string.IsNullOrEmpty(eviction.Id) || eviction.Id.Length > 64
+            || (eviction.OrganizationId is not null && !OrganizationId.TryParse(eviction.OrganizationId, out _)))
         {
             Log.Malformed(logger);
             return;

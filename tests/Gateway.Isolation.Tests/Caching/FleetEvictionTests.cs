@@ -9,6 +9,7 @@ using Gateway.Isolation.Tests.Memberships;
 using Gateway.Policies;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using StackExchange.Redis;
 
 namespace Gateway.Isolation.Tests.Caching;
@@ -152,6 +153,53 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         Assert.False((await memberships.GetAsync("carol", Acme, CancellationToken.None)).IsMember);
         Assert.True((await memberships.GetAsync("dave", Acme, CancellationToken.None)).IsMember); // the twin: not evicted
         await backplane.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Backplane_MessageWithAnInvalidUserId_IsNeitherAppliedNorLoggedNorConfirmed()
+    {
+        var time = TimeProvider.System;
+        using var meters = new TestMeterFactory();
+        using var metrics = new IsolationMetrics(meters);
+        var store = new FakeMembershipStore { Answer = new Membership(MembershipStatus.Member, "MEMBER") };
+        var options = TestOptions.Valid();
+        options.SharedCache = Options;
+        using var memberships = new MembershipService(store, TestOptions.Wrap(options), time, metrics);
+        using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
+        await using var connection = new RedisConnection(Options);
+        var logger = new FakeLogger<EvictionBackplane>();
+        using var backplane = new EvictionBackplane(connection, memberships, credentials, time, logger);
+        await backplane.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var acks = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var validConfirmed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal("gateway:evict-ack"), (_, message) =>
+        {
+            acks.Enqueue(message!);
+            if (message == "valid")
+            {
+                validConfirmed.TrySetResult();
+            }
+        });
+        await memberships.GetAsync("carol", Acme, CancellationToken.None);
+
+        var forged = "carol\n2026-01-01 INFO Evicted user admin in organization *: 9 local cache entries dropped";
+        await Publish(new EvictionMessage("forged", forged, null));
+        await Publish(new EvictionMessage("invalid-org", "carol", "acme\nforged"));
+        await Publish(new EvictionMessage("valid", "carol", "acme")); // the twin: a valid message is applied and confirmed
+        await validConfirmed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["valid"], acks.ToArray());
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Message.Contains("forged", StringComparison.Ordinal) || r.Message.Contains("admin", StringComparison.Ordinal));
+        Assert.Equal(2, logger.Collector.GetSnapshot().Count(r => r.Id.Id == 3113)); // both logged as malformed
+        await backplane.StopAsync(CancellationToken.None);
+
+        Task Publish(EvictionMessage message)
+            => Redis.GetSubscriber().PublishAsync(RedisChannel.Literal("gateway:evict"), JsonSerializer.SerializeToUtf8Bytes(message, SharedCacheJsonContext.Default.EvictionMessage));
     }
 
     public async Task DisposeAsync()
