@@ -38,8 +38,9 @@ internal static class CliArguments
         ["verify"] = """
             Assumes the tenant role for two canary organizations with every permission set's session policy and tries every
             cross-tenant operation against the configured STS, IAM and DynamoDB endpoints (TenantIsolation:Aws:StsServiceUrl,
-            IamServiceUrl, DynamoDbServiceUrl; regional AWS endpoints when unset). When one of them cannot be reached, verify
-            stops before any check: one line naming it, exit 1. --json FILE must be writable (checked first; in a container
+            IamServiceUrl, DynamoDbServiceUrl; regional AWS endpoints when unset). When one of them cannot be reached, or STS
+            answers GetCallerIdentity without an AWS error code (not an STS endpoint), verify stops before any check: one
+            line naming it, exit 1. --json FILE must be writable (checked first; in a container
             with a read-only root filesystem use /tmp/verify.json). Exit 0 all passed, 1 any failed or unreachable, 2 bad usage.
             """,
         ["report"] = "Reads the configuration and the deployment template only (no AWS calls); --out DIR must be writable.",

@@ -1,5 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.Runtime.Internal.Transform;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
 using Gateway.Configuration;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Verification;
@@ -100,6 +104,12 @@ internal static class VerifyCommand
             return CliArguments.Fail(stderr, $"verify: cannot reach {unreachable.Endpoint} ({unreachable.Cause}); nothing was checked, isolation is not proven. Point {unreachable.Endpoint.Setting} (environment: {unreachable.Endpoint.Setting.Replace(":", "__", StringComparison.Ordinal)}) at the running endpoint.", Failed);
         }
 
+        var sts = endpoints.First(e => e.Service == "STS");
+        if (await FindNotStsAsync(host.Services.GetRequiredService<IAmazonSecurityTokenService>(), sts.Url, cancellationToken).ConfigureAwait(false) is { } notSts)
+        {
+            return CliArguments.Fail(stderr, $"verify: {notSts}; nothing was checked, isolation is not proven. Point {sts.Setting} (environment: {sts.Setting.Replace(":", "__", StringComparison.Ordinal)}) at the running STS endpoint.", Failed);
+        }
+
         var startedAt = time.GetUtcNow();
         var report = await runner.RunAsync(plan, cancellationToken).ConfigureAwait(false);
         await WriteTableAsync(report, stdout).ConfigureAwait(false);
@@ -119,6 +129,40 @@ internal static class VerifyCommand
     }
 
     /// <summary>Null when <paramref name="path"/> can be written (tried without changing an existing file), else why not.</summary>
+    /// <summary>
+    /// Asks the configured STS (with the gateway's own client and credentials) who the gateway is. Null when an AWS
+    /// service answered: the identity, or an AWS error document (an error code such as InvalidClientTokenId, which the
+    /// checks then report). Otherwise one cause naming the endpoint: an HTTP answer that is not AWS's (a web server's
+    /// 404 or 501, a page that is not an STS response), or no answer within <see cref="ReachabilityTimeout"/>.
+    /// </summary>
+    internal static async Task<string?> FindNotStsAsync(IAmazonSecurityTokenService sts, Uri url, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sts);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ReachabilityTimeout);
+        try
+        {
+            await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), deadline.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (AmazonServiceException e) when (!string.IsNullOrEmpty(e.ErrorCode) && e is not AmazonUnmarshallingException)
+        {
+            return null; // STS answered with its own error (e.g. bad credentials): every check names it
+        }
+        catch (AmazonServiceException e)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)e.StatusCode} from {url}: not an STS endpoint (GetCallerIdentity got no AWS error code{(e is AmazonUnmarshallingException ? " and an answer that is not an STS response" : string.Empty)})");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"STS at {url} did not answer GetCallerIdentity within {ReachabilityTimeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException)
+        {
+            return $"STS at {url} failed GetCallerIdentity ({VerificationEndpoints.Cause(e)})";
+        }
+    }
+
     internal static string? CheckWritable(string path)
     {
         try

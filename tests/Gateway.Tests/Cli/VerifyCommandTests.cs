@@ -91,6 +91,64 @@ public sealed class VerifyCommandTests
         }
     }
 
+    /// <summary>
+    /// A plain web server (like <c>python3 -m http.server</c>) on a loopback port that answers every request with
+    /// <paramref name="status"/> and an HTML page: reachable, but not AWS.
+    /// </summary>
+    private static async Task ServeHtmlAsync(System.Net.Sockets.TcpListener listener, string status, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var client = await listener.AcceptTcpClientAsync(cancellationToken);
+            var stream = client.GetStream();
+            var buffer = new byte[65536];
+            var request = string.Empty;
+            while (!request.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                request += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            }
+
+            const string Body = "<html><body><h1>Error response</h1><p>Error code: 404</p></body></html>";
+            var answer = $"HTTP/1.0 {status}\r\nServer: SimpleHTTP/0.6 Python/3.12\r\nContent-Type: text/html\r\nContent-Length: {Body.Length}\r\nConnection: close\r\n\r\n{Body}";
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(answer), cancellationToken);
+        }
+    }
+
+    [Theory]
+    [InlineData("404 File not found", 404)]
+    [InlineData("501 Unsupported method ('POST')", 501)]
+    public async Task RunAsync_EndpointAnswersButIsNotSts_OneLineNamingItAndTheStatusExit1BeforeAnyCheck(string status, int code)
+    {
+        var (root, url) = UnreachableConfiguration();
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, new Uri(url).Port);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var server = ServeHtmlAsync(listener, status, stop.Token);
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync(root.FullName);
+
+            Assert.Equal(VerifyCommand.Failed, exit);
+            Assert.Empty(stdout); // no table: nothing was checked
+            var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"verify: HTTP {code} from {url}: not an STS endpoint", line, StringComparison.Ordinal);
+            Assert.EndsWith("; nothing was checked, isolation is not proven. Point TenantIsolation:Aws:StsServiceUrl (environment: TenantIsolation__Aws__StsServiceUrl) at the running STS endpoint.", line.TrimEnd(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            listener.Stop();
+            await Assert.ThrowsAnyAsync<Exception>(() => server);
+            root.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("no-such-directory/verify.json", "no such directory")]
     [InlineData("a-file/verify.json", null)]
