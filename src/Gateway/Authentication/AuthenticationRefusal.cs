@@ -15,6 +15,9 @@ internal static class AuthenticationRefusal
     /// <summary>The token is valid but its user id or organization claim is missing, repeated, too long or holds control characters.</summary>
     public const string InvalidIdentity = "invalid_identity";
 
+    /// <summary>No JWKS fetch succeeded for longer than <c>MaxSigningKeyStaleness</c>: no token is accepted (503).</summary>
+    public const string SigningKeysStale = "signing_keys_stale";
+
     /// <summary>Authenticated, but the route's authorization policy denies.</summary>
     public const string PolicyDenied = "policy_denied";
 

@@ -28,9 +28,11 @@ internal sealed class GatewayAuthenticationMiddleware
     private readonly AuthenticationMiddleware _standard;
     private readonly AuthenticationMiddleware _traced;
     private readonly ValidatedTokenCache _cache;
+    private readonly SigningKeyFreshness? _freshness;
 
-    public GatewayAuthenticationMiddleware(RequestDelegate next, IAuthenticationSchemeProvider schemes, ValidatedTokenCache cache)
+    public GatewayAuthenticationMiddleware(RequestDelegate next, IAuthenticationSchemeProvider schemes, ValidatedTokenCache cache, SigningKeyFreshness? freshness = null)
     {
+        _freshness = freshness;
         _next = next;
         _standard = new AuthenticationMiddleware(next, schemes);
         _traced = new AuthenticationMiddleware(AfterTracedAuthenticationAsync, schemes);
@@ -45,7 +47,8 @@ internal sealed class GatewayAuthenticationMiddleware
 
     private Task AuthenticateAsync(HttpContext context, AuthenticationMiddleware standard)
     {
-        if (_cache.TryGetResult(context.Request.Headers.Authorization, out var result))
+        // Past MaxSigningKeyStaleness the cache is not used: JwtBearer refuses the token (503 authority_unavailable).
+        if (_freshness?.IsStale != true && _cache.TryGetResult(context.Request.Headers.Authorization, out var result))
         {
             // What AuthenticationMiddleware does with a successful result of the default scheme.
             context.User = result.Principal!;

@@ -39,6 +39,14 @@ internal sealed class GatewayAuthenticationOptions
     /// </summary>
     public TimeSpan SigningKeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Longest time since the last successful JWKS fetch during which bearer tokens are still accepted. Past it (the
+    /// authority unreachable or answering errors) every token is refused with 503 <c>authority_unavailable</c>, the
+    /// validated-token cache is not used and <c>/readyz</c> is unhealthy, until a fetch succeeds again. Default 10 min,
+    /// at least twice <see cref="SigningKeyRefreshInterval"/>, at most 24 h.
+    /// </summary>
+    public TimeSpan MaxSigningKeyStaleness { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Claim that may name the organization. Default org_id.</summary>
     public string OrganizationClaim { get; set; } = "org_id";
 }

@@ -67,6 +67,11 @@ internal sealed class GatewayAuthenticationOptionsValidator : IValidateOptions<G
             errors.Add($"{S}:SigningKeyRefreshInterval must be between 1 second and 1 hour.");
         }
 
+        if (options.MaxSigningKeyStaleness < options.SigningKeyRefreshInterval * 2 || options.MaxSigningKeyStaleness > TimeSpan.FromHours(24))
+        {
+            errors.Add($"{S}:MaxSigningKeyStaleness must be at least twice SigningKeyRefreshInterval and at most 24 hours.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.UserIdClaim))
         {
             errors.Add($"{S}:UserIdClaim is required.");

@@ -12,7 +12,7 @@ namespace Gateway.Authentication;
 /// asymmetric algorithms (no <c>none</c>, no HS*), issuer + audience + exp required, signed tokens only, clock skew
 /// ≤ 60 s, raw claim names, a valid user id required (<see cref="IdentityClaims"/>); failures become problem+json 401 <c>unauthenticated</c>.
 /// </summary>
-internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null) : IConfigureNamedOptions<JwtBearerOptions>, IPostConfigureOptions<JwtBearerOptions>
+internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null, SigningKeyFreshness? freshness = null) : IConfigureNamedOptions<JwtBearerOptions>, IPostConfigureOptions<JwtBearerOptions>
 {
     /// <summary>
     /// After JwtBearer created its configuration manager: no "last known good" configuration. IdentityModel otherwise
@@ -76,6 +76,15 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
         {
             OnMessageReceived = context =>
             {
+                // Fail closed: no JWKS fetch succeeded for longer than MaxSigningKeyStaleness, so the keys in hand may
+                // include one the authority withdrew. Neither the validated-token cache nor validation is used.
+                if (freshness is not null && freshness.IsStale)
+                {
+                    AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.SigningKeysStale);
+                    context.Fail("The authority's signing keys could not be fetched for longer than MaxSigningKeyStaleness.");
+                    return Task.CompletedTask;
+                }
+
                 if (tokenCache is not null && ValidatedTokenCache.BearerValue(context.Request.Headers.Authorization) is { } header && tokenCache.TryGet(header, out var principal))
                 {
                     context.Principal = principal;
@@ -105,6 +114,15 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
                     return Task.CompletedTask;
                 }
 
+                // JwtBearer's configuration manager may still hold a key the refresher's last successful fetch no longer
+                // lists (its own refresh runs in the background): such a token is refused as if the key were unknown.
+                if (tokenCache is not null && !tokenCache.IsPublished(ValidatedTokenCache.Identity(validated.SigningKey)))
+                {
+                    AuthenticationRefusal.Set(context.HttpContext, AuthenticationRefusal.InvalidToken);
+                    context.Fail("The token's signing key is not in the authority's current JWKS.");
+                    return Task.CompletedTask;
+                }
+
                 // The identity values just checked travel with the principal (and with it through the token cache).
                 context.Principal = principal;
 
@@ -121,8 +139,10 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
             OnChallenge = async context =>
             {
                 context.HandleResponse();
-                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context.HttpContext));
-                await ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Unauthenticated);
+                var reason = AuthenticationRefusal.Get(context.HttpContext);
+                var problem = reason == AuthenticationRefusal.SigningKeysStale ? GatewayProblem.AuthorityUnavailable : GatewayProblem.Unauthenticated;
+                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, problem, reason);
+                await ProblemWriter.WriteAsync(context.HttpContext, problem);
             },
             OnForbidden = context =>
             {

@@ -137,6 +137,16 @@ internal sealed class ValidatedTokenCache : IDisposable
         return dropped;
     }
 
+    /// <summary>
+    /// Whether <paramref name="signingKey"/> (<see cref="Identity"/>) is in the key set last published by
+    /// <see cref="SigningKeyRefresher"/>; true before the first publication (validation alone decides then).
+    /// </summary>
+    public bool IsPublished(string? signingKey)
+    {
+        var keys = Volatile.Read(ref _keys);
+        return keys is null || (signingKey is not null && keys.Contains(signingKey));
+    }
+
     /// <param name="signingKey">The key the token was verified with (<see cref="Identity"/>); without it, or when the
     /// published key set does not list it, the token is not remembered.</param>
     public void Add(string token, ClaimsPrincipal principal, DateTimeOffset tokenExpires, string? signingKey)

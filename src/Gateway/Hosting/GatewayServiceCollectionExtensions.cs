@@ -49,6 +49,7 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RefusalAuditor>();
         services.TryAddSingleton<IEnvelopeService, EnvelopeService>();
         services.TryAddSingleton<ValidatedTokenCache>();
+        services.TryAddSingleton<SigningKeyFreshness>();
 
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -73,6 +74,7 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddHealthChecks()
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
+            .AddCheck<SigningKeyFreshness>("signing_keys", tags: [ReadyTag])
             .AddTenantIsolationChecks(ReadyTag);
 
         var openTelemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -18,4 +18,5 @@ internal enum GatewayProblem
     InternalError,
     MethodNotAllowed,
     OrganizationMigrating,
+    AuthorityUnavailable,
 }

@@ -17,7 +17,7 @@ internal static class ProblemWriter
     {
         GatewayProblem.Unauthenticated => StatusCodes.Status401Unauthorized,
         GatewayProblem.Forbidden or GatewayProblem.NotAMember or GatewayProblem.OrganizationSuspended or GatewayProblem.UnknownOrganization => StatusCodes.Status403Forbidden,
-        GatewayProblem.MembershipUnavailable or GatewayProblem.CredentialsUnavailable or GatewayProblem.OrganizationMigrating => StatusCodes.Status503ServiceUnavailable,
+        GatewayProblem.MembershipUnavailable or GatewayProblem.CredentialsUnavailable or GatewayProblem.OrganizationMigrating or GatewayProblem.AuthorityUnavailable => StatusCodes.Status503ServiceUnavailable,
         GatewayProblem.None => StatusCodes.Status200OK,
         GatewayProblem.InternalError => StatusCodes.Status500InternalServerError,
         GatewayProblem.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
@@ -40,6 +40,7 @@ internal static class ProblemWriter
         GatewayProblem.InternalError => "internal_error",
         GatewayProblem.MethodNotAllowed => "method_not_allowed",
         GatewayProblem.OrganizationMigrating => "organization_migrating",
+        GatewayProblem.AuthorityUnavailable => "authority_unavailable",
         _ => "none",
     };
 
@@ -59,6 +60,7 @@ internal static class ProblemWriter
         GatewayProblem.InternalError => "The gateway failed to handle the request; nothing was forwarded.",
         GatewayProblem.MethodNotAllowed => "The gateway does not forward this HTTP method.",
         GatewayProblem.OrganizationMigrating => "The organization's data is being migrated; retry shortly.",
+        GatewayProblem.AuthorityUnavailable => "The token issuer's signing keys cannot be fetched; no token is accepted until they can.",
         _ => "OK",
     };
 
