@@ -41,6 +41,22 @@ public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassF
         await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = InProcessMigration.TargetItem(organization, applicationId, name) });
     }
 
+    private async Task SetLocationAsync(string organization, string status, string location)
+    {
+        using var admin = migration.Admin();
+        await admin.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = "Organizations",
+            Key = new() { ["organizationId"] = new(organization) },
+            UpdateExpression = "SET #s = :s, #l = :l",
+            ExpressionAttributeNames = new() { ["#s"] = "status", ["#l"] = "dataLocation" },
+            ExpressionAttributeValues = new() { [":s"] = new(status), [":l"] = new(location) },
+        });
+    }
+
+    private Task<InProcessMigration.Run> RollbackAsync(string plan, string organization, params string[] extra)
+        => migration.RunAsync(["rollback", "--organization", organization, "--drain", "1", "--plan", plan, .. extra], null, null);
+
     [Fact]
     public async Task Cleanup_ValidatedButNotCutOver_RefusedNothingDeleted_AfterCutoverOfAllDeletes()
     {
@@ -209,5 +225,125 @@ public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassF
         var rolled = await migration.RunAsync(["rollback", "--organization", "srb-a", "--drain", "1", "--plan", plan], null, null);
         Assert.True(rolled.ExitCode == 0, rolled.ToString());
         Assert.Equal<(string?, string?)>(("ACTIVE", "LEGACY"), await migration.ReadOrganizationAsync("srb-a"));
+    }
+
+    [Fact]
+    public async Task Cutover_CopiedItemEditedInTarget_ConflictExit1TargetKept_FlagReplacesItWithLegacy()
+    {
+        const string table = "SafetyEditedCopy";
+        var plan = await PlanAsync("edited-copy", table, ["sec-a"]);
+        await CopyAsync(plan);
+        await PutTargetAsync("sec-a", "sec-a-app-1", "edited in target"); // a copied key, changed since the migration wrote it
+
+        var conflict = await CutoverAsync(plan, "sec-a");
+
+        Assert.True(conflict.ExitCode == 1, conflict.ToString());
+        Assert.Contains("1 changed in the target, e.g. organizationId=S\"sec-a\", applicationId=S\"sec-a-app-1\"", conflict.StandardError, StringComparison.Ordinal);
+        Assert.Equal("edited in target", (await migration.TargetAsync("sec-a"))["sec-a-app-1"]);
+        Assert.Equal<(string?, string?)>(("ACTIVE", null), await migration.ReadOrganizationAsync("sec-a"));
+
+        // twin: the explicit flag replaces it with legacy's item
+        var discarded = await CutoverAsync(plan, "sec-a", null, "--discard-target-conflicts");
+        Assert.True(discarded.ExitCode == 0, discarded.ToString());
+        Assert.Equal("v0", (await migration.TargetAsync("sec-a"))["sec-a-app-1"]);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("sec-a"));
+    }
+
+    [Fact]
+    public async Task Rollback_CopiedItemEditedOnThePartitionedTable_RefusedStaysPartitioned_CopiedBackRollsBack()
+    {
+        const string table = "SafetyRollbackEdited";
+        var plan = await PlanAsync("rollback-edited", table, ["sre-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "sre-a")).ExitCode);
+        await PutTargetAsync("sre-a", "sre-a-app-1", "edited after cutover"); // legacy has the key, with other content
+
+        var refused = await RollbackAsync(plan, "sre-a");
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("sre-a has 1 items on the partitioned table that legacy lacks or holds with other content", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("sre-a"));
+
+        // twin: the edit copied back to legacy → rollback goes through
+        await PutLegacyAsync(table, "sre-a", "sre-a-app-1", "edited after cutover");
+        var rolled = await RollbackAsync(plan, "sre-a");
+        Assert.True(rolled.ExitCode == 0, rolled.ToString());
+        Assert.Equal<(string?, string?)>(("ACTIVE", "LEGACY"), await migration.ReadOrganizationAsync("sre-a"));
+    }
+
+    [Fact]
+    public async Task Rollback_SuspendedWithWritesOnThePartitionedTable_RefusedStaysPartitionedAndSuspended_FlagRoutesToLegacy()
+    {
+        const string table = "SafetyRollbackSuspended";
+        var plan = await PlanAsync("rollback-suspended", table, ["srs-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "srs-a")).ExitCode);
+        await PutTargetAsync("srs-a", "after-cutover", "x");
+        await migration.SetStatusAsync("srs-a", "SUSPENDED");
+
+        var refused = await RollbackAsync(plan, "srs-a");
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.Contains("srs-a has 1 items on the partitioned table that legacy lacks", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("; it stays on the partitioned table and SUSPENDED", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("SUSPENDED", "PARTITIONED"), await migration.ReadOrganizationAsync("srs-a"));
+
+        // twin: --hide-target-writes routes it to legacy; it stays suspended, the write stays in the partitioned table
+        var hidden = await RollbackAsync(plan, "srs-a", "--hide-target-writes");
+        Assert.True(hidden.ExitCode == 0, hidden.ToString());
+        Assert.Equal<(string?, string?)>(("SUSPENDED", "LEGACY"), await migration.ReadOrganizationAsync("srs-a"));
+        Assert.Equal("x", (await migration.TargetAsync("srs-a"))["after-cutover"]);
+    }
+
+    [Fact]
+    public async Task Cleanup_InterruptedRollback_MigratingOnPartitionedOrActiveOnLegacy_RefusedNothingDeleted_RestoredDeletes()
+    {
+        const string table = "SafetyCleanupInterrupted";
+        var plan = await PlanAsync("cleanup-interrupted", table, ["sci-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "sci-a")).ExitCode);
+
+        // rollback stopped after writing MIGRATING: dataLocation is still PARTITIONED but the gateway answers 503
+        await migration.SetStatusAsync("sci-a", "MIGRATING");
+        var migrating = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(migrating.ExitCode == 1, migrating.ToString());
+        Assert.Contains("not served from the partitioned table now (first: sci-a, status MIGRATING, dataLocation PARTITIONED", migrating.StandardError, StringComparison.Ordinal);
+        Assert.Equal(3, (await migration.LegacyAsync(table, "sci-a")).Count);
+
+        // rollback stopped after routing to legacy, before it recorded the rollback: the gateway serves legacy
+        await SetLocationAsync("sci-a", "ACTIVE", "LEGACY");
+        var legacy = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(legacy.ExitCode == 1, legacy.ToString());
+        Assert.Contains("not served from the partitioned table now (first: sci-a, status ACTIVE, dataLocation LEGACY", legacy.StandardError, StringComparison.Ordinal);
+        Assert.Equal(3, (await migration.LegacyAsync(table, "sci-a")).Count);
+
+        // twin: ACTIVE on the partitioned table again → cleanup deletes
+        await SetLocationAsync("sci-a", "ACTIVE", "PARTITIONED");
+        var cleanup = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Empty(await migration.LegacyAsync(table, "sci-a"));
+        Assert.Equal(3, (await migration.TargetAsync("sci-a")).Count);
+    }
+
+    [Fact]
+    public async Task Cutover_AgainAfterRollback_ItemTheFirstDeltaWroteChangedInLegacy_WrittenNotAConflict()
+    {
+        const string table = "SafetyRecutover";
+        var plan = await PlanAsync("recutover", table, ["srr-a"]);
+        await CopyAsync(plan);
+        await PutLegacyAsync(table, "srr-a", "after-copy", "one"); // written by the first cutover's delta
+        var first = await CutoverAsync(plan, "srr-a");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("delta for srr-a: 1 items written, 0 deleted", first.StandardOutput, StringComparison.Ordinal);
+        var rolled = await RollbackAsync(plan, "srr-a");
+        Assert.True(rolled.ExitCode == 0, rolled.ToString());
+        await PutLegacyAsync(table, "srr-a", "after-copy", "two"); // changed on legacy after the rollback
+
+        var again = await CutoverAsync(plan, "srr-a");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("delta for srr-a: 1 items written, 0 deleted", again.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("two", (await migration.TargetAsync("srr-a"))["after-copy"]);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("srr-a"));
     }
 }
