@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Verification;
 using Gateway.Policies;
 using StackExchange.Redis;
 
@@ -72,7 +75,8 @@ internal static class EvictCommand
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return CliArguments.Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({ex.GetType().Name}); nothing was evicted.", Failed);
+            var cause = await CauseAsync(ex, shared.Redis!, cancellationToken).ConfigureAwait(false);
+            return CliArguments.Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({cause}); nothing was evicted.", Failed);
         }
 
         var scope = organization is null ? "all organizations" : $"organization {organization}";
@@ -84,6 +88,71 @@ internal static class EvictCommand
 
         await stdout.WriteLineAsync(line).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// Why Redis could not be used, in a few words and without the exception's message (which may quote the connection
+    /// string). The client says only "unable to connect", so its endpoints are tried with a plain TCP connection (2 s
+    /// each): the socket error ("connection refused", "name not resolved"…), or, when TCP connects, that Redis did not
+    /// complete the handshake (TLS, password or not Redis). Otherwise the client's failure type.
+    /// </summary>
+    internal static async Task<string> CauseAsync(Exception exception, string connectionString, CancellationToken cancellationToken)
+    {
+        switch (exception)
+        {
+            case RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure }:
+                return "authentication failed";
+            case RedisTimeoutException or TimeoutException:
+                return "timed out";
+            case RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect }:
+                break;
+            case RedisConnectionException connection:
+                return connection.FailureType.ToString();
+            default:
+                return exception.GetType().Name;
+        }
+
+        IEnumerable<EndPoint> endpoints;
+        try
+        {
+            endpoints = ConfigurationOptions.Parse(connectionString).EndPoints;
+        }
+        catch (ArgumentException)
+        {
+            return "unable to connect";
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            var (host, port) = endpoint switch
+            {
+                DnsEndPoint dns => (dns.Host, dns.Port),
+                IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+                _ => (null, 0),
+            };
+            if (host is null)
+            {
+                continue;
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            using var tcp = new TcpClient();
+            try
+            {
+                await tcp.ConnectAsync(host, port == 0 ? 6379 : port, deadline.Token).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                return VerificationEndpoints.Cause(e);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return "no TCP connection within 2 s";
+            }
+        }
+
+        return "unable to connect: TCP connects but Redis did not complete the handshake (TLS, password or not Redis?)";
     }
 
     /// <summary>The endpoints of a connection string, without its password or other options.</summary>
