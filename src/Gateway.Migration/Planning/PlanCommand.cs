@@ -46,7 +46,7 @@ internal static class PlanCommand
         var mapper = new ItemMapper(attribute, sortKeyFrom, source, target);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         var quarantine = new List<QuarantinedItem>();
-        var byTargetKey = new Dictionary<string, (string Organization, string SourceKey, int Count)>(StringComparer.Ordinal);
+        var byTargetKey = new Dictionary<string, (string Organization, List<string> SourceKeys)>(StringComparer.Ordinal);
         long total = 0, withAttribute = 0;
         await foreach (var page in Tables.ScanAsync(dynamoDb, sourceTable, segments, null, null, null, cancellationToken).ConfigureAwait(false))
         {
@@ -67,7 +67,15 @@ internal static class PlanCommand
 
                 var mapped = mapper.ToTarget(item, organization, out var problem) ?? throw new UsageException($"plan: wrong key schema: {problem}");
                 var targetKey = ItemCodec.KeyString(mapped, target.Names);
-                byTargetKey[targetKey] = byTargetKey.TryGetValue(targetKey, out var seen) ? seen with { Count = seen.Count + 1 } : (organization, sourceKey, 1);
+                if (byTargetKey.TryGetValue(targetKey, out var seen))
+                {
+                    seen.SourceKeys.Add(sourceKey);
+                }
+                else
+                {
+                    byTargetKey[targetKey] = (organization, [sourceKey]);
+                }
+
                 counts[organization] = counts.GetValueOrDefault(organization) + 1;
             }
         }
@@ -77,11 +85,11 @@ internal static class PlanCommand
             throw new UsageException($"plan: no item of '{sourceTable}' has the attribute '{attribute}' (bad --organization-attribute?)");
         }
 
-        foreach (var (targetKey, (organization, sourceKey, count)) in byTargetKey.Where(e => e.Value.Count > 1))
+        foreach (var (targetKey, (organization, sourceKeys)) in byTargetKey.Where(e => e.Value.SourceKeys.Count > 1))
         {
-            // Several legacy items would become one target item: none is copied (the plan cannot choose).
-            quarantine.Add(new QuarantinedItem(sourceKey, $"{count} legacy items map to target key {targetKey}"));
-            counts[organization] -= count;
+            // Several legacy items would become one target item: none is copied (the plan cannot choose), so each is quarantined.
+            quarantine.AddRange(sourceKeys.Select(k => new QuarantinedItem(k, $"{sourceKeys.Count} legacy items map to target key {targetKey}")));
+            counts[organization] -= sourceKeys.Count;
         }
 
         foreach (var empty in counts.Where(c => c.Value == 0).Select(c => c.Key).ToList())

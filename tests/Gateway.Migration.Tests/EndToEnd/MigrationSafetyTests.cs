@@ -1,3 +1,4 @@
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
 namespace Gateway.Migration.Tests.EndToEnd;
@@ -345,5 +346,46 @@ public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassF
         Assert.Contains("delta for srr-a: 1 items written, 0 deleted", again.StandardOutput, StringComparison.Ordinal);
         Assert.Equal("two", (await migration.TargetAsync("srr-a"))["after-copy"]);
         Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("srr-a"));
+    }
+
+    [Fact]
+    public async Task Cleanup_TwoLegacyItemsMappingToOneTargetKey_BothQuarantinedNeverCopiedNorDeleted_TheOthersDeleted()
+    {
+        const string table = "SafetyDuplicateTargetKey";
+        using (var admin = migration.Admin())
+        {
+            // keyed by applicationId + version: two versions of one application become one target key (organizationId, applicationId)
+            await admin.CreateTableAsync(new CreateTableRequest
+            {
+                TableName = table,
+                AttributeDefinitions = [new AttributeDefinition("applicationId", ScalarAttributeType.S), new AttributeDefinition("version", ScalarAttributeType.S)],
+                KeySchema = [new KeySchemaElement("applicationId", KeyType.HASH), new KeySchemaElement("version", KeyType.RANGE)],
+                BillingMode = BillingMode.PAY_PER_REQUEST,
+            });
+            await admin.PutItemAsync(new PutItemRequest { TableName = "Organizations", Item = new() { ["organizationId"] = new("sdk-a"), ["name"] = new("sdk-a"), ["status"] = new("ACTIVE") } });
+            foreach (var (application, version) in new[] { ("sdk-a-dup", "1"), ("sdk-a-dup", "2"), ("sdk-a-app-1", "1"), ("sdk-a-app-2", "1") })
+            {
+                await admin.PutItemAsync(new PutItemRequest { TableName = table, Item = new(InProcessMigration.LegacyItem("sdk-a", application, "v" + version)) { ["version"] = new(version) } });
+            }
+        }
+
+        var plan = Path.Combine(migration.Work, "duplicate-target-key.json");
+        var planned = await migration.RunAsync(["plan", "--source", table, "--target", "Applications", "--organization-attribute", "orgId", "--plan", plan]);
+        Assert.True(planned.ExitCode == 0, planned.ToString());
+        Assert.Contains("2 items quarantined (duplicate target key: 2)", planned.StandardOutput, StringComparison.Ordinal);
+        await CopyAsync(plan);
+        var cutover = await CutoverAsync(plan, "sdk-a");
+        Assert.True(cutover.ExitCode == 0, cutover.ToString());
+        Assert.Equal(["sdk-a-app-1", "sdk-a-app-2"], (await migration.TargetAsync("sdk-a")).Keys.Order(StringComparer.Ordinal));
+
+        var cleanup = await migration.RunAsync(["cleanup", "--source", table, "--delete", "--plan", plan]);
+
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Contains("deleted 2 migrated legacy items of 1 organizations from SafetyDuplicateTargetKey; 2 quarantined items kept", cleanup.StandardOutput, StringComparison.Ordinal);
+        using (var admin = migration.Admin())
+        {
+            var left = (await admin.ScanAsync(new ScanRequest { TableName = table, ConsistentRead = true })).Items;
+            Assert.Equal(["sdk-a-dup/1", "sdk-a-dup/2"], left.Select(i => i["applicationId"].S + "/" + i["version"].S).Order(StringComparer.Ordinal));
+        }
     }
 }
