@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using System.Text;
+using Gateway.Isolation.Memberships;
 
 namespace Gateway.Authentication;
 
@@ -75,32 +75,5 @@ internal static class IdentityClaims
         return true;
     }
 
-    public static bool IsValidValue(string value, int maxUtf8Bytes)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.Length == 0 || value.Length > maxUtf8Bytes)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsControl(c) || c is '\u2028' or '\u2029')
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return false; // a lone surrogate has no UTF-8 form
-            }
-        }
-
-        return Encoding.UTF8.GetByteCount(value) <= maxUtf8Bytes;
-    }
+    public static bool IsValidValue(string value, int maxUtf8Bytes) => UserIds.IsValidValue(value, maxUtf8Bytes);
 }
