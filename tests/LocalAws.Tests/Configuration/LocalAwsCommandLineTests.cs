@@ -67,4 +67,29 @@ public sealed class LocalAwsCommandLineTests
 
         Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("--help")]
+    [InlineData("-?")]
+    public void Parse_Help_SetsHelp(string flag)
+        => Assert.True(LocalAwsCommandLine.Parse(["--port", "1", flag]).Help);
+
+    [Fact]
+    public void Parse_NameEqualsValueAndRepeatedOption_LastOneCounts()
+        => Assert.Equal(5001, LocalAwsCommandLine.Parse(["--port=5000", "--port", "5001"]).Port);
+
+    [Theory]
+    [InlineData(new[] { "--port", "--no-seed" }, "Option --port needs a value.")]
+    [InlineData(new[] { "--port" }, "Option --port needs a value.")]
+    [InlineData(new[] { "@ports.rsp" }, "Unknown option '@ports.rsp'.")]
+    [InlineData(new[] { "--version" }, "Unknown option '--version'.")]
+    [InlineData(new[] { "[suggest]" }, "Unknown option '[suggest]'.")]
+    public void Parse_MisusedOption_OneLineNamingIt(string[] args, string expectedStart)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse(args));
+
+        Assert.StartsWith(expectedStart, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
 }

@@ -1,10 +1,13 @@
+using System.CommandLine;
 using System.Globalization;
+using Gateway.CommandLines;
 
 namespace LocalAws.Configuration;
 
 /// <summary>
 /// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]…] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]…</c>.
 /// Port 0 binds a free port (the ready line names it). <c>--help</c> sets <see cref="Help"/>; anything unknown throws.
+/// Parsed with <see cref="CommandLineSyntax"/> (System.CommandLine); a single-valued option given twice: the last one counts.
 /// </summary>
 internal sealed record LocalAwsCommandLine
 {
@@ -29,44 +32,77 @@ internal sealed record LocalAwsCommandLine
     /// <summary>SSM SecureString parameters to serve (<c>--ssm-parameter NAME=VALUE</c>, repeatable; a later NAME wins). Values are secrets.</summary>
     public IReadOnlyDictionary<string, string> SsmParameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    public static LocalAwsCommandLine Parse(IReadOnlyList<string> args)
+    private static readonly Option<string> s_port = CommandLineSyntax.Value("--port", lastWins: true);
+    private static readonly Option<string> s_dynamoDbUpstream = CommandLineSyntax.Value("--dynamodb-upstream", lastWins: true);
+    private static readonly Option<string> s_dataDirectory = CommandLineSyntax.Value("--data-dir", lastWins: true);
+    private static readonly Option<string> s_config = CommandLineSyntax.Value("--config", lastWins: true);
+    private static readonly Option<string> s_cloudFormation = CommandLineSyntax.Value("--cloudformation", lastWins: true);
+    private static readonly Option<string[]> s_parameters = CommandLineSyntax.Repeatable("--parameter");
+    private static readonly Option<string> s_dynaliteDirectory = CommandLineSyntax.Value("--dynalite-dir", lastWins: true);
+    private static readonly Option<bool> s_noSeed = CommandLineSyntax.Flag("--no-seed");
+    private static readonly Option<string[]> s_ssmParameters = CommandLineSyntax.Repeatable("--ssm-parameter");
+
+    private static readonly RootCommand s_root = new Func<RootCommand>(() =>
     {
-        var result = new LocalAwsCommandLine();
-        for (var i = 0; i < args.Count; i++)
+        var root = CommandLineSyntax.Root("Local STS, IAM-enforcing DynamoDB, SSM and a dev token issuer on one loopback port.");
+        foreach (var option in new Option[] { s_port, s_dynamoDbUpstream, s_dataDirectory, s_config, s_cloudFormation, s_parameters, s_dynaliteDirectory, s_noSeed, s_ssmParameters })
         {
-            var name = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count)
-                {
-                    throw new ArgumentException($"Option {name} needs a value.");
-                }
-
-                return args[++i];
-            }
-
-            result = name switch
-            {
-                "--port" => result with { Port = ParsePort(Value()) },
-                "--dynamodb-upstream" => result with { DynamoDbUpstream = ParseUri(Value()) },
-                "--data-dir" => result with { DataDirectory = Path.GetFullPath(Value()) },
-                "--config" => result with { ConfigFile = Path.GetFullPath(Value()) },
-                "--cloudformation" => result with { CloudFormationTemplate = Path.GetFullPath(Value()) },
-                "--parameter" => result with { Parameters = WithParameter(result.Parameters, name, Value()) },
-                "--dynalite-dir" => result with { DynaliteDirectory = Path.GetFullPath(Value()) },
-                "--no-seed" => result with { Seed = false },
-                "--ssm-parameter" => result with { SsmParameters = WithParameter(result.SsmParameters, name, Value()) },
-                "-h" or "--help" => result with { Help = true },
-                _ => throw new ArgumentException($"Unknown option '{name}'. {Usage}"),
-            };
+            root.Options.Add(option);
         }
 
+        return root;
+    })();
+
+    /// <exception cref="ArgumentException">An unknown option, an option without its value, or a value it refuses (one line).</exception>
+    public static LocalAwsCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var parsed = CommandLineSyntax.Parse(s_root, args);
+        if (CommandLineSyntax.HelpRequested(parsed))
+        {
+            return new LocalAwsCommandLine { Help = true };
+        }
+
+        if (CommandLineSyntax.FirstError(parsed) is { } error)
+        {
+            throw new ArgumentException(error.Problem switch
+            {
+                CommandLineProblem.Unknown => $"Unknown option '{error.Subject}'. {Usage}",
+                CommandLineProblem.MissingValue => $"Option {error.Subject} needs a value.",
+                _ => error.Message,
+            });
+        }
+
+        var result = new LocalAwsCommandLine
+        {
+            Port = parsed.GetValue(s_port) is { } port ? ParsePort(port) : DefaultPort,
+            DynamoDbUpstream = parsed.GetValue(s_dynamoDbUpstream) is { } upstream ? ParseUri(upstream) : null,
+            DataDirectory = FullPath(parsed.GetValue(s_dataDirectory)),
+            ConfigFile = FullPath(parsed.GetValue(s_config)),
+            CloudFormationTemplate = FullPath(parsed.GetValue(s_cloudFormation)),
+            Parameters = WithParameters("--parameter", parsed.GetValue(s_parameters)),
+            DynaliteDirectory = FullPath(parsed.GetValue(s_dynaliteDirectory)),
+            Seed = !parsed.GetValue(s_noSeed),
+            SsmParameters = WithParameters("--ssm-parameter", parsed.GetValue(s_ssmParameters)),
+        };
         if (result.Parameters.Count > 0 && result.CloudFormationTemplate is null)
         {
             throw new ArgumentException("--parameter needs --cloudformation FILE.");
         }
 
         return result;
+    }
+
+    private static string? FullPath(string? path) => path is null ? null : Path.GetFullPath(path);
+
+    private static Dictionary<string, string> WithParameters(string option, string[]? values)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values ?? [])
+        {
+            parameters = WithParameter(parameters, option, value);
+        }
+
+        return parameters;
     }
 
     private static Dictionary<string, string> WithParameter(IReadOnlyDictionary<string, string> parameters, string option, string value)
