@@ -1,11 +1,15 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Gateway.CommandLines;
+using ParseResult = LoadTests.Cli.ParseResult;
 
 namespace LoadTests.Cli;
 
 /// <summary>
 /// <c>SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]
-/// [--rounds N] [--backend-http 1.1|2] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c>. Every error is one line naming the argument.
+/// [--rounds N] [--backend-http 1.1|2] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c> (or <c>--name=value</c>),
+/// parsed with <see cref="CommandLineSyntax"/>. Every error is one line naming the argument.
 /// </summary>
 internal static class CommandLineParser
 {
@@ -18,6 +22,31 @@ internal static class CommandLineParser
 
     private static readonly TimeSpan s_maxDuration = TimeSpan.FromHours(1);
 
+    private static readonly Argument<string> s_scenario = new("SCENARIO") { Arity = ArgumentArity.ZeroOrOne };
+    private static readonly Option<string> s_duration = CommandLineSyntax.Value("--duration");
+    private static readonly Option<string> s_warmUp = CommandLineSyntax.Value("--warm-up");
+    private static readonly Option<string> s_rate = CommandLineSyntax.Value("--rate");
+    private static readonly Option<string> s_connections = CommandLineSyntax.Value("--connections");
+    private static readonly Option<string> s_rounds = CommandLineSyntax.Value("--rounds");
+    private static readonly Option<string> s_backendHttp = CommandLineSyntax.Value("--backend-http");
+    private static readonly Option<string> s_organizations = CommandLineSyntax.Value("--organizations");
+    private static readonly Option<string> s_report = CommandLineSyntax.Value("--report");
+    private static readonly Option<string> s_gatewayUrl = CommandLineSyntax.Value("--gateway-url");
+    private static readonly Option<string> s_backendUrl = CommandLineSyntax.Value("--backend-url");
+    private static readonly Option<string> s_localAwsUrl = CommandLineSyntax.Value("--localaws-url");
+
+    private static readonly RootCommand s_root = new Func<RootCommand>(() =>
+    {
+        var root = CommandLineSyntax.Root("Load scenarios against the gateway on this machine.");
+        root.Arguments.Add(s_scenario);
+        foreach (var option in new[] { s_duration, s_rate, s_connections, s_organizations, s_report, s_warmUp, s_rounds, s_backendHttp, s_gatewayUrl, s_backendUrl, s_localAwsUrl })
+        {
+            root.Options.Add(option);
+        }
+
+        return root;
+    })();
+
     public static ParseResult Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -26,119 +55,111 @@ internal static class CommandLineParser
             return ParseResult.Fail("missing SCENARIO (one of: " + string.Join(", ", RunOptions.Scenarios) + ")");
         }
 
-        if (args.Any(a => a is "-h" or "--help"))
+        var parsed = CommandLineSyntax.Parse(s_root, args);
+        if (CommandLineSyntax.HelpRequested(parsed))
         {
             return ParseResult.Help();
         }
 
-        var scenario = args[0];
-        if (!RunOptions.Scenarios.Contains(scenario))
+        var scenario = parsed.GetValue(s_scenario);
+        if (scenario is null || !RunOptions.Scenarios.Contains(scenario))
         {
-            return ParseResult.Fail($"unknown scenario '{scenario}' (one of: {string.Join(", ", RunOptions.Scenarios)})");
+            return ParseResult.Fail($"{(scenario is null ? "missing SCENARIO" : $"unknown scenario '{scenario}'")} (one of: {string.Join(", ", RunOptions.Scenarios)})");
+        }
+
+        if (CommandLineSyntax.FirstError(parsed) is { } problem)
+        {
+            return ParseResult.Fail(problem.Problem switch
+            {
+                CommandLineProblem.Unknown when problem.Subject.StartsWith('-') => $"unknown option '{problem.Subject}'",
+                CommandLineProblem.Unknown => $"unexpected argument '{problem.Subject}'",
+                CommandLineProblem.MissingValue => $"{problem.Subject} needs a value",
+                CommandLineProblem.GivenTwice => $"{problem.Subject} given twice",
+                _ => problem.Message,
+            });
         }
 
         var options = new RunOptions { Scenario = scenario };
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 1; i < args.Count; i++)
+        string? error = null;
+        if (parsed.GetValue(s_duration) is { } durationText)
         {
-            var name = args[i];
-            string? value = null;
-            var eq = name.IndexOf('=', StringComparison.Ordinal);
-            if (name.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            options = TryDuration(durationText, out var duration, out error) ? options with { Duration = duration } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_warmUp) is { } warmUpText)
+        {
+            options = TryDuration(warmUpText, out var warm, out error, allowZero: true) ? options with { WarmUp = warm } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_rate) is { } rateText)
+        {
+            if (double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && double.IsFinite(rate) && rate > 0 && rate <= 1_000_000)
             {
-                value = name[(eq + 1)..];
-                name = name[..eq];
+                options = options with { Rate = rate };
             }
-
-            if (!name.StartsWith("--", StringComparison.Ordinal))
+            else
             {
-                return ParseResult.Fail($"unexpected argument '{name}'");
+                error = $"--rate must be a number > 0 and <= 1000000, got '{rateText}'";
             }
+        }
 
-            if (!seen.Add(name))
+        if (error is null && parsed.GetValue(s_connections) is { } connectionsText)
+        {
+            options = TryInt("--connections", connectionsText, 1, 10_000, out var connections, out error) ? options with { Connections = connections } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_rounds) is { } roundsText)
+        {
+            options = TryInt("--rounds", roundsText, 1, 50, out var rounds, out error) ? options with { Rounds = rounds } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_backendHttp) is { } backendHttp)
+        {
+            if (backendHttp is "1.1" or "2")
             {
-                return ParseResult.Fail($"{name} given twice");
+                options = options with { BackendHttp2 = backendHttp == "2" };
             }
-
-            if (value is null)
+            else
             {
-                if (i + 1 >= args.Count)
-                {
-                    return ParseResult.Fail($"{name} needs a value");
-                }
-
-                value = args[++i];
+                error = $"--backend-http must be 1.1 or 2, got '{backendHttp}'";
             }
+        }
 
-            string? error = null;
-            switch (name)
+        if (error is null && parsed.GetValue(s_organizations) is { } organizationsText)
+        {
+            options = TryInt("--organizations", organizationsText, 2, 1_000_000, out var organizations, out error) ? options with { Organizations = organizations } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_report) is { } report)
+        {
+            if (string.IsNullOrWhiteSpace(report))
             {
-                case "--duration":
-                    options = TryDuration(value, out var duration, out error) ? options with { Duration = duration } : options;
-                    break;
-                case "--warm-up":
-                    options = TryDuration(value, out var warm, out error, allowZero: true) ? options with { WarmUp = warm } : options;
-                    break;
-                case "--rate":
-                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && double.IsFinite(rate) && rate > 0 && rate <= 1_000_000)
-                    {
-                        options = options with { Rate = rate };
-                    }
-                    else
-                    {
-                        error = $"--rate must be a number > 0 and <= 1000000, got '{value}'";
-                    }
-
-                    break;
-                case "--connections":
-                    options = TryInt(name, value, 1, 10_000, out var connections, out error) ? options with { Connections = connections } : options;
-                    break;
-                case "--rounds":
-                    options = TryInt(name, value, 1, 50, out var rounds, out error) ? options with { Rounds = rounds } : options;
-                    break;
-                case "--backend-http":
-                    if (value is "1.1" or "2")
-                    {
-                        options = options with { BackendHttp2 = value == "2" };
-                    }
-                    else
-                    {
-                        error = $"--backend-http must be 1.1 or 2, got '{value}'";
-                    }
-
-                    break;
-                case "--organizations":
-                    options = TryInt(name, value, 2, 1_000_000, out var organizations, out error) ? options with { Organizations = organizations } : options;
-                    break;
-                case "--report":
-                    if (string.IsNullOrWhiteSpace(value))
-                    {
-                        error = "--report needs a directory";
-                    }
-                    else
-                    {
-                        options = options with { ReportDirectory = value };
-                    }
-
-                    break;
-                case "--gateway-url":
-                    options = TryLoopbackUrl(name, value, out var gateway, out error) ? options with { GatewayUrl = gateway } : options;
-                    break;
-                case "--backend-url":
-                    options = TryLoopbackUrl(name, value, out var backend, out error) ? options with { BackendUrl = backend } : options;
-                    break;
-                case "--localaws-url":
-                    options = TryLoopbackUrl(name, value, out var localAws, out error) ? options with { LocalAwsUrl = localAws } : options;
-                    break;
-                default:
-                    error = $"unknown option '{name}'";
-                    break;
+                error = "--report needs a directory";
             }
-
-            if (error is not null)
+            else
             {
-                return ParseResult.Fail(error);
+                options = options with { ReportDirectory = report };
             }
+        }
+
+        if (error is null && parsed.GetValue(s_gatewayUrl) is { } gatewayText)
+        {
+            options = TryLoopbackUrl("--gateway-url", gatewayText, out var gateway, out error) ? options with { GatewayUrl = gateway } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_backendUrl) is { } backendText)
+        {
+            options = TryLoopbackUrl("--backend-url", backendText, out var backend, out error) ? options with { BackendUrl = backend } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_localAwsUrl) is { } localAwsText)
+        {
+            options = TryLoopbackUrl("--localaws-url", localAwsText, out var localAws, out error) ? options with { LocalAwsUrl = localAws } : options;
+        }
+
+        if (error is not null)
+        {
+            return ParseResult.Fail(error);
         }
 
         var given = new[] { options.GatewayUrl, options.BackendUrl, options.LocalAwsUrl }.Count(u => u is not null);

@@ -118,6 +118,14 @@ internal static class CommandLineSyntax
             }
         }
 
+        // An option followed by another option took it as its value (--rate --connections 5): name the forgotten value
+        // before the argument this left over (5).
+        var options = result.Errors.Select(e => e.SymbolResult).OfType<OptionResult>().ToList();
+        if (options.FirstOrDefault(IsMissingValue) is { } missing)
+        {
+            return new CommandLineError(CommandLineProblem.MissingValue, missing.Option.Name, missing.Option.Name + " needs a value");
+        }
+
         if (result.UnmatchedTokens.Count > 0)
         {
             return new CommandLineError(CommandLineProblem.Unknown, result.UnmatchedTokens[0], result.Errors.Count > 0 ? result.Errors[0].Message : string.Empty);
@@ -127,16 +135,17 @@ internal static class CommandLineSyntax
         {
             if (error.SymbolResult is OptionResult option)
             {
-                var name = option.Option.Name;
-                var problem = option.Tokens.Count == 0 || option.Tokens.Any(t => t.Value.StartsWith("--", StringComparison.Ordinal)) ? CommandLineProblem.MissingValue
-                    : option.IdentifierTokenCount > 1 && option.Tokens.Count > 1 ? CommandLineProblem.GivenTwice
-                    : CommandLineProblem.Invalid;
-                return new CommandLineError(problem, name, error.Message);
+                var problem = option.IdentifierTokenCount > 1 && option.Tokens.Count > 1 ? CommandLineProblem.GivenTwice : CommandLineProblem.Invalid;
+                return new CommandLineError(problem, option.Option.Name, error.Message);
             }
         }
 
         return result.Errors.Count == 0 ? null : new CommandLineError(CommandLineProblem.Invalid, string.Empty, result.Errors[0].Message);
     }
+
+    private static bool IsMissingValue(OptionResult option)
+        => option.Option.Arity.MinimumNumberOfValues > 0
+            && (option.Tokens.Count == 0 || option.Tokens.Any(t => t.Value.StartsWith("--", StringComparison.Ordinal)));
 
     private static void RefuseOptionAsValue(OptionResult result)
     {

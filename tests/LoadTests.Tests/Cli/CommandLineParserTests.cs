@@ -75,6 +75,10 @@ public sealed class CommandLineParserTests
     [InlineData(new[] { "overhead", "--gateway-url", "http://example.com", "--backend-url", "http://127.0.0.1:1", "--localaws-url", "http://127.0.0.1:2" }, "loopback only")]
     [InlineData(new[] { "overhead", "--gateway-url", "ftp://127.0.0.1/" }, "http(s) URL")]
     [InlineData(new[] { "overhead", "--gateway-url", "http://127.0.0.1:5000" }, "give all three or none")]
+    [InlineData(new[] { "overhead", "--rate", "--connections", "5" }, "--rate needs a value")]
+    [InlineData(new[] { "overhead", "@args.rsp" }, "unexpected argument '@args.rsp'")]
+    [InlineData(new[] { "[suggest]", "overhead" }, "unexpected argument '[suggest]'")]
+    [InlineData(new[] { "overhead", "--version" }, "unknown option '--version'")]
     public void Parse_BadArguments_FailsWithOneLine(string[] args, string expected)
     {
         var result = CommandLineParser.Parse(args);
@@ -88,6 +92,7 @@ public sealed class CommandLineParserTests
     [Theory]
     [InlineData("-h")]
     [InlineData("--help")]
+    [InlineData("-?")]
     public void Parse_Help_RequestsHelp(string flag) =>
         Assert.True(CommandLineParser.Parse(["all", flag]).HelpRequested);
 
