@@ -5,16 +5,18 @@ using Gateway.Policies;
 namespace Gateway.Isolation.Evaluation;
 
 /// <summary>
-/// The outcome of <see cref="ITenantIsolationEvaluator.EvaluateAsync"/>: allowed (role, permission set, scoped credentials
-/// and their STS session name) or denied (<see cref="Denial"/>, an audit <see cref="Reason"/> and, for transient
-/// failures, <see cref="RetryAfter"/>). <see cref="ToString"/> never shows secrets.
+/// The one result of <see cref="ITenantIsolationEvaluator.DecideAsync"/> (<see cref="Outcome"/>): allowed (role,
+/// permission set, scoped credentials and their STS session name), legacy (role and the legacy cluster) or denied
+/// (<see cref="Denial"/>, an audit <see cref="Reason"/> and, for transient failures, <see cref="RetryAfter"/>).
+/// <see cref="ToString"/> never shows secrets.
 /// </summary>
 public sealed class TenantIsolationDecision
 {
     private TenantIsolationDecision(
-        OrganizationId organizationId, string userId, TenantDenialCode denial, string reason, TimeSpan? retryAfter,
-        string? role, string? permissionSet, ScopedCredentials? credentials)
+        TenantOutcome outcome, OrganizationId organizationId, string userId, TenantDenialCode denial, string reason, TimeSpan? retryAfter,
+        string? role, string? permissionSet, ScopedCredentials? credentials, string? legacyClusterId)
     {
+        Outcome = outcome;
         OrganizationId = organizationId;
         UserId = userId;
         Denial = denial;
@@ -23,19 +25,28 @@ public sealed class TenantIsolationDecision
         Role = role;
         PermissionSet = permissionSet;
         Credentials = credentials;
+        LegacyClusterId = legacyClusterId;
     }
 
     /// <summary>The audit reason of an allow.</summary>
     public const string AllowedReason = "allowed";
+
+    /// <summary>The audit reason of a legacy routing.</summary>
+    public const string LegacyReason = "legacy";
+
+    public TenantOutcome Outcome { get; }
 
     public OrganizationId OrganizationId { get; }
 
     public string UserId { get; }
 
     [MemberNotNullWhen(true, nameof(Role), nameof(PermissionSet), nameof(Credentials), nameof(SessionName))]
-    public bool IsAllowed => Denial == TenantDenialCode.None;
+    public bool IsAllowed => Outcome == TenantOutcome.Allowed;
 
-    /// <summary><see cref="TenantDenialCode.None"/> when allowed.</summary>
+    [MemberNotNullWhen(true, nameof(Role), nameof(LegacyClusterId))]
+    public bool IsLegacy => Outcome == TenantOutcome.Legacy;
+
+    /// <summary><see cref="TenantDenialCode.None"/> unless denied.</summary>
     public TenantDenialCode Denial { get; }
 
     /// <summary>Audit reason: a fixed snake_case value, or for a membership store failure its one-line description.</summary>
@@ -44,7 +55,7 @@ public sealed class TenantIsolationDecision
     /// <summary>How long a caller should wait before retrying a transient denial; null otherwise.</summary>
     public TimeSpan? RetryAfter { get; }
 
-    /// <summary>The membership role (allowed).</summary>
+    /// <summary>The membership role (allowed, legacy).</summary>
     public string? Role { get; }
 
     /// <summary>The permission set's name (allowed).</summary>
@@ -56,13 +67,24 @@ public sealed class TenantIsolationDecision
     /// <summary>The STS RoleSessionName of <see cref="Credentials"/> (allowed).</summary>
     public string? SessionName => Credentials?.SessionName;
 
+    /// <summary>The route's legacy cluster the request goes to (legacy).</summary>
+    public string? LegacyClusterId { get; }
+
     public static TenantIsolationDecision Allow(OrganizationId organizationId, string userId, string role, string permissionSet, ScopedCredentials credentials)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(role);
         ArgumentNullException.ThrowIfNull(permissionSet);
         ArgumentNullException.ThrowIfNull(credentials);
-        return new(organizationId, userId, TenantDenialCode.None, AllowedReason, null, role, permissionSet, credentials);
+        return new(TenantOutcome.Allowed, organizationId, userId, TenantDenialCode.None, AllowedReason, null, role, permissionSet, credentials, null);
+    }
+
+    public static TenantIsolationDecision Legacy(OrganizationId organizationId, string userId, string role, string legacyClusterId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(role);
+        ArgumentException.ThrowIfNullOrEmpty(legacyClusterId);
+        return new(TenantOutcome.Legacy, organizationId, userId, TenantDenialCode.None, LegacyReason, null, role, null, null, legacyClusterId);
     }
 
     public static TenantIsolationDecision Deny(OrganizationId organizationId, string userId, TenantDenialCode denial, string reason, TimeSpan? retryAfter = null)
@@ -74,10 +96,13 @@ public sealed class TenantIsolationDecision
             throw new ArgumentOutOfRangeException(nameof(denial), "A denial needs a code.");
         }
 
-        return new(organizationId, userId, denial, reason, retryAfter, null, null, null);
+        return new(TenantOutcome.Denied, organizationId, userId, denial, reason, retryAfter, null, null, null, null);
     }
 
-    public override string ToString() => IsAllowed
-        ? $"TenantIsolationDecision {{ Allowed, OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, PermissionSet = {PermissionSet}, Credentials = {Credentials} }}"
-        : $"TenantIsolationDecision {{ Denied = {Denial}, Reason = {Reason}, RetryAfter = {RetryAfter}, OrganizationId = {OrganizationId}, UserId = {UserId} }}";
+    public override string ToString() => Outcome switch
+    {
+        TenantOutcome.Allowed => $"TenantIsolationDecision {{ Allowed, OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, PermissionSet = {PermissionSet}, Credentials = {Credentials} }}",
+        TenantOutcome.Legacy => $"TenantIsolationDecision {{ Legacy, OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, LegacyClusterId = {LegacyClusterId} }}",
+        _ => $"TenantIsolationDecision {{ Denied = {Denial}, Reason = {Reason}, RetryAfter = {RetryAfter}, OrganizationId = {OrganizationId}, UserId = {UserId} }}",
+    };
 }

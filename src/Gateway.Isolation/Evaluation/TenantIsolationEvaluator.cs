@@ -44,9 +44,41 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         _migratingRetryAfter = options.Value.Membership.MigratingRetryAfter;
     }
 
-    public async ValueTask<TenantRoutingDecision> RouteAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    public async ValueTask<TenantIsolationDecision> DecideAsync(TenantRequest request, CancellationToken cancellationToken)
     {
+        var (userId, organizationId, legacyClusterId) = request;
         ArgumentException.ThrowIfNullOrEmpty(userId);
+        using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.EvaluateSpan);
+        activity?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
+        var decision = (legacyClusterId is null ? null : await RouteAsync(userId, organizationId, legacyClusterId, cancellationToken).ConfigureAwait(false))
+            ?? await DecideIsolatedAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            var denied = decision.Outcome == TenantOutcome.Denied;
+            activity.SetTag("tenant_isolation.decision", decision.Outcome switch { TenantOutcome.Allowed => "allow", TenantOutcome.Legacy => "legacy", _ => "deny" });
+            activity.SetTag("tenant_isolation.reason", denied ? decision.Denial.ToString() : decision.Reason);
+            activity.SetTag(IsolationTelemetry.OutcomeTag, denied ? OutcomeCode(decision) : "ok");
+            if (decision.PermissionSet is not null)
+            {
+                activity.SetTag(IsolationTelemetry.PermissionSetTag, decision.PermissionSet);
+            }
+            if (denied)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, decision.Denial.ToString());
+            }
+        }
+
+        return decision;
+    }
+
+    /// <summary>
+    /// A route with a legacy cluster: reads the organization's status and data location (short TTL). MIGRATING → denied;
+    /// not yet migrated → the membership check, then legacy; an unreadable status or an unknown data location → denied
+    /// (never legacy by default); null → decide as on an isolated route (migrated, or unknown / inactive organizations,
+    /// which the isolated decision refuses).
+    /// </summary>
+    private async ValueTask<TenantIsolationDecision?> RouteAsync(string userId, OrganizationId organizationId, string legacyClusterId, CancellationToken cancellationToken)
+    {
         OrganizationPlacement placement;
         try
         {
@@ -54,48 +86,21 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
         catch (MembershipUnavailableException ex)
         {
-            return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter));
+            return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
         }
 
         switch (placement)
         {
             case OrganizationPlacement.Migrating:
-                return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter));
+                return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter);
             case OrganizationPlacement.UnknownLocation:
-                return Denied(TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason));
+                return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason);
             case OrganizationPlacement.Legacy:
                 var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
-                return denial is not null ? Denied(denial) : new TenantRoutingDecision { Route = TenantRoute.Legacy, Role = membership!.Value.Role };
+                return denial ?? TenantIsolationDecision.Legacy(organizationId, userId, membership!.Value.Role, legacyClusterId);
             default:
-                // Partitioned, or unknown / inactive organizations, which the isolated evaluation refuses.
-                return TenantRoutingDecision.Isolated;
+                return null;
         }
-
-        static TenantRoutingDecision Denied(TenantIsolationDecision decision) => new() { Route = TenantRoute.Denied, Denial = decision };
-    }
-
-    public async ValueTask<TenantIsolationDecision> EvaluateAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(userId);
-        using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.EvaluateSpan);
-        activity?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
-        var decision = await DecideAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
-        if (activity is not null)
-        {
-            activity.SetTag("tenant_isolation.decision", decision.IsAllowed ? "allow" : "deny");
-            activity.SetTag("tenant_isolation.reason", decision.IsAllowed ? TenantIsolationDecision.AllowedReason : decision.Denial.ToString());
-            activity.SetTag(IsolationTelemetry.OutcomeTag, decision.IsAllowed ? "ok" : OutcomeCode(decision));
-            if (decision.PermissionSet is not null)
-            {
-                activity.SetTag(IsolationTelemetry.PermissionSetTag, decision.PermissionSet);
-            }
-            if (!decision.IsAllowed)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, decision.Denial.ToString());
-            }
-        }
-
-        return decision;
     }
 
     /// <summary>The snake_case reason for fixed denials; the code name for a membership store failure (its reason is free text).</summary>
@@ -154,7 +159,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
     }
 
-    private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
         // Read before the membership check: an eviction of the user while the credentials are awaited (STS, retries, the
         // fleet lock) moves it, and the request is then not allowed on the membership it checked before.

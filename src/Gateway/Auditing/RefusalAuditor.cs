@@ -28,7 +28,7 @@ internal sealed class RefusalAuditor(AuditLogger audit, GatewayMetrics metrics, 
         if (now >= next && Interlocked.CompareExchange(ref window.NextTicks, now + Interval.Ticks, next) == next)
         {
             var suppressed = Interlocked.Exchange(ref window.Suppressed, 0);
-            audit.Refused(context.TraceIdentifier, context.GetEndpoint()?.DisplayName, ProblemWriter.Code(problem), reason, suppressed);
+            audit.Refused(context.TraceIdentifier, context.GetEndpoint()?.DisplayName, ProblemTable.For(problem).Code, reason, suppressed);
         }
         else
         {

@@ -1,5 +1,3 @@
-using Gateway.Auditing;
-using Gateway.Problems;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -10,7 +8,8 @@ namespace Gateway.Authentication;
 /// <summary>
 /// Configures JwtBearer from <see cref="GatewayAuthenticationOptions"/>: OIDC discovery at the authority, pinned
 /// asymmetric algorithms (no <c>none</c>, no HS*), issuer + audience + exp required, signed tokens only, clock skew
-/// ≤ 60 s, raw claim names, a valid user id required (<see cref="IdentityClaims"/>); failures become problem+json 401 <c>unauthenticated</c>.
+/// ≤ 60 s, raw claim names, a valid user id required (<see cref="IdentityClaims"/>). Failures only record their reason
+/// (<see cref="AuthenticationRefusal"/>): the refusal is written by <see cref="ProblemAuthorizationResultHandler"/>.
 /// </summary>
 internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOptions> gatewayOptions, ValidatedTokenCache? tokenCache = null, SigningKeyFreshness? freshness = null) : IConfigureNamedOptions<JwtBearerOptions>, IPostConfigureOptions<JwtBearerOptions>
 {
@@ -135,19 +134,6 @@ internal sealed class JwtBearerOptionsSetup(IOptions<GatewayAuthenticationOption
                 }
 
                 return Task.CompletedTask;
-            },
-            OnChallenge = async context =>
-            {
-                context.HandleResponse();
-                var reason = AuthenticationRefusal.Get(context.HttpContext);
-                var problem = reason == AuthenticationRefusal.SigningKeysStale ? GatewayProblem.AuthorityUnavailable : GatewayProblem.Unauthenticated;
-                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, problem, reason);
-                await ProblemWriter.WriteAsync(context.HttpContext, problem);
-            },
-            OnForbidden = context =>
-            {
-                context.HttpContext.RequestServices.GetService<RefusalAuditor>()?.Refused(context.HttpContext, GatewayProblem.Forbidden, AuthenticationRefusal.PolicyDenied);
-                return ProblemWriter.WriteAsync(context.HttpContext, GatewayProblem.Forbidden);
             },
         };
     }

@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.Authorization.Policy;
 namespace Gateway.Authentication;
 
 /// <summary>
-/// Maps authorization challenges and forbids to problem+json (401 unauthenticated / 403 forbidden), each counted and
-/// audited (rate-limited) by <see cref="RefusalAuditor"/>.
+/// Maps authorization challenges and forbids to problem+json (401 unauthenticated / 403 forbidden; 503
+/// authority_unavailable when JwtBearer refused because the signing keys are stale), each counted and audited
+/// (rate-limited) by <see cref="RefusalAuditor"/>. The only place authentication refusals are written: JwtBearer's own
+/// challenge and forbid are never invoked (nothing calls <c>ChallengeAsync</c>/<c>ForbidAsync</c>).
 /// </summary>
 internal sealed class ProblemAuthorizationResultHandler(RefusalAuditor refusals) : IAuthorizationMiddlewareResultHandler
 {
@@ -19,17 +21,24 @@ internal sealed class ProblemAuthorizationResultHandler(RefusalAuditor refusals)
         ArgumentNullException.ThrowIfNull(authorizeResult);
         if (authorizeResult.Challenged)
         {
-            return RefuseAsync(context, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context));
+            return RefuseUnauthenticatedAsync(context);
         }
 
         if (authorizeResult.Forbidden)
         {
             return context.User.Identity?.IsAuthenticated == true
                 ? RefuseAsync(context, GatewayProblem.Forbidden, AuthenticationRefusal.PolicyDenied)
-                : RefuseAsync(context, GatewayProblem.Unauthenticated, AuthenticationRefusal.Get(context));
+                : RefuseUnauthenticatedAsync(context);
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+
+    /// <summary>401 unauthenticated, or 503 authority_unavailable when the token was not checked because the keys are stale.</summary>
+    private Task RefuseUnauthenticatedAsync(HttpContext context)
+    {
+        var reason = AuthenticationRefusal.Get(context);
+        return RefuseAsync(context, reason == AuthenticationRefusal.SigningKeysStale ? GatewayProblem.AuthorityUnavailable : GatewayProblem.Unauthenticated, reason);
     }
 
     private Task RefuseAsync(HttpContext context, GatewayProblem problem, string reason)

@@ -23,7 +23,6 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _denials;
-    private readonly KeyValuePair<string, object?>[][] _outcomeTags;
     private int _seriesInitialized;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -32,14 +31,6 @@ internal sealed class GatewayMetrics : IDisposable
         _meter = meterFactory.Create(MeterName);
         _requests = _meter.CreateCounter<long>("gateway.requests", "{request}", "Tenant-isolated requests by outcome (allow or a problem code).");
         _denials = _meter.CreateCounter<long>(DenialsInstrument, "{request}", "Tenant decisions denied for a requested organization, by organization and problem code (at most DenialsCardinalityLimit series; the rest overflow).");
-
-        var outcomes = Enum.GetValues<GatewayProblem>();
-        _outcomeTags = new KeyValuePair<string, object?>[outcomes.Length][];
-        foreach (var outcome in outcomes)
-        {
-            var name = outcome == GatewayProblem.None ? "allow" : ProblemWriter.Code(outcome);
-            _outcomeTags[(int)outcome] = [new KeyValuePair<string, object?>("outcome", name)];
-        }
     }
 
     /// <summary>Records 0 for every outcome of <c>gateway.requests</c> (once), so the series exist before the first refusal.</summary>
@@ -50,13 +41,17 @@ internal sealed class GatewayMetrics : IDisposable
             return;
         }
 
-        foreach (var tags in _outcomeTags)
+        foreach (var row in ProblemTable.All)
         {
-            _requests.Add(0, tags);
+            _requests.Add(0, row.OutcomeTags);
         }
     }
 
-    public void Request(GatewayProblem outcome) => _requests.Add(1, _outcomeTags[(int)outcome]);
+    /// <summary>Counts a request by its outcome: <see cref="ProblemTable.Allow"/> or a refusal's row.</summary>
+    public void Request(ProblemRow outcome) => _requests.Add(1, outcome.OutcomeTags);
+
+    /// <summary>Counts a host refusal (<see cref="GatewayProblem.None"/>: an allow).</summary>
+    public void Request(GatewayProblem outcome) => Request(ProblemTable.For(outcome));
 
     /// <summary>
     /// Counts a denial for the organization the caller asked for (the alert rules' per-organization denial spikes). Any

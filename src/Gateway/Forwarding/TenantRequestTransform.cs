@@ -54,7 +54,7 @@ internal sealed class TenantRequestTransform(TenantRouteSettings settings, Spoof
         {
             // Writing a response (status other than 200) makes YARP skip forwarding.
             metrics.Request(GatewayProblem.InternalError);
-            audit.Denied(requestId, null, null, routeId, ProblemWriter.Code(GatewayProblem.InternalError), NoDecisionReason);
+            audit.Denied(requestId, null, null, routeId, ProblemTable.For(GatewayProblem.InternalError).Code, NoDecisionReason);
             return new ValueTask(ProblemWriter.WriteAsync(httpContext, GatewayProblem.InternalError));
         }
 

@@ -8,8 +8,8 @@ namespace Gateway.Hosting;
 /// Refuses, before anything else runs, every HTTP method except GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (and
 /// HTTP/2 extended CONNECT, which carries WebSockets): a plain <c>CONNECT</c> cannot be proxied, and <c>TRACE</c>,
 /// <c>TRACK</c> or an unknown method would carry the <c>X-Tenant-Context</c> envelope to a backend that might echo it.
-/// The refusal is 405 problem+json <c>method_not_allowed</c> with an <c>Allow</c> header, counted and audited like other
-/// refusals.
+/// The refusal is 405 problem+json <c>method_not_allowed</c> with an <c>Allow</c> header (its <see cref="ProblemTable"/>
+/// row), counted and audited like other refusals.
 /// </summary>
 internal sealed class MethodGuardMiddleware(RequestDelegate next, RefusalAuditor refusals)
 {
@@ -17,7 +17,7 @@ internal sealed class MethodGuardMiddleware(RequestDelegate next, RefusalAuditor
     public const string Reason = "method_not_forwardable";
 
     /// <summary>The methods the gateway forwards, as sent in <c>Allow</c>.</summary>
-    public const string Allowed = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+    public const string Allowed = ProblemTable.AllowedMethods;
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -28,7 +28,6 @@ internal sealed class MethodGuardMiddleware(RequestDelegate next, RefusalAuditor
         }
 
         refusals.Refused(context, GatewayProblem.MethodNotAllowed, Reason);
-        context.Response.Headers.Allow = Allowed;
         return ProblemWriter.WriteAsync(context, GatewayProblem.MethodNotAllowed);
     }
 

@@ -1,8 +1,13 @@
 namespace Gateway.Problems;
 
-/// <summary>Every expected per-request outcome that stops a request, mapped to problem+json by <see cref="ProblemWriter"/> (isolation denials through <see cref="DenialProblems"/>).</summary>
+/// <summary>
+/// The refusals the web host makes itself (method, path, authentication, organization resolution, pipeline failures).
+/// The isolation engine's refusals are its <see cref="Isolation.Evaluation.TenantDenialCode"/>; both map to HTTP in
+/// <see cref="ProblemTable"/> only.
+/// </summary>
 internal enum GatewayProblem
 {
+    /// <summary>Not refused.</summary>
     None = 0,
     Unauthenticated,
     Forbidden,
@@ -10,13 +15,7 @@ internal enum GatewayProblem
     OrganizationRequired,
     OrganizationConflict,
     InvalidOrganizationId,
-    NotAMember,
-    OrganizationSuspended,
-    UnknownOrganization,
-    MembershipUnavailable,
-    CredentialsUnavailable,
     InternalError,
     MethodNotAllowed,
-    OrganizationMigrating,
     AuthorityUnavailable,
 }

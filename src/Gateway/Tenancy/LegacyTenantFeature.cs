@@ -8,7 +8,7 @@ namespace Gateway.Tenancy;
 /// legacy table cannot be scoped). The transform forwards these as <c>X-Tenant-Organization-Id</c>,
 /// <c>X-Tenant-User-Id</c> and <c>X-Tenant-Role</c> (inbound <c>X-Tenant-*</c> headers are always stripped first).
 /// </summary>
-internal sealed record LegacyTenantFeature(OrganizationId OrganizationId, string UserId, string Role, string ClusterId)
+internal sealed record LegacyTenantFeature(OrganizationId OrganizationId, string UserId, string Role)
 {
     public const string OrganizationHeader = "X-Tenant-Organization-Id";
     public const string UserHeader = "X-Tenant-User-Id";

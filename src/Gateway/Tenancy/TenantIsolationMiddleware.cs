@@ -16,7 +16,7 @@ namespace Gateway.Tenancy;
 /// <summary>
 /// Runs inside the YARP pipeline for every proxied request. On tenant-isolated routes: rejects ambiguous paths, takes
 /// the user id (<see cref="IdentityClaims"/>) and the requested organization, asks the isolation engine
-/// (<see cref="ITenantIsolationEvaluator"/>), writes the envelope for the route's cluster, and only then counts and
+/// (<see cref="ITenantIsolationEvaluator.DecideAsync"/>, one call), maps a denial through <see cref="ProblemTable"/>, writes the envelope for the route's cluster, and only then counts and
 /// audits the allow and sets <see cref="ITenantFeature"/>. Every outcome is audited and counted; any failure, including
 /// one writing the envelope, stops the request with problem+json (fail closed, nothing forwarded).
 /// </summary>
@@ -59,62 +59,34 @@ internal sealed partial class TenantIsolationMiddleware(
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         if (PathGuard.IsAmbiguous(rawTarget))
         {
-            await DenyAsync(context, routeId, null, null, GatewayProblem.BadRequest, "ambiguous_path");
+            await DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.BadRequest), "ambiguous_path");
             return;
         }
 
         if (!IdentityClaims.TryGetUserId(context.User, _userIdClaim, out var userId))
         {
-            await DenyAsync(context, routeId, null, null, GatewayProblem.Unauthenticated, "no_user_id");
+            await DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.Unauthenticated), "no_user_id");
             return;
         }
 
         var resolution = resolver.Resolve(context);
         if (!resolution.Succeeded)
         {
-            await DenyAsync(context, routeId, null, userId, resolution.Problem, ProblemWriter.Code(resolution.Problem));
+            var problem = ProblemTable.For(resolution.Problem);
+            await DenyAsync(context, routeId, null, userId, problem, problem.Code);
             return;
         }
 
         var organizationId = resolution.OrganizationId.Value;
-        if (legacyClusterId is not null)
+        var decision = await evaluator.DecideAsync(new TenantRequest(userId, resolution.OrganizationId, legacyClusterId), context.RequestAborted);
+        if (!decision.IsAllowed)
         {
-            // Organization-by-organization migration: MIGRATING → 503; not yet migrated → the legacy cluster; migrated → on.
-            var routing = await evaluator.RouteAsync(userId, resolution.OrganizationId, context.RequestAborted);
-            if (routing.Route == TenantRoute.Denied)
-            {
-                var denial = routing.Denial!;
-                await DenyAsync(context, routeId, organizationId, userId, DenialProblems.From(denial.Denial), denial.Reason, denial.RetryAfter);
-                return;
-            }
-
-            if (routing.Route == TenantRoute.Legacy)
-            {
-                if (!proxyState.TryGetCluster(legacyClusterId, out var legacyCluster))
-                {
-                    await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, NoLegacyClusterReason);
-                    return;
-                }
-
-                context.ReassignProxyRequest(legacyCluster);
-                context.Features.Set(new LegacyTenantFeature(resolution.OrganizationId, userId, routing.Role!, legacyClusterId));
-                metrics.Request(GatewayProblem.None);
-                audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, routing.Role!, legacyClusterId);
-                await next(context);
-                return;
-            }
+            await RefuseOrRouteToLegacyAsync(context, routeId, decision);
+            return;
         }
 
         // The envelope's audience and key are those of the cluster YARP will actually send to.
         var clusterId = proxy.Cluster?.Config.ClusterId ?? proxy.Route.Config.ClusterId ?? string.Empty;
-        var decision = await evaluator.EvaluateAsync(userId, resolution.OrganizationId, context.RequestAborted);
-        if (!decision.IsAllowed)
-        {
-            var problem = DenialProblems.From(decision.Denial);
-            await DenyAsync(context, routeId, organizationId, userId, problem, decision.Reason, decision.RetryAfter);
-            return;
-        }
-
         string? envelope;
         try
         {
@@ -125,18 +97,18 @@ internal sealed partial class TenantIsolationMiddleware(
 #pragma warning restore CA1031
         {
             LogEnvelopeFailed(logger, ex.GetType().FullName ?? ex.GetType().Name, clusterId, context.TraceIdentifier);
-            await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, EnvelopeFailedReason);
+            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), EnvelopeFailedReason);
             return;
         }
 
         if (envelope is null)
         {
-            await DenyAsync(context, routeId, organizationId, userId, GatewayProblem.InternalError, NoEnvelopeKeyReason);
+            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoEnvelopeKeyReason);
             return;
         }
 
         context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
-        metrics.Request(GatewayProblem.None);
+        metrics.Request(ProblemTable.Allow);
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
         if (!GatewayTelemetry.IsTracing)
         {
@@ -146,6 +118,30 @@ internal sealed partial class TenantIsolationMiddleware(
 
         GatewayTelemetry.Outcome("ok");
         await ForwardTracedAsync(context, routeId, clusterId, decision);
+    }
+
+    /// <summary>A denial (through <see cref="ProblemTable"/>), or organization-by-organization migration: an organization not yet migrated goes to the legacy cluster, no envelope, no credentials.</summary>
+    private async Task RefuseOrRouteToLegacyAsync(HttpContext context, string routeId, TenantIsolationDecision decision)
+    {
+        var organizationId = decision.OrganizationId.Value;
+        var userId = decision.UserId;
+        if (!decision.IsLegacy)
+        {
+            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(decision.Denial), decision.Reason, decision.RetryAfter);
+            return;
+        }
+
+        if (!proxyState.TryGetCluster(decision.LegacyClusterId, out var legacyCluster))
+        {
+            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoLegacyClusterReason);
+            return;
+        }
+
+        context.ReassignProxyRequest(legacyCluster);
+        context.Features.Set(new LegacyTenantFeature(decision.OrganizationId, userId, decision.Role));
+        metrics.Request(ProblemTable.Allow);
+        audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.LegacyClusterId);
+        await next(context);
     }
 
     /// <summary>YARP's proxy call inside a <c>gateway.forward</c> span: its id is the <c>traceparent</c> the backend receives.</summary>
@@ -173,10 +169,10 @@ internal sealed partial class TenantIsolationMiddleware(
         }
     }
 
-    private Task DenyAsync(HttpContext context, string routeId, string? organizationId, string? userId, GatewayProblem problem, string reason, TimeSpan? retryAfter = null)
+    private Task DenyAsync(HttpContext context, string routeId, string? organizationId, string? userId, ProblemRow problem, string reason, TimeSpan? retryAfter = null)
     {
         metrics.Request(problem);
-        var code = ProblemWriter.Code(problem);
+        var code = problem.Code;
         if (organizationId is not null)
         {
             metrics.Denied(organizationId, code);

@@ -66,9 +66,9 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
     [InlineData("User")]
     public async Task EvaluateAsync_PermissionSetNarrowedOnOneInstance_ItMintsItsOwnCredentialsInsteadOfTheBroaderOnesInL2(string scope)
     {
-        var broad = await Instance("ReadWrite", scope).EvaluateAsync("alice", Acme, CancellationToken.None);
+        var broad = await Instance("ReadWrite", scope).DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
-        var narrowed = await Instance("Read", scope).EvaluateAsync("alice", Acme, CancellationToken.None);
+        var narrowed = await Instance("Read", scope).DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
         Assert.True(narrowed.IsAllowed);
         Assert.Equal(2, _issuer.Calls);
@@ -89,7 +89,7 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
         var credentials = _instances[^1].GetRequiredService<CredentialCache>();
         var sts = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _issuer.Gate = sts.Task;
-        var request = evaluator.EvaluateAsync("alice", Acme, CancellationToken.None).AsTask();
+        var request = evaluator.DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None).AsTask();
         await Eventually.UntilAsync(() => _issuer.Calls == 1);
 
         if (revoked)
@@ -125,9 +125,9 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
     public async Task EvaluateAsync_SameDefinitionOnAnotherInstance_TakesTheCredentialsFromL2()
     {
         // The twin: an instance that defines read-write the same way is served from L2 (one AssumeRole for the fleet).
-        var first = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+        var first = await Instance("ReadWrite").DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
-        var second = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+        var second = await Instance("ReadWrite").DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
         Assert.Equal(1, _issuer.Calls);
         Assert.Equal(first.Credentials!.AccessKeyId, second.Credentials!.AccessKeyId);
@@ -137,10 +137,10 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
     public async Task EvaluateAsync_OtherPermissionSetOfTheOrganizationOnAnotherInstance_NotServedFromL2()
     {
         // Behaviour, not key format: a VIEWER on instance B must not be handed the read-write session instance A put in L2.
-        var admin = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+        var admin = await Instance("ReadWrite").DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
         _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
 
-        var viewer = await Instance("ReadWrite").EvaluateAsync("carol", Acme, CancellationToken.None);
+        var viewer = await Instance("ReadWrite").DecideAsync(new TenantRequest("carol", Acme), CancellationToken.None);
 
         Assert.Equal("read-only", viewer.PermissionSet);
         Assert.Equal(2, _issuer.Calls);
@@ -151,9 +151,9 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
     [Fact]
     public async Task EvaluateAsync_PermissionSetWidenedOnOneInstance_ItDoesNotServeTheNarrowerCredentialsEither()
     {
-        var narrow = await Instance("Read").EvaluateAsync("alice", Acme, CancellationToken.None);
+        var narrow = await Instance("Read").DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
-        var wide = await Instance("ReadWrite").EvaluateAsync("alice", Acme, CancellationToken.None);
+        var wide = await Instance("ReadWrite").DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
         Assert.Equal(2, _issuer.Calls);
         Assert.NotEqual(narrow.Credentials!.AccessKeyId, wide.Credentials!.AccessKeyId);

@@ -55,7 +55,7 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
 
     private ITenantIsolationEvaluator Evaluator => _services.GetRequiredService<ITenantIsolationEvaluator>();
 
-    private ValueTask<TenantIsolationDecision> EvaluateAsync() => Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
+    private ValueTask<TenantIsolationDecision> EvaluateAsync() => Evaluator.DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
 
     public void Dispose() => _services.Dispose();
 
@@ -81,9 +81,9 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         // The credential cache key carries the permission set: a VIEWER must never be handed the ADMINISTRATOR's
         // (read-write) session of the same organization.
         _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
-        var admin = await Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
+        var admin = await Evaluator.DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
         _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
-        var viewer = await Evaluator.EvaluateAsync("carol", Acme, CancellationToken.None);
+        var viewer = await Evaluator.DecideAsync(new TenantRequest("carol", Acme), CancellationToken.None);
 
         Assert.Equal(("read-write", "read-only"), (admin.PermissionSet, viewer.PermissionSet));
         Assert.NotEqual(admin.Credentials!.AccessKeyId, viewer.Credentials!.AccessKeyId);
@@ -99,8 +99,8 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         using var tests = new TenantIsolationEvaluatorTests(scope);
         tests._store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
 
-        var alice = await tests.Evaluator.EvaluateAsync("alice", Acme, CancellationToken.None);
-        var bob = await tests.Evaluator.EvaluateAsync("bob", Acme, CancellationToken.None);
+        var alice = await tests.Evaluator.DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None);
+        var bob = await tests.Evaluator.DecideAsync(new TenantRequest("bob", Acme), CancellationToken.None);
 
         Assert.Equal(sessions, tests._issuer.Calls);
         Assert.Equal(sessions == 1, alice.Credentials!.AccessKeyId == bob.Credentials!.AccessKeyId);
@@ -140,7 +140,7 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
 
         // alice's membership answer is cached (PositiveTtl): the twin is another member whose role is mapped.
         _store.Answer = new Membership(MembershipStatus.Member, "VIEWER");
-        var allowed = await Evaluator.EvaluateAsync("victor", Acme, CancellationToken.None);
+        var allowed = await Evaluator.DecideAsync(new TenantRequest("victor", Acme), CancellationToken.None);
         Assert.True(allowed.IsAllowed);
         Assert.Equal("read-only", allowed.PermissionSet);
     }

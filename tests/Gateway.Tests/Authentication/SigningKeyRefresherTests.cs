@@ -77,7 +77,10 @@ public sealed class SigningKeyRefresherTests : IDisposable
         Assert.Equal(StatusCodes.Status401Unauthorized, await ChallengeStatusAsync());
     }
 
-    /// <summary>What JwtBearer's events do with a bearer request (message received, then the challenge): the status written.</summary>
+    /// <summary>
+    /// What the pipeline does with a bearer request: JwtBearer's message-received event, then — not authenticated — the
+    /// authorization challenge, written by <see cref="ProblemAuthorizationResultHandler"/>: the status written.
+    /// </summary>
     private async Task<int> ChallengeStatusAsync()
     {
         var options = new JwtBearerOptions();
@@ -93,7 +96,10 @@ public sealed class SigningKeyRefresherTests : IDisposable
             return StatusCodes.Status200OK;
         }
 
-        await options.Events.Challenge(new JwtBearerChallengeContext(http, scheme, options, new AuthenticationProperties()));
+        var refusals = new Gateway.Auditing.RefusalAuditor(new Gateway.Auditing.AuditLogger(new CapturingLoggerProvider(), TestOptions.Wrap(new Gateway.Auditing.AuditOptions())), new Gateway.Diagnostics.GatewayMetrics(_meters), _time);
+        await new ProblemAuthorizationResultHandler(refusals).HandleAsync(
+            _ => Task.CompletedTask, http, new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build(),
+            Microsoft.AspNetCore.Authorization.Policy.PolicyAuthorizationResult.Challenge());
         return http.Response.StatusCode;
     }
 

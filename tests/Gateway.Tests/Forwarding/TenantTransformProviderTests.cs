@@ -179,7 +179,7 @@ public sealed class TenantTransformProviderTests : IDisposable
         provider.Apply(builder);
         var transform = Assert.Single(builder.RequestTransforms.OfType<TenantRequestTransform>());
         var http = new DefaultHttpContext { Response = { Body = new MemoryStream() } };
-        http.Features.Set(new LegacyTenantFeature(Gateway.Policies.OrganizationId.Parse("acme"), "alice", "MEMBER", "legacy"));
+        http.Features.Set(new LegacyTenantFeature(Gateway.Policies.OrganizationId.Parse("acme"), "alice", "MEMBER"));
         using var proxyRequest = new HttpRequestMessage(HttpMethod.Get, "http://legacy/");
         foreach (var (header, forged) in new[] { (LegacyTenantFeature.OrganizationHeader, "globex"), (LegacyTenantFeature.UserHeader, "mallory"), (LegacyTenantFeature.RoleHeader, "ADMINISTRATOR") })
         {
