@@ -199,7 +199,8 @@ public sealed class GatewayTopology : IAsyncDisposable
                 Merge(TopologyEnvironment.Gateway(_aws.Url, ApplicationsUrl), destinations, fleet, options.GatewayEnvironment),
                 "readyz",
                 options.StartTimeout,
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                options.GatewayWorkingDirectory).ConfigureAwait(false);
             _gateways.Add(gateway);
             _gatewayUrls.Add(gatewayUrl);
         }
@@ -215,13 +216,14 @@ public sealed class GatewayTopology : IAsyncDisposable
         Dictionary<string, string?> environment,
         string readyPath,
         TimeSpan timeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? workingDirectory = null)
     {
         var process = await ProcessHost.StartDotnetAsync(
             dll,
             ["--urls", TopologyEnvironment.Origin(url)],
             environment,
-            RepoPaths.Root,
+            workingDirectory ?? RepoPaths.Root,
             readyLine: null,
             readyUrl: new Uri(url, readyPath),
             timeout,

@@ -27,6 +27,12 @@ public sealed record GatewayTopologyOptions
     public IReadOnlyDictionary<string, string?> GatewayEnvironment { get; init; } = new Dictionary<string, string?>();
 
     /// <summary>
+    /// The gateway's working directory, which is its content root: where it reads <c>appsettings.json</c> and
+    /// <c>appsettings.Local.json</c> (and watches them for reloads). Default: the repository root.
+    /// </summary>
+    public string? GatewayWorkingDirectory { get; init; }
+
+    /// <summary>
     /// Gateway instances (default 1). With more than one, or with <see cref="SharedCache"/>, a redis-server is started
     /// and every instance joins the shared cache tier with one sealing key (<see cref="GatewayTopology.SealingKey"/>).
     /// </summary>

@@ -32,4 +32,33 @@ internal static class TestOptions
 
     public static IOptions<T> Wrap<T>(T value)
         where T : class => Options.Create(value);
+
+    /// <summary>A monitor whose value a test replaces with <see cref="SettableMonitor{T}.Set"/> (as a validated reload would).</summary>
+    public static SettableMonitor<T> Monitor<T>(T value)
+        where T : class => new(value);
+
+    internal sealed class SettableMonitor<T>(T value) : IOptionsMonitor<T>
+        where T : class
+    {
+        private readonly List<Action<T, string?>> _listeners = [];
+
+        public T CurrentValue { get; private set; } = value;
+
+        public T Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<T, string?> listener)
+        {
+            _listeners.Add(listener);
+            return null;
+        }
+
+        public void Set(T next)
+        {
+            CurrentValue = next;
+            foreach (var listener in _listeners)
+            {
+                listener(next, Options.DefaultName);
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
     private readonly IAmazonSecurityTokenService _sts;
     private readonly StsResiliencePipeline _pipeline;
     private readonly SessionPolicyBuilder _builder;
+    private readonly PermissionSetCatalog _catalog;
     private readonly TenantIsolationOptions _options;
     private readonly IsolationMetrics _metrics;
     private readonly TimeProvider _time;
@@ -32,6 +33,7 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         ArgumentNullException.ThrowIfNull(pipeline);
         _sts = sts;
         _pipeline = pipeline;
+        _catalog = catalog;
         _builder = new SessionPolicyBuilder(catalog.Scope);
         _options = options.Value;
         _metrics = metrics;
@@ -128,10 +130,8 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         {
             var abac = _builder.BuildAbac(key.OrganizationId, permissionSet);
             request.Tags = abac.SessionTags.Select(t => new Tag { Key = t.Key, Value = t.Value }).ToList();
-            if (_options.PermissionSets.TryGetValue(permissionSet.Name, out var set) && !string.IsNullOrEmpty(set.RoleArn))
-            {
-                request.RoleArn = set.RoleArn;
-            }
+            // The set's own role as the catalog has it (it follows reloads of TenantIsolation:PermissionSets).
+            request.RoleArn = _catalog.RoleArnOf(permissionSet) ?? request.RoleArn;
         }
         else
         {

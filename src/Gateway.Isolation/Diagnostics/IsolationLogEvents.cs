@@ -3,6 +3,12 @@ namespace Gateway.Isolation.Diagnostics;
 /// <summary>Every log event id the isolation engine writes, in one place. Ids are stable (docs/gateway.md lists them).</summary>
 internal static class IsolationLogEvents
 {
+    /// <summary>A changed configuration section was validated and is now in force (Information).</summary>
+    public const int SettingsReloaded = 1101;
+
+    /// <summary>A changed configuration section is invalid: refused, naming the keys; the previous settings stay in force (Error).</summary>
+    public const int SettingsReloadRefused = 1102;
+
     /// <summary>No scoped credentials for an (organization, permission set); the request got 503 (Warning).</summary>
     public const int CredentialsUnavailable = 3001;
 

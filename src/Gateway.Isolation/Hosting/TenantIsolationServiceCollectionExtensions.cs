@@ -38,8 +38,10 @@ public static class TenantIsolationServiceCollectionExtensions
 
         services.AddOptions<TenantIsolationOptions>().Bind(configuration.GetSection(TenantIsolationOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TenantIsolationOptions>, TenantIsolationOptionsValidator>());
+        // Reloads keep the last valid settings (an invalid edit is refused with one error line naming the key).
+        services.TryAddSingleton<IOptionsMonitor<TenantIsolationOptions>, LastGoodOptionsMonitor<TenantIsolationOptions>>();
 
-        services.TryAddSingleton(sp => new PermissionSetCatalog(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value));
+        services.TryAddSingleton(sp => new PermissionSetCatalog(sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>()));
         services.TryAddSingleton<IsolationMetrics>();
         services.TryAddSingleton(sp => AwsClientFactory.CreateSts(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));
         services.TryAddSingleton(sp => AwsClientFactory.CreateDynamoDb(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws));

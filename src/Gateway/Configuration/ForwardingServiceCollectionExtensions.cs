@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,11 @@ internal static class ForwardingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ForwardingOptions>, ForwardingOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
         services.AddOptions<EnvelopeOptions>().Configure(o => configuration.GetSection(EnvelopeOptions.SectionName).Bind(o.Clusters)).ValidateOnStart();
+        // Envelope keys reload when the configuration changes or SSM parameters are re-read; an invalid change is refused
+        // (one error line naming the key) and the last valid keys stay in force.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<EnvelopeOptions>>(
+            new ConfigurationChangeTokenSource<EnvelopeOptions>(configuration.GetSection(EnvelopeOptions.SectionName))));
+        services.TryAddSingleton<IOptionsMonitor<EnvelopeOptions>, LastGoodOptionsMonitor<EnvelopeOptions>>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EnvelopeOptions>, EnvelopeOptionsValidator>(
             sp => new EnvelopeOptionsValidator(checkPublishedKeys ? sp.GetService<IHostEnvironment>() : null)));
         services.TryAddSingleton<EnvelopeKeyParameters>();

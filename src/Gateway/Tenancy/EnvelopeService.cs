@@ -15,10 +15,14 @@ namespace Gateway.Tenancy;
 /// A credential set is recognised by its access key id (credentials read back from the shared cache tier are new
 /// objects with the same key), and an entry is used only when its secret and session token are the very ones of the
 /// request's credentials; sets past their expiration are swept out, and at most <see cref="MaxCredentialSets"/> are kept.
+/// The writers follow reloads of <c>TenantIsolation:Envelopes</c> (a rotated current key is used from the next request;
+/// an envelope written with an older key is not reused).
 /// </summary>
-internal sealed class EnvelopeService : IEnvelopeService
+internal sealed class EnvelopeService : IEnvelopeService, IDisposable
 {
-    private readonly FrozenDictionary<string, TenantEnvelopeWriter> _writers;
+    private FrozenDictionary<string, TenantEnvelopeWriter> _writers;
+    private readonly IDisposable? _subscription;
+    private readonly string _issuer;
     /// <summary>More live credential sets than the credential cache holds by default; beyond it envelopes are written per request.</summary>
     internal const int MaxCredentialSets = 100_000;
 
@@ -35,7 +39,7 @@ internal sealed class EnvelopeService : IEnvelopeService
     private readonly bool _perRequest;
     private readonly int _maxPerCredential;
 
-    public EnvelopeService(IOptions<ForwardingOptions> forwarding, IOptions<EnvelopeOptions> envelopes, TimeProvider time)
+    public EnvelopeService(IOptions<ForwardingOptions> forwarding, IOptionsMonitor<EnvelopeOptions> envelopes, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(forwarding);
         ArgumentNullException.ThrowIfNull(envelopes);
@@ -45,19 +49,28 @@ internal sealed class EnvelopeService : IEnvelopeService
         _reuseMargin = TimeSpan.FromTicks(Math.Max(_lifetime.Ticks / 5, TimeSpan.FromSeconds(5).Ticks));
         _perRequest = o.EnvelopePerRequest;
         _maxPerCredential = o.EnvelopesPerCredential;
+        _issuer = o.EnvelopeIssuer;
+        _writers = Writers(envelopes.CurrentValue);
+        _subscription = envelopes.OnChange((next, _) => Volatile.Write(ref _writers, Writers(next)));
+    }
+
+    public bool HasKeyFor(string clusterId) => Volatile.Read(ref _writers).ContainsKey(clusterId);
+
+    public void Dispose() => _subscription?.Dispose();
+
+    private FrozenDictionary<string, TenantEnvelopeWriter> Writers(EnvelopeOptions envelopes)
+    {
         var writers = new Dictionary<string, TenantEnvelopeWriter>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (cluster, envelope) in envelopes.Value.Clusters)
+        foreach (var (cluster, envelope) in envelopes.Clusters)
         {
             if (envelope.Current is { KeyId: { Length: > 0 } keyId, Key: { Length: > 0 } key })
             {
-                writers[cluster] = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(keyId, key), o.EnvelopeIssuer, time);
+                writers[cluster] = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(keyId, key), _issuer, _time);
             }
         }
 
-        _writers = writers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        return writers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
     }
-
-    public bool HasKeyFor(string clusterId) => _writers.ContainsKey(clusterId);
 
     /// <summary>The envelope for this request, or null when the cluster has no key (the caller fails closed).</summary>
     public string? GetEnvelope(TenantIsolationDecision decision, string clusterId, string requestId)
@@ -68,7 +81,7 @@ internal sealed class EnvelopeService : IEnvelopeService
             throw new ArgumentException("Envelopes are written for allowed decisions only.", nameof(decision));
         }
 
-        if (!_writers.TryGetValue(clusterId, out var writer))
+        if (!Volatile.Read(ref _writers).TryGetValue(clusterId, out var writer))
         {
             return null;
         }
@@ -86,7 +99,7 @@ internal sealed class EnvelopeService : IEnvelopeService
         }
 
         var key = new EnvelopeCacheKey(decision.UserId, decision.Role, clusterId);
-        if (perCredential.TryGetValue(key, out var cached) && now < cached.ReuseUntil)
+        if (perCredential.TryGetValue(key, out var cached) && now < cached.ReuseUntil && ReferenceEquals(cached.Writer, writer))
         {
             return cached.Token;
         }
@@ -95,7 +108,7 @@ internal sealed class EnvelopeService : IEnvelopeService
         var expires = Min(now + _lifetime, decision.Credentials.Expiration);
         if (perCredential.Count < _maxPerCredential || perCredential.ContainsKey(key))
         {
-            perCredential[key] = new CachedEnvelope(token, expires - _reuseMargin);
+            perCredential[key] = new CachedEnvelope(token, expires - _reuseMargin, writer);
         }
 
         return token;
@@ -192,7 +205,8 @@ internal sealed class EnvelopeService : IEnvelopeService
 
     private readonly record struct EnvelopeCacheKey(string UserId, string Role, string ClusterId);
 
-    private sealed record CachedEnvelope(string Token, DateTimeOffset ReuseUntil)
+    /// <summary>An envelope and the writer (key) it was written with: after a key reload it is written again.</summary>
+    private sealed record CachedEnvelope(string Token, DateTimeOffset ReuseUntil, TenantEnvelopeWriter Writer)
     {
         public override string ToString() => $"CachedEnvelope {{ ReuseUntil = {ReuseUntil:O}, Token = [redacted] }}";
     }

@@ -23,7 +23,7 @@ public sealed class TenantTransformProviderTests : IDisposable
 
     private List<Exception> Validate(RouteConfig route)
     {
-        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
         var provider = new TenantTransformProvider(
             new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var context = new TransformRouteValidationContext { Route = route, Services = null! };
@@ -97,7 +97,7 @@ public sealed class TenantTransformProviderTests : IDisposable
     public async Task Apply_ConfiguredStripHeaders_RemovedFromTheProxyRequest(string header, bool forwarded)
     {
         var forwarding = new ForwardingOptions { StripHeaders = ["X-Internal-Debug", "x_legacy_*"] };
-        var envelopes = new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var envelopes = new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
         var provider = new TenantTransformProvider(
             new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(forwarding), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var builder = new TransformBuilderContext { Route = Route("tenant", null), Services = null! };
@@ -123,7 +123,7 @@ public sealed class TenantTransformProviderTests : IDisposable
         Microsoft.Extensions.DependencyInjection.RoutingServiceCollectionExtensions.AddRouting(services);
         using var provided = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
         var binders = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.AspNetCore.Routing.Template.TemplateBinderFactory>(provided);
-        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
         var provider = new TenantTransformProvider(
             new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var route = Route("tenant", "true") with
@@ -150,7 +150,7 @@ public sealed class TenantTransformProviderTests : IDisposable
     {
         // The transform's own fail-closed guard: an isolated request that reached it without a tenant decision (a
         // reordered pipeline, an early next()) is answered 500 (YARP then skips forwarding) and carries no envelope.
-        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
         var provider = new TenantTransformProvider(
             new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var builder = new TransformBuilderContext { Route = Route("tenant", "true"), Services = null! };
@@ -172,7 +172,7 @@ public sealed class TenantTransformProviderTests : IDisposable
     [Fact]
     public async Task Apply_LegacyDecision_ForgedInboundIdentityHeadersReplacedByTheDecidedOnes_NoEnvelope()
     {
-        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), new FakeTimeProvider());
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
         var provider = new TenantTransformProvider(
             new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
         var builder = new TransformBuilderContext { Route = LegacyRoute("true", "legacy"), Services = null! };

@@ -19,7 +19,7 @@ public sealed class EnvelopeServiceTests
     private EnvelopeService Service(bool perRequest = false)
     {
         var forwarding = new ForwardingOptions { EnvelopePerRequest = perRequest };
-        return new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Wrap(TestOptions.Envelopes()), _time);
+        return new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Monitor(TestOptions.Envelopes()), _time);
     }
 
     private TenantIsolationDecision Tenant(string user = "alice", string role = "ADMINISTRATOR", ScopedCredentials? credentials = null)

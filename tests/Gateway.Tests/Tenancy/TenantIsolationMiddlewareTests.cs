@@ -51,7 +51,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
         _placements = new OrganizationPlacementService(
             (_, _) => _placementFails ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult(_organization), options, _time);
-        _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Wrap(TestOptions.Envelopes()), _time));
+        _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
             _ => { _forwarded = true; return Task.CompletedTask; },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
