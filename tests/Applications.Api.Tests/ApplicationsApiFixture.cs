@@ -90,10 +90,26 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
     /// <summary>What the gateway would attach for (user, org, role): real scoped STS credentials in a sealed envelope.</summary>
     public async Task<string> EnvelopeAsync(string userId, string organizationId, string role, PermissionSet permissionSet, string? keyBase64 = null)
     {
+        var (envelope, credentials) = await SealAsync(Aws, userId, organizationId, role, permissionSet, keyBase64 ?? KeyBase64);
+        lock (_gate)
+        {
+            _issuedSecrets.Add(credentials.SecretAccessKey);
+            _issuedSecrets.Add(credentials.SessionToken);
+        }
+
+        return envelope;
+    }
+
+    /// <summary>Real scoped STS credentials from <paramref name="aws"/>, sealed under <paramref name="keyBase64"/> as the gateway would.</summary>
+    public static async Task<(string Envelope, Credentials Credentials)> SealAsync(
+        LocalAwsHost aws, string userId, string organizationId, string role, PermissionSet permissionSet, string keyBase64)
+    {
+        ArgumentNullException.ThrowIfNull(aws);
+        ArgumentNullException.ThrowIfNull(permissionSet);
         var organization = OrganizationId.Parse(organizationId);
         var policy = new SessionPolicyBuilder(new AwsScope { Region = LocalAwsHost.Region, AccountId = LocalAwsHost.AccountId })
             .Build(organization, permissionSet);
-        using var sts = Aws.CreateStsClient(Aws.GatewayCredentials);
+        using var sts = aws.CreateStsClient(aws.GatewayCredentials);
         var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
         {
             RoleArn = LocalAwsHost.TenantRoleArn,
@@ -103,14 +119,8 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
             DurationSeconds = 900,
         });
         var credentials = response.Credentials;
-        lock (_gate)
-        {
-            _issuedSecrets.Add(credentials.SecretAccessKey);
-            _issuedSecrets.Add(credentials.SessionToken);
-        }
-
-        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(KeyId, keyBase64 ?? KeyBase64), "tenant-gateway", TimeProvider.System);
-        return writer.Write(
+        var writer = new TenantEnvelopeWriter(EnvelopeKey.FromBase64(KeyId, keyBase64), "tenant-gateway", TimeProvider.System);
+        return (writer.Write(
             new TenantEnvelope
             {
                 OrganizationId = organizationId,
@@ -124,7 +134,7 @@ public sealed class ApplicationsApiFixture : IAsyncLifetime
                 CredentialExpiration = new DateTimeOffset(credentials.Expiration!.Value.ToUniversalTime(), TimeSpan.Zero),
             },
             Audience,
-            TimeSpan.FromMinutes(5));
+            TimeSpan.FromMinutes(5)), credentials);
     }
 }
 

@@ -75,7 +75,7 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
         var dll = Built.LocalAwsDll;
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort.Next();
+            var port = options.Port ?? FreePort.Next();
             var args = new List<string> { "--port", port.ToString(CultureInfo.InvariantCulture) };
             if (!options.Seed) { args.Add("--no-seed"); }
             if (options.DataDirectory is not null) { args.AddRange(["--data-dir", options.DataDirectory]); }

@@ -3,6 +3,12 @@ namespace Gateway.Testing;
 /// <summary>How <see cref="LocalAwsHost"/> starts LocalAws.</summary>
 public sealed record LocalAwsHostOptions
 {
+    /// <summary>
+    /// Listen on this loopback port instead of a free one: to restart LocalAws where its clients already point (its STS
+    /// sessions live in memory, so a restart forgets them). Null (default): a free port.
+    /// </summary>
+    public int? Port { get; init; }
+
     /// <summary>Write the demo items (tables are always created). Default true; false passes <c>--no-seed</c>.</summary>
     public bool Seed { get; init; } = true;
 

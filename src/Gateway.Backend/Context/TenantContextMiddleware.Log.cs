@@ -21,6 +21,9 @@ internal sealed partial class TenantContextMiddleware
         public static void CredentialsRefused(ILogger logger, string exceptionType, string? errorCode, string organizationId, string requestId) =>
             CredentialsRefusedCore(logger, exceptionType, LogValue.Quote(errorCode), LogValue.Quote(organizationId), LogValue.Quote(requestId));
 
+        public static void DataStoreUnavailable(ILogger logger, string exceptionType, string? errorCode, string organizationId, string requestId) =>
+            DataStoreUnavailableCore(logger, exceptionType, LogValue.Quote(errorCode), LogValue.Quote(organizationId), LogValue.Quote(requestId));
+
         public static void DeniedAfterResponseStarted(ILogger logger, string organizationId, string requestId) =>
             DeniedAfterResponseStartedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
 
@@ -35,6 +38,10 @@ internal sealed partial class TenantContextMiddleware
         [LoggerMessage(EventId = BackendLogEvents.CredentialsRefused, EventName = "CredentialsRefused", Level = LogLevel.Warning,
             Message = "DynamoDB refused the scoped credentials: exception={ExceptionType} code={ErrorCode} organization={OrganizationId} request={RequestId}")]
         private static partial void CredentialsRefusedCore(ILogger logger, string exceptionType, string errorCode, string organizationId, string requestId);
+
+        [LoggerMessage(EventId = BackendLogEvents.DataStoreUnavailable, EventName = "DataStoreUnavailable", Level = LogLevel.Warning,
+            Message = "DynamoDB unavailable (unreachable, timed out or 5xx): exception={ExceptionType} code={ErrorCode} organization={OrganizationId} request={RequestId}")]
+        private static partial void DataStoreUnavailableCore(ILogger logger, string exceptionType, string errorCode, string organizationId, string requestId);
 
         [LoggerMessage(EventId = BackendLogEvents.DeniedAfterResponseStarted, EventName = "DeniedAfterResponseStarted", Level = LogLevel.Error,
             Message = "DynamoDB denied a request after the response had started; cannot send 403: organization={OrganizationId} request={RequestId}")]

@@ -14,10 +14,11 @@ namespace Gateway.Backend.Context;
 /// <summary>
 /// Reads <c>X-Tenant-Context</c>, verifies it, and makes <see cref="ITenantContext"/> available for the request.
 /// Missing/invalid/expired → 401 (or the configured 403) problem+json; the endpoint never runs. A DynamoDB
-/// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>;
-/// <c>ExpiredTokenException</c> → 401 <c>tenant_context_expired</c>; <c>UnrecognizedClientException</c> and
-/// <c>InvalidSignatureException</c>, <c>IncompleteSignatureException</c>, <c>MissingAuthenticationTokenException</c> and
-/// 4xx errors without an error code (AWS does not accept the credentials) → 401 <c>tenant_context_invalid</c>.
+/// <c>AccessDeniedException</c> thrown by the endpoint → 403 problem+json <c>tenant_access_denied</c>; the data store
+/// refusing the envelope's credentials themselves (<c>UnrecognizedClientException</c>, <c>InvalidClientTokenId</c>,
+/// <c>ExpiredTokenException</c>, <c>InvalidSignatureException</c>, …, or a 4xx without an error code) → 503
+/// <c>tenant_credentials_rejected</c> with <c>Retry-After</c> and <c>X-Tenant-Credentials-Rejected: 1</c>; the data store
+/// unreachable, timing out or failing (5xx) → 503 <c>data_store_unavailable</c> with <c>Retry-After</c>.
 /// </summary>
 internal sealed partial class TenantContextMiddleware
 {
@@ -85,28 +86,82 @@ internal sealed partial class TenantContextMiddleware
                 "The data store denied access: the request reached outside the caller's organization or permission set.",
                 envelope.RequestId);
         }
-        catch (AmazonServiceException ex) when (CredentialsRefusedCode(ex) is { } code && !context.Response.HasStarted)
+        catch (AmazonServiceException ex) when (IsCredentialsRejected(ex) && !context.Response.HasStarted)
         {
             // Type and AWS error code only: no stack trace, and no message (it may echo what was sent).
             Log.CredentialsRefused(_logger, ex.GetType().Name, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
-            await WriteProblemAsync(context, _options.RejectionStatusCode, code, Describe(code), envelope.RequestId);
+            await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, TenantContextProblemCodes.CredentialsRejected,
+                "The data store rejected the tenant context's credentials; retry (the gateway mints new ones).",
+                envelope.RequestId, _options.DynamoDb.RetryAfter, credentialsRejected: true);
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && DataStoreFailure(ex, context.RequestAborted) is { } cause)
+        {
+            Log.DataStoreUnavailable(_logger, cause.GetType().Name, (cause as AmazonServiceException)?.ErrorCode, envelope.OrganizationId, envelope.RequestId);
+            await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, TenantContextProblemCodes.DataStoreUnavailable,
+                "The data store is unavailable (unreachable, timed out or failing); retry later.",
+                envelope.RequestId, _options.DynamoDb.RetryAfter);
         }
     }
 
     /// <summary>
-    /// AWS refused the envelope's credentials themselves (authentication, not authorization): expired session →
-    /// <c>tenant_context_expired</c>; unknown access key, bad or incomplete signature, missing token → <c>tenant_context_invalid</c>;
-    /// a 4xx answer without an error code (what credentials the SDK cannot put into a request yield) → <c>tenant_context_invalid</c>.
-    /// Null otherwise (throttling, 5xx, …), so the failure stays a failure of the service.
+    /// AWS refused the envelope's credentials themselves (authentication, not authorization): unknown access key or
+    /// session (UnrecognizedClient, InvalidClientTokenId), session expired by the store's clock (ExpiredToken), bad or
+    /// incomplete signature, missing token, or a 4xx answer without an error code (what credentials the SDK cannot put
+    /// into a request yield). False otherwise (throttling, 5xx, validation…), so those stay failures of the service.
     /// </summary>
-    internal static string? CredentialsRefusedCode(AmazonServiceException exception) => exception.ErrorCode switch
+    internal static bool IsCredentialsRejected(AmazonServiceException exception) => exception.ErrorCode switch
     {
-        "ExpiredTokenException" => TenantContextProblemCodes.Expired,
-        "UnrecognizedClientException" or "InvalidSignatureException" or "IncompleteSignatureException"
-            or "MissingAuthenticationTokenException" => TenantContextProblemCodes.Invalid,
-        null or "" when (int)exception.StatusCode is >= 400 and < 500 => TenantContextProblemCodes.Invalid,
-        _ => null,
+        "UnrecognizedClientException" or "InvalidClientTokenId" or "ExpiredTokenException" or "ExpiredToken"
+            or "InvalidSignatureException" or "IncompleteSignatureException" or "MissingAuthenticationTokenException" => true,
+        null or "" => (int)exception.StatusCode is >= 400 and < 500,
+        _ => false,
     };
+
+    /// <summary>
+    /// The data store could not answer: an AWS service error with a 5xx status, or a connection error or timeout that came
+    /// out of the scoped DynamoDB client (marked by its pipeline, so another component's failing <c>HttpClient</c> is not
+    /// mistaken for the data store). A cancellation because the caller went away is not an outage.
+    /// </summary>
+    internal static Exception? DataStoreFailure(Exception exception, CancellationToken requestAborted)
+    {
+        if (requestAborted.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is AmazonServiceException service && (int)service.StatusCode >= 500)
+            {
+                return current;
+            }
+
+            if (TracedDynamoDbClient.IsMarked(current) && IsTransportFailure(current))
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsTransportFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is HttpRequestException or IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+            {
+                return true;
+            }
+
+            if (current is AmazonServiceException { StatusCode: 0 } && current.InnerException is null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal static bool IsAccessDenied(AmazonServiceException exception) =>
         exception.ErrorCode is "AccessDeniedException" or "AccessDenied";
@@ -136,12 +191,23 @@ internal sealed partial class TenantContextMiddleware
             : fallback;
     }
 
-    internal static async Task WriteProblemAsync(HttpContext context, int status, string code, string detail, string requestId)
+    internal static async Task WriteProblemAsync(
+        HttpContext context, int status, string code, string detail, string requestId, TimeSpan? retryAfter = null, bool credentialsRejected = false)
     {
         context.Response.Clear();
+        if (credentialsRejected)
+        {
+            context.Response.Headers[TenantContextProblemCodes.CredentialsRejectedHeader] = "1";
+        }
+
         context.Response.StatusCode = status;
         context.Response.ContentType = ProblemContentType;
         context.Response.Headers.CacheControl = "no-store";
+        if (retryAfter is { } delay)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         using var buffer = new MemoryStream(256);
         await using (var json = new Utf8JsonWriter(buffer))
         {

@@ -125,6 +125,16 @@ internal sealed class TenantContextOptionsValidator : IValidateOptions<TenantCon
                 errors.Add($"{Section}:DynamoDb:Timeout must be positive.");
             }
 
+            if (dynamo.ConnectTimeout <= TimeSpan.Zero || dynamo.ConnectTimeout > dynamo.Timeout)
+            {
+                errors.Add($"{Section}:DynamoDb:ConnectTimeout must be positive and at most {Section}:DynamoDb:Timeout.");
+            }
+
+            if (dynamo.RetryAfter < TimeSpan.FromSeconds(1) || dynamo.RetryAfter > TimeSpan.FromMinutes(5))
+            {
+                errors.Add($"{Section}:DynamoDb:RetryAfter must be between 00:00:01 and 00:05:00.");
+            }
+
             if (dynamo.MaxErrorRetry is < 0 or > 10)
             {
                 errors.Add($"{Section}:DynamoDb:MaxErrorRetry must be between 0 and 10.");

@@ -9,9 +9,12 @@ internal static class BackendLogEvents
     /// <summary>DynamoDB denied a request by IAM (AccessDeniedException) (Warning).</summary>
     public const int AccessDenied = 5002;
 
-    /// <summary>DynamoDB refused the scoped credentials (expired, unrecognized, bad signature) (Warning).</summary>
+    /// <summary>DynamoDB refused the scoped credentials (expired, unrecognized, bad signature) → 503 tenant_credentials_rejected (Warning).</summary>
     public const int CredentialsRefused = 5003;
 
     /// <summary>DynamoDB denied a request after the response had started (Error).</summary>
     public const int DeniedAfterResponseStarted = 5004;
+
+    /// <summary>DynamoDB unreachable, timed out or 5xx → 503 data_store_unavailable (Warning).</summary>
+    public const int DataStoreUnavailable = 5005;
 }

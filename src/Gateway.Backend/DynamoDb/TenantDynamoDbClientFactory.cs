@@ -128,6 +128,7 @@ internal sealed class TenantDynamoDbClientFactory : IDisposable
         var config = new AmazonDynamoDBConfig
         {
             Timeout = options.Timeout,
+            ConnectTimeout = options.ConnectTimeout,
             MaxErrorRetry = options.MaxErrorRetry,
         };
         if (!string.IsNullOrWhiteSpace(options.ServiceUrl))

@@ -7,10 +7,35 @@ using Gateway.Backend.Diagnostics;
 
 namespace Gateway.Backend.DynamoDb;
 
-/// <summary>The scoped DynamoDB client with a <see cref="BackendTelemetry"/> span around every call (retries included).</summary>
+/// <summary>
+/// The scoped DynamoDB client with a <see cref="BackendTelemetry"/> span around every call (retries included). Every
+/// exception leaving a call is marked (<see cref="IsMarked"/>), so the middleware can tell a data-store connection error
+/// or timeout from another component's.
+/// </summary>
 internal sealed class TracedDynamoDbClient(AWSCredentials credentials, AmazonDynamoDBConfig config, string organizationId)
     : AmazonDynamoDBClient(credentials, config)
 {
+    private const string MarkKey = "Gateway.Backend.DataStore";
+
+    /// <summary>True when <paramref name="exception"/> came out of a call of a scoped client.</summary>
+    internal static bool IsMarked(Exception exception) => exception.Data.Contains(MarkKey);
+
+    private static void Mark(Exception exception)
+    {
+        try
+        {
+            exception.Data[MarkKey] = true;
+        }
+        catch (ArgumentException)
+        {
+            // A custom Data dictionary that refuses the entry: the exception stays unmarked (no 503, the failure propagates).
+        }
+        catch (NotSupportedException)
+        {
+            // Read-only Data: as above.
+        }
+    }
+
     protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -23,27 +48,24 @@ internal sealed class TracedDynamoDbClient(AWSCredentials credentials, AmazonDyn
         public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
         {
             using var activity = Start(executionContext);
-            if (activity is null)
-            {
-                return await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
-            }
-
             try
             {
                 var response = await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
-                activity.SetTag("http.response.status_code", (int)response.HttpStatusCode);
+                activity?.SetTag("http.response.status_code", (int)response.HttpStatusCode);
                 return response;
             }
             catch (AmazonServiceException ex)
             {
-                activity.SetTag("http.response.status_code", (int)ex.StatusCode);
-                activity.SetTag("aws.error_code", ex.ErrorCode);
-                activity.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
+                Mark(ex);
+                activity?.SetTag("http.response.status_code", (int)ex.StatusCode);
+                activity?.SetTag("aws.error_code", ex.ErrorCode);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.ErrorCode);
                 throw;
             }
             catch (Exception ex)
             {
-                activity.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+                Mark(ex);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
                 throw;
             }
         }

@@ -149,19 +149,25 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("ExpiredTokenException", "tenant_context_expired")]
-    [InlineData("UnrecognizedClientException", "tenant_context_invalid")]
-    [InlineData("InvalidSignatureException", "tenant_context_invalid")]
-    [InlineData("IncompleteSignatureException", "tenant_context_invalid")]
-    [InlineData("MissingAuthenticationTokenException", "tenant_context_invalid")]
-    public async Task AwsAuthenticationErrorFromDynamoDb_401ProblemNot500(string errorCode, string expectedCode)
+    [InlineData("ExpiredTokenException")]
+    [InlineData("ExpiredToken")]
+    [InlineData("UnrecognizedClientException")]
+    [InlineData("InvalidClientTokenId")]
+    [InlineData("InvalidSignatureException")]
+    [InlineData("IncompleteSignatureException")]
+    [InlineData("MissingAuthenticationTokenException")]
+    public async Task AwsAuthenticationErrorFromDynamoDb_503CredentialsRejectedWithHeaderNot401(string errorCode)
     {
         var refused = await SendAsync($"/aws-error/{errorCode}", Envelope());
         var allowed = await SendAsync("/whoami", Envelope());
 
-        var body = await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, expectedCode);
+        // Not tenant_context_invalid/expired: the envelope was valid, the store no longer honours its credential set.
+        var body = await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "tenant_credentials_rejected");
         Assert.Equal("req-0001", body.GetProperty("requestId").GetString());
+        Assert.Equal(["1"], refused.Headers.GetValues("X-Tenant-Credentials-Rejected"));
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.False(allowed.Headers.Contains("X-Tenant-Credentials-Rejected"));
         var log = Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
         Assert.Contains(errorCode, log.Message, StringComparison.Ordinal);
     }
@@ -203,7 +209,7 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         var refused = await SendAsync("/aws-error/UnrecognizedClientException", envelope);
 
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var records = _host.Logs.GetSnapshot();
         var accessDenied = Assert.Single(records, r => r.Id.Id == 5002);
         var credentialsRefused = Assert.Single(records, r => r.Id.Id == 5003);
@@ -224,12 +230,12 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     [InlineData("/aws-error-uncoded/400")]
     [InlineData("/aws-error-uncoded/400?emptyCode=true")]
     [InlineData("/aws-error-uncoded/403")]
-    public async Task DynamoDbClientErrorWithoutCode_401InvalidLoggedWithoutStackTrace(string path)
+    public async Task DynamoDbClientErrorWithoutCode_503CredentialsRejectedLoggedWithoutStackTrace(string path)
     {
         var refused = await SendAsync(path, Envelope());
         var allowed = await SendAsync("/whoami", Envelope());
 
-        await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "tenant_context_invalid");
+        await AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "tenant_credentials_rejected");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         var records = _host.Logs.GetSnapshot();
         var log = Assert.Single(records, r => r.Id.Id == 5003);
@@ -241,13 +247,16 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     [Theory]
     [InlineData(500)]
     [InlineData(503)]
-    public async Task DynamoDbServerErrorWithoutCode_NotMappedToInvalidTenantContext(int status)
+    public async Task DynamoDbServerErrorWithoutCode_503DataStoreUnavailableNotCredentials(int status)
     {
         // A 5xx without a code (e.g. an HTML error page from a proxy) is the data store failing, not the caller's credentials.
-        var exception = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => SendAsync($"/aws-error-uncoded/{status}", Envelope()));
+        var failed = await SendAsync($"/aws-error-uncoded/{status}", Envelope());
 
-        Assert.Null(exception.ErrorCode);
+        await AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable, "data_store_unavailable");
+        Assert.Equal(TimeSpan.FromSeconds(1), failed.Headers.RetryAfter?.Delta);
+        Assert.False(failed.Headers.Contains("X-Tenant-Credentials-Rejected"));
         Assert.DoesNotContain(_host.Logs.GetSnapshot(), r => r.Id.Id == 5003);
+        Assert.Single(_host.Logs.GetSnapshot(), r => r.Id.Id == 5005);
     }
 
     [Fact]

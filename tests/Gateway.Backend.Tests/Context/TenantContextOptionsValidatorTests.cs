@@ -53,6 +53,28 @@ public sealed class TenantContextOptionsValidatorTests
         Assert.Equal(valid, new TenantContextOptionsValidator().Validate(null, options).Succeeded);
     }
 
+    [Theory]
+    [InlineData("00:00:01", "00:00:02", "00:00:01", null)]
+    [InlineData("00:00:00", "00:00:02", "00:00:01", "TenantContext:DynamoDb:ConnectTimeout")]
+    [InlineData("00:00:03", "00:00:02", "00:00:01", "TenantContext:DynamoDb:ConnectTimeout")]
+    [InlineData("00:00:01", "00:00:02", "00:00:00.500", "TenantContext:DynamoDb:RetryAfter")]
+    [InlineData("00:00:01", "00:00:02", "00:06:00", "TenantContext:DynamoDb:RetryAfter")]
+    public void Validate_ConnectTimeoutAndRetryAfter_Bounded(string connectTimeout, string timeout, string retryAfter, string? failingKey)
+    {
+        var options = Valid();
+        options.DynamoDb.ConnectTimeout = TimeSpan.Parse(connectTimeout, System.Globalization.CultureInfo.InvariantCulture);
+        options.DynamoDb.Timeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture);
+        options.DynamoDb.RetryAfter = TimeSpan.Parse(retryAfter, System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = new TenantContextOptionsValidator().Validate(null, options);
+
+        Assert.Equal(failingKey is null, result.Succeeded);
+        if (failingKey is not null)
+        {
+            Assert.Contains(result.Failures!, f => f.Contains(failingKey, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Validate_NoKeys_Fails()
     {

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Testing;
+
+namespace Applications.Api.Tests;
+
+/// <summary>
+/// The sample API (real process) while its data store fails: LocalAws frozen (SIGSTOP), stopped, and restarted on the same
+/// port (its STS sessions lived in memory, so the envelope's credentials are unknown to it). Interim answers are 503 with a
+/// stable code and <c>Retry-After</c> — never a bare 500 and never <c>tenant_context_invalid</c> — and each has its allow
+/// twin: the same request while the store is up, and a fresh credential set after the restart.
+/// Own processes (not the shared collection's), because the test stops LocalAws.
+/// </summary>
+public sealed class DataStoreOutageTests : IAsyncLifetime
+{
+    private readonly int _awsPort = FreePort.Next();
+    private LocalAwsHost? _aws;
+    private ProcessHost? _api;
+    private Uri _apiUrl = null!;
+
+    public async Task InitializeAsync()
+    {
+        _aws = await StartAwsAsync();
+        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
+        _api = await ProcessHost.StartDotnetAsync(
+            Built.Dll("samples/Applications.Api", "Applications.Api"),
+            ["--urls", TopologyEnvironment.Origin(url)],
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["TenantContext__Keys__0__KeyId"] = ApplicationsApiFixture.KeyId,
+                ["TenantContext__Keys__0__Key"] = ApplicationsApiFixture.KeyBase64,
+                ["TenantContext__DynamoDb__ServiceUrl"] = TopologyEnvironment.Origin(_aws.Url),
+            },
+            RepoPaths.Root,
+            readyLine: null,
+            readyUrl: new Uri(url, "healthz"),
+            TimeSpan.FromSeconds(60));
+        _apiUrl = url;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
+        if (_aws is not null)
+        {
+            await _aws.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task DataStoreFrozenStoppedAndRestarted_503WithStableCodes_ThenFreshCredentialsSucceed()
+    {
+        using var client = new HttpClient { BaseAddress = _apiUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var envelope = await SealAsync();
+
+        // Allow twin: the store is up.
+        using (var up = await GetApplicationsAsync(client, envelope))
+        {
+            Assert.Equal(HttpStatusCode.OK, up.StatusCode);
+        }
+
+        // Frozen (accepts connections, never answers): 503 within the default timeouts (3 attempts × 2 s + back-off).
+        await SignalAsync(_aws!.ProcessId, "STOP");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var frozen = await GetApplicationsAsync(client, envelope);
+            clock.Stop();
+            await AssertUnavailableAsync(frozen, "data_store_unavailable");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"a frozen store held the request {clock.Elapsed}");
+        }
+        finally
+        {
+            await SignalAsync(_aws.ProcessId, "CONT");
+        }
+
+        // Stopped (connection refused).
+        await _aws.DisposeAsync();
+        _aws = null;
+        using (var stopped = await GetApplicationsAsync(client, envelope))
+        {
+            await AssertUnavailableAsync(stopped, "data_store_unavailable");
+            Assert.False(stopped.Headers.Contains("X-Tenant-Credentials-Rejected"));
+        }
+
+        // Restarted on the same port: the envelope's session is unknown there → the backend's own code and the header the
+        // gateway's self-healing acts on; not tenant_context_invalid (the envelope itself is fine).
+        _aws = await StartAwsAsync();
+        using (var rejected = await GetApplicationsAsync(client, envelope))
+        {
+            await AssertUnavailableAsync(rejected, "tenant_credentials_rejected");
+            Assert.Equal(["1"], rejected.Headers.GetValues("X-Tenant-Credentials-Rejected"));
+        }
+
+        // Allow twin: a credential set minted by the restarted store works at once, no restart of the API.
+        using var fresh = await GetApplicationsAsync(client, await SealAsync());
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        Assert.Contains("\"organizationId\":\"acme\"", await fresh.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("5005", _api!.Output, StringComparison.Ordinal);
+    }
+
+    private Task<LocalAwsHost> StartAwsAsync() => LocalAwsHost.StartAsync(new LocalAwsHostOptions { Port = _awsPort, StartTimeout = TimeSpan.FromSeconds(90) });
+
+    private async Task<string> SealAsync() =>
+        (await ApplicationsApiFixture.SealAsync(_aws!, "alice", "acme", "ADMINISTRATOR", ApplicationsApiFixture.ReadWrite, ApplicationsApiFixture.KeyBase64)).Envelope;
+
+    private static async Task<HttpResponseMessage> GetApplicationsAsync(HttpClient client, string envelope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/applications");
+        request.Headers.Add("X-Tenant-Context", envelope);
+        return await client.SendAsync(request);
+    }
+
+    private static async Task AssertUnavailableAsync(HttpResponseMessage response, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal(code, body.RootElement.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("requestId").GetString()));
+        Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter?.Delta);
+    }
+
+    private static async Task SignalAsync(int processId, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, processId.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}
