@@ -1,3 +1,6 @@
+using System.CommandLine;
+using Gateway.CommandLines;
+
 namespace Gateway.Migration.Cli;
 
 /// <summary>The parsed arguments of one verb: <c>--name value</c> options and <c>--flag</c> switches, each known to the verb.</summary>
@@ -13,34 +16,47 @@ internal sealed class CommandLine
 
     public string Verb { get; }
 
+    /// <summary>
+    /// Parses one verb's arguments (<see cref="CommandLineSyntax"/>: <c>--name value</c> or <c>--name=value</c>).
+    /// </summary>
     /// <exception cref="UsageException">An unknown argument, a missing value, or a repeated option.</exception>
     public static CommandLine Parse(string verb, IReadOnlyList<string> args, IReadOnlyCollection<string> options, IReadOnlyCollection<string> flags)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var line = new CommandLine(verb);
-        for (var i = 0; i < args.Count; i++)
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(flags);
+        var root = CommandLineSyntax.Root(verb);
+        var values = options.Concat(CommonOptions).Distinct(StringComparer.Ordinal).Select(name => CommandLineSyntax.Value(name)).ToList();
+        var switches = flags.Select(CommandLineSyntax.Flag).ToList();
+        foreach (var option in values.Cast<Option>().Concat(switches))
         {
-            var name = args[i];
-            if (flags.Contains(name))
-            {
-                line._flags.Add(name);
-                continue;
-            }
+            root.Options.Add(option);
+        }
 
-            if (!options.Contains(name) && !CommonOptions.Contains(name))
+        var parsed = CommandLineSyntax.Parse(root, args);
+        if (CommandLineSyntax.FirstError(parsed) is { } error)
+        {
+            throw new UsageException(error.Problem switch
             {
-                throw new UsageException($"{verb}: unknown argument '{Truncate(name)}'");
-            }
+                CommandLineProblem.Unknown => $"{verb}: unknown argument '{Truncate(error.Subject)}'",
+                CommandLineProblem.MissingValue => $"{verb}: {error.Subject} needs a value",
+                CommandLineProblem.GivenTwice => $"{verb}: {error.Subject} given twice",
+                _ => $"{verb}: {error.Message}",
+            });
+        }
 
-            if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+        var line = new CommandLine(verb);
+        foreach (var option in values)
+        {
+            if (parsed.GetValue(option) is { } value)
             {
-                throw new UsageException($"{verb}: {name} needs a value");
+                line._values[option.Name] = value;
             }
+        }
 
-            if (!line._values.TryAdd(name, args[++i]))
-            {
-                throw new UsageException($"{verb}: {name} given twice");
-            }
+        foreach (var flag in switches.Where(f => parsed.GetValue(f)))
+        {
+            line._flags.Add(flag.Name);
         }
 
         return line;

@@ -47,7 +47,7 @@ internal static class MigrationCli
             return Usage;
         }
 
-        if (args[0] is "-h" or "--help" or "help" || (args.Length > 1 && args.Skip(1).Any(a => a is "-h" or "--help")))
+        if (args[0] is "-h" or "--help" or "-?" or "help" || (args.Length > 1 && args.Skip(1).Any(a => a is "-h" or "--help" or "-?")))
         {
             await stdout.WriteLineAsync(UsageText).ConfigureAwait(false);
             return 0;

@@ -58,4 +58,31 @@ public sealed class MigrationCliTests
         Assert.Equal(2, exit);
         Assert.Equal("cutovr: unknown verb 'cutovr' (verbs: plan, copy, validate, cutover, rollback, cleanup; --help lists every option)", stderr.TrimEnd());
     }
+
+    [Theory]
+    [InlineData(new[] { "copy", "--checkpoint", "--all" }, "copy: --checkpoint needs a value")]
+    [InlineData(new[] { "copy", "--all", "--checkpoint" }, "copy: --checkpoint needs a value")]
+    [InlineData(new[] { "copy", "--checkpoint", "a", "--checkpoint=b" }, "copy: --checkpoint given twice")]
+    [InlineData(new[] { "plan", "--bogus", "x" }, "plan: unknown argument '--bogus'")]
+    [InlineData(new[] { "cleanup", "--source", "t", "@more.rsp" }, "cleanup: unknown argument '@more.rsp'")]
+    [InlineData(new[] { "cleanup", "--delete=yes" }, "cleanup: unknown argument 'yes'")]
+    public async Task BadArguments_OneLineNamingTheArgument_Exit2(string[] args, string expected)
+    {
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Equal(expected, stderr.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("-?")]
+    [InlineData("-h")]
+    public async Task VerbHelp_ShortForms_Exit0(string flag)
+    {
+        var (exit, stdout, _) = await RunAsync("copy", "--checkpoint", "c.json", flag);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--page-size", stdout, StringComparison.Ordinal);
+    }
 }
