@@ -20,4 +20,18 @@ internal static class TestOptions
 
     public static IOptions<T> Wrap<T>(T value)
         where T : class => Options.Create(value);
+
+    /// <summary>An options monitor whose <see cref="Monitor{T}.CurrentValue"/> a test sets (a reload without a file).</summary>
+    public static Monitor<T> Watch<T>(T value)
+        where T : class => new(value);
+
+    internal sealed class Monitor<T>(T value) : IOptionsMonitor<T>
+        where T : class
+    {
+        public T CurrentValue { get; set; } = value;
+
+        public T Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
 }

@@ -39,7 +39,7 @@ internal static class SessionMemoryBenchmark
         options.Membership.CacheSizeLimit = sessions + WarmSessions;
         var wrapped = Options.Create(options);
         var time = TimeProvider.System;
-        using var membership = new MembershipService(new MemberStore(), wrapped, time, metrics);
+        using var membership = new MembershipService(new MemberStore(), new StaticMonitor(options), time, metrics);
         using var credentials = new CredentialCache(new Issuer(sessionTokenChars), wrapped, time, metrics, NullLogger<CredentialCache>.Instance);
         var envelopeOptions = new EnvelopeOptions();
         envelopeOptions.Clusters["applications"] = new ClusterEnvelopeOptions
@@ -141,6 +141,15 @@ internal static class SessionMemoryBenchmark
         }
 
         return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private sealed class StaticMonitor(TenantIsolationOptions value) : IOptionsMonitor<TenantIsolationOptions>
+    {
+        public TenantIsolationOptions CurrentValue => value;
+
+        public TenantIsolationOptions Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<TenantIsolationOptions, string?> listener) => null;
     }
 
     private sealed class MemberStore : IMembershipStore

@@ -12,8 +12,6 @@ internal sealed class SingleFlight<TKey, TValue>
 {
     private readonly ConcurrentDictionary<TKey, Task<TValue>> _inflight = new();
 
-    public int InFlightCount => _inflight.Count;
-
     /// <summary>Returns the in-flight load for <paramref name="key"/>, starting <paramref name="load"/> if there is none.</summary>
     /// <param name="started">True when this call started the load.</param>
     public Task<TValue> Run<TState>(TKey key, TState state, Func<TKey, TState, Task<TValue>> load, out bool started)

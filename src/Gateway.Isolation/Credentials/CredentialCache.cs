@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Isolation.Credentials;
 
 /// <summary>
-/// Credential cache per DESIGN.md: a size-bounded <see cref="MemoryCache"/> (least recently used evicted), single-flight
+/// Credential cache (docs/gateway.md, "Credential cache"): a size-bounded <see cref="MemoryCache"/> (least recently used evicted), single-flight
 /// per key, refresh-ahead (serve current credentials, one background refresh) and an expiry buffer (past it callers
 /// wait for fresh ones). Failures are never cached; credentials that arrive inside the buffer are rejected; time comes
 /// from <see cref="TimeProvider"/>. With a <see cref="SharedCache"/> (fleet mode) a miss looks into L2 first, then one

@@ -67,8 +67,8 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<MembershipService>();
         // The DynamoDB client is resolved on first read (a host that replaces the membership store need not configure AWS).
         services.TryAddSingleton(sp => new OrganizationPlacementService(
-            (organizationId, ct) => OrganizationPlacementService.ReadAsync(sp.GetRequiredService<IAmazonDynamoDB>(), sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Membership, organizationId, ct),
-            sp.GetRequiredService<IOptions<TenantIsolationOptions>>(),
+            (organizationId, ct) => OrganizationPlacementService.ReadAsync(sp.GetRequiredService<IAmazonDynamoDB>(), sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>().CurrentValue.Membership, organizationId, ct),
+            sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();

@@ -10,7 +10,8 @@ namespace Gateway.Isolation.Memberships;
 
 /// <summary>
 /// Cached membership checks: positive answers for <see cref="MembershipOptions.PositiveTtl"/>, negative ones for
-/// <see cref="MembershipOptions.NegativeTtl"/>, store failures never cached; concurrent misses share one lookup. With a
+/// <see cref="MembershipOptions.NegativeTtl"/> (both read from the current options when an answer is cached, so a
+/// reloaded TTL applies to the next answer), store failures never cached; concurrent misses share one lookup. With a
 /// <see cref="SharedCache"/> (fleet mode) a miss reads L2 before the table and a lookup is written to L2 with the same
 /// expiry; <see cref="EvictAsync"/> (driven by the backplane) drops answers everywhere before their TTL ends. Each
 /// eviction advances the user's generation: a lookup begun under an older generation is neither joined by later callers
@@ -21,7 +22,8 @@ internal sealed class MembershipService : IDisposable
     private readonly IMembershipStore _store;
     private readonly TimeProvider _time;
     private readonly IsolationMetrics _metrics;
-    private readonly MembershipOptions _options;
+    private readonly IOptionsMonitor<TenantIsolationOptions> _options;
+    private readonly int _sizeLimit;
     private readonly MemoryCache _cache;
     /// <summary>Eviction generations, one per stripe of user ids (a collision only costs another lookup).</summary>
     private const int GenerationStripes = 256;
@@ -35,15 +37,16 @@ internal sealed class MembershipService : IDisposable
     private readonly ConcurrentDictionary<long, Task> _writes = new();
     private long _writeIds;
 
-    public MembershipService(IMembershipStore store, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, SharedCache? shared = null)
+    public MembershipService(IMembershipStore store, IOptionsMonitor<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, SharedCache? shared = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _time = time;
         _metrics = metrics;
-        _options = options.Value.Membership;
+        _options = options;
+        _sizeLimit = options.CurrentValue.Membership.CacheSizeLimit;
         _shared = shared;
-        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSizeLimit, CompactionPercentage = 0.1 });
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _sizeLimit, CompactionPercentage = 0.1 });
     }
 
     public int Count => _cache.Count;
@@ -108,7 +111,8 @@ internal sealed class MembershipService : IDisposable
 
         var organizationId = OrganizationId.Parse(key.OrganizationId);
         var membership = await _store.LookupAsync(key.UserId, organizationId, CancellationToken.None).ConfigureAwait(false);
-        var ttl = membership.IsMember ? _options.PositiveTtl : _options.NegativeTtl;
+        var current = _options.CurrentValue.Membership;
+        var ttl = membership.IsMember ? current.PositiveTtl : current.NegativeTtl;
         if (ttl > TimeSpan.Zero)
         {
             var expiresAt = _time.GetUtcNow() + ttl;
@@ -164,7 +168,7 @@ internal sealed class MembershipService : IDisposable
             return false;
         }
 
-        if (_cache.Count >= _options.CacheSizeLimit)
+        if (_cache.Count >= _sizeLimit)
         {
             _cache.Compact(0.1);
         }

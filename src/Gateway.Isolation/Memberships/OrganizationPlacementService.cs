@@ -11,7 +11,8 @@ namespace Gateway.Isolation.Memberships;
 
 /// <summary>
 /// The organization's status and data location (<see cref="OrganizationPlacement"/>), read with the gateway's own
-/// credentials (GetItem, strongly consistent) and cached for <see cref="MembershipOptions.StatusTtl"/> only — separate
+/// credentials (GetItem, strongly consistent) and cached for <see cref="MembershipOptions.StatusTtl"/> (read from the current
+/// options when an answer is cached, so a reloaded TTL applies to the next answer) only — separate
 /// from, and much shorter than, the membership cache, so that a MIGRATING status set by <c>cutover</c> is seen within
 /// that TTL. Concurrent misses share one read; read failures are never cached and surface as
 /// <see cref="MembershipUnavailableException"/> (the caller fails closed).
@@ -20,18 +21,20 @@ internal sealed class OrganizationPlacementService : IDisposable
 {
     private readonly Func<string, CancellationToken, Task<Dictionary<string, AttributeValue>?>> _read;
     private readonly TimeProvider _time;
-    private readonly MembershipOptions _options;
+    private readonly IOptionsMonitor<TenantIsolationOptions> _options;
+    private readonly int _sizeLimit;
     private readonly MemoryCache _cache;
     private readonly SingleFlight<string, OrganizationPlacement> _flights = new();
 
     /// <param name="read">Reads an organization's item (null when there is none); throws AWS or network exceptions (tests pass a fake).</param>
-    public OrganizationPlacementService(Func<string, CancellationToken, Task<Dictionary<string, AttributeValue>?>> read, IOptions<TenantIsolationOptions> options, TimeProvider time)
+    public OrganizationPlacementService(Func<string, CancellationToken, Task<Dictionary<string, AttributeValue>?>> read, IOptionsMonitor<TenantIsolationOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         _read = read;
         _time = time;
-        _options = options.Value.Membership;
-        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.CacheSizeLimit, CompactionPercentage = 0.1 });
+        _options = options;
+        _sizeLimit = options.CurrentValue.Membership.CacheSizeLimit;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _sizeLimit, CompactionPercentage = 0.1 });
     }
 
     /// <exception cref="MembershipUnavailableException">The organizations table could not be read.</exception>
@@ -62,13 +65,14 @@ internal sealed class OrganizationPlacementService : IDisposable
             throw new MembershipUnavailableException("DynamoDB organization status lookup failed (client error, network or timeout).", ex);
         }
 
-        var placement = Classify(item, _options);
-        if (_cache.Count >= _options.CacheSizeLimit)
+        var options = _options.CurrentValue.Membership;
+        var placement = Classify(item, options);
+        if (_cache.Count >= _sizeLimit)
         {
             _cache.Compact(0.1);
         }
 
-        _cache.Set(organizationId, new Cached(placement, _time.GetUtcNow() + _options.StatusTtl), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.StatusTtl });
+        _cache.Set(organizationId, new Cached(placement, _time.GetUtcNow() + options.StatusTtl), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = options.StatusTtl });
         return placement;
     }
 

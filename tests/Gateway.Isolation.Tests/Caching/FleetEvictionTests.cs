@@ -133,7 +133,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         var store = new FakeMembershipStore { Answer = new Membership(MembershipStatus.Member, "MEMBER") };
         var options = TestOptions.Valid();
         options.SharedCache = Options;
-        using var memberships = new MembershipService(store, TestOptions.Wrap(options), time, metrics);
+        using var memberships = new MembershipService(store, TestOptions.Watch(options), time, metrics);
         using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
         await using var connection = new RedisConnection(Options);
         using var backplane = new EvictionBackplane(connection, memberships, credentials, time, NullLogger<EvictionBackplane>.Instance);
@@ -164,7 +164,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         var store = new FakeMembershipStore { Answer = new Membership(MembershipStatus.Member, "MEMBER") };
         var options = TestOptions.Valid();
         options.SharedCache = Options;
-        using var memberships = new MembershipService(store, TestOptions.Wrap(options), time, metrics);
+        using var memberships = new MembershipService(store, TestOptions.Watch(options), time, metrics);
         using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
         await using var connection = new RedisConnection(Options);
         var logger = new FakeLogger<EvictionBackplane>();

@@ -26,7 +26,7 @@ public sealed class MembershipServiceFleetTests : IDisposable
     {
         var options = TestOptions.Valid();
         options.Membership.PositiveTtl = TimeSpan.FromSeconds(30);
-        var service = new MembershipService(_store, TestOptions.Wrap(options), _time, _metrics, shared ? _redis.For(_time, _metrics) : null);
+        var service = new MembershipService(_store, TestOptions.Watch(options), _time, _metrics, shared ? _redis.For(_time, _metrics) : null);
         _instances.Add(service);
         return service;
     }
@@ -79,7 +79,7 @@ public sealed class MembershipServiceFleetTests : IDisposable
         // request arriving now must not be answered by that lookup.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var store = new GatedStore(gate.Task, later: Membership.NotAMember);
-        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        using var service = new MembershipService(store, TestOptions.Watch(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
         var before = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
         await Eventually.UntilAsync(() => store.Calls == 1);
 
@@ -98,7 +98,7 @@ public sealed class MembershipServiceFleetTests : IDisposable
         // The twin: without an eviction, concurrent misses share one lookup and its answer.
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var store = new GatedStore(gate.Task, later: Membership.NotAMember);
-        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        using var service = new MembershipService(store, TestOptions.Watch(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
         var first = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
         await Eventually.UntilAsync(() => store.Calls == 1);
 
@@ -115,7 +115,7 @@ public sealed class MembershipServiceFleetTests : IDisposable
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var store = new GatedStore(gate.Task, later: Membership.NotAMember);
-        using var service = new MembershipService(store, TestOptions.Wrap(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        using var service = new MembershipService(store, TestOptions.Watch(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
         var pending = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
         await Eventually.UntilAsync(() => store.Calls == 1);
 
@@ -134,7 +134,7 @@ public sealed class MembershipServiceFleetTests : IDisposable
         var store = new GatedStore(gate.Task, later: Membership.NotAMember);
         var options = TestOptions.Valid();
         options.Membership.NegativeTtl = TimeSpan.Zero;
-        using var gated = new MembershipService(store, TestOptions.Wrap(options), _time, _metrics, _redis.For(_time, _metrics));
+        using var gated = new MembershipService(store, TestOptions.Watch(options), _time, _metrics, _redis.For(_time, _metrics));
 
         var pending = gated.GetAsync("alice", Acme, CancellationToken.None).AsTask();
         await Eventually.UntilAsync(() => store.Calls == 1);

@@ -12,13 +12,33 @@ public sealed class MembershipServiceTests : IDisposable
     private readonly FakeStore _store = new();
     private readonly TestMeterFactory _meters = new();
     private readonly MembershipService _service;
+    private readonly TestOptions.Monitor<Gateway.Isolation.Configuration.TenantIsolationOptions> _options;
 
     public MembershipServiceTests()
     {
         var options = TestOptions.Valid();
         options.Membership.PositiveTtl = TimeSpan.FromSeconds(30);
         options.Membership.NegativeTtl = TimeSpan.FromSeconds(5);
-        _service = new MembershipService(_store, TestOptions.Wrap(options), _time, new IsolationMetrics(_meters));
+        _options = TestOptions.Watch(options);
+        _service = new MembershipService(_store, _options, _time, new IsolationMetrics(_meters));
+    }
+
+    [Fact]
+    public async Task GetAsync_PositiveTtlReloaded_TheNextAnswerIsCachedForTheNewTtl()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var reloaded = TestOptions.Valid();
+        reloaded.Membership.PositiveTtl = TimeSpan.FromSeconds(5);
+        _options.CurrentValue = reloaded;
+
+        await _service.GetAsync("alice", OrganizationId.Parse("acme"), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(4));
+        await _service.GetAsync("alice", OrganizationId.Parse("acme"), CancellationToken.None);
+        Assert.Equal(1, _store.Calls); // the twin: still inside the new TTL
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await _service.GetAsync("alice", OrganizationId.Parse("acme"), CancellationToken.None);
+        Assert.Equal(2, _store.Calls); // past the reloaded 5 s (the 30 s of start-up no longer applies)
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class OrganizationPlacementServiceTests
         var time = new FakeTimeProvider();
         var reads = 0;
         var status = "ACTIVE";
-        using var service = new OrganizationPlacementService((_, _) => { reads++; return Task.FromResult<Dictionary<string, AttributeValue>?>(Item(status)); }, Microsoft.Extensions.Options.Options.Create(new TenantIsolationOptions()), time);
+        using var service = new OrganizationPlacementService((_, _) => { reads++; return Task.FromResult<Dictionary<string, AttributeValue>?>(Item(status)); }, TestOptions.Watch(new TenantIsolationOptions()), time);
         var acme = OrganizationId.Parse("acme");
 
         Assert.Equal(OrganizationPlacement.Legacy, await service.GetAsync(acme, CancellationToken.None));
@@ -68,12 +68,34 @@ public sealed class OrganizationPlacementServiceTests
     }
 
     [Fact]
+    public async Task GetAsync_StatusTtlReloaded_TheNextAnswerIsCachedForTheNewTtl()
+    {
+        var time = new FakeTimeProvider();
+        var reads = 0;
+        var options = TestOptions.Watch(new TenantIsolationOptions());
+        using var service = new OrganizationPlacementService((_, _) => { reads++; return Task.FromResult<Dictionary<string, AttributeValue>?>(Item("ACTIVE")); }, options, time);
+        var acme = OrganizationId.Parse("acme");
+        var reloaded = new TenantIsolationOptions();
+        reloaded.Membership.StatusTtl = TimeSpan.FromSeconds(8);
+        options.CurrentValue = reloaded;
+
+        await service.GetAsync(acme, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(7));
+        await service.GetAsync(acme, CancellationToken.None);
+        Assert.Equal(1, reads); // the twin: inside the reloaded 8 s, past the 2 s of start-up
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        await service.GetAsync(acme, CancellationToken.None);
+        Assert.Equal(2, reads);
+    }
+
+    [Fact]
     public async Task GetAsync_ReadFails_UnavailableAndNotCached()
     {
         var fail = true;
         using var service = new OrganizationPlacementService(
             (_, _) => fail ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult<Dictionary<string, AttributeValue>?>(Item("ACTIVE", "PARTITIONED")),
-            Microsoft.Extensions.Options.Options.Create(new TenantIsolationOptions()), new FakeTimeProvider());
+            TestOptions.Watch(new TenantIsolationOptions()), new FakeTimeProvider());
         var acme = OrganizationId.Parse("acme");
 
         await Assert.ThrowsAsync<MembershipUnavailableException>(() => service.GetAsync(acme, CancellationToken.None).AsTask());

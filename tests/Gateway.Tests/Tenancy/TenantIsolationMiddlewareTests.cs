@@ -47,10 +47,10 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     {
         var options = TestOptions.Wrap(TestOptions.Valid());
         var isolationMetrics = new IsolationMetrics(_meters);
-        _membership = new MembershipService(_store, options, _time, isolationMetrics);
+        _membership = new MembershipService(_store, TestOptions.Monitor(options.Value), _time, isolationMetrics);
         _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
         _placements = new OrganizationPlacementService(
-            (_, _) => _placementFails ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult(_organization), options, _time);
+            (_, _) => _placementFails ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult(_organization), TestOptions.Monitor(options.Value), _time);
         _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
             _ => { _forwarded = true; return Task.CompletedTask; },
