@@ -2,6 +2,7 @@ using Gateway.Cli;
 using Gateway.Configuration;
 using Gateway.Hosting;
 using Gateway.Isolation;
+using Gateway.Isolation.Configuration;
 
 namespace Gateway;
 
@@ -36,6 +37,14 @@ internal static class Program
     private static async Task<int> ServeAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // The host's default sources replaced by the list every verb and Gateway.Migration load (GatewayConfiguration:
+        // the same sources in the same order, pinned by GatewayConfigurationHostTests), for the environment and content
+        // root the host settled on; the web host's own settings (hosting startup, application name) stay last.
+        var reloadOnChange = builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
+        var webHostSettings = builder.Configuration.Sources.OfType<ChainedConfigurationSource>().ToList();
+        builder.Configuration.Sources.Clear();
+        GatewayConfiguration.AddSources(builder.Configuration, builder.Environment.EnvironmentName, builder.Environment.ContentRootPath, args, reloadOnChange);
+        webHostSettings.ForEach(builder.Configuration.Sources.Add);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         // A start-up failure is reported below as one line; the host's own "Hosting failed to start" error (with the
         // stack trace) would only repeat it. Once started, the host logs as configured.
@@ -55,7 +64,7 @@ internal static class Program
             return StartupFailure.ExitCode;
         }
 
-        var failures = await StartupValidation.CollectAsync(app.Services);
+        var failures = GatewayConfiguration.ValidateAll(app.Services);
         if (failures.Count > 0)
         {
             await Console.Error.WriteLineAsync($"Gateway configuration is invalid ({failures.Count} error(s)):");

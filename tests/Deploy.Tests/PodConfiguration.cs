@@ -129,7 +129,7 @@ internal static partial class PodConfiguration
             failures.Add(ex.Message);
         }
 
-        failures.AddRange(await (Task<IReadOnlyList<string>>)GatewayInternal("Gateway.Hosting.StartupValidation", "CollectAsync").Invoke(null, [app.Services])!);
+        failures.AddRange(Gateway.Isolation.Configuration.GatewayConfiguration.ValidateAll(app.Services));
         return new GatewayUnderTest(app, failures, directory, builder.Configuration);
     }
 

@@ -40,6 +40,7 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TenantIsolationOptions>, TenantIsolationOptionsValidator>());
         // Reloads keep the last valid settings (an invalid edit is refused with one error line naming the key).
         services.TryAddSingleton<IOptionsMonitor<TenantIsolationOptions>, LastGoodOptionsMonitor<TenantIsolationOptions>>();
+        services.AddGatewayConfigurationCheck<TenantIsolationOptions>();
 
         services.TryAddSingleton(sp => new PermissionSetCatalog(sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>()));
         services.TryAddSingleton<IsolationMetrics>();

@@ -46,21 +46,19 @@ internal static class EvictCommand
         }
 
         // Only the shared cache's connection settings matter here (no sealing key is needed to delete entries and
-        // publish an eviction), so the sections are bound without the gateway's full start-up validation.
+        // publish an eviction), so these two sections are bound without the gateway's full validation.
+        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
+        var section = configuration.Configuration.GetSection(TenantIsolationOptions.SectionName);
         SharedCacheOptions shared;
         TimeSpan ttl;
-        using (var host = PolicyCommand.BuildHost(contentRoot))
+        try
         {
-            var configuration = host.Services.GetRequiredService<IConfiguration>().GetSection(TenantIsolationOptions.SectionName);
-            try
-            {
-                shared = configuration.GetSection(nameof(TenantIsolationOptions.SharedCache)).Get<SharedCacheOptions>() ?? new SharedCacheOptions();
-                ttl = (configuration.GetSection(nameof(TenantIsolationOptions.Membership)).Get<MembershipOptions>() ?? new MembershipOptions()).PositiveTtl;
-            }
-            catch (InvalidOperationException ex)
-            {
-                return CliArguments.Fail(stderr, $"evict: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}", Usage);
-            }
+            shared = section.GetSection(nameof(TenantIsolationOptions.SharedCache)).Get<SharedCacheOptions>() ?? new SharedCacheOptions();
+            ttl = (section.GetSection(nameof(TenantIsolationOptions.Membership)).Get<MembershipOptions>() ?? new MembershipOptions()).PositiveTtl;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return CliArguments.Fail(stderr, $"evict: configuration cannot be read ({configuration.DescribeSources()}): {ex.Message}", Usage);
         }
 
         if (!shared.Enabled)

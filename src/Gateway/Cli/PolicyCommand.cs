@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gateway.Configuration;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Permissions;
 using Gateway.Policies;
@@ -13,8 +12,8 @@ namespace Gateway.Cli;
 /// the gateway would send to STS for that organization (stdout) and its size (stderr), using the same configuration
 /// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory, which
 /// <c>dotnet run --project src/Gateway</c> keeps: see RunWorkingDirectory in Gateway.csproj) and the same isolation
-/// engine, on a plain host (<see cref="Host.CreateApplicationBuilder(HostApplicationBuilderSettings)"/> +
-/// <c>AddTenantIsolation</c>, nothing started). stderr names the files read.
+/// engine, loaded by <see cref="GatewayConfiguration"/> as the host loads it (<c>AddTenantIsolation</c> + the forwarding and
+/// envelope sections, nothing started). stderr names the files read.
 /// Bad input → exit code 2 and one line on stderr; an invalid configuration → exit code 2 and every error, one per line.
 /// </summary>
 internal static class PolicyCommand
@@ -46,28 +45,26 @@ internal static class PolicyCommand
             return CliArguments.Fail(stderr, $"policy: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).");
         }
 
-        using var host = BuildHost(contentRoot);
+        var configuration = LoadConfiguration(contentRoot);
+        using var services = BuildServices(configuration);
         TenantIsolationOptions options;
         PermissionSetCatalog catalog;
         try
         {
             // Every section the gateway validates at start-up for this configuration (routes aside), all errors at once.
-            var failures = new List<string>();
-            Collect<TenantIsolationOptions>(host.Services, failures);
-            Collect<ForwardingOptions>(host.Services, failures);
-            Collect<EnvelopeOptions>(host.Services, failures);
+            var failures = GatewayConfiguration.ValidateAll(services);
             if (failures.Count > 0)
             {
                 throw new OptionsValidationException(TenantIsolationOptions.SectionName, typeof(TenantIsolationOptions), failures);
             }
 
-            options = host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-            catalog = host.Services.GetRequiredService<PermissionSetCatalog>();
+            options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
+            catalog = services.GetRequiredService<PermissionSetCatalog>();
         }
         catch (OptionsValidationException ex)
         {
             var failures = ex.Failures.ToList();
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: configuration is invalid ({failures.Count} error(s); read {DescribeSources(contentRoot)}):"));
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"policy: configuration is invalid ({failures.Count} error(s); read {configuration.DescribeSources()}):"));
             foreach (var failure in failures)
             {
                 stderr.WriteLine($"  - {failure.ReplaceLineEndings(" ")}");
@@ -77,7 +74,7 @@ internal static class PolicyCommand
         }
         catch (InvalidOperationException ex)
         {
-            return CliArguments.Fail(stderr, $"policy: configuration cannot be read ({DescribeSources(contentRoot)}): {ex.Message}");
+            return CliArguments.Fail(stderr, $"policy: configuration cannot be read ({configuration.DescribeSources()}): {ex.Message}");
         }
 
         PermissionSet? permissionSet;
@@ -100,14 +97,14 @@ internal static class PolicyCommand
             {
                 var abac = builder.BuildAbac(organizationId, permissionSet);
                 stdout.WriteLine(abac.RolePolicy.ToJson());
-                stderr.WriteLine($"configuration: {DescribeSources(contentRoot)}");
+                stderr.WriteLine($"configuration: {configuration.DescribeSources()}");
                 stderr.WriteLine($"mode: Abac; session tags: {string.Join(", ", abac.SessionTags.Select(t => $"{t.Key}={t.Value}"))}");
                 return 0;
             }
 
             var policy = builder.Build(organizationId, permissionSet);
             stdout.WriteLine(policy.Json);
-            stderr.WriteLine($"configuration: {DescribeSources(contentRoot)}");
+            stderr.WriteLine($"configuration: {configuration.DescribeSources()}");
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size: {policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (permission set '{permissionSet.Name}', worst case {builder.WorstCaseLength(permissionSet)})"));
             return 0;
         }
@@ -117,53 +114,11 @@ internal static class PolicyCommand
         }
     }
 
-    /// <summary>A plain host over <paramref name="contentRoot"/> (its appsettings + environment variables) with the isolation engine; never started.</summary>
-    internal static IHost BuildHost(string contentRoot)
-    {
-        var settings = new HostApplicationBuilderSettings
-        {
-            Args = [],
-            ContentRootPath = Path.GetFullPath(contentRoot),
-            EnvironmentName = EnvironmentName(),
-        };
-        settings.Configuration = new ConfigurationManager();
-        settings.Configuration["hostBuilder:reloadConfigOnChange"] = "false";
-        var builder = Host.CreateApplicationBuilder(settings);
-        builder.Logging.ClearProviders(); // stdout is the policy, stderr its description: nothing else
-        builder.Services.AddTenantIsolation(builder.Configuration);
-        builder.Services.AddGatewayForwardingOptions(builder.Configuration, checkPublishedKeys: false);
-        return builder.Build();
-    }
+    /// <summary>The gateway's configuration as the host loads it (<see cref="GatewayConfiguration"/>), from <paramref name="contentRoot"/>, without the verb's arguments.</summary>
+    internal static GatewayConfiguration LoadConfiguration(string contentRoot)
+        => GatewayConfiguration.Load(environmentName: null, contentRoot);
 
-    internal static void Collect<T>(IServiceProvider services, List<string> failures)
-        where T : class
-    {
-        try
-        {
-            _ = services.GetRequiredService<IOptions<T>>().Value;
-        }
-        catch (OptionsValidationException ex)
-        {
-            failures.AddRange(ex.Failures);
-        }
-    }
-
-    /// <summary>"appsettings.json + appsettings.Local.json in /repo + environment variables", naming only files that exist.</summary>
-    internal static string DescribeSources(string contentRoot)
-    {
-        var directory = Path.GetFullPath(contentRoot);
-        var files = new[] { "appsettings.json", $"appsettings.{EnvironmentName()}.json" }
-            .Where(file => File.Exists(Path.Combine(directory, file)))
-            .ToList();
-        return files.Count == 0
-            ? $"no appsettings.json in {directory}; environment variables only"
-            : $"{string.Join(" + ", files)} in {directory} + environment variables";
-    }
-
-    private static string EnvironmentName()
-        => Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
-            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
-            ?? "Production";
-
-
+    /// <summary>The isolation engine and the host's forwarding/envelope sections over <paramref name="configuration"/>; nothing started, no logging.</summary>
+    internal static ServiceProvider BuildServices(GatewayConfiguration configuration)
+        => configuration.BuildServices(services => services.AddGatewayForwardingOptions(configuration.Configuration, checkPublishedKeys: false));
 }

@@ -99,33 +99,32 @@ internal static class ReportCommand
             }
         }
 
-        using var host = PolicyCommand.BuildHost(contentRoot);
+        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
+        using var services = PolicyCommand.BuildServices(configuration);
         TenantIsolationOptions options;
         PermissionSetCatalog catalog;
-        var failures = new List<string>();
         try
         {
-            PolicyCommand.Collect<TenantIsolationOptions>(host.Services, failures);
-            PolicyCommand.Collect<ForwardingOptions>(host.Services, failures);
+            var failures = GatewayConfiguration.ValidateAll(services);
             if (failures.Count == 0)
             {
-                options = host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-                catalog = host.Services.GetRequiredService<PermissionSetCatalog>();
+                options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
+                catalog = services.GetRequiredService<PermissionSetCatalog>();
             }
             else
             {
-                return CliArguments.Fail(stderr, $"report: configuration is invalid ({failures.Count} error(s); read {PolicyCommand.DescribeSources(contentRoot)}): {string.Join("; ", failures)}");
+                return CliArguments.Fail(stderr, $"report: configuration is invalid ({failures.Count} error(s); read {configuration.DescribeSources()}): {string.Join("; ", failures)}");
             }
         }
         catch (InvalidOperationException ex)
         {
-            return CliArguments.Fail(stderr, $"report: configuration cannot be read ({PolicyCommand.DescribeSources(contentRoot)}): {ex.Message}");
+            return CliArguments.Fail(stderr, $"report: configuration cannot be read ({configuration.DescribeSources()}): {ex.Message}");
         }
 
         EvidenceDocument document;
         try
         {
-            document = Build(options, catalog, File.ReadAllLines(template), Path.GetFullPath(template), PolicyCommand.DescribeSources(contentRoot), verify, verifyJson, time.GetUtcNow());
+            document = Build(options, catalog, File.ReadAllLines(template), Path.GetFullPath(template), configuration.DescribeSources(), verify, verifyJson, time.GetUtcNow());
         }
         catch (SessionPolicyTooLargeException ex)
         {

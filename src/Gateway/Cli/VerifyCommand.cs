@@ -76,22 +76,20 @@ internal static class VerifyCommand
             return CliArguments.Fail(stderr, $"verify: cannot write --json {CliArguments.Truncate(json)} ({unwritable}); nothing was checked. Give a file in a writable directory (in a container with a read-only root filesystem: /tmp/verify.json).");
         }
 
-        using var host = PolicyCommand.BuildHost(contentRoot);
+        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
+        using var services = PolicyCommand.BuildServices(configuration);
         VerificationPlan plan;
         VerificationRunner runner;
         try
         {
-            var failures = new List<string>();
-            PolicyCommand.Collect<TenantIsolationOptions>(host.Services, failures);
-            PolicyCommand.Collect<ForwardingOptions>(host.Services, failures);
-            PolicyCommand.Collect<EnvelopeOptions>(host.Services, failures);
+            var failures = GatewayConfiguration.ValidateAll(services);
             if (failures.Count > 0)
             {
-                return CliArguments.Fail(stderr, $"verify: configuration is invalid ({PolicyCommand.DescribeSources(contentRoot)}): {string.Join(" | ", failures)}");
+                return CliArguments.Fail(stderr, $"verify: configuration is invalid ({configuration.DescribeSources()}): {string.Join(" | ", failures)}");
             }
 
-            plan = VerificationPlan.Create(host.Services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value, organizationA, organizationB);
-            runner = host.Services.GetRequiredService<VerificationRunner>();
+            plan = VerificationPlan.Create(services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value, organizationA, organizationB);
+            runner = services.GetRequiredService<VerificationRunner>();
         }
         catch (Exception ex) when (ex is InvalidOperationException or Isolation.GatewayStartupException)
         {
@@ -105,7 +103,7 @@ internal static class VerifyCommand
         }
 
         var sts = endpoints.First(e => e.Service == "STS");
-        if (await FindNotStsAsync(host.Services.GetRequiredService<IAmazonSecurityTokenService>(), sts.Url, cancellationToken).ConfigureAwait(false) is { } notSts)
+        if (await FindNotStsAsync(services.GetRequiredService<IAmazonSecurityTokenService>(), sts.Url, cancellationToken).ConfigureAwait(false) is { } notSts)
         {
             return CliArguments.Fail(stderr, $"verify: {notSts}; nothing was checked, isolation is not proven. Point {sts.Setting} (environment: {sts.Setting.Replace(":", "__", StringComparison.Ordinal)}) at the running STS endpoint.", Failed);
         }

@@ -44,7 +44,7 @@ internal sealed partial class EnvelopeKeyParameterResolver(
         }
         catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
         {
-            return; // StartupValidation lists the TenantIsolation errors with every other one
+            return; // GatewayConfiguration.ValidateAll lists the TenantIsolation errors with every other one
         }
 
         using var ssm = (createClient ?? AwsClientFactory.CreateSsm)(aws);

@@ -33,6 +33,8 @@ internal static class ForwardingServiceCollectionExtensions
             sp => new EnvelopeOptionsValidator(checkPublishedKeys ? sp.GetService<IHostEnvironment>() : null)));
         services.TryAddSingleton<EnvelopeKeyParameters>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<EnvelopeOptions>, EnvelopeKeyParameterPostConfigure>());
+        services.AddGatewayConfigurationCheck<ForwardingOptions>();
+        services.AddGatewayConfigurationCheck<EnvelopeOptions>();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using Gateway.Authentication;
 using Gateway.Configuration;
 using Gateway.Diagnostics;
 using Gateway.Forwarding;
+using Gateway.Hosting;
 using Gateway.Isolation.Diagnostics;
 using Gateway.Tenancy;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -35,6 +36,9 @@ internal static class GatewayServiceCollectionExtensions
         }
 
         services.AddSingleton<TenantGatewayMarker>();
+        // What GatewayConfiguration.ValidateAll checks before the host starts, in this order (the engine's and the
+        // forwarding sections are added by AddTenantIsolation and AddGatewayForwardingOptions).
+        services.AddGatewayConfigurationCheck<GatewayAuthenticationOptions>();
         services.AddTenantIsolation(configuration);
 
         services.AddGatewayForwardingOptions(configuration);
@@ -42,6 +46,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayAuthenticationOptions>().BindConfiguration(GatewayAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayAuthenticationOptions>, GatewayAuthenticationOptionsValidator>());
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
+        services.AddGatewayConfigurationCheck<AuditOptions>();
+        services.AddGatewayConfigurationCheck(new ProxyConfigurationCheck());
 
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<OrganizationResolver>();

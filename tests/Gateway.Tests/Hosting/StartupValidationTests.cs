@@ -1,4 +1,4 @@
-using Gateway.Hosting;
+using Gateway.Isolation.Configuration;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +18,7 @@ public sealed class StartupValidationTests
 
         builder.Services.AddTenantGateway(builder.Configuration);
         await using var app = builder.Build();
-        return await StartupValidation.CollectAsync(app.Services);
+        return GatewayConfiguration.ValidateAll(app.Services);
     }
 
     [Fact]
