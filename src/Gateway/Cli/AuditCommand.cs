@@ -28,38 +28,18 @@ internal static class AuditCommand
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        string? organization = null;
-        DateTimeOffset? from = null, to = null;
         var files = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        if (CliArguments.TryRead("audit", args, UsageText, ["--organization", "--from", "--to"], stdout, stderr, out var values, files) is { } exit)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                stdout.WriteLine(CliArguments.Help("audit"));
-                return 0;
-            }
+            return exit;
+        }
 
-            if (!name.StartsWith("--", StringComparison.Ordinal))
+        var organization = values.GetValueOrDefault("--organization");
+        DateTimeOffset? from = null, to = null;
+        foreach (var name in new[] { "--from", "--to" })
+        {
+            if (values.GetValueOrDefault(name) is not { } value)
             {
-                files.Add(name);
-                continue;
-            }
-
-            if (name is not ("--organization" or "--from" or "--to"))
-            {
-                return CliArguments.Fail(stderr, $"audit: unknown argument '{CliArguments.Truncate(name)}'. {UsageText}");
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                return CliArguments.Fail(stderr, $"audit: {name} needs a value. {UsageText}");
-            }
-
-            var value = args[++i];
-            if (name == "--organization")
-            {
-                organization = value;
                 continue;
             }
 

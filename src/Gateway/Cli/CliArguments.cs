@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Gateway.CommandLines;
 
 namespace Gateway.Cli;
 
@@ -208,36 +210,72 @@ internal static class CliArguments
     }
 
     /// <summary>
-    /// Reads <c>--name value</c> pairs (each of <paramref name="names"/> at most once wins last) into
-    /// <paramref name="values"/>. Null when the arguments are well formed; otherwise the exit code after printing the
-    /// verb's help (<c>-h</c>/<c>--help</c>, exit 0) or one error line (an unknown argument, a name without a value; exit 2).
+    /// Reads <c>--name value</c> (or <c>--name=value</c>) pairs, each of <paramref name="names"/> (given twice, the last
+    /// one counts), into <paramref name="values"/>, and with <paramref name="files"/> the other arguments (FILE...), with
+    /// <see cref="CommandLineSyntax"/> (System.CommandLine). Null when the arguments are well formed; otherwise the exit
+    /// code after printing the verb's help (<c>-h</c>/<c>--help</c>/<c>-?</c>, exit 0) or one error line (an unknown
+    /// argument, a name without a value; exit 2).
     /// </summary>
-    public static int? TryRead(string verb, string[] args, string usage, IReadOnlyCollection<string> names, TextWriter stdout, TextWriter stderr, out Dictionary<string, string> values)
+    public static int? TryRead(string verb, string[] args, string usage, IReadOnlyCollection<string> names, TextWriter stdout, TextWriter stderr, out Dictionary<string, string> values, List<string>? files = null)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(stdout);
         values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
+        var root = CommandLineSyntax.Root(verb);
+        var options = names.Select(name => CommandLineSyntax.Value(name, lastWins: true)).ToList();
+        foreach (var option in options)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                stdout.WriteLine(Help(verb));
-                return 0;
-            }
-
-            if (!names.Contains(name))
-            {
-                return Fail(stderr, $"{verb}: unknown argument '{Truncate(name)}'. {usage}");
-            }
-
-            if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
-            {
-                return Fail(stderr, $"{verb}: {name} needs a value. {usage}");
-            }
-
-            values[name] = args[++i];
+            root.Options.Add(option);
         }
 
+        var fileArgument = new Argument<string[]>("FILE") { Arity = ArgumentArity.ZeroOrMore };
+        if (files is not null)
+        {
+            root.Arguments.Add(fileArgument);
+        }
+
+        var parsed = CommandLineSyntax.Parse(root, args);
+        if (CommandLineSyntax.HelpRequested(parsed))
+        {
+            stdout.WriteLine(Help(verb));
+            return 0;
+        }
+
+        var error = CommandLineSyntax.FirstError(parsed);
+        // An option nobody takes lands among the files: it is an unknown argument, not a file name.
+        var strayOption = files is null ? null : parsed.GetValue(fileArgument)?.FirstOrDefault(f => f.StartsWith("--", StringComparison.Ordinal));
+        if (error is null && strayOption is not null)
+        {
+            error = new CommandLineError(CommandLineProblem.Unknown, strayOption, string.Empty);
+        }
+
+        if (error is { } problem)
+        {
+            return Fail(stderr, problem.Problem switch
+            {
+                CommandLineProblem.Unknown => $"{verb}: unknown argument '{Truncate(problem.Subject)}'. {usage}",
+                CommandLineProblem.MissingValue => $"{verb}: {problem.Subject} needs a value. {usage}",
+                _ => $"{verb}: {problem.Message}. {usage}",
+            });
+        }
+
+        foreach (var option in options)
+        {
+            if (parsed.GetValue(option) is not { } value)
+            {
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return Fail(stderr, $"{verb}: {option.Name} needs a value. {usage}");
+            }
+
+            values[option.Name] = value;
+        }
+
+        files?.AddRange(parsed.GetValue(fileArgument) ?? []);
         return null;
     }
 

@@ -35,34 +35,15 @@ internal static class VerifyCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         string organizationA = VerificationPlan.DefaultOrganizationA, organizationB = VerificationPlan.DefaultOrganizationB;
-        string? json = null;
-        for (var i = 0; i < args.Length; i++)
+        if (CliArguments.TryRead("verify", args, UsageText, ["--organizations", "--json"], stdout, stderr, out var values) is { } exit)
         {
-            var name = args[i];
-            if (name is "-h" or "--help")
-            {
-                await stdout.WriteLineAsync(CliArguments.Help("verify")).ConfigureAwait(false);
-                return 0;
-            }
+            return exit;
+        }
 
-            if (name is not ("--organizations" or "--json"))
-            {
-                return CliArguments.Fail(stderr, $"verify: unknown argument '{CliArguments.Truncate(name)}'. {UsageText}");
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                return CliArguments.Fail(stderr, $"verify: {name} needs a value. {UsageText}");
-            }
-
-            var value = args[++i];
-            if (name == "--json")
-            {
-                json = value;
-                continue;
-            }
-
-            var parts = value.Split(',', StringSplitOptions.TrimEntries);
+        var json = values.GetValueOrDefault("--json");
+        if (values.GetValueOrDefault("--organizations") is { } organizations)
+        {
+            var parts = organizations.Split(',', StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || !OrganizationId.IsWellFormed(parts[0]) || !OrganizationId.IsWellFormed(parts[1]) || parts[0] == parts[1])
             {
                 return CliArguments.Fail(stderr, $"verify: --organizations needs two distinct valid organization ids, e.g. zz-verify-a,zz-verify-b. {UsageText}");

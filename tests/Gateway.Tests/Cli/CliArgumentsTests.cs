@@ -183,4 +183,52 @@ public sealed class CliArgumentsTests
         Assert.False(gateway.HasExited, gateway.Output);
         Assert.Contains($"Now listening on: {url}", gateway.Output, StringComparison.Ordinal);
     }
+
+    private static (int? Exit, Dictionary<string, string> Values, List<string> Files, string Out, string Err) Read(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var files = new List<string>();
+        var exit = CliArguments.TryRead("audit", args, "usage: Gateway audit --organization ORG FILE...", ["--organization", "--from"], stdout, stderr, out var values, files);
+        return (exit, values, files, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void TryRead_NameEqualsValueRepeatedOptionAndFiles_LastValueCountsFilesInOrder()
+    {
+        var (exit, values, files, _, stderr) = Read("a.log", "--organization=globex", "@b.log", "--organization", "acme", "-");
+
+        Assert.Null(exit);
+        Assert.Empty(stderr);
+        Assert.Equal("acme", values["--organization"]);
+        Assert.Equal(["a.log", "@b.log", "-"], files); // @FILE is a file name, never a response file
+    }
+
+    [Theory]
+    [InlineData(new[] { "--organization", "--from", "2026-01-01", "a.log" }, "audit: --organization needs a value.")]
+    [InlineData(new[] { "--organization", "acme", "a.log", "--frm", "2026-01-01" }, "audit: unknown argument '--frm'.")]
+    [InlineData(new[] { "[suggest]", "--organization", "acme", "a.log" }, "audit: unknown argument '[suggest]'.")]
+    [InlineData(new[] { "--organization", "acme", "a.log", "--version" }, "audit: unknown argument '--version'.")]
+    public void TryRead_BadArguments_OneLineExit2(string[] args, string expectedStart)
+    {
+        var (exit, _, _, stdout, stderr) = Read(args);
+
+        Assert.Equal(CliArguments.Usage, exit);
+        Assert.Empty(stdout);
+        Assert.StartsWith(expectedStart, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("-h")]
+    [InlineData("--help")]
+    [InlineData("-?")]
+    public void TryRead_Help_VerbHelpExit0(string flag)
+    {
+        var (exit, _, _, stdout, stderr) = Read("--organization", "acme", flag);
+
+        Assert.Equal(0, exit);
+        Assert.Empty(stderr);
+        Assert.StartsWith("usage: Gateway audit", stdout, StringComparison.Ordinal);
+    }
 }
