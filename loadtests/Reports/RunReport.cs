@@ -41,6 +41,13 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? UnscopedForwards => ScaleOut?.Counters.GetValueOrDefault("unscopedForwards");
 
+    /// <summary>
+    /// Answers during scale-out whose credentials the backend's data store rejected (<c>tenant_credentials_rejected</c>): an
+    /// outage of credentials, not a leak; counted apart from <see cref="UnscopedForwards"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? RejectedCredentials => ScaleOut?.Counters.GetValueOrDefault("rejectedCredentials");
+
     /// <summary>Success rate (%) of requests for cached organizations while scale-out's Redis was down.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? RedisFaultCachedOkPercent => ScaleOut?.Metrics.GetValueOrDefault("redisFaultCachedOkPercent");

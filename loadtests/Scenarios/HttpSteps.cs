@@ -23,7 +23,8 @@ internal static class HttpSteps
                 ServerErrorSamples.Capture((int)response.StatusCode, request.RequestUri, body);
             }
 
-            return new HttpOutcome((int)response.StatusCode, code, response.Headers.RetryAfter is not null, body, body.Length);
+            var rejected = response.Headers.TryGetValues(HttpOutcome.CredentialsRejectedHeaderName, out var marks) && marks.Contains("1", StringComparer.Ordinal);
+            return new HttpOutcome((int)response.StatusCode, code, response.Headers.RetryAfter is not null, body, body.Length, rejected);
         }
     }
 
@@ -47,6 +48,24 @@ internal static class HttpSteps
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Counts the backend's verdict on the tenant context: <c>unscoped</c> (no valid envelope reached the backend: a leak)
+    /// and <c>rejectedCredentials</c> (the data store refused a genuine envelope's credentials: an outage, not a leak).
+    /// </summary>
+    public static void CountTenantContext(ScenarioContext ctx, HttpOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.IsUnscopedForward)
+        {
+            ctx.Count("unscoped");
+        }
+        else if (outcome.IsRejectedCredentials)
+        {
+            ctx.Count("rejectedCredentials");
         }
     }
 

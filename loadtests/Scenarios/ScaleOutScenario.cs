@@ -89,6 +89,7 @@ internal sealed class ScaleOutScenario : ILoadScenario
                 ["instances"] = Instances,
                 ["distinctCredentialKeys"] = organizations.Count, // one permission set per owner, Organization scope
                 ["unscopedForwards"] = phases.Sum(p => p.Counter("unscoped")),
+                ["rejectedCredentials"] = phases.Sum(p => p.Counter("rejectedCredentials")),
             };
             if (stsStart is not null && stsSteady is not null && stsFault is not null && stsAfter is not null)
             {
@@ -195,11 +196,7 @@ internal sealed class ScaleOutScenario : ILoadScenario
         await ctx.StepAsync(step, async ct =>
         {
             var outcome = await HttpSteps.SendAsync(client, HttpSteps.Get(gateway, $"/orgs/{org}/applications", tokens[index]), ct).ConfigureAwait(false);
-            if (outcome.Code is "tenant_context_missing" or "tenant_context_invalid")
-            {
-                ctx.Count("unscoped");
-            }
-
+            HttpSteps.CountTenantContext(ctx, outcome);
             return HttpSteps.ToStep(outcome);
         }).ConfigureAwait(false);
     }

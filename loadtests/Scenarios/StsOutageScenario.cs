@@ -12,7 +12,8 @@ namespace LoadTests.Scenarios;
 /// Steady traffic while STS fails in the middle: <c>before</c> (cached organizations), <c>outage</c> (LocalAws STS throttles
 /// every call; cached organizations must keep succeeding, organizations never seen before must get 503 + Retry-After),
 /// then the fault is cleared and <c>after</c> checks recovery (the organizations refused during the outage and brand-new
-/// ones succeed). Any <c>tenant_context_missing</c>/<c>_invalid</c> from the backend means a request was forwarded unscoped.
+/// ones succeed). Any <c>tenant_context_missing</c>/<c>_invalid</c> from the backend means a request was forwarded unscoped;
+/// <c>tenant_credentials_rejected</c> (the data store refused a genuine envelope's credentials) is counted apart, as an outage.
 /// </summary>
 internal sealed class StsOutageScenario : ILoadScenario
 {
@@ -63,7 +64,7 @@ internal sealed class StsOutageScenario : ILoadScenario
                 await ctx.StepAsync("new", async ct =>
                 {
                     var outcome = await HttpSteps.SendAsync(client, HttpSteps.Get(gateway, $"/orgs/{org}/applications", tokens[index]), ct).ConfigureAwait(false);
-                    CountUnscoped(ctx, outcome);
+                    HttpSteps.CountTenantContext(ctx, outcome);
                     if (outcome.StatusCode == 503 && outcome.HasRetryAfter)
                     {
                         return StepResponse.Ok(503, outcome.Size, outcome.Code ?? "http_503");
@@ -118,7 +119,7 @@ internal sealed class StsOutageScenario : ILoadScenario
             await ctx.StepAsync("new", async ct =>
             {
                 var outcome = await HttpSteps.SendAsync(client, HttpSteps.Get(gateway, $"/orgs/{org}/applications", tokens[index]), ct).ConfigureAwait(false);
-                CountUnscoped(ctx, outcome);
+                HttpSteps.CountTenantContext(ctx, outcome);
                 return HttpSteps.ToStep(outcome);
             }).ConfigureAwait(false);
         }), cancellationToken).ConfigureAwait(false);
@@ -127,6 +128,7 @@ internal sealed class StsOutageScenario : ILoadScenario
         var counters = new Dictionary<string, long>(StringComparer.Ordinal)
         {
             ["unscopedForwards"] = before.Counter("unscoped") + outage.Counter("unscoped") + after.Counter("unscoped"),
+            ["rejectedCredentials"] = before.Counter("rejectedCredentials") + outage.Counter("rejectedCredentials") + after.Counter("rejectedCredentials"),
             ["newServedDuringOutage"] = outage.Counter("newServedDuringOutage"),
         };
         if (stsBefore is not null && stsOutageStart is not null && stsOutageEnd is not null && stsAfter is not null)
@@ -244,16 +246,9 @@ internal sealed class StsOutageScenario : ILoadScenario
         await ctx.StepAsync("cached", async ct =>
         {
             var outcome = await HttpSteps.SendAsync(client, HttpSteps.Get(gateway, $"/orgs/{org}/applications", tokens[index]), ct).ConfigureAwait(false);
-            CountUnscoped(ctx, outcome);
+            HttpSteps.CountTenantContext(ctx, outcome);
             return HttpSteps.ToStep(outcome);
         }).ConfigureAwait(false);
     }
 
-    private static void CountUnscoped(ScenarioContext ctx, HttpOutcome outcome)
-    {
-        if (outcome.Code is "tenant_context_missing" or "tenant_context_invalid")
-        {
-            ctx.Count("unscoped");
-        }
-    }
 }
