@@ -6,6 +6,8 @@ using Gateway.Isolation.Permissions;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Cli;
 
@@ -129,6 +131,10 @@ internal static class ReportCommand
         catch (SessionPolicyTooLargeException ex)
         {
             return CliArguments.Fail(stderr, $"report: {ex.Message}");
+        }
+        catch (YamlException ex)
+        {
+            return CliArguments.Fail(stderr, $"report: CloudFormation template '{CliArguments.Truncate(template)}' is not YAML (line {ex.Start.Line}): {ex.Message}");
         }
 
         try
@@ -300,44 +306,49 @@ internal static class ReportCommand
 
     private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
 
-    /// <summary>The template's <c>AWS::IAM::*</c> resources as (logical id, verbatim YAML block), from the top-level <c>Resources:</c> map.</summary>
+    /// <summary>
+    /// The template's <c>AWS::IAM::*</c> resources as (logical id, verbatim YAML block), from the top-level
+    /// <c>Resources:</c> map, read with YamlDotNet (CloudFormation's <c>!Ref</c>/<c>!Sub</c> tags are kept as tags). A
+    /// block is the resource's lines as written, from its key to the next resource (comment lines before the next one
+    /// and trailing blank lines left out).
+    /// </summary>
+    /// <exception cref="YamlException">The template is not YAML.</exception>
     internal static List<(string Name, string Block)> IamResources(string[] lines)
     {
+        ArgumentNullException.ThrowIfNull(lines);
         var resources = new List<(string, string)>();
-        var start = Array.FindIndex(lines, l => l.TrimEnd() == "Resources:");
-        if (start < 0)
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(string.Join('\n', lines)));
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root
+            || !root.Children.TryGetValue(new YamlScalarNode("Resources"), out var node) || node is not YamlMappingNode map)
         {
             return resources;
         }
 
-        var i = start + 1;
-        while (i < lines.Length)
+        // Marks are 1-based lines (a node's start is reliable, a mapping's end is not): a resource ends before the next
+        // resource's key, the last one before the next top-level key (or at the end of the file).
+        var topLevel = root.Children.Keys.ToList();
+        var afterResources = topLevel.IndexOf(new YamlScalarNode("Resources")) + 1;
+        var resourcesEnd = afterResources < topLevel.Count ? (int)topLevel[afterResources].Start.Line - 1 : lines.Length;
+        var entries = map.Children.ToList();
+        for (var i = 0; i < entries.Count; i++)
         {
-            var line = lines[i];
-            if (line.Length > 0 && !char.IsWhiteSpace(line[0]) && !line.StartsWith('#'))
+            var (key, value) = (entries[i].Key, entries[i].Value);
+            if (key is not YamlScalarNode { Value: { } name } || value is not YamlMappingNode resource
+                || !resource.Children.TryGetValue(new YamlScalarNode("Type"), out var type)
+                || type is not YamlScalarNode { Value: { } typeName } || !typeName.StartsWith("AWS::IAM::", StringComparison.Ordinal))
             {
-                break; // the next top-level key
-            }
-
-            if (line.StartsWith("  ", StringComparison.Ordinal) && line.Length > 2 && !char.IsWhiteSpace(line[2]) && line[2] != '#' && line.TrimEnd().EndsWith(':'))
-            {
-                var end = i + 1;
-                while (end < lines.Length && (lines[end].Length == 0 || lines[end].StartsWith("   ", StringComparison.Ordinal) || lines[end].TrimStart().StartsWith('#')) && !(lines[end].Length > 0 && !char.IsWhiteSpace(lines[end][0])))
-                {
-                    end++;
-                }
-
-                var block = lines[i..end];
-                if (block.Any(l => l.TrimStart().StartsWith("Type: AWS::IAM::", StringComparison.Ordinal)))
-                {
-                    resources.Add((line.Trim().TrimEnd(':'), string.Join('\n', block).TrimEnd()));
-                }
-
-                i = end;
                 continue;
             }
 
-            i++;
+            var first = (int)key.Start.Line - 1;
+            var end = i + 1 < entries.Count ? (int)entries[i + 1].Key.Start.Line - 1 : resourcesEnd;
+            while (end > first + 1 && (lines[end - 1].Trim().Length == 0 || lines[end - 1].TrimStart().StartsWith('#')))
+            {
+                end--;
+            }
+
+            resources.Add((name, string.Join('\n', lines[first..end]).TrimEnd()));
         }
 
         return resources;

@@ -138,6 +138,34 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public void IamResources_AnyIndentationTagsAndComments_OnlyIamResourcesVerbatim()
+    {
+        string[] lines =
+        [
+            "Resources:",
+            "    # the tenant role",
+            "    TenantRole:",
+            "        Type: AWS::IAM::Role",
+            "        Properties:",
+            "            RoleName: !Sub '${AWS::StackName}-tenant'",
+            "",
+            "    # not IAM, though a property says so",
+            "    Table:",
+            "        Type: AWS::DynamoDB::Table",
+            "        Properties:",
+            "            Note: \"Type: AWS::IAM::Role\"",
+            "Outputs:",
+            "    Role: !Ref TenantRole",
+        ];
+
+        var resources = ReportCommand.IamResources(lines);
+
+        var (name, block) = Assert.Single(resources);
+        Assert.Equal("TenantRole", name);
+        Assert.Equal(string.Join('\n', lines[2..6]), block);
+    }
+
+    [Fact]
     public void IamResources_EveryIamResourceOfTheTemplate()
     {
         var lines = File.ReadAllLines(Template);
