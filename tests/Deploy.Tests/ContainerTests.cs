@@ -46,6 +46,18 @@ public partial class ContainerTests
             Assert.Contains(project, copiedBeforeRestore);
             Assert.Contains(Path.GetDirectoryName(project)!.Replace('\\', '/') + "/", copiedAnywhere);
         }
+
+        // Source files a project compiles from outside its own directory (<Compile Include="..\Shared\X.cs" Link=.../>).
+        foreach (var project in ProjectClosure(GatewayProject))
+        {
+            var directory = Path.GetDirectoryName(Repo.PathOf(project))!;
+            foreach (var compile in XDocument.Load(Repo.PathOf(project)).Descendants("Compile").Select(c => c.Attribute("Include")?.Value).OfType<string>())
+            {
+                var full = Path.GetFullPath(Path.Combine(directory, compile.Replace('\\', '/')));
+                var folder = Path.GetRelativePath(Repo.Root, Path.GetDirectoryName(full)!).Replace('\\', '/') + "/";
+                Assert.True(copiedAnywhere.Contains(folder), $"{project} compiles {compile}, but the Dockerfile does not COPY {folder}");
+            }
+        }
     }
 
     [Fact]
