@@ -12,6 +12,13 @@ internal sealed class ForwardingOptions
     public TimeSpan EnvelopeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How often envelope keys configured as SSM parameters (<c>TenantIsolation:Envelopes:{cluster}:Current:Parameter</c>)
+    /// are read again; a changed value is validated and then used for the next envelope. Default 5 min; 0 = read at
+    /// start-up only.
+    /// </summary>
+    public TimeSpan EnvelopeKeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// False (default): an envelope is written once per (credential set, user, role, cluster) and reused until it nears
     /// expiry; its <c>rid</c> is the request that wrote it and X-Request-Id carries each request's own id.
     /// True: a fresh envelope per request (one JWE encryption, ≈13 µs, per request).

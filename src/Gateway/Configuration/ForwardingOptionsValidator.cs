@@ -21,6 +21,11 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
             errors.Add($"{S}:EnvelopeLifetime must be between 00:00:10 and 00:05:00 (was {options.EnvelopeLifetime}).");
         }
 
+        if (options.EnvelopeKeyRefreshInterval != TimeSpan.Zero && (options.EnvelopeKeyRefreshInterval < TimeSpan.FromSeconds(1) || options.EnvelopeKeyRefreshInterval > TimeSpan.FromDays(1)))
+        {
+            errors.Add($"{S}:EnvelopeKeyRefreshInterval must be 0 (off) or between 00:00:01 and 1.00:00:00 (was {options.EnvelopeKeyRefreshInterval}).");
+        }
+
         if (options.EnvelopesPerCredential < 0)
         {
             errors.Add($"{S}:EnvelopesPerCredential must not be negative.");

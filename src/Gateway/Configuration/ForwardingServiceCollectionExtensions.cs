@@ -24,14 +24,14 @@ internal static class ForwardingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ForwardingOptions>, ForwardingOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
         services.AddOptions<EnvelopeOptions>().Configure(o => configuration.GetSection(EnvelopeOptions.SectionName).Bind(o.Clusters)).ValidateOnStart();
-        // Envelope keys reload when the configuration changes or SSM parameters are re-read; an invalid change is refused
-        // (one error line naming the key) and the last valid keys stay in force.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<EnvelopeOptions>>(
-            new ConfigurationChangeTokenSource<EnvelopeOptions>(configuration.GetSection(EnvelopeOptions.SectionName))));
+        // Envelope keys reload when EnvelopeKeyParameters signals (the gateway host's EnvelopeKeyParameterRefresher does on
+        // a configuration change, after reading the SSM parameters then configured, and when a parameter's value
+        // changed); an invalid change is refused (one error line naming the key) and the last valid keys stay in force.
         services.TryAddSingleton<IOptionsMonitor<EnvelopeOptions>, LastGoodOptionsMonitor<EnvelopeOptions>>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EnvelopeOptions>, EnvelopeOptionsValidator>(
             sp => new EnvelopeOptionsValidator(checkPublishedKeys ? sp.GetService<IHostEnvironment>() : null)));
         services.TryAddSingleton<EnvelopeKeyParameters>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOptionsChangeTokenSource<EnvelopeOptions>, EnvelopeKeyParameterChangeTokenSource>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<EnvelopeOptions>, EnvelopeKeyParameterPostConfigure>());
         services.AddGatewayConfigurationCheck<ForwardingOptions>();
         services.AddGatewayConfigurationCheck<EnvelopeOptions>();

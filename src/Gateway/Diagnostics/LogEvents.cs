@@ -31,6 +31,9 @@ internal static class LogEvents
     /// <summary>Envelope keys read from SSM Parameter Store at start-up (Information).</summary>
     public const int EnvelopeKeyParametersRead = 8101;
 
+    /// <summary>A periodic re-read of the envelope key parameters failed; the keys read before stay (Error).</summary>
+    public const int EnvelopeKeyParameterRefreshFailed = 8102;
+
     /// <summary>An unhandled exception answered 500 (Error).</summary>
     public const int UnhandledException = 9001;
 }

@@ -43,6 +43,7 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddGatewayForwardingOptions(configuration);
         services.TryAddSingleton<EnvelopeKeyParameterResolver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EnvelopeKeyParameterRefresher>());
         services.AddOptions<GatewayAuthenticationOptions>().BindConfiguration(GatewayAuthenticationOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayAuthenticationOptions>, GatewayAuthenticationOptionsValidator>());
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);

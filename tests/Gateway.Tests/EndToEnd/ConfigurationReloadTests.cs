@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Testing;
@@ -27,13 +28,26 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
 
     private LocalAwsHost Aws => _topology!.Aws;
 
+    /// <summary>An envelope key the sample API accepts beside the local one (the rotation's target).</summary>
+    private static readonly (string Id, string Key) KnownKey = ("reload-2", Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+
     private string SettingsFile => Path.Combine(_contentRoot, "appsettings.json");
+
+    private string LocalSettingsFile => Path.Combine(_contentRoot, "appsettings.Local.json");
 
     public async Task InitializeAsync()
     {
         File.Copy(Path.Combine(RepoPaths.Root, "appsettings.json"), SettingsFile);
         File.Copy(Path.Combine(RepoPaths.Root, "appsettings.Local.json"), Path.Combine(_contentRoot, "appsettings.Local.json"));
-        _topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions { GatewayWorkingDirectory = _contentRoot });
+        _topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions
+        {
+            GatewayWorkingDirectory = _contentRoot,
+            SampleApiEnvironment = new Dictionary<string, string?>
+            {
+                ["TenantContext__Keys__1__KeyId"] = KnownKey.Id,
+                ["TenantContext__Keys__1__Key"] = KnownKey.Key,
+            },
+        });
         Client = _topology.CreateGatewayClient();
     }
 
@@ -112,14 +126,39 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(1, Occurrences(_topology.Gateway.Output, RefusedLine));
     }
 
-    /// <summary>Rewrites the gateway's appsettings.json as an editor saving it would (a new file moved over the old one).</summary>
-    private void EditSettings(Action<JsonNode> edit)
+    [Fact]
+    public async Task FileEdited_EnvelopeKeyRotated_NextEnvelopeSealedWithTheNewKey()
     {
-        var settings = JsonNode.Parse(File.ReadAllText(SettingsFile))!;
+        var pid = _topology!.Gateway.ProcessId;
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync("alice", "/api/applications"));
+
+        // A current key the backend does not hold: the backend refuses the very next envelope (so no envelope sealed
+        // with the old key is reused), which shows the gateway switched without a restart.
+        var unknown = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+        EditSettings(LocalSettingsFile, settings => settings["TenantIsolation"]!["Envelopes"]!["applications"]!["Current"] = Key("reload-3", unknown));
+        Assert.Equal(HttpStatusCode.Unauthorized, await UntilAsync(() => ReadAsync("alice", "/api/applications"), HttpStatusCode.Unauthorized));
+
+        // Allow twin: rotating to a key the backend holds serves again.
+        EditSettings(LocalSettingsFile, settings => settings["TenantIsolation"]!["Envelopes"]!["applications"]!["Current"] = Key(KnownKey.Id, KnownKey.Key));
+        Assert.Equal(HttpStatusCode.OK, await UntilAsync(() => ReadAsync("alice", "/api/applications"), HttpStatusCode.OK));
+        Assert.Equal(pid, _topology.Gateway.ProcessId);
+        Assert.Contains("Settings reloaded: TenantIsolation:Envelopes", _topology.Gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(unknown, _topology.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(KnownKey.Key, _topology.Output, StringComparison.Ordinal);
+
+        static JsonNode Key(string id, string key) => new JsonObject { ["KeyId"] = id, ["Key"] = key };
+    }
+
+    /// <summary>Rewrites the gateway's appsettings.json as an editor saving it would (a new file moved over the old one).</summary>
+    private void EditSettings(Action<JsonNode> edit) => EditSettings(SettingsFile, edit);
+
+    private static void EditSettings(string file, Action<JsonNode> edit)
+    {
+        var settings = JsonNode.Parse(File.ReadAllText(file))!;
         edit(settings);
-        var next = SettingsFile + ".new";
+        var next = file + ".new";
         File.WriteAllText(next, settings.ToJsonString());
-        File.Move(next, SettingsFile, overwrite: true);
+        File.Move(next, file, overwrite: true);
     }
 
     /// <summary>Polls (bounded by <see cref="ReloadDelay"/>) until <paramref name="probe"/> gives <paramref name="expected"/>; returns the last result.</summary>

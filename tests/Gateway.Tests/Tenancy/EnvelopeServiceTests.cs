@@ -209,4 +209,40 @@ public sealed class EnvelopeServiceTests
 
         Assert.False(Reader().Read(token).Succeeded);
     }
+
+    [Fact]
+    public void GetEnvelope_CurrentKeyReloaded_SealsWithTheNewKeyAndDoesNotReuseTheOldEnvelope()
+    {
+        var envelopes = TestOptions.Monitor(TestOptions.Envelopes());
+        var service = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), envelopes, _time);
+        var before = service.GetEnvelope(Tenant(), "applications", "req-1");
+        Assert.Same(before, service.GetEnvelope(Tenant(), "applications", "req-2")); // reused while the key is unchanged
+
+        var rotated = Convert.ToBase64String(Enumerable.Range(1, 64).Select(i => (byte)i).ToArray());
+        var next = new EnvelopeOptions();
+        next.Clusters["applications"] = new ClusterEnvelopeOptions { Current = new GatewayEnvelopeKeyOptions { KeyId = "local-2", Key = rotated } };
+        envelopes.Set(next);
+        var after = service.GetEnvelope(Tenant(), "applications", "req-3");
+
+        Assert.NotEqual(before, after);
+        var newReader = new TenantEnvelopeReader([EnvelopeKey.FromBase64("local-2", rotated)], "tenant-gateway", "applications", _time);
+        Assert.True(newReader.Read(after).Succeeded);
+        Assert.False(Reader().Read(after).Succeeded); // not sealed with the old key any more
+        Assert.True(Reader().Read(before).Succeeded); // twin: the old envelope was the old key's
+    }
+
+    [Fact]
+    public void HasKeyFor_ClusterKeyAddedByReload_True()
+    {
+        var envelopes = TestOptions.Monitor(TestOptions.Envelopes());
+        var service = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), envelopes, _time);
+        Assert.False(service.HasKeyFor("billing"));
+
+        var next = TestOptions.Envelopes();
+        next.Clusters["billing"] = new ClusterEnvelopeOptions { Current = new GatewayEnvelopeKeyOptions { KeyId = "billing-1", Key = TestOptions.LocalKey } };
+        envelopes.Set(next);
+
+        Assert.True(service.HasKeyFor("billing"));
+        Assert.True(service.HasKeyFor("applications"));
+    }
 }
