@@ -22,7 +22,10 @@ usage: ./run.sh [--demo] [--no-build] [--instances N] [--help]
   --demo          walkthrough only; exit 0 if every expectation held, non-zero naming the failing step
   --no-build      use the existing Release build (the tests use this after ./test.sh has built)
   --instances N   N gateways (1-9; 1 is the default) sharing one Redis (redis-server; installed with apt-get when missing)
-                  behind a round-robin front door on GATEWAY_PORT; instance i listens on GATEWAY_PORT+i
+                  behind a round-robin front door on GATEWAY_PORT; instance i listens on GATEWAY_PORT+i.
+                  The front door health-checks the instances (/readyz every second) and retries idempotent
+                  requests an instance refused; an instance that exits is restarted (up to 5 times each) while
+                  the others serve, and Redis dying is reported and the fleet goes on without it
   -h, --help      print this and exit
 
 Environment:
@@ -144,9 +147,9 @@ fi
 
 bin() { echo "$ROOT/$1/bin/$CONFIGURATION/net10.0/$2"; }
 
-start() { # name, then command...; output goes to $LOG_DIR/name.log
+start() { # name, then command...; output goes to $LOG_DIR/name.log (appended when APPEND_LOG=1: a restart)
   local name=$1; shift
-  "$@" >"$LOG_DIR/$name.log" 2>&1 &
+  if [ "${APPEND_LOG:-0}" = 1 ]; then "$@" >>"$LOG_DIR/$name.log" 2>&1 & else "$@" >"$LOG_DIR/$name.log" 2>&1 & fi
   PIDS+=("$!")
   NAMES[$!]=$name
   echo "$name $!" >>"$LOG_DIR/pids"
@@ -177,7 +180,11 @@ TenantContext__DynamoDb__ServiceUrl="$LOCALAWS_URL" \
   start backend dotnet "$(bin samples/Applications.Api Applications.Api.dll)" --urls "$BACKEND_URL"
 wait_for backend "$BACKEND_URL/healthz" 60 "${PIDS[-1]}"
 
-start_gateway() { # name url
+start_gateway() { # name url [restart]  (restart: append to the log and do not wait for /readyz: the front door's
+  # health checks put the instance back in rotation once it is ready)
+  local restart=${3:-}
+  local APPEND_LOG=0
+  [ "$restart" = restart ] && APPEND_LOG=1
   # JSON log lines, as in production (appsettings.Local.json picks "simple"), so `Gateway.dll audit` reads
   # $LOG_DIR/<name>.log. A log format, not wiring: not in the TopologyEnvironment list the override block below matches.
   local -x Logging__Console__FormatterName=json
@@ -189,7 +196,7 @@ start_gateway() { # name url
   Authentication__Authority="$LOCALAWS_URL" \
   ReverseProxy__Clusters__applications__Destinations__d1__Address="$BACKEND_URL/" \
     start "$1" dotnet "$(bin src/Gateway Gateway.dll)" --urls "$2"
-  wait_for "$1" "$2/readyz" 60 "${PIDS[-1]}"
+  [ "$restart" = restart ] || wait_for "$1" "$2/readyz" 60 "${PIDS[-1]}"
 }
 
 if ((INSTANCES == 1)); then
@@ -329,9 +336,37 @@ cat <<EOF
 
 Press Ctrl-C to stop everything.
 EOF
-DEAD=
-code=0
-wait -n -p DEAD "${PIDS[@]}" || code=$?
-name=${NAMES[$DEAD]:-a process}
-echo "run.sh: $name (pid $DEAD) exited with code $code; stopping everything (log: $LOG_DIR/$name.log)" >&2
-exit 1
+# Supervision. Any process exiting stops everything, except with --instances N: a gateway instance that exits (crashed,
+# killed or stopped cleanly) is restarted on its port (at most MAX_RESTARTS times each; the others keep serving through
+# the front door meanwhile), and redis-server exiting is reported and the fleet goes on without the shared cache.
+MAX_RESTARTS=5
+declare -A RESTARTS=()
+forget() { # pid: no longer ours to wait for or stop
+  local kept=() pid
+  for pid in "${PIDS[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  PIDS=("${kept[@]}")
+}
+while :; do
+  DEAD=
+  code=0
+  wait -n -p DEAD "${PIDS[@]}" || code=$?
+  name=${NAMES[$DEAD]:-a process}
+  forget "$DEAD"
+  if ((INSTANCES > 1)) && [[ "$name" =~ ^gateway([1-9])$ ]]; then
+    i=${BASH_REMATCH[1]}
+    RESTARTS[$name]=$(( ${RESTARTS[$name]:-0} + 1 ))
+    if (( RESTARTS[$name] <= MAX_RESTARTS )); then
+      echo "run.sh: $name (pid $DEAD) exited with code $code; restarting it on port $((GATEWAY_PORT + i)) (restart ${RESTARTS[$name]} of $MAX_RESTARTS); the other instances keep serving through the front door (log: $LOG_DIR/$name.log)" >&2
+      start_gateway "$name" "http://127.0.0.1:$((GATEWAY_PORT + i))" restart
+    else
+      echo "run.sh: $name (pid $DEAD) exited with code $code; not restarting it again after $MAX_RESTARTS restarts; the other instances keep serving through the front door (log: $LOG_DIR/$name.log)" >&2
+    fi
+    continue
+  fi
+  if ((INSTANCES > 1)) && [ "$name" = redis ]; then
+    echo "run.sh: redis (pid $DEAD) exited with code $code; going on without the shared cache: each gateway serves from its own cache and STS, and evict cannot reach the fleet until run.sh is restarted (log: $LOG_DIR/redis.log)" >&2
+    continue
+  fi
+  echo "run.sh: $name (pid $DEAD) exited with code $code; stopping everything (log: $LOG_DIR/$name.log)" >&2
+  exit 1
+done

@@ -40,7 +40,7 @@ internal sealed class BackgroundRun : IAsyncDisposable
         }
     }
 
-    public static Task<BackgroundRun> StartAsync(int[] ports, string? logDir)
+    public static Task<BackgroundRun> StartAsync(int[] ports, string? logDir, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("bash")
         {
@@ -50,11 +50,17 @@ internal sealed class BackgroundRun : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add("./run.sh --no-build & echo \"run.sh pid $!\"; wait $!");
+        var extra = string.Concat((arguments ?? []).Select(a => " " + a));
+        info.ArgumentList.Add($"./run.sh --no-build{extra} & echo \"run.sh pid $!\"; wait $!");
         info.Environment["LOCALAWS_PORT"] = ports[0].ToString(CultureInfo.InvariantCulture);
         info.Environment["BACKEND_PORT"] = ports[1].ToString(CultureInfo.InvariantCulture);
         info.Environment["GATEWAY_PORT"] = ports[2].ToString(CultureInfo.InvariantCulture);
         info.Environment.Remove("RUN_LOG_DIR");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         if (logDir is not null)
         {
             info.Environment["RUN_LOG_DIR"] = logDir;
@@ -79,6 +85,9 @@ internal sealed class BackgroundRun : IAsyncDisposable
             throw new InvalidOperationException($"run.sh did not reach '{RunningLine}' (exited: {_parent.HasExited}):\n{Output}");
         }
     }
+
+    /// <summary>True while run.sh (and so its parent shell) is still running.</summary>
+    public bool IsRunning => !_parent.HasExited;
 
     /// <summary>Sends SIGINT/SIGTERM to run.sh itself (not to its parent) and returns run.sh's exit code.</summary>
     public async Task<int> SignalAndWaitAsync(string signal, TimeSpan timeout)

@@ -165,6 +165,124 @@ public sealed class RunScriptTests
         Assert.Contains($"run.sh: localaws (pid {localAws}) exited with code 1", run.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>How long after an instance dies the front door may still fail a request: one active probe interval (1 s) +
+    /// its timeout (1 s) + 1 s of slack for this loaded machine. Documented in README "Running a fleet".</summary>
+    private static readonly TimeSpan HealthCheckBound = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task KeepRunning_ThreeInstances_InstanceKilledThenRedisKilled_RequestsKeepSucceedingAndRunShGoesOn()
+    {
+        var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.NextBlock(following: 3) };
+        var redisPort = FreePort.Next();
+        var logDir = Directory.CreateTempSubdirectory("run-sh-test-").FullName;
+        var run = await BackgroundRun.StartAsync(ports, logDir, ["--instances", "3"], new Dictionary<string, string> { ["REDIS_PORT"] = redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var runScope = run;
+        await run.WaitRunningAsync(Timeout);
+        var started = StartedProcessIds(logDir);
+        var gateway2 = started.Single(p => p.Name == "gateway2").Pid;
+        var redis = started.Single(p => p.Name == "redis").Pid;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var token = await TokenAsync(http, ports[0], "alice");
+        var frontDoor = new Uri($"http://127.0.0.1:{ports[2]}/api/applications");
+
+        // A bounded request loop through the front door (sequential, ≈ 10 req/s for 16 s): gateway2 is SIGKILLed after
+        // 3 s, redis-server after 9 s.
+        var results = new List<(TimeSpan At, string Outcome)>();
+        var clock = Stopwatch.StartNew();
+        TimeSpan? killedAt = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(16))
+        {
+            if (killedAt is null && clock.Elapsed > TimeSpan.FromSeconds(3))
+            {
+                Process.GetProcessById(gateway2).Kill();
+                killedAt = clock.Elapsed;
+            }
+
+            if (clock.Elapsed > TimeSpan.FromSeconds(9) && Directory.Exists($"/proc/{redis}"))
+            {
+                Process.GetProcessById(redis).Kill();
+            }
+
+            results.Add((clock.Elapsed, await OutcomeAsync(http, frontDoor, token)));
+            await Task.Delay(100);
+        }
+
+        var failures = results.Where(r => r.Outcome != "200").ToList();
+        var report = string.Join(", ", failures.Select(f => $"{f.At.TotalSeconds:0.00}s:{f.Outcome}"));
+        Assert.True(results.Count >= 40, $"only {results.Count} requests in 16 s");
+        Assert.True(killedAt is not null);
+        // Retries cover connection refused/reset before any response byte; only a request whose response had started on
+        // the killed instance may fail, and only before the health check took it out.
+        Assert.True(failures.Count <= 1, $"{failures.Count} of {results.Count} requests failed: {report}");
+        Assert.All(failures, f => Assert.True(f.At >= killedAt && f.At <= killedAt + HealthCheckBound, $"failed outside the health-check bound: {report}"));
+
+        // run.sh said so, restarted gateway2 (back in rotation once ready), went on without Redis, and is still running.
+        Assert.Contains($"run.sh: gateway2 (pid {gateway2}) exited with code 137; restarting it on port {ports[2] + 2}", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"run.sh: redis (pid {redis}) exited with code 137; going on without the shared cache", run.Output, StringComparison.Ordinal);
+        Assert.True(await AnswersWithinAsync(http, new Uri($"http://127.0.0.1:{ports[2] + 2}/readyz"), TimeSpan.FromSeconds(90)), $"gateway2 did not come back:\n{run.Output}");
+        Assert.Equal("200", await OutcomeAsync(http, frontDoor, token));
+        Assert.True(run.IsRunning, $"run.sh stopped:\n{run.Output}");
+        Assert.DoesNotContain("stopping everything", run.Output, StringComparison.Ordinal);
+
+        var exit = await run.SignalAndWaitAsync("TERM", TimeSpan.FromSeconds(60));
+        var all = StartedProcessIds(logDir);
+        AssertAllGone(all, run.Output);
+        Directory.Delete(logDir, recursive: true);
+
+        Assert.Equal(2, all.Count(p => p.Name == "gateway2"));
+        Assert.True(exit == 143, $"SIGTERM: run.sh exited {exit}:\n{run.Output}");
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, int localAwsPort, string user)
+    {
+        using var response = await http.PostAsync(
+            new Uri($"http://127.0.0.1:{localAwsPort}/_localaws/tokens"),
+            new StringContent($$"""{"sub":"{{user}}","expiresInSeconds":900}""", System.Text.Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    private static async Task<string> OutcomeAsync(HttpClient http, Uri url, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("X-Organization-Id", "acme");
+        try
+        {
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsStringAsync();
+            return ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return e.GetType().Name;
+        }
+    }
+
+    private static async Task<bool> AnswersWithinAsync(HttpClient http, Uri url, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
+    }
+
     [Fact]
     public async Task KeepRunning_PrintedOperatorCommands_WorkExactlyAsPrintedOnMovedPorts()
     {

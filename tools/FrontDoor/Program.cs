@@ -1,9 +1,16 @@
 using System.Globalization;
+using FrontDoor;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 
 // FrontDoor --port P --destinations http://127.0.0.1:5001,http://127.0.0.1:5002,...
-// Every request goes round-robin to the next destination (YARP's RoundRobin policy); no affinity, no health filtering:
-// a local stand-in for the load balancer in front of a gateway fleet, nothing more.
+// A local stand-in for the load balancer in front of a gateway fleet: round-robin (YARP's RoundRobin policy), no
+// affinity, and what a real load balancer does when an instance stops:
+// - active health checks: GET /readyz on every destination every second (1 s timeout); one failure takes it out of
+//   rotation, one success puts it back;
+// - passive health checks: a destination whose requests fail at the transport level is taken out at once for 5 s;
+// - retries (RetryMiddleware): an idempotent request without a body that an instance refused or reset before any
+//   response byte is sent again to another instance.
 string? port = null, destinations = null;
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -34,10 +41,42 @@ builder.Services.AddReverseProxy().LoadFromMemory(
         {
             ClusterId = "gateways",
             LoadBalancingPolicy = "RoundRobin",
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = FrontDoorDefaults.ActiveInterval,
+                    Timeout = FrontDoorDefaults.ActiveTimeout,
+                    Policy = "ConsecutiveFailures",
+                    Path = "/readyz",
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = "TransportFailureRate",
+                    ReactivationPeriod = FrontDoorDefaults.PassiveReactivation,
+                },
+                AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                // One failed probe is enough: the retries cover the requests in between.
+                [ConsecutiveFailuresHealthPolicyOptions.ThresholdMetadataName] = "1",
+                // React to the first transport failures instead of waiting for 10 requests in a 60 s window.
+                [TransportFailureRateHealthPolicyOptions.FailureRateLimitMetadataName] = "0.01",
+            },
             Destinations = urls.Select((u, i) => (u, i)).ToDictionary(d => string.Create(CultureInfo.InvariantCulture, $"g{d.i + 1}"), d => new DestinationConfig { Address = d.u }),
         },
     ]);
+builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(o => o.MinimalTotalCountThreshold = 1);
 var app = builder.Build();
-app.MapReverseProxy();
+app.MapReverseProxy(proxy =>
+{
+    proxy.UseMiddleware<RetryMiddleware>();
+    proxy.UseSessionAffinity();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+});
 await app.RunAsync();
 return 0;
