@@ -8,13 +8,13 @@ using StackExchange.Redis;
 namespace Gateway.Isolation.Caching;
 
 /// <summary>
-/// Subscribes the instance to the eviction channel (<c>{prefix}evict</c>): a message drops the user's memberships and
-/// per-user credentials from this instance's L1 and waits for its membership writes to L2 that were under way, then the
-/// instance confirms on <c>{prefix}evict-ack</c>, so
-/// <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is unreachable it keeps trying
-/// to subscribe (the client re-subscribes by itself after a reconnect).
+/// Subscribes the instance to the eviction channel (<c>{prefix}evict</c>): a message drops the organization's record
+/// (every organization's when the message names none), the user's memberships and per-user credentials from this
+/// instance's L1 and waits for its membership writes to L2 that were under way, then the instance confirms on
+/// <c>{prefix}evict-ack</c>, so <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is
+/// unreachable it keeps trying to subscribe (the client re-subscribes by itself after a reconnect).
 /// </summary>
-internal sealed partial class EvictionBackplane(RedisConnection connection, MembershipService memberships, CredentialCache credentials, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
+internal sealed partial class EvictionBackplane(RedisConnection connection, OrganizationService organizations, MembershipService memberships, CredentialCache credentials, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
@@ -87,9 +87,11 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Memb
             return;
         }
 
-        // Memberships first (their L2 writes under way are awaited, so none lands after evict's final removal), then
-        // per-user credentials; only then confirm.
-        var removed = await memberships.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false)
+        // The organization's record first (a request that finds the user's generation moved reads it again, so it must be
+        // gone by then), memberships next (their L2 writes under way are awaited, so none lands after evict's final
+        // removal), then per-user credentials; only then confirm.
+        var removed = organizations.Evict(eviction.OrganizationId)
+            + await memberships.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false)
             + credentials.Evict(eviction.UserId, eviction.OrganizationId);
         Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
         _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);

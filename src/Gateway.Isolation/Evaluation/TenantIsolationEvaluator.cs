@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Isolation.Evaluation;
 
 /// <summary>
-/// <see cref="ITenantIsolationEvaluator"/> over <see cref="MembershipService"/>, <see cref="PermissionSetCatalog"/> and
+/// <see cref="ITenantIsolationEvaluator"/> over <see cref="OrganizationService"/> (the organization's record, read once
+/// per request), <see cref="MembershipService"/>, <see cref="PermissionSetCatalog"/> and
 /// <see cref="CredentialCache"/>, with one <c>gateway.isolation</c> span per evaluation.
 /// </summary>
 internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
@@ -25,18 +26,18 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     internal const string EvictedMeanwhileReason = "The membership was evicted while credentials were being obtained; try again.";
 
     private readonly MembershipService _membership;
-    private readonly OrganizationPlacementService _placements;
+    private readonly OrganizationService _organizations;
     private readonly CredentialCache _credentials;
     private readonly PermissionSetCatalog _catalog;
     private readonly bool _perUser;
     private readonly TimeSpan _membershipRetryAfter;
     private readonly TimeSpan _migratingRetryAfter;
 
-    public TenantIsolationEvaluator(MembershipService membership, OrganizationPlacementService placements, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
+    public TenantIsolationEvaluator(MembershipService membership, OrganizationService organizations, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _membership = membership;
-        _placements = placements;
+        _organizations = organizations;
         _credentials = credentials;
         _catalog = catalog;
         _perUser = options.Value.CredentialScope == CredentialScope.User;
@@ -50,8 +51,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         ArgumentException.ThrowIfNullOrEmpty(userId);
         using var activity = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.EvaluateSpan);
         activity?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
-        var decision = (legacyClusterId is null ? null : await RouteAsync(userId, organizationId, legacyClusterId, cancellationToken).ConfigureAwait(false))
-            ?? await DecideIsolatedAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        var decision = await DecideAsync(userId, organizationId, legacyClusterId, cancellationToken).ConfigureAwait(false);
         if (activity is not null)
         {
             var denied = decision.Outcome == TenantOutcome.Denied;
@@ -72,43 +72,60 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     }
 
     /// <summary>
-    /// A route with a legacy cluster: reads the organization's status and data location (short TTL). MIGRATING → denied;
-    /// not yet migrated → the membership check, then legacy; an unreadable status or an unknown data location → denied
-    /// (never legacy by default); null → decide as on an isolated route (migrated, or unknown / inactive organizations,
-    /// which the isolated decision refuses).
+    /// Reads the organization's record once, then: on a route with a legacy cluster, MIGRATING → denied; an unknown data
+    /// location → denied (never legacy by default); not yet migrated → the membership check, then legacy; anything else
+    /// (migrated, or unknown / inactive organizations, which the isolated decision refuses) and routes without a legacy
+    /// cluster → the isolated decision on the same record.
     /// </summary>
-    private async ValueTask<TenantIsolationDecision?> RouteAsync(string userId, OrganizationId organizationId, string legacyClusterId, CancellationToken cancellationToken)
+    private async ValueTask<TenantIsolationDecision> DecideAsync(string userId, OrganizationId organizationId, string? legacyClusterId, CancellationToken cancellationToken)
     {
-        OrganizationPlacement placement;
+        // Read before the organization's record: an eviction of the user drops the record too, and a check that finds the
+        // generation moved reads it again (and, while credentials are awaited, the membership as well).
+        var generation = _membership.Generation(userId);
+        OrganizationRecord organization;
         try
         {
-            placement = await _placements.GetAsync(organizationId, cancellationToken).ConfigureAwait(false);
+            organization = await _organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false);
         }
         catch (MembershipUnavailableException ex)
         {
             return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
         }
 
-        switch (placement)
+        if (legacyClusterId is not null)
         {
-            case OrganizationPlacement.Migrating:
+            if (organization.Status == OrganizationStatus.Migrating)
+            {
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter);
-            case OrganizationPlacement.UnknownLocation:
+            }
+
+            if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Unrecognized)
+            {
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason);
-            case OrganizationPlacement.Legacy:
-                var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Legacy)
+            {
+                var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
                 return denial ?? TenantIsolationDecision.Legacy(organizationId, userId, membership!.Value.Role, legacyClusterId);
-            default:
-                return null;
+            }
         }
+
+        return await DecideIsolatedAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The snake_case reason for fixed denials; the code name for a membership store failure (its reason is free text).</summary>
     private static string OutcomeCode(TenantIsolationDecision decision)
         => decision.Denial == TenantDenialCode.MembershipUnavailable ? "membership_unavailable" : decision.Reason;
 
-    /// <summary>The membership of a member whose role maps to a permission set, or the denial.</summary>
-    private async ValueTask<(Member? Membership, TenantIsolationDecision? Denial)> CheckMembershipAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The membership of a member of an ACTIVE organization whose role maps to a permission set, or the denial. Without a
+    /// membership item the answer is not_a_member whatever the organization's state (a non-member learns nothing about it).
+    /// </summary>
+    /// <param name="organization">The request's organization record; null reads it again (after an eviction).</param>
+    /// <param name="generation">The user's eviction generation read before <paramref name="organization"/>: when it moved, the record is read again.</param>
+    private async ValueTask<(Member? Membership, TenantIsolationDecision? Denial)> CheckMembershipAsync(
+        string userId, OrganizationId organizationId, OrganizationRecord? organization, long generation, CancellationToken cancellationToken)
     {
         Membership membership;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.MembershipSpan))
@@ -126,19 +143,38 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             }
         }
 
+        if (membership.Status == MembershipStatus.NotAMember)
+        {
+            return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason));
+        }
+
+        if (organization is null || _membership.Generation(userId) != generation)
+        {
+            try
+            {
+                organization = await _organizations.GetAsync(organizationId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MembershipUnavailableException ex)
+            {
+                return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter));
+            }
+        }
+
+        var organizationDenial = organization.Status switch
+        {
+            OrganizationStatus.Active => null,
+            OrganizationStatus.Unknown => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownOrganization, UnknownOrganizationReason),
+            OrganizationStatus.Migrating => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter),
+            _ => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationSuspended, SuspendedReason),
+        };
+        if (organizationDenial is not null)
+        {
+            return (null, organizationDenial);
+        }
+
         if (!membership.IsMember)
         {
-            if (membership.Status == MembershipStatus.Suspended && await IsMigratingAsync(organizationId, cancellationToken).ConfigureAwait(false))
-            {
-                return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter));
-            }
-
-            return (null, membership.Status switch
-            {
-                MembershipStatus.Suspended => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationSuspended, SuspendedReason),
-                MembershipStatus.UnknownOrganization => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownOrganization, UnknownOrganizationReason),
-                _ => TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason),
-            });
+            return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason));
         }
 
         return _catalog.TryGetForRole(membership.Role!, out var set)
@@ -146,25 +182,14 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             : (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason));
     }
 
-    /// <summary>A not-ACTIVE organization that is MIGRATING gets 503 organization_migrating instead of 403; an unreadable status keeps the 403.</summary>
-    private async ValueTask<bool> IsMigratingAsync(OrganizationId organizationId, CancellationToken cancellationToken)
+    /// <param name="generation">
+    /// The user's eviction generation, read before the organization's record and the membership check: an eviction of the
+    /// user while the credentials are awaited (STS, retries, the fleet lock) moves it, and the request is then not allowed
+    /// on the membership it checked before.
+    /// </param>
+    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, OrganizationRecord organization, long generation, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await _placements.GetAsync(organizationId, cancellationToken).ConfigureAwait(false) == OrganizationPlacement.Migrating;
-        }
-        catch (MembershipUnavailableException)
-        {
-            return false;
-        }
-    }
-
-    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
-    {
-        // Read before the membership check: an eviction of the user while the credentials are awaited (STS, retries, the
-        // fleet lock) moves it, and the request is then not allowed on the membership it checked before.
-        var generation = _membership.Generation(userId);
-        var (membership, denial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+        var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
         if (denial is not null)
         {
             return denial;
@@ -190,11 +215,12 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
 
         if (result.Credentials is not null && _membership.Generation(userId) != generation)
         {
-            // Evicted meanwhile: check once more (a fresh lookup, as the eviction dropped the cached answer). A denial
+            // Evicted meanwhile: check once more (fresh lookups of the membership and the organization's record, as the
+            // eviction dropped both). A denial
             // stands; the same role and permission set keeps the credentials; anything else (another role, or yet
             // another eviction) is refused with 503 rather than allowed on an answer that may predate the revocation.
             var recheckGeneration = _membership.Generation(userId);
-            var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+            var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, null, recheckGeneration, cancellationToken).ConfigureAwait(false);
             if (againDenial is not null)
             {
                 return againDenial;

@@ -66,11 +66,8 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<CredentialCache>();
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
-        // The DynamoDB client is resolved on first read (a host that replaces the membership store need not configure AWS).
-        services.TryAddSingleton(sp => new OrganizationPlacementService(
-            (organizationId, ct) => OrganizationPlacementService.ReadAsync(sp.GetRequiredService<IAmazonDynamoDB>(), sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>().CurrentValue.Membership, organizationId, ct),
-            sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IOrganizationStore, DynamoDbOrganizationStore>();
+        services.TryAddSingleton<OrganizationService>();
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Isolation.Memberships;
 
 /// <summary>
-/// Membership from DynamoDB with the gateway's own credentials: GetItem on the membership table (user, organization → role)
-/// and on the organizations table (status), issued concurrently.
+/// Membership from DynamoDB with the gateway's own credentials: GetItem on the membership table (user, organization →
+/// role). The organization's own item is <see cref="DynamoDbOrganizationStore"/>'s.
 /// </summary>
 internal sealed class DynamoDbMembershipStore : IMembershipStore
 {
@@ -25,30 +25,19 @@ internal sealed class DynamoDbMembershipStore : IMembershipStore
 
     public async Task<Membership> LookupAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
-        var membershipTask = _dynamoDb.GetItemAsync(new GetItemRequest
-        {
-            TableName = _options.MembershipTable,
-            Key = new Dictionary<string, AttributeValue>(2)
-            {
-                [_options.UserIdAttribute] = new AttributeValue { S = userId },
-                [_options.OrganizationIdAttribute] = new AttributeValue { S = organizationId.Value },
-            },
-            ConsistentRead = true,
-        }, cancellationToken);
-        var organizationTask = _dynamoDb.GetItemAsync(new GetItemRequest
-        {
-            TableName = _options.OrganizationsTable,
-            Key = new Dictionary<string, AttributeValue>(1) { [_options.OrganizationsKeyAttribute] = new AttributeValue { S = organizationId.Value } },
-            ConsistentRead = true,
-        }, cancellationToken);
-
         GetItemResponse membership;
-        GetItemResponse organization;
         try
         {
-            await Task.WhenAll(membershipTask, organizationTask).ConfigureAwait(false);
-            membership = membershipTask.Result;
-            organization = organizationTask.Result;
+            membership = await _dynamoDb.GetItemAsync(new GetItemRequest
+            {
+                TableName = _options.MembershipTable,
+                Key = new Dictionary<string, AttributeValue>(2)
+                {
+                    [_options.UserIdAttribute] = new AttributeValue { S = userId },
+                    [_options.OrganizationIdAttribute] = new AttributeValue { S = organizationId.Value },
+                },
+                ConsistentRead = true,
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (AmazonServiceException ex)
         {
@@ -72,19 +61,7 @@ internal sealed class DynamoDbMembershipStore : IMembershipStore
             return Membership.NotAMember;
         }
 
-        if (organization.Item is not { Count: > 0 } org)
-        {
-            return Membership.UnknownOrganization;
-        }
-
-        var role = item.TryGetValue(_options.RoleAttribute, out var roleValue) ? roleValue.S : null;
-        var status = org.TryGetValue(_options.StatusAttribute, out var statusValue) ? statusValue.S : null;
-        if (!string.Equals(status, _options.ActiveStatus, StringComparison.Ordinal))
-        {
-            return new Membership(MembershipStatus.Suspended, role);
-        }
-
-        return string.IsNullOrEmpty(role) ? Membership.NotAMember : new Membership(MembershipStatus.Member, role);
+        return new Membership(MembershipStatus.Member, item.TryGetValue(_options.RoleAttribute, out var role) ? role.S : null);
     }
 
     public async Task CheckReachableAsync(CancellationToken cancellationToken)

@@ -2,7 +2,7 @@ using Gateway.Policies;
 
 namespace Gateway.Isolation.Memberships;
 
-/// <summary>Reads memberships and organization status from the system of record (DynamoDB).</summary>
+/// <summary>Reads memberships (user, organization → role) from the system of record (DynamoDB).</summary>
 internal interface IMembershipStore
 {
     /// <exception cref="MembershipUnavailableException">The store could not be read.</exception>

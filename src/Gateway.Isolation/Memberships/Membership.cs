@@ -4,7 +4,7 @@ namespace Gateway.Isolation.Memberships;
 internal sealed record Membership(MembershipStatus Status, string? Role)
 {
     public static readonly Membership NotAMember = new(MembershipStatus.NotAMember, null);
-    public static readonly Membership UnknownOrganization = new(MembershipStatus.UnknownOrganization, null);
 
-    public bool IsMember => Status == MembershipStatus.Member;
+    /// <summary>A membership item with a role (an item without one admits nobody).</summary>
+    public bool IsMember => Status == MembershipStatus.Member && !string.IsNullOrEmpty(Role);
 }

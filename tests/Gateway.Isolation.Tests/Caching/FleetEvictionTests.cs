@@ -135,8 +135,10 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         options.SharedCache = Options;
         using var memberships = new MembershipService(store, TestOptions.Watch(options), time, metrics);
         using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
+        var organizationStore = new FakeOrganizationStore();
+        using var organizations = new OrganizationService(organizationStore, TestOptions.Watch(options), time);
         await using var connection = new RedisConnection(Options);
-        using var backplane = new EvictionBackplane(connection, memberships, credentials, time, NullLogger<EvictionBackplane>.Instance);
+        using var backplane = new EvictionBackplane(connection, organizations, memberships, credentials, time, NullLogger<EvictionBackplane>.Instance);
         await backplane.StartAsync(CancellationToken.None);
         for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
         {
@@ -145,13 +147,17 @@ public sealed class FleetEvictionTests : IAsyncLifetime
 
         await memberships.GetAsync("carol", Acme, CancellationToken.None);
         await memberships.GetAsync("dave", Acme, CancellationToken.None);
+        await organizations.GetAsync(Acme, CancellationToken.None);
         store.Answer = Membership.NotAMember;
+        organizationStore.Answer = new OrganizationRecord(OrganizationStatus.Inactive, OrganizationDataLocation.Legacy);
 
         var result = await FleetEviction.EvictAsync(Options, "carol", null, CancellationToken.None);
 
         Assert.Equal((1, 1), (result.Instances, result.Confirmed));
         Assert.False((await memberships.GetAsync("carol", Acme, CancellationToken.None)).IsMember);
         Assert.True((await memberships.GetAsync("dave", Acme, CancellationToken.None)).IsMember); // the twin: not evicted
+        // The organization's record went with the eviction too (it is read again, suspended, before StatusTtl ended).
+        Assert.Equal(OrganizationStatus.Inactive, (await organizations.GetAsync(Acme, CancellationToken.None)).Status);
         await backplane.StopAsync(CancellationToken.None);
     }
 
@@ -166,9 +172,10 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         options.SharedCache = Options;
         using var memberships = new MembershipService(store, TestOptions.Watch(options), time, metrics);
         using var credentials = new CredentialCache(new FakeCredentialIssuer(time), TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance);
+        using var organizations = new OrganizationService(new FakeOrganizationStore(), TestOptions.Watch(options), time);
         await using var connection = new RedisConnection(Options);
         var logger = new FakeLogger<EvictionBackplane>();
-        using var backplane = new EvictionBackplane(connection, memberships, credentials, time, logger);
+        using var backplane = new EvictionBackplane(connection, organizations, memberships, credentials, time, logger);
         await backplane.StartAsync(CancellationToken.None);
         for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
         {

@@ -53,6 +53,7 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<IMembershipStore>(_store);
+        services.AddSingleton<IOrganizationStore>(new FakeOrganizationStore());
         services.AddSingleton<ICredentialIssuer>(_issuer);
         services.AddSingleton(_redis.For(_time, _metrics));
         services.AddTenantIsolation(configuration);

@@ -22,6 +22,7 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeMembershipStore _store = new();
+    private readonly FakeOrganizationStore _organizations = new();
     private readonly FakeCredentialIssuer _issuer;
     private readonly ServiceProvider _services;
 
@@ -48,6 +49,7 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<IMembershipStore>(_store);
+        services.AddSingleton<IOrganizationStore>(_organizations);
         services.AddSingleton<ICredentialIssuer>(_issuer);
         services.AddTenantIsolation(configuration);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -108,24 +110,102 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         Assert.Equal(expectedUsers, tests._issuer.Issued.Select(i => i.Key.UserId));
     }
 
-    [Theory]
-    [InlineData("NotAMember", TenantDenialCode.NotAMember, "not_a_member")]
-    [InlineData("Suspended", TenantDenialCode.OrganizationSuspended, "organization_suspended")]
-    [InlineData("UnknownOrganization", TenantDenialCode.UnknownOrganization, "unknown_organization")]
-    public async Task EvaluateAsync_NotAMemberOfAnActiveOrganization_DeniedThenTwinAllowed(string membership, TenantDenialCode expected, string reason)
+    [Fact]
+    public async Task EvaluateAsync_NotAMember_DeniedThenTwinAllowed()
     {
-        var status = Enum.Parse<MembershipStatus>(membership);
-        _store.Answer = new Membership(status, status == MembershipStatus.Suspended ? "ADMINISTRATOR" : null);
+        _store.Answer = Membership.NotAMember;
 
         var denied = await EvaluateAsync();
 
-        Assert.False(denied.IsAllowed);
-        Assert.Equal((expected, reason), (denied.Denial, denied.Reason));
+        Assert.Equal((TenantDenialCode.NotAMember, "not_a_member"), (denied.Denial, denied.Reason));
         Assert.Null(denied.Credentials);
         Assert.Equal(0, _issuer.Calls);
 
         _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
         Assert.True((await EvaluateAsync()).IsAllowed); // negative answers are not cached here (NegativeTtl 0)
+    }
+
+    [Theory]
+    [InlineData("Inactive", TenantDenialCode.OrganizationSuspended, "organization_suspended")]
+    [InlineData("Unknown", TenantDenialCode.UnknownOrganization, "unknown_organization")]
+    [InlineData("Migrating", TenantDenialCode.OrganizationMigrating, "organization_migrating")]
+    public async Task EvaluateAsync_MemberOfAnOrganizationThatIsNotActive_DeniedThenActiveTwinAllowedWithinStatusTtl(string organization, TenantDenialCode expected, string reason)
+    {
+        var status = Enum.Parse<OrganizationStatus>(organization);
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organizations.Answer = new OrganizationRecord(status, OrganizationDataLocation.Legacy);
+
+        var denied = await EvaluateAsync();
+
+        Assert.Equal((expected, reason), (denied.Denial, denied.Reason));
+        Assert.Null(denied.Credentials);
+        Assert.Equal(0, _issuer.Calls);
+
+        // The twin: the organization becomes ACTIVE; its record is cached for StatusTtl (2 s), the membership stays cached.
+        _organizations.Answer = FakeOrganizationStore.Active;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True((await EvaluateAsync()).IsAllowed);
+        Assert.Equal(1, _store.Calls);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_NonMemberOfASuspendedOrUnknownOrganization_NotAMemberTheOrganizationStaysUndisclosed()
+    {
+        _store.Answer = Membership.NotAMember;
+        _organizations.Answer = new OrganizationRecord(OrganizationStatus.Inactive, OrganizationDataLocation.Legacy);
+        Assert.Equal(TenantDenialCode.NotAMember, (await EvaluateAsync()).Denial);
+
+        // The twin: a member of the same organization learns it is suspended.
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        Assert.Equal(TenantDenialCode.OrganizationSuspended, (await EvaluateAsync()).Denial);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OrganizationSuspendedWhileTheMembershipIsCached_DeniedWithinStatusTtlNotPositiveTtl()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        Assert.True((await EvaluateAsync()).IsAllowed);
+        _organizations.Answer = new OrganizationRecord(OrganizationStatus.Inactive, OrganizationDataLocation.Legacy);
+
+        Assert.True((await EvaluateAsync()).IsAllowed); // the twin: inside StatusTtl the cached record still admits
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var denied = await EvaluateAsync();
+
+        Assert.Equal(TenantDenialCode.OrganizationSuspended, denied.Denial);
+        Assert.Equal(1, _store.Calls); // the membership answer (PositiveTtl 30 s) was not looked up again
+        Assert.Equal(2, _organizations.Calls);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("legacy-applications")]
+    public async Task EvaluateAsync_OrganizationItemIsReadOncePerRequestAndCachedForStatusTtl(string? legacyCluster)
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        var first = await Evaluator.DecideAsync(new TenantRequest("alice", Acme, legacyCluster), CancellationToken.None);
+        Assert.Equal(1, _organizations.Calls);
+        await Evaluator.DecideAsync(new TenantRequest("bob", Acme, legacyCluster), CancellationToken.None);
+        Assert.Equal(1, _organizations.Calls); // another user of the same organization: the cached record
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await Evaluator.DecideAsync(new TenantRequest("alice", Acme, legacyCluster), CancellationToken.None);
+
+        Assert.Equal(legacyCluster is null ? TenantOutcome.Allowed : TenantOutcome.Legacy, first.Outcome);
+        Assert.Equal(2, _organizations.Calls);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_OrganizationStoreUnavailable_DeniedMembershipUnavailableThenTwinAllowed()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organizations.Fail = true;
+
+        var denied = await EvaluateAsync();
+
+        Assert.Equal(TenantDenialCode.MembershipUnavailable, denied.Denial);
+        Assert.Equal(TimeSpan.FromSeconds(2), denied.RetryAfter);
+        _organizations.Fail = false;
+        Assert.True((await EvaluateAsync()).IsAllowed); // the failure was not cached
     }
 
     [Fact]

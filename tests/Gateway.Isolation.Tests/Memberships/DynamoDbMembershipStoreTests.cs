@@ -8,41 +8,63 @@ using Gateway.Policies;
 namespace Gateway.Isolation.Tests.Memberships;
 
 /// <summary>
-/// The store's two reads (membership row, organization status) through the real AWS SDK against a gated HTTP handler:
-/// both requests are on the wire before either is answered, and a failure of either one denies.
+/// The membership store and the organization store through the real AWS SDK against a recording HTTP handler: each reads
+/// its own table once (the organization's item is no longer read with every membership lookup), and a failure denies.
 /// </summary>
 public sealed class DynamoDbMembershipStoreTests
 {
     private static readonly OrganizationId Org = OrganizationId.Parse("org-1");
 
     [Fact]
-    public async Task LookupAsync_BothReadsStartBeforeEitherCompletes_Member()
+    public async Task LookupAsync_ReadsOnlyTheMembershipTable_Member()
     {
-        var handler = new GatedHandler(failTable: null);
+        var handler = new RecordingHandler(failTable: null);
         using var client = Client(handler);
         var store = new DynamoDbMembershipStore(client, TestOptions.Wrap(TestOptions.Valid()));
 
         var membership = await store.LookupAsync("user-1", Org, CancellationToken.None);
 
-        Assert.Equal(MembershipStatus.Member, membership.Status);
+        Assert.True(membership.IsMember);
         Assert.Equal("ADMINISTRATOR", membership.Role);
-        Assert.Equal(2, handler.MaxInFlight);
+        Assert.Equal(["OrganizationUsers"], handler.Tables);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ReadsOnlyTheOrganizationsTable_ActiveRecord()
+    {
+        var handler = new RecordingHandler(failTable: null);
+        using var client = Client(handler);
+        var store = new DynamoDbOrganizationStore(client, TestOptions.Watch(TestOptions.Valid()));
+
+        var record = await store.ReadAsync(Org, CancellationToken.None);
+
+        Assert.Equal(new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Partitioned), record);
+        Assert.Equal(["Organizations"], handler.Tables);
     }
 
     [Theory]
     [InlineData("OrganizationUsers")]
     [InlineData("Organizations")]
-    public async Task LookupAsync_EitherReadFails_Unavailable(string failTable)
+    public async Task EitherStore_ItsReadFails_Unavailable_TwinOtherStoreAnswers(string failTable)
     {
-        var handler = new GatedHandler(failTable);
+        var handler = new RecordingHandler(failTable);
         using var client = Client(handler);
-        var store = new DynamoDbMembershipStore(client, TestOptions.Wrap(TestOptions.Valid()));
+        var memberships = new DynamoDbMembershipStore(client, TestOptions.Wrap(TestOptions.Valid()));
+        var organizations = new DynamoDbOrganizationStore(client, TestOptions.Watch(TestOptions.Valid()));
 
-        await Assert.ThrowsAsync<MembershipUnavailableException>(() => store.LookupAsync("user-1", Org, CancellationToken.None));
-        Assert.Equal(2, handler.MaxInFlight);
+        if (failTable == "Organizations")
+        {
+            await Assert.ThrowsAsync<MembershipUnavailableException>(() => organizations.ReadAsync(Org, CancellationToken.None));
+            Assert.True((await memberships.LookupAsync("user-1", Org, CancellationToken.None)).IsMember);
+        }
+        else
+        {
+            await Assert.ThrowsAsync<MembershipUnavailableException>(() => memberships.LookupAsync("user-1", Org, CancellationToken.None));
+            Assert.Equal(OrganizationStatus.Active, (await organizations.ReadAsync(Org, CancellationToken.None)).Status);
+        }
     }
 
-    private static AmazonDynamoDBClient Client(GatedHandler handler) => new(
+    private static AmazonDynamoDBClient Client(RecordingHandler handler) => new(
         new BasicAWSCredentials("AKIATESTTEST00000001", "test-secret"),
         new AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9", HttpClientFactory = new Factory(handler), MaxErrorRetry = 0, Timeout = TimeSpan.FromSeconds(10) });
 
@@ -51,39 +73,28 @@ public sealed class DynamoDbMembershipStoreTests
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(handler, disposeHandler: false);
     }
 
-    /// <summary>Answers nothing until two requests are in flight (bounded wait: a serial caller times out here).</summary>
-    private sealed class GatedHandler(string? failTable) : HttpMessageHandler
+    /// <summary>Records the table of each request; answers an item, or ResourceNotFound for <c>failTable</c>.</summary>
+    private sealed class RecordingHandler(string? failTable) : HttpMessageHandler
     {
-        private readonly TaskCompletionSource _bothArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _inFlight;
-
-        public int MaxInFlight { get; private set; }
+        public List<string> Tables { get; } = [];
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = await request.Content!.ReadAsStringAsync(cancellationToken);
-            var now = Interlocked.Increment(ref _inFlight);
-            lock (this)
-            {
-                MaxInFlight = Math.Max(MaxInFlight, now);
-            }
-
-            if (now >= 2)
-            {
-                _bothArrived.TrySetResult();
-            }
-
-            await _bothArrived.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
-            Interlocked.Decrement(ref _inFlight);
             var organizations = body.Contains("\"TableName\":\"Organizations\"", StringComparison.Ordinal);
             var table = organizations ? "Organizations" : "OrganizationUsers";
+            lock (Tables)
+            {
+                Tables.Add(table);
+            }
+
             if (table == failTable)
             {
                 return Json(HttpStatusCode.BadRequest, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\",\"message\":\"Requested resource not found\"}");
             }
 
             return Json(HttpStatusCode.OK, organizations
-                ? "{\"Item\":{\"organizationId\":{\"S\":\"org-1\"},\"status\":{\"S\":\"ACTIVE\"}}}"
+                ? "{\"Item\":{\"organizationId\":{\"S\":\"org-1\"},\"status\":{\"S\":\"ACTIVE\"},\"dataLocation\":{\"S\":\"PARTITIONED\"}}}"
                 : "{\"Item\":{\"userId\":{\"S\":\"user-1\"},\"organizationId\":{\"S\":\"org-1\"},\"role\":{\"S\":\"ADMINISTRATOR\"}}}");
         }
 

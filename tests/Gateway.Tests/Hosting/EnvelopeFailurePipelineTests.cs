@@ -53,6 +53,7 @@ public sealed class EnvelopeFailurePipelineTests : IAsyncLifetime
         builder.Configuration["ReverseProxy:Clusters:applications:Destinations:d1:Address"] = $"http://127.0.0.1:{_echo.Port}/";
         // Registered first: AddTenantGateway's TryAdd* keep these.
         builder.Services.AddSingleton<IMembershipStore, MemberStore>();
+        builder.Services.AddSingleton<IOrganizationStore, ActiveOrganizations>();
         builder.Services.AddSingleton<ICredentialIssuer, StubIssuer>();
         builder.Services.AddSingleton<EnvelopeService>();
         builder.Services.AddSingleton<IEnvelopeService>(sp => _envelopes.Wrap(sp.GetRequiredService<EnvelopeService>()));
@@ -133,6 +134,12 @@ public sealed class EnvelopeFailurePipelineTests : IAsyncLifetime
             public string? GetEnvelope(TenantIsolationDecision decision, string clusterId, string requestId)
                 => owner.Throw ? throw new CryptographicException("writer failed") : inner.GetEnvelope(decision, clusterId, requestId);
         }
+    }
+
+    private sealed class ActiveOrganizations : IOrganizationStore
+    {
+        public Task<OrganizationRecord> ReadAsync(OrganizationId organizationId, CancellationToken cancellationToken)
+            => Task.FromResult(new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Partitioned));
     }
 
     private sealed class MemberStore : IMembershipStore

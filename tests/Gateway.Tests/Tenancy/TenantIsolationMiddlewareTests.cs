@@ -35,12 +35,12 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private readonly SwitchableEnvelopes _envelopes;
     private readonly MembershipService _membership;
     private readonly CredentialCache _credentials;
-    private readonly OrganizationPlacementService _placements;
+    private readonly OrganizationService _organizations;
     private readonly TenantIsolationMiddleware _middleware;
     private bool _forwarded;
 
-    /// <summary>The organizations-table item the placement lookup sees (null: none); <see cref="_placementFails"/> makes it throw.</summary>
-    private Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? _organization;
+    /// <summary>The organizations-table item the organization lookup sees (null: none); <see cref="_placementFails"/> makes it throw.</summary>
+    private Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? _organization = Organization("ACTIVE");
     private bool _placementFails;
 
     public TenantIsolationMiddlewareTests()
@@ -49,13 +49,12 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         var isolationMetrics = new IsolationMetrics(_meters);
         _membership = new MembershipService(_store, TestOptions.Monitor(options.Value), _time, isolationMetrics);
         _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
-        _placements = new OrganizationPlacementService(
-            (_, _) => _placementFails ? throw new Amazon.DynamoDBv2.AmazonDynamoDBException("throttled") : Task.FromResult(_organization), TestOptions.Monitor(options.Value), _time);
+        _organizations = new OrganizationService(new StubOrganizations(this), TestOptions.Monitor(options.Value), _time);
         _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
             _ => { _forwarded = true; return Task.CompletedTask; },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
-            new TenantIsolationEvaluator(_membership, _placements, _credentials, new PermissionSetCatalog(options.Value), options),
+            new TenantIsolationEvaluator(_membership, _organizations, _credentials, new PermissionSetCatalog(options.Value), options),
             _envelopes,
             new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions())),
             new GatewayMetrics(_meters),
@@ -120,7 +119,8 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     [Fact]
     public async Task InvokeAsync_UnknownOrganization_403UnknownOrganizationNotForwarded()
     {
-        _store.Answer = Membership.UnknownOrganization;
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = null;
 
         var (status, code) = await InvokeAsync(Request());
 
@@ -212,7 +212,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     public void Dispose()
     {
         _membership.Dispose();
-        _placements.Dispose();
+        _organizations.Dispose();
         _credentials.Dispose();
         _meters.Dispose();
     }
@@ -231,7 +231,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     [Fact]
     public async Task InvokeAsync_NotActiveAndMigrating_503OrganizationMigratingWithRetryAfter()
     {
-        _store.Answer = new Membership(MembershipStatus.Suspended, "ADMINISTRATOR");
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
         _organization = Organization("MIGRATING");
         var context = Request();
 
@@ -245,7 +245,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     [Fact]
     public async Task InvokeAsync_NotActiveAndSuspended_403OrganizationSuspended()
     {
-        _store.Answer = new Membership(MembershipStatus.Suspended, "ADMINISTRATOR");
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
         _organization = Organization("SUSPENDED");
 
         var (status, code) = await InvokeAsync(Request());
@@ -340,6 +340,15 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         }
 
         public IEnumerable<ClusterState> GetClusters() => [];
+    }
+
+    /// <summary>The organization store over <see cref="_organization"/> / <see cref="_placementFails"/>.</summary>
+    private sealed class StubOrganizations(TenantIsolationMiddlewareTests owner) : IOrganizationStore
+    {
+        public Task<OrganizationRecord> ReadAsync(OrganizationId organizationId, CancellationToken cancellationToken)
+            => owner._placementFails
+                ? Task.FromException<OrganizationRecord>(new MembershipUnavailableException("DynamoDB organization lookup failed (ThrottlingException)."))
+                : Task.FromResult(OrganizationRecord.FromItem(owner._organization, new Gateway.Isolation.Configuration.MembershipOptions()));
     }
 
     private sealed class StubStore : IMembershipStore

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Gateway.Isolation.Caching;
+
+/// <summary>
+/// The one in-process timed cache of the engine (credentials, memberships, organization records): a size-bounded
+/// <see cref="MemoryCache"/> (least recently used compacted first), each entry usable until an instant taken from
+/// <see cref="TimeProvider"/> (never the wall clock of <see cref="MemoryCache"/> alone), concurrent misses collapsed into
+/// one load (<see cref="SingleFlight{TKey, TValue}"/>), failures never cached. Optional pieces: a refresh instant per
+/// entry (refresh-ahead: <see cref="TryGet"/> reports it, the owner claims it with <see cref="TryClaimRefresh"/>), and
+/// eviction generations per partition (e.g. a user): an eviction advances its partition's generation, and a load begun
+/// under an older generation is neither joined by later callers, nor stored, nor handed out (<see cref="GetOrLoadAsync"/>
+/// loads again), so once <see cref="Evict"/> returned nobody is answered from before it. An owner's L2 (the fleet's
+/// Redis) writes go through <see cref="StoreAndWriteAsync"/>, which <see cref="WhenWritesDoneAsync"/> waits for.
+/// </summary>
+internal sealed class TimedCache<TKey, TValue> : IDisposable
+    where TKey : notnull
+{
+    /// <summary>Eviction generations, one per stripe of partitions (a collision only costs another load).</summary>
+    private const int GenerationStripes = 256;
+
+    private readonly TimeProvider _time;
+    private readonly int _sizeLimit;
+    private readonly Func<TKey, string>? _partition;
+    private readonly MemoryCache _cache;
+    private readonly SingleFlight<(TKey Key, long Generation), TValue> _flights = new();
+    private readonly long[] _generations = new long[GenerationStripes];
+    private readonly ConcurrentDictionary<long, Task> _writes = new();
+    private long _writeIds;
+
+    /// <param name="sizeLimit">Most entries held (least recently used compacted first).</param>
+    /// <param name="time">The clock of every expiry.</param>
+    /// <param name="partition">The eviction partition of a key (e.g. its user id); null: no generations (evictions only remove).</param>
+    public TimedCache(int sizeLimit, TimeProvider time, Func<TKey, string>? partition = null)
+    {
+        _time = time;
+        _sizeLimit = sizeLimit;
+        _partition = partition;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, CompactionPercentage = 0.1 });
+    }
+
+    public int Count => _cache.Count;
+
+    /// <summary>The cached value of <paramref name="key"/> while it is usable; <paramref name="refreshDue"/> once its refresh instant passed.</summary>
+    public bool TryGet(TKey key, out TValue value, out bool refreshDue)
+    {
+        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null)
+        {
+            var now = _time.GetUtcNow();
+            if (now < entry.UsableUntil)
+            {
+                value = entry.Value;
+                refreshDue = now >= entry.RefreshFrom;
+                return true;
+            }
+        }
+
+        value = default!;
+        refreshDue = false;
+        return false;
+    }
+
+    /// <summary>
+    /// Claims the refresh of <paramref name="key"/>'s entry for this caller (one claim per <paramref name="retryInterval"/>):
+    /// false when another caller claimed it or the entry is gone.
+    /// </summary>
+    public bool TryClaimRefresh(TKey key, TimeSpan retryInterval)
+    {
+        if (!_cache.TryGetValue(key, out Entry? entry) || entry is null)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        var notBefore = Volatile.Read(ref entry.NextRefreshTicks);
+        return now.UtcTicks >= notBefore
+            && Interlocked.CompareExchange(ref entry.NextRefreshTicks, (now + retryInterval).UtcTicks, notBefore) == notBefore;
+    }
+
+    /// <summary>The eviction generation of <paramref name="partition"/>'s stripe (moves with every eviction of it).</summary>
+    public long Generation(string partition) => Volatile.Read(ref _generations[Stripe(partition)]);
+
+    private long GenerationOf(TKey key) => _partition is null ? 0 : Generation(_partition(key));
+
+    /// <summary>
+    /// The in-flight load of <paramref name="key"/> under the current generation, starting <paramref name="load"/> (with
+    /// that generation, to hand to <see cref="Store"/>) if there is none. A load an eviction overtook is not handed out: the
+    /// caller loads again, at most <paramref name="maxAttempts"/> times, then <paramref name="overtaken"/>'s exception is thrown.
+    /// </summary>
+    public async Task<TValue> GetOrLoadAsync<TState>(
+        TKey key, TState state, Func<TKey, long, TState, Task<TValue>> load, CancellationToken cancellationToken, int maxAttempts = 3, Func<Exception>? overtaken = null)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        for (var attempt = 1; ; attempt++)
+        {
+            var generation = GenerationOf(key);
+            var value = await Run((key, generation), state, load, out _).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (GenerationOf(key) == generation)
+            {
+                return value;
+            }
+
+            if (attempt >= maxAttempts)
+            {
+                throw overtaken?.Invoke() ?? new InvalidOperationException("The entry was evicted while it was being loaded.");
+            }
+        }
+    }
+
+    /// <summary>The in-flight load of <paramref name="key"/> (current generation), starting one if there is none.</summary>
+    /// <param name="started">True when this call started the load.</param>
+    public Task<TValue> Run<TState>(TKey key, TState state, Func<TKey, long, TState, Task<TValue>> load, out bool started)
+        => Run((key, GenerationOf(key)), state, load, out started);
+
+    private Task<TValue> Run<TState>((TKey Key, long Generation) flight, TState state, Func<TKey, long, TState, Task<TValue>> load, out bool started)
+        => _flights.Run(flight, (state, load), static (f, s) => s.load(f.Key, f.Generation, s.state), out started);
+
+    /// <summary>
+    /// Caches <paramref name="value"/> (usable until <paramref name="usableUntil"/>, refresh due from
+    /// <paramref name="refreshFrom"/>, dropped at <paramref name="removeAt"/>, default <paramref name="usableUntil"/>) unless
+    /// it is already unusable or an eviction of its partition happened since <paramref name="generation"/> was read.
+    /// </summary>
+    public bool Store(TKey key, TValue value, DateTimeOffset usableUntil, long generation, DateTimeOffset? refreshFrom = null, DateTimeOffset? removeAt = null)
+    {
+        var now = _time.GetUtcNow();
+        var lifetime = (removeAt ?? usableUntil) - now;
+        if (usableUntil <= now || lifetime <= TimeSpan.Zero || GenerationOf(key) != generation)
+        {
+            return false;
+        }
+
+        var count = _cache.Count;
+        if (count >= _sizeLimit)
+        {
+            // Make room synchronously (least recently used first); MemoryCache would otherwise refuse the entry.
+            _cache.Compact(Math.Max(0.1, 1.5 / count));
+        }
+
+        _cache.Set(key, new Entry(value, usableUntil, refreshFrom ?? DateTimeOffset.MaxValue), new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            AbsoluteExpirationRelativeToNow = lifetime,
+        });
+
+        // An eviction between the check above and the Set may have swept the cache before the entry was in it.
+        if (GenerationOf(key) != generation)
+        {
+            _cache.Remove(key);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="Store"/>, then <paramref name="write"/> (the owner's L2 write) if it stored. The write is registered before
+    /// the generation check, so an eviction either stops it or waits for it (<see cref="WhenWritesDoneAsync"/>).
+    /// </summary>
+    public async Task StoreAndWriteAsync<TState>(TKey key, TValue value, DateTimeOffset usableUntil, long generation, TState state, Func<TState, Task> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var id = Interlocked.Increment(ref _writeIds);
+        _writes[id] = written.Task;
+
+        // Full fence: the registration above must be visible before Store reads the generation. Otherwise (store→load
+        // reordering) an eviction could advance the generation and snapshot the writes without seeing this one, while this
+        // write still read the old generation and went ahead — landing in L2 after the eviction was confirmed.
+        Interlocked.MemoryBarrier();
+        try
+        {
+            if (Store(key, value, usableUntil, generation))
+            {
+                await write(state).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writes.TryRemove(id, out _);
+            written.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits for the L2 writes under way now (<see cref="StoreAndWriteAsync"/>).</summary>
+    public Task WhenWritesDoneAsync()
+    {
+        var pending = _writes.Values.ToArray();
+        return pending.Length == 0 ? Task.CompletedTask : Task.WhenAll(pending);
+    }
+
+    /// <summary>L2 writes under way (test hook).</summary>
+    internal int PendingWrites => _writes.Count;
+
+    /// <summary>
+    /// Advances the generation of <paramref name="partition"/> (every partition when null), then removes the entries
+    /// <paramref name="match"/> selects; returns how many.
+    /// </summary>
+    public int Evict(string? partition, Func<TKey, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        if (_partition is not null)
+        {
+            if (partition is null)
+            {
+                for (var i = 0; i < GenerationStripes; i++)
+                {
+                    Interlocked.Increment(ref _generations[i]);
+                }
+            }
+            else
+            {
+                Interlocked.Increment(ref _generations[Stripe(partition)]);
+            }
+        }
+
+        var removed = 0;
+        foreach (var item in _cache.Keys)
+        {
+            if (item is TKey key && match(key))
+            {
+                _cache.Remove(key);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Test hook: drop everything.</summary>
+    internal void Clear() => _cache.Compact(1.0);
+
+    private static int Stripe(string partition) => (StringComparer.Ordinal.GetHashCode(partition) & int.MaxValue) % GenerationStripes;
+
+    public void Dispose() => _cache.Dispose();
+
+    private sealed class Entry(TValue value, DateTimeOffset usableUntil, DateTimeOffset refreshFrom)
+    {
+        public readonly TValue Value = value;
+        public readonly DateTimeOffset UsableUntil = usableUntil;
+        public readonly DateTimeOffset RefreshFrom = refreshFrom;
+        public long NextRefreshTicks;
+    }
+}
