@@ -1,3 +1,4 @@
+using Gateway.Auditing;
 using Gateway.Cli;
 using Gateway.Configuration;
 using Gateway.Hosting;
@@ -8,30 +9,12 @@ namespace Gateway;
 
 internal static class Program
 {
-    public static async Task<int> Main(string[] args)
-    {
-        if (CliArguments.Route(args, Console.Out, Console.Error, out var exit) is not { } command)
-        {
-            return exit; // help printed (0) or an unknown verb named (2): nothing starts
-        }
+    public static Task<int> Main(string[] args)
+        => OperatorVerbs.RunAsync(args, VerbHost(Directory.GetCurrentDirectory()), ServeAsync, Console.Out, Console.Error);
 
-        var contentRoot = Directory.GetCurrentDirectory();
-        switch (command.Verb)
-        {
-            case "policy":
-                return PolicyCommand.Run(command.Args, contentRoot, Console.Out, Console.Error);
-            case "verify":
-                return await VerifyCommand.RunAsync(command.Args, contentRoot, Console.Out, Console.Error);
-            case "evict":
-                return await EvictCommand.RunAsync(command.Args, contentRoot, Console.Out, Console.Error);
-            case "report":
-                return ReportCommand.Run(command.Args, contentRoot, TimeProvider.System, Console.Out, Console.Error);
-            case "audit":
-                return AuditCommand.Run(command.Args, Console.Out, Console.Error);
-        }
-
-        return await ServeAsync(command.Args);
-    }
+    /// <summary>What the operator verbs need from this host: its settings sections (validated as at start-up, published keys aside) and its audit log's names.</summary>
+    internal static VerbHost VerbHost(string contentRoot)
+        => new(contentRoot, (services, configuration) => services.AddGatewayForwardingOptions(configuration, checkPublishedKeys: false), AuditLogger.CategoryName, AuditEvent.OrganizationId);
 
     /// <summary>Starts the gateway with the host's arguments (<c>--urls</c>, <c>--Section:Key=value</c>) and serves until stopped.</summary>
     private static async Task<int> ServeAsync(string[] args)

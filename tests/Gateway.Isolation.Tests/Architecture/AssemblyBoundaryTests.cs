@@ -33,12 +33,26 @@ public sealed class AssemblyBoundaryTests
         Assert.DoesNotContain(packages, name => Forbidden.Any(f => name.StartsWith(f, StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Fact]
+    public void GatewayCli_Project_NoWebHost()
+    {
+        // The operator verbs run inside Gateway.dll but are not the web host: no ASP.NET Core, no YARP, no reference to it.
+        var project = Load(RepoPaths.Combine("src", "Gateway.Cli", "Gateway.Cli.csproj"));
+
+        Assert.Equal("Microsoft.NET.Sdk", project.Root!.Attribute("Sdk")?.Value);
+        Assert.Empty(project.Descendants("FrameworkReference"));
+        var packages = project.Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
+        Assert.Contains("System.CommandLine", packages);
+        Assert.DoesNotContain(packages, name => Forbidden.Any(f => name.StartsWith(f, StringComparison.OrdinalIgnoreCase)));
+    }
+
     public static TheoryData<string, string[]> AllowedReferences => new()
     {
         { "src/Gateway.Policies/Gateway.Policies.csproj", [] },
         { "src/Gateway.Envelopes/Gateway.Envelopes.csproj", [] },
         { "src/Gateway.Isolation/Gateway.Isolation.csproj", ["Gateway.Policies", "Gateway.Envelopes"] },
-        { "src/Gateway/Gateway.csproj", ["Gateway.Isolation", "Gateway.Envelopes"] },
+        { "src/Gateway/Gateway.csproj", ["Gateway.Isolation", "Gateway.Envelopes", "Gateway.Cli"] },
+        { "src/Gateway.Cli/Gateway.Cli.csproj", ["Gateway.Isolation"] },
     };
 
     [Theory]

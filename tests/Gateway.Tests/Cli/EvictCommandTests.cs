@@ -17,7 +17,7 @@ public sealed class EvictCommandTests
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
 
-            var exit = await EvictCommand.RunAsync(["--user", "alice"], root.FullName, stdout, stderr);
+            var exit = await EvictCommand.RunAsync(["--user", "alice"], Program.VerbHost(root.FullName), stdout, stderr);
 
             Assert.Equal(EvictCommand.Failed, exit);
             Assert.Empty(stdout.ToString());

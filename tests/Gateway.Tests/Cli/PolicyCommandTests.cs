@@ -10,7 +10,7 @@ public sealed class PolicyCommandTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = PolicyCommand.Run(args, RepoPaths.Root, stdout, stderr);
+        var exit = PolicyCommand.Run(args, Program.VerbHost(RepoPaths.Root), stdout, stderr);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
@@ -25,7 +25,7 @@ public sealed class PolicyCommandTests
             File.WriteAllText(Path.Combine(dir.FullName, "appsettings.Production.json"), local);
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
-            var exit = PolicyCommand.Run(args, dir.FullName, stdout, stderr);
+            var exit = PolicyCommand.Run(args, Program.VerbHost(dir.FullName), stdout, stderr);
             return (exit, stdout.ToString(), stderr.ToString());
         }
         finally
@@ -86,7 +86,7 @@ public sealed class PolicyCommandTests
             File.Copy(RepoPaths.Combine("appsettings.json"), Path.Combine(dir.FullName, "appsettings.json"));
             using var stdout = new StringWriter();
             using var errors = new StringWriter();
-            exit = PolicyCommand.Run(["--organization", "acme", "--permission-set", "read-write"], dir.FullName, stdout, errors);
+            exit = PolicyCommand.Run(["--organization", "acme", "--permission-set", "read-write"], Program.VerbHost(dir.FullName), stdout, errors);
             stderr = errors.ToString();
         }
         finally

@@ -233,7 +233,7 @@ public sealed class ReportCommandTests : IDisposable
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = ReportCommand.Run(args, _config.FullName, _time, stdout, stderr);
+        var code = ReportCommand.Run(args, Program.VerbHost(_config.FullName), _time, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString().Replace("\r", string.Empty, StringComparison.Ordinal));
     }
 }

@@ -9,7 +9,7 @@ public sealed class VerifyCommandTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var exit = await VerifyCommand.RunAsync(args, contentRoot, stdout, stderr);
+        var exit = await VerifyCommand.RunAsync(args, Program.VerbHost(contentRoot), stdout, stderr);
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -127,7 +127,7 @@ public sealed class AuditLogEndToEndTests(ObservabilityFixture fixture)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = AuditCommand.Run(args, stdout, stderr);
+        var code = AuditCommand.Run(args, Program.VerbHost(Directory.GetCurrentDirectory()), stdout, stderr);
         return (code, stdout.ToString().Replace("\r", string.Empty, StringComparison.Ordinal), stderr.ToString());
     }
 }

@@ -22,9 +22,10 @@ internal static class EvictCommand
     public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway evict --user USER [--organization ORG]";
 
-    public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         if (CliArguments.TryRead("evict", args, UsageText, ["--user", "--organization"], stdout, stderr, out var values) is { } exit)
@@ -47,7 +48,7 @@ internal static class EvictCommand
 
         // Only the shared cache's connection settings matter here (no sealing key is needed to delete entries and
         // publish an eviction), so these two sections are bound without the gateway's full validation.
-        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
+        var configuration = PolicyCommand.LoadConfiguration(host.ContentRoot);
         var section = configuration.Configuration.GetSection(TenantIsolationOptions.SectionName);
         SharedCacheOptions shared;
         TimeSpan ttl;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Gateway.Auditing;
 using Gateway.Policies;
 
 namespace Gateway.Cli;
@@ -23,9 +22,10 @@ internal static class AuditCommand
     /// <summary>The format audit reads, quoted whenever it meets other lines.</summary>
     internal const string FormatNeeded = "audit reads the gateway's JSON console log, one JSON object per line (Logging__Console__FormatterName=json, the production default; ASPNETCORE_ENVIRONMENT=Local alone logs text)";
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var files = new List<string>();
@@ -81,7 +81,7 @@ internal static class AuditCommand
             }
         }
 
-        var filter = new AuditFilter(organization, from, to);
+        var filter = new AuditFilter(host, organization, from, to);
         long read = 0, skipped = 0, matched = 0, undated = 0;
         foreach (var file in files)
         {
@@ -125,7 +125,7 @@ internal static class AuditCommand
 
 
     /// <summary>Decides for one log line whether it is an audit event of the organization inside the time range.</summary>
-    internal sealed class AuditFilter(string organization, DateTimeOffset? from, DateTimeOffset? to)
+    internal sealed class AuditFilter(VerbHost host, string organization, DateTimeOffset? from, DateTimeOffset? to)
     {
         internal enum Result
         {
@@ -151,9 +151,9 @@ internal static class AuditCommand
                     return Result.NotAnEntry;
                 }
 
-                if (category.ValueKind != JsonValueKind.String || category.GetString() != AuditLogger.CategoryName
+                if (category.ValueKind != JsonValueKind.String || category.GetString() != host.AuditCategory
                     || !root.TryGetProperty("State", out var state) || state.ValueKind != JsonValueKind.Object
-                    || !state.TryGetProperty(AuditEvent.OrganizationId, out var org) || org.ValueKind != JsonValueKind.String
+                    || !state.TryGetProperty(host.AuditOrganizationField, out var org) || org.ValueKind != JsonValueKind.String
                     || !string.Equals(org.GetString(), organization, StringComparison.Ordinal))
                 {
                     return Result.Other;

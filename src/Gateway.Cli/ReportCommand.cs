@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Gateway.Configuration;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Permissions;
 using Gateway.Policies;
@@ -60,9 +59,10 @@ internal static class ReportCommand
              "tests/Deploy.Tests/TemplateIamEvaluationTests.cs: TenantRole_RefusesRequestsWithoutPartitionKeyAndOtherTables"]),
     ];
 
-    public static int Run(string[] args, string contentRoot, TimeProvider time, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, VerbHost host, TimeProvider time, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -80,7 +80,7 @@ internal static class ReportCommand
             return CliArguments.Fail(stderr, $"report: --out is required. {UsageText}");
         }
 
-        template ??= Path.Combine(contentRoot, DefaultTemplate);
+        template ??= Path.Combine(host.ContentRoot, DefaultTemplate);
         if (!File.Exists(template))
         {
             return CliArguments.Fail(stderr, $"report: CloudFormation template '{CliArguments.Truncate(template)}' not found; run from the repository root or pass --template FILE.");
@@ -101,8 +101,8 @@ internal static class ReportCommand
             }
         }
 
-        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
-        using var services = PolicyCommand.BuildServices(configuration);
+        var configuration = PolicyCommand.LoadConfiguration(host.ContentRoot);
+        using var services = PolicyCommand.BuildServices(configuration, host);
         TenantIsolationOptions options;
         PermissionSetCatalog catalog;
         try

@@ -21,9 +21,10 @@ internal static class PolicyCommand
     public const int Usage = CliArguments.Usage;
     private const string UsageText = "usage: Gateway policy --organization ORG (--permission-set SET | --role ROLE)";
 
-    public static int Run(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         if (CliArguments.TryRead("policy", args, UsageText, ["--organization", "--permission-set", "--role"], stdout, stderr, out var values) is { } exit)
@@ -45,8 +46,8 @@ internal static class PolicyCommand
             return CliArguments.Fail(stderr, $"policy: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).");
         }
 
-        var configuration = LoadConfiguration(contentRoot);
-        using var services = BuildServices(configuration);
+        var configuration = LoadConfiguration(host.ContentRoot);
+        using var services = BuildServices(configuration, host);
         TenantIsolationOptions options;
         PermissionSetCatalog catalog;
         try
@@ -118,7 +119,7 @@ internal static class PolicyCommand
     internal static GatewayConfiguration LoadConfiguration(string contentRoot)
         => GatewayConfiguration.Load(environmentName: null, contentRoot);
 
-    /// <summary>The isolation engine and the host's forwarding/envelope sections over <paramref name="configuration"/>; nothing started, no logging.</summary>
-    internal static ServiceProvider BuildServices(GatewayConfiguration configuration)
-        => configuration.BuildServices(services => services.AddGatewayForwardingOptions(configuration.Configuration, checkPublishedKeys: false));
+    /// <summary>The isolation engine and the host's own sections (forwarding, envelopes: <see cref="VerbHost.AddHostSettings"/>) over <paramref name="configuration"/>; nothing started, no logging.</summary>
+    internal static ServiceProvider BuildServices(GatewayConfiguration configuration, VerbHost host)
+        => configuration.BuildServices(services => host.AddHostSettings(services, configuration.Configuration));
 }

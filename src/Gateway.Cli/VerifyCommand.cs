@@ -4,7 +4,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.Internal.Transform;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
-using Gateway.Configuration;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Verification;
 using Gateway.Policies;
@@ -28,10 +27,11 @@ internal static class VerifyCommand
     /// <summary>How long each endpoint has to answer the reachability check before any probe.</summary>
     internal static readonly TimeSpan ReachabilityTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(string[] args, string contentRoot, TextWriter stdout, TextWriter stderr, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         time ??= TimeProvider.System;
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         string organizationA = VerificationPlan.DefaultOrganizationA, organizationB = VerificationPlan.DefaultOrganizationB;
@@ -57,8 +57,8 @@ internal static class VerifyCommand
             return CliArguments.Fail(stderr, $"verify: cannot write --json {CliArguments.Truncate(json)} ({unwritable}); nothing was checked. Give a file in a writable directory (in a container with a read-only root filesystem: /tmp/verify.json).");
         }
 
-        var configuration = PolicyCommand.LoadConfiguration(contentRoot);
-        using var services = PolicyCommand.BuildServices(configuration);
+        var configuration = PolicyCommand.LoadConfiguration(host.ContentRoot);
+        using var services = PolicyCommand.BuildServices(configuration, host);
         VerificationPlan plan;
         VerificationRunner runner;
         try
