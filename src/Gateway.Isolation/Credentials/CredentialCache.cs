@@ -2,14 +2,13 @@ using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Diagnostics;
 using Gateway.Policies.SessionPolicies;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Isolation.Credentials;
 
 /// <summary>
-/// Credential cache (docs/gateway.md, "Credential cache"): a size-bounded <see cref="MemoryCache"/> (least recently used evicted), single-flight
-/// per key, refresh-ahead (serve current credentials, one background refresh) and an expiry buffer (past it callers
+/// Credential cache (docs/gateway.md, "Credential cache") on the engine's <see cref="TimedCache{TKey, TValue}"/>: size-bounded
+/// (least recently used evicted), single-flight per key, refresh-ahead (serve current credentials, one background refresh) and an expiry buffer (past it callers
 /// wait for fresh ones). Failures are never cached; credentials that arrive inside the buffer are rejected; time comes
 /// from <see cref="TimeProvider"/>. With a <see cref="SharedCache"/> (fleet mode) a miss looks into L2 first, then one
 /// instance of the fleet calls STS under the fleet lock while the others wait for its result in L2; every problem with
@@ -21,13 +20,11 @@ internal sealed partial class CredentialCache : IDisposable
     private readonly TimeProvider _time;
     private readonly IsolationMetrics _metrics;
     private readonly ILogger<CredentialCache> _logger;
-    private readonly MemoryCache _cache;
-    private readonly SingleFlight<CredentialKey, ScopedCredentials> _flights = new();
+    private readonly TimedCache<CredentialKey, ScopedCredentials> _cache;
     private readonly TimeSpan _refreshAhead;
     private readonly TimeSpan _expiryBuffer;
     private readonly TimeSpan _refreshRetryInterval;
     private readonly TimeSpan _retryAfter;
-    private readonly int _sizeLimit;
     private readonly SharedCache? _shared;
 
     public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null)
@@ -42,9 +39,8 @@ internal sealed partial class CredentialCache : IDisposable
         _expiryBuffer = o.ExpiryBuffer;
         _refreshRetryInterval = o.Cache.RefreshRetryInterval;
         _retryAfter = o.Sts.RetryAfter;
-        _sizeLimit = o.Cache.SizeLimit;
         _shared = shared;
-        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = _sizeLimit, CompactionPercentage = 0.1 });
+        _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time);
     }
 
     public int Count => _cache.Count;
@@ -52,21 +48,16 @@ internal sealed partial class CredentialCache : IDisposable
     /// <summary>Valid credentials for <paramref name="key"/>, or <see cref="CredentialResult.Unavailable"/> (never throws for STS failures).</summary>
     public ValueTask<CredentialResult> GetAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
-        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null)
+        if (_cache.TryGet(key, out var cached, out var refreshDue))
         {
-            var now = _time.GetUtcNow();
-            var expiration = entry.Credentials.Expiration;
-            if (now < expiration - _expiryBuffer)
+            if (refreshDue)
             {
-                if (now >= expiration - _refreshAhead)
-                {
-                    RefreshAhead(key, permissionSet, entry, now);
-                }
-
-                _metrics.CredentialCacheHit();
-                IsolationTelemetry.CacheResult(now >= expiration - _refreshAhead ? "refresh" : "hit");
-                return new ValueTask<CredentialResult>(new CredentialResult(entry.Credentials, TimeSpan.Zero));
+                RefreshAhead(key, permissionSet);
             }
+
+            _metrics.CredentialCacheHit();
+            IsolationTelemetry.CacheResult(refreshDue ? "refresh" : "hit");
+            return new ValueTask<CredentialResult>(new CredentialResult(cached, TimeSpan.Zero));
         }
 
         _metrics.CredentialCacheMiss();
@@ -77,7 +68,7 @@ internal sealed partial class CredentialCache : IDisposable
     /// <summary>The miss path (internal for tests: a caller that checked the cache before another flight filled it).</summary>
     internal async ValueTask<CredentialResult> WaitForFreshAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
-        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.LoadUnlessFreshAsync(k, s.permissionSet), out _);
+        var flight = _cache.Run(key, (this, permissionSet), static (k, _, s) => s.Item1.LoadUnlessFreshAsync(k, s.permissionSet), out _);
         try
         {
             var credentials = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -106,21 +97,14 @@ internal sealed partial class CredentialCache : IDisposable
         return _retryAfter;
     }
 
-    private void RefreshAhead(CredentialKey key, PermissionSet permissionSet, Entry entry, DateTimeOffset now)
+    private void RefreshAhead(CredentialKey key, PermissionSet permissionSet)
     {
-        var notBefore = Volatile.Read(ref entry.NextRefreshTicks);
-        if (now.UtcTicks < notBefore)
+        if (!_cache.TryClaimRefresh(key, _refreshRetryInterval))
         {
-            return;
+            return; // another request claimed this refresh, or it failed less than RefreshRetryInterval ago
         }
 
-        var next = (now + _refreshRetryInterval).UtcTicks;
-        if (Interlocked.CompareExchange(ref entry.NextRefreshTicks, next, notBefore) != notBefore)
-        {
-            return; // another request claimed this refresh
-        }
-
-        var flight = _flights.Run(key, (this, permissionSet), static (k, s) => s.Item1.ObtainAsync(k, s.permissionSet, refresh: true), out var started);
+        var flight = _cache.Run(key, (this, permissionSet), static (k, _, s) => s.Item1.ObtainAsync(k, s.permissionSet, refresh: true), out var started);
         if (started)
         {
             _metrics.CredentialRefresh();
@@ -143,9 +127,9 @@ internal sealed partial class CredentialCache : IDisposable
     /// </summary>
     private Task<ScopedCredentials> LoadUnlessFreshAsync(CredentialKey key, PermissionSet permissionSet)
     {
-        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null && _time.GetUtcNow() < entry.Credentials.Expiration - _expiryBuffer)
+        if (_cache.TryGet(key, out var cached, out _))
         {
-            return Task.FromResult(entry.Credentials);
+            return Task.FromResult(cached);
         }
 
         return ObtainAsync(key, permissionSet, refresh: false);
@@ -211,7 +195,7 @@ internal sealed partial class CredentialCache : IDisposable
         }
 
         var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName);
-        Store(key, credentials, now);
+        Store(key, credentials);
         return credentials;
     }
 
@@ -225,7 +209,7 @@ internal sealed partial class CredentialCache : IDisposable
             throw new CredentialsRejectedException($"STS returned credentials expiring at {credentials.Expiration:O}, inside the expiry buffer ({_expiryBuffer}) at {now:O}.");
         }
 
-        Store(key, credentials, now);
+        Store(key, credentials);
         if (_shared is not null && entryKey is not null)
         {
             var entry = new CredentialEntry(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Expiration, credentials.SessionName);
@@ -235,21 +219,9 @@ internal sealed partial class CredentialCache : IDisposable
         return credentials;
     }
 
-    private void Store(CredentialKey key, ScopedCredentials credentials, DateTimeOffset now)
-    {
-        var count = _cache.Count;
-        if (count >= _sizeLimit)
-        {
-            // Make room synchronously (least recently used first); MemoryCache would otherwise refuse the entry.
-            _cache.Compact(Math.Max(0.1, 1.5 / count));
-        }
-
-        _cache.Set(key, new Entry(credentials), new MemoryCacheEntryOptions
-        {
-            Size = 1,
-            AbsoluteExpirationRelativeToNow = credentials.Expiration - now,
-        });
-    }
+    /// <summary>Usable until the expiry buffer, refreshed ahead from <c>RefreshAhead</c> before expiry, dropped at expiry.</summary>
+    private void Store(CredentialKey key, ScopedCredentials credentials)
+        => _cache.Store(key, credentials, credentials.Expiration - _expiryBuffer, generation: 0, refreshFrom: credentials.Expiration - _refreshAhead, removeAt: credentials.Expiration);
 
     /// <summary>
     /// Drops this instance's per-user credentials of <paramref name="userId"/> (in <paramref name="organizationId"/> when
@@ -257,29 +229,11 @@ internal sealed partial class CredentialCache : IDisposable
     /// in front of them is what an eviction revokes.
     /// </summary>
     public int Evict(string userId, string? organizationId)
-    {
-        var removed = 0;
-        foreach (var item in _cache.Keys)
-        {
-            if (item is CredentialKey key && string.Equals(key.UserId, userId, StringComparison.Ordinal)
-                && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)))
-            {
-                _cache.Remove(key);
-                removed++;
-            }
-        }
-
-        return removed;
-    }
+        => _cache.Evict(null, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
+            && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)));
 
     /// <summary>Test hook: evict everything.</summary>
-    internal void Clear() => _cache.Compact(1.0);
+    internal void Clear() => _cache.Clear();
 
     public void Dispose() => _cache.Dispose();
-
-    private sealed class Entry(ScopedCredentials credentials)
-    {
-        public readonly ScopedCredentials Credentials = credentials;
-        public long NextRefreshTicks;
-    }
 }
