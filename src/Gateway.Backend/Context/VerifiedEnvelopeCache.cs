@@ -31,9 +31,6 @@ internal sealed class VerifiedEnvelopeCache : IDisposable
         }
     }
 
-    /// <summary>Entries held now (bounded by the size limit; expired entries leave on access or compaction).</summary>
-    public int Count => _cache?.Count ?? 0;
-
     /// <summary>The cached result for exactly these bytes while it is valid, else <see cref="TenantEnvelopeReader.Read"/>'s.</summary>
     public EnvelopeReadResult Read(string? token)
     {
