@@ -39,14 +39,14 @@ internal static class SessionMemoryBenchmark
         options.Membership.CacheSizeLimit = sessions + WarmSessions;
         var wrapped = Options.Create(options);
         var time = TimeProvider.System;
-        using var membership = new MembershipService(new MemberStore(), new StaticMonitor(options), time, metrics);
+        using var membership = new MembershipService(new MemberStore(), new StaticMonitor<TenantIsolationOptions>(options), time, metrics);
         using var credentials = new CredentialCache(new Issuer(sessionTokenChars), wrapped, time, metrics, NullLogger<CredentialCache>.Instance);
         var envelopeOptions = new EnvelopeOptions();
         envelopeOptions.Clusters["applications"] = new ClusterEnvelopeOptions
         {
             Current = new GatewayEnvelopeKeyOptions { KeyId = DevelopmentEnvelopeKeys.LocalKeyId, Key = DevelopmentEnvelopeKeys.LocalKeyBase64 },
         };
-        var envelopes = new EnvelopeService(Options.Create(new ForwardingOptions()), Options.Create(envelopeOptions), time);
+        var envelopes = new EnvelopeService(Options.Create(new ForwardingOptions()), new StaticMonitor<EnvelopeOptions>(envelopeOptions), time);
         var permissionSet = new PermissionSet { Name = "admin", Tables = [] };
 
         // Warm every code path (JIT, static caches) on sessions primed before the baseline (not counted).
@@ -143,13 +143,13 @@ internal static class SessionMemoryBenchmark
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private sealed class StaticMonitor(TenantIsolationOptions value) : IOptionsMonitor<TenantIsolationOptions>
+    private sealed class StaticMonitor<T>(T value) : IOptionsMonitor<T>
     {
-        public TenantIsolationOptions CurrentValue => value;
+        public T CurrentValue => value;
 
-        public TenantIsolationOptions Get(string? name) => value;
+        public T Get(string? name) => value;
 
-        public IDisposable? OnChange(Action<TenantIsolationOptions, string?> listener) => null;
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 
     private sealed class MemberStore : IMembershipStore
