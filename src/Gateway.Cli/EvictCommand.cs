@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Policies;
 using StackExchange.Redis;
 

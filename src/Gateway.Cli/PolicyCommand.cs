@@ -119,7 +119,7 @@ internal static class PolicyCommand
     internal static GatewayConfiguration LoadConfiguration(string contentRoot)
         => GatewayConfiguration.Load(environmentName: null, contentRoot);
 
-    /// <summary>The isolation engine and the host's own sections (forwarding, envelopes: <see cref="VerbHost.AddHostSettings"/>) over <paramref name="configuration"/>; nothing started, no logging.</summary>
+    /// <summary>The isolation engine, verification and the host's own sections (forwarding, envelopes: <see cref="VerbHost.AddHostSettings"/>) over <paramref name="configuration"/>; nothing started, no logging.</summary>
     internal static ServiceProvider BuildServices(GatewayConfiguration configuration, VerbHost host)
-        => configuration.BuildServices(services => host.AddHostSettings(services, configuration.Configuration));
+        => configuration.BuildServices(services => host.AddHostSettings(services.AddTenantVerification(), configuration.Configuration));
 }

@@ -5,7 +5,7 @@ using Amazon.Runtime.Internal.Transform;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Policies;
 using Microsoft.Extensions.Options;
 

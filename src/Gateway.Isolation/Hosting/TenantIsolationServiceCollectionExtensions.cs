@@ -6,7 +6,6 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
-using Gateway.Isolation.Verification;
 using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -20,7 +19,7 @@ using Polly.Registry;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the tenant-isolation decision engine: options + validation, AWS clients, membership, credentials, metrics, the evaluator, continuous verification.</summary>
+/// <summary>Registers the tenant-isolation decision engine: options + validation, AWS clients, membership, credentials, metrics, the evaluator.</summary>
 public static class TenantIsolationServiceCollectionExtensions
 {
     /// <summary>
@@ -71,16 +70,6 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();
-        services.TryAddSingleton(sp => new VerificationRunner(
-            sp.GetRequiredService<ICredentialIssuer>(),
-            sp.GetRequiredService<IAmazonSecurityTokenService>(),
-            sp.GetRequiredService<IAmazonDynamoDB>(),
-            sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
-            sp.GetRequiredService<PermissionSetCatalog>(),
-            new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
-        services.TryAddSingleton<IVerificationRunner>(sp => sp.GetRequiredService<VerificationRunner>());
-        // Continuous verification (TenantIsolation:Verification:Interval); does nothing when the interval is unset.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
         return services;
     }
 

@@ -1,17 +1,12 @@
-using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Gateway.Isolation;
-using Gateway.Isolation.Aws;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Credentials;
 using Gateway.Isolation.Permissions;
-using Gateway.Isolation.Verification;
 using Gateway.Migration.Cli;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
-using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
-using Microsoft.Extensions.Configuration;
+using Gateway.Verification;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -31,24 +26,15 @@ internal sealed class IsolationChecker : IDisposable
     private const string ProbeUser = "zz-migration";
 
     private readonly ServiceProvider _services;
-    private readonly ICredentialIssuer _issuer;
+    private readonly VerificationRunner _runner;
     private readonly TenantIsolationOptions _options;
     private readonly PermissionSet _set;
-    private readonly string _policyDigest;
     private readonly TenantTableOptions _table;
 
     private IsolationChecker(ServiceProvider services, MigrationPlan plan)
     {
         _services = services;
-        try
-        {
-            _options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-        }
-        catch (OptionsValidationException e)
-        {
-            throw new UsageException($"gateway configuration is invalid (--gateway-config): {string.Join(" | ", e.Failures)}", e);
-        }
-
+        _options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
         var catalog = services.GetRequiredService<PermissionSetCatalog>();
         _set = catalog.Sets.Values
             .Where(s => s.Tables.Any(t => t.TableName == plan.TargetTable && t.Read))
@@ -56,11 +42,10 @@ internal sealed class IsolationChecker : IDisposable
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .FirstOrDefault()
             ?? throw new UsageException($"gateway configuration: no permission set grants the target table '{plan.TargetTable}' (TenantIsolation:PermissionSets)");
-        _policyDigest = catalog.PolicyDigest(_set);
         _table = _options.Tables.TryGetValue(plan.TargetTable, out var table)
             ? table
             : new TenantTableOptions { PartitionKey = plan.TargetKey.PartitionKey, SortKey = plan.TargetKey.SortKey };
-        _issuer = services.GetRequiredService<ICredentialIssuer>();
+        _runner = services.GetRequiredService<VerificationRunner>();
     }
 
     public string PermissionSetName => _set.Name;
@@ -69,9 +54,10 @@ internal sealed class IsolationChecker : IDisposable
     public TenantIsolationOptions Options => _options;
 
     /// <summary>
-    /// Loads the gateway's configuration from <c>--gateway-config DIR</c> (default: the current directory):
-    /// <c>appsettings.json</c>, <c>appsettings.{ASPNETCORE_ENVIRONMENT}.json</c>, then environment variables, as the
-    /// gateway does. With <c>--endpoint</c>, the gateway's STS and DynamoDB clients use it too (LocalAws is one endpoint).
+    /// Loads the gateway's configuration from <c>--gateway-config DIR</c> (default: the current directory) as the gateway
+    /// does (<see cref="GatewayConfiguration"/>: <c>appsettings.json</c>, <c>appsettings.{Environment}.json</c>, then
+    /// environment variables) and validates it, every error at once. With <c>--endpoint</c>, the gateway's STS and
+    /// DynamoDB clients use it too (LocalAws is one endpoint).
     /// </summary>
     public static IsolationChecker Create(CommandLine line, MigrationPlan plan)
     {
@@ -82,28 +68,20 @@ internal sealed class IsolationChecker : IDisposable
             throw new UsageException($"{line.Verb}: --gateway-config '{CommandLine.Truncate(directory)}' is not a directory");
         }
 
-        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
-        var builder = new ConfigurationBuilder()
-            .SetBasePath(directory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddJsonFile($"appsettings.{environment}.json", optional: true)
-            .AddEnvironmentVariables();
-        if (AwsTarget.Endpoint(line) is { } endpoint)
-        {
-            builder.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["TenantIsolation:Aws:StsServiceUrl"] = endpoint.ToString(),
-                ["TenantIsolation:Aws:DynamoDbServiceUrl"] = endpoint.ToString(),
-            });
-        }
-
-        var configuration = builder.Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddTenantIsolation(configuration);
-        var provider = services.BuildServiceProvider();
+        // --endpoint overrides the gateway's STS and DynamoDB endpoints as the last (winning) source.
+        string[] overrides = AwsTarget.Endpoint(line) is { } endpoint
+            ? [$"--TenantIsolation:Aws:StsServiceUrl={endpoint}", $"--TenantIsolation:Aws:DynamoDbServiceUrl={endpoint}"]
+            : [];
+        var configuration = GatewayConfiguration.Load(environmentName: null, directory, overrides);
+        var provider = configuration.BuildServices(services => services.AddTenantVerification());
         try
         {
+            var failures = GatewayConfiguration.ValidateAll(provider);
+            if (failures.Count > 0)
+            {
+                throw new UsageException($"gateway configuration is invalid (--gateway-config): {string.Join(" | ", failures)}");
+            }
+
             return new IsolationChecker(provider, plan);
         }
         catch (Exception e) when (e is GatewayStartupException)
@@ -124,18 +102,14 @@ internal sealed class IsolationChecker : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(expected);
         var checks = new List<VerificationCheck>();
-        ScopedCredentials credentials;
-        try
+        var session = await _runner.AssumeAsync(organization, _set.Name, ProbeUser, cancellationToken).ConfigureAwait(false);
+        if (session.Client is null)
         {
-            credentials = await _issuer.IssueAsync(new CredentialKey(OrganizationId.Parse(organization), _set.Name, _options.CredentialScope == CredentialScope.User ? ProbeUser : null, _policyDigest), _set, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
-        {
-            checks.Add(new VerificationCheck($"{_set.Name} {organization}: AssumeRole with the session policy", "credentials", $"error: {(e as AmazonServiceException)?.ErrorCode ?? e.GetType().Name}", false));
+            checks.Add(session.Check);
             return new IsolationResult(_set.Name, null, checks);
         }
 
-        using var client = AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken));
+        using var client = session.Client;
         var seen = new OrganizationDigest();
         string observed;
         try
@@ -166,7 +140,7 @@ internal sealed class IsolationChecker : IDisposable
             checks.Add(await VerificationRunner.ProbeAsync(client, _table, probe, ProbeSortKey, cancellationToken).ConfigureAwait(false));
         }
 
-        return new IsolationResult(_set.Name, credentials.SessionName, checks);
+        return new IsolationResult(_set.Name, session.SessionName, checks);
     }
 
     public void Dispose() => _services.Dispose();

@@ -1,4 +1,4 @@
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 
 namespace Gateway.Migration.Validation;
 

@@ -1,5 +1,3 @@
-using Gateway.Policies.Evaluation;
-
 namespace Gateway.Policies.Documents;
 
 /// <summary>One condition: operator (e.g. <c>ForAllValues:StringEquals</c>) → key → values. Equality is structural.</summary>

@@ -40,6 +40,7 @@ internal static class GatewayServiceCollectionExtensions
         // forwarding sections are added by AddTenantIsolation and AddGatewayForwardingOptions).
         services.AddGatewayConfigurationCheck<GatewayAuthenticationOptions>();
         services.AddTenantIsolation(configuration);
+        services.AddTenantVerification();
 
         services.AddGatewayForwardingOptions(configuration);
         services.TryAddSingleton<EnvelopeKeyParameterResolver>();

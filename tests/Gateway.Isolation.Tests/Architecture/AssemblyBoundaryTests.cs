@@ -46,13 +46,41 @@ public sealed class AssemblyBoundaryTests
         Assert.DoesNotContain(packages, name => Forbidden.Any(f => name.StartsWith(f, StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Theory]
+    [InlineData("Gateway.Migration")]
+    [InlineData("Gateway.Verification")]
+    public void Project_NoAspNetCoreFrameworkReferenceOrWebPackages(string name)
+    {
+        var project = Load(RepoPaths.Combine("src", name, $"{name}.csproj"));
+
+        Assert.Equal("Microsoft.NET.Sdk", project.Root!.Attribute("Sdk")?.Value);
+        Assert.Empty(project.Descendants("FrameworkReference"));
+        var packages = project.Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
+        Assert.Contains("AWSSDK.DynamoDBv2", packages); // the list is real
+        Assert.DoesNotContain(packages, package => Forbidden.Any(f => package.StartsWith(f, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public void GatewayIsolation_InternalsVisibleTo_NoMigration()
+    {
+        var friends = typeof(ITenantIsolationEvaluator).Assembly.GetCustomAttributes(typeof(System.Runtime.CompilerServices.InternalsVisibleToAttribute), inherit: false)
+            .Cast<System.Runtime.CompilerServices.InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName)
+            .ToList();
+
+        Assert.Contains("Gateway.Isolation.Tests", friends); // the list is real
+        Assert.DoesNotContain(friends, name => name.StartsWith("Gateway.Migration", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string[]> AllowedReferences => new()
     {
         { "src/Gateway.Policies/Gateway.Policies.csproj", [] },
         { "src/Gateway.Envelopes/Gateway.Envelopes.csproj", [] },
         { "src/Gateway.Isolation/Gateway.Isolation.csproj", ["Gateway.Policies", "Gateway.Envelopes"] },
-        { "src/Gateway/Gateway.csproj", ["Gateway.Isolation", "Gateway.Envelopes", "Gateway.Cli"] },
-        { "src/Gateway.Cli/Gateway.Cli.csproj", ["Gateway.Isolation"] },
+        { "src/Gateway.Verification/Gateway.Verification.csproj", ["Gateway.Isolation"] },
+        { "src/Gateway.Migration/Gateway.Migration.csproj", ["Gateway.Isolation", "Gateway.Verification"] },
+        { "src/Gateway/Gateway.csproj", ["Gateway.Isolation", "Gateway.Envelopes", "Gateway.Cli", "Gateway.Verification"] },
+        { "src/Gateway.Cli/Gateway.Cli.csproj", ["Gateway.Isolation", "Gateway.Verification"] },
     };
 
     [Theory]

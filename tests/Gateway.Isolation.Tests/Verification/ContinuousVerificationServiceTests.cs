@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Diagnostics;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Testing;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Policies.Documents;
 
 namespace Gateway.Isolation.Tests.Verification;

@@ -1,5 +1,5 @@
 using System.Net;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 
 namespace Gateway.Isolation.Tests.Verification;
 

@@ -1,5 +1,5 @@
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 
 namespace Gateway.Isolation.Tests.Verification;
 

@@ -1,7 +1,7 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -89,7 +89,7 @@ public sealed class VerificationRunnerTests
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddTenantIsolation(configuration);
+        services.AddTenantIsolation(configuration).AddTenantVerification();
         await using var provider = services.BuildServiceProvider();
         var runner = provider.GetRequiredService<VerificationRunner>();
         var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<TenantIsolationOptions>>().Value;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Testing;
 
 namespace Gateway.Tests.Cli;

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Deploy.Tests;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Permissions;
-using Gateway.Isolation.Verification;
+using Gateway.Verification;
 using Gateway.Policies;
 using Gateway.Policies.Documents;
 using Gateway.Policies.DynamoDb;

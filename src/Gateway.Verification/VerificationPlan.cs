@@ -1,7 +1,7 @@
 using Gateway.Isolation.Configuration;
 using Gateway.Policies;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>
 /// What <c>verify</c> proves, generated from the configuration: for two canary organizations and every permission set,

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using Gateway.Isolation.Configuration;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>One AWS endpoint a verification run calls, and the setting that moves it.</summary>
 public sealed record VerificationEndpoint(string Service, Uri Url, string Setting)

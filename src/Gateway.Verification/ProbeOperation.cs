@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>The DynamoDB call a <see cref="VerificationProbe"/> makes with a canary session.</summary>
 public enum ProbeOperation

@@ -3,7 +3,7 @@ using Gateway.Isolation.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>
 /// Continuous verification: when <c>TenantIsolation:Verification:Interval</c> is set, runs the <c>verify</c> plan with

@@ -12,7 +12,7 @@ using Gateway.Isolation.Permissions;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>
 /// Runs a <see cref="VerificationPlan"/> with the gateway's own identity and its own credential issuer (the AssumeRole
@@ -160,24 +160,39 @@ public sealed class VerificationRunner : IVerificationRunner
 
     private async Task<IAmazonDynamoDB?> AssumeAsync(VerificationSession session, List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
+        var assumed = await AssumeAsync(session.Organization, session.PermissionSet, CanaryUser, cancellationToken).ConfigureAwait(false);
+        checks.Add(assumed.Check);
+        return assumed.Client;
+    }
+
+    /// <summary>
+    /// Obtains credentials for <paramref name="organization"/> with <paramref name="permissionSet"/>'s session policy
+    /// from the gateway's own credential issuer (the AssumeRole request the gateway sends; <paramref name="user"/> is the
+    /// session's user when <c>CredentialScope</c> is <c>User</c>). The check passes when credentials were issued; an STS
+    /// failure (<see cref="StsFailure"/>) fails it, named, and no client is returned. Dispose the client.
+    /// </summary>
+    public async Task<VerificationSessionResult> AssumeAsync(string organization, string permissionSet, string user, CancellationToken cancellationToken)
+    {
         ScopedCredentials? credentials = null;
         var observed = await ObserveAsync(async () =>
         {
-            credentials = await _issuer.IssueAsync(KeyFor(session), _catalog.Sets[session.PermissionSet], cancellationToken).ConfigureAwait(false);
+            credentials = await _issuer.IssueAsync(KeyFor(organization, permissionSet, user), _catalog.Sets[permissionSet], cancellationToken).ConfigureAwait(false);
             return $"session {credentials.SessionName}";
         }, _stsEndpoint).ConfigureAwait(false);
-        checks.Add(new VerificationCheck($"{session.PermissionSet} {session.Organization}: AssumeRole with the session policy", "credentials", observed, credentials is not null));
+        var check = new VerificationCheck($"{permissionSet} {organization}: AssumeRole with the session policy", "credentials", observed, credentials is not null);
         return credentials is null
-            ? null
-            : AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken));
+            ? new VerificationSessionResult(check, null, null)
+            : new VerificationSessionResult(check, AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken)), credentials.SessionName);
     }
 
-    private CredentialKey KeyFor(VerificationSession session)
+    private CredentialKey KeyFor(VerificationSession session) => KeyFor(session.Organization, session.PermissionSet, CanaryUser);
+
+    private CredentialKey KeyFor(string organization, string permissionSet, string user)
         => new(
-            OrganizationId.Parse(session.Organization),
-            session.PermissionSet,
-            _options.CredentialScope == CredentialScope.User ? CanaryUser : null,
-            _catalog.TryGetByName(session.PermissionSet, out var set) ? _catalog.PolicyDigest(set) : string.Empty);
+            OrganizationId.Parse(organization),
+            permissionSet,
+            _options.CredentialScope == CredentialScope.User ? user : null,
+            _catalog.TryGetByName(permissionSet, out var set) ? _catalog.PolicyDigest(set) : string.Empty);
 
     /// <summary>Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization and table.</summary>
     private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, VerificationEndpoint endpoint, List<VerificationCheck>? checks, CancellationToken cancellationToken)
@@ -387,7 +402,7 @@ public sealed class VerificationRunner : IVerificationRunner
         {
             return string.IsNullOrEmpty(e.ErrorCode) ? e.GetType().Name : e.ErrorCode;
         }
-        catch (Exception e) when (e is AmazonClientException or HttpRequestException or TimeoutException or CredentialsRejectedException or IssuerUnavailableException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or Polly.RateLimiting.RateLimiterRejectedException)
+        catch (Exception e) when (StsFailure.IsFailure(e))
         {
             return $"error: {e.GetType().Name} calling {endpoint} ({VerificationEndpoints.Cause(e)})";
         }

@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>Runs a <see cref="VerificationPlan"/> (<see cref="VerificationRunner"/>; a fake in tests of the scheduler).</summary>
 internal interface IVerificationRunner

@@ -1,4 +1,4 @@
-namespace Gateway.Policies.Evaluation;
+namespace Gateway.Policies.Documents;
 
 internal enum SetOperator
 {

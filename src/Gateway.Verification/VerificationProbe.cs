@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>
 /// One call a canary session makes: <see cref="Operation"/> on <see cref="Table"/> (or its <see cref="Index"/>) against

@@ -4,7 +4,7 @@ using Amazon.SecurityToken.Model;
 using Gateway.Isolation.Aws;
 using Gateway.Policies.Documents;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>
 /// The check <see cref="VerificationPlan.TenantRoleTrustCheck"/>: the tenant role's trust policy (IAM GetRole with the

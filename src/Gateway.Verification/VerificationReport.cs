@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>Every check of one verification run, in order.</summary>
 public sealed record VerificationReport(IReadOnlyList<VerificationCheck> Checks)

@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>What a probe must observe to pass.</summary>
 public enum ProbeExpectation

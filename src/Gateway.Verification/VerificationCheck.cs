@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>One line of the verification table. Never holds a secret (error codes and ARNs, not messages with keys).</summary>
 public sealed record VerificationCheck(string Name, string Expected, string Observed, bool Passed)

@@ -1,4 +1,4 @@
-namespace Gateway.Isolation.Verification;
+namespace Gateway.Verification;
 
 /// <summary>One canary session: AssumeRole for <see cref="Organization"/> with <see cref="PermissionSet"/>, then its probes in order.</summary>
 public sealed record VerificationSession
