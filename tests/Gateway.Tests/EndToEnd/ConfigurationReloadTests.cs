@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2.Model;
 using Gateway.Testing;
 using Xunit.Abstractions;
 
@@ -39,6 +40,8 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
     {
         File.Copy(Path.Combine(RepoPaths.Root, "appsettings.json"), SettingsFile);
         File.Copy(Path.Combine(RepoPaths.Root, "appsettings.Local.json"), Path.Combine(_contentRoot, "appsettings.Local.json"));
+        // Refusals are not cached at start (the membership TTL test raises it by an edit).
+        EditSettings(settings => settings["TenantIsolation"]!["Membership"]!["NegativeTtl"] = "00:00:00");
         _topology = await GatewayTopology.StartAsync(new GatewayTopologyOptions
         {
             GatewayWorkingDirectory = _contentRoot,
@@ -93,7 +96,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(pid, _topology.Gateway.ProcessId);
         Assert.False(_topology.Gateway.HasExited);
         Assert.True((await Aws.GetStatsAsync()).AssumeRoleSucceeded > assumedBefore, "carol's write must run on newly minted credentials");
-        Assert.Contains("Settings reloaded: TenantIsolation", _topology.Gateway.Output, StringComparison.Ordinal);
+        Assert.True(Reloaded("TenantIsolation"), "no 'Settings reloaded: TenantIsolation' line");
         Assert.DoesNotContain(RefusedLine, _topology.Gateway.Output, StringComparison.Ordinal);
     }
 
@@ -142,11 +145,40 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
         EditSettings(LocalSettingsFile, settings => settings["TenantIsolation"]!["Envelopes"]!["applications"]!["Current"] = Key(KnownKey.Id, KnownKey.Key));
         Assert.Equal(HttpStatusCode.OK, await UntilAsync(() => ReadAsync("alice", "/api/applications"), HttpStatusCode.OK));
         Assert.Equal(pid, _topology.Gateway.ProcessId);
-        Assert.Contains("Settings reloaded: TenantIsolation:Envelopes", _topology.Gateway.Output, StringComparison.Ordinal);
+        Assert.True(Reloaded("TenantIsolation:Envelopes"), "no 'Settings reloaded: TenantIsolation:Envelopes' line");
         Assert.DoesNotContain(unknown, _topology.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(KnownKey.Key, _topology.Output, StringComparison.Ordinal);
 
         static JsonNode Key(string id, string key) => new JsonObject { ["KeyId"] = id, ["Key"] = key };
+    }
+
+    [Fact]
+    public async Task FileEdited_MembershipNegativeTtl_AppliesToTheNextCachedAnswer()
+    {
+        // Twin first, under the started settings (NegativeTtl 0: a refusal is not cached): a user added to acme after a
+        // refusal is let in at once.
+        Assert.Equal(HttpStatusCode.Forbidden, await ReadAsync("mallory", "/api/applications"));
+        await AddMemberAsync("mallory");
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync("mallory", "/api/applications"));
+
+        EditSettings(settings => settings["TenantIsolation"]!["Membership"]!["NegativeTtl"] = "00:00:10");
+        await UntilAsync(() => Task.FromResult(Reloaded("TenantIsolation")), true);
+
+        // Now a refusal is cached for 10 s: the same sequence keeps oscar out although he was added meanwhile.
+        Assert.Equal(HttpStatusCode.Forbidden, await ReadAsync("oscar", "/api/applications"));
+        await AddMemberAsync("oscar");
+        Assert.Equal(HttpStatusCode.Forbidden, await ReadAsync("oscar", "/api/applications"));
+        Assert.Equal(HttpStatusCode.OK, await ReadAsync("mallory", "/api/applications")); // members are unaffected
+    }
+
+    private async Task AddMemberAsync(string user)
+    {
+        using var dynamo = Aws.CreateDynamoDbClient(Aws.AdminCredentials);
+        await dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = "OrganizationUsers",
+            Item = new() { ["userId"] = new AttributeValue { S = user }, ["organizationId"] = new AttributeValue { S = "acme" }, ["role"] = new AttributeValue { S = "MEMBER" } },
+        });
     }
 
     /// <summary>Rewrites the gateway's appsettings.json as an editor saving it would (a new file moved over the old one).</summary>
@@ -174,6 +206,10 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output) : IAsyncL
 
         return last;
     }
+
+    /// <summary>Whether the gateway logged that <paramref name="section"/> (exactly) was reloaded.</summary>
+    private bool Reloaded(string section)
+        => _topology!.Gateway.Output.Split('\n').Any(line => line.TrimEnd('\r').EndsWith("Settings reloaded: " + section, StringComparison.Ordinal));
 
     private static int Occurrences(string text, string value)
     {
