@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Gateway.Isolation.Credentials;
-using Gateway.Isolation.Memberships;
 using Gateway.Policies;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
@@ -14,7 +12,9 @@ namespace Gateway.Isolation.Caching;
 /// <c>{prefix}evict-ack</c>, so <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is
 /// unreachable it keeps trying to subscribe (the client re-subscribes by itself after a reconnect).
 /// </summary>
-internal sealed partial class EvictionBackplane(RedisConnection connection, OrganizationService organizations, MembershipService memberships, CredentialCache credentials, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
+/// <param name="caches">The caches to drop the user from, in order: the organization's record first (a request that finds the
+/// user's generation moved reads it again, so it must be gone by then), memberships next, per-user credentials last.</param>
+internal sealed partial class EvictionBackplane(RedisConnection connection, IEnumerable<IUserEviction> caches, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
@@ -87,12 +87,14 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, Orga
             return;
         }
 
-        // The organization's record first (a request that finds the user's generation moved reads it again, so it must be
-        // gone by then), memberships next (their L2 writes under way are awaited, so none lands after evict's final
-        // removal), then per-user credentials; only then confirm.
-        var removed = organizations.Evict(eviction.OrganizationId)
-            + await memberships.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false)
-            + credentials.Evict(eviction.UserId, eviction.OrganizationId);
+        // In order (see the constructor); each completes only once its L2 writes under way are done, so none lands after
+        // evict's final removal. Only then confirm.
+        var removed = 0;
+        foreach (var cache in caches)
+        {
+            removed += await cache.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false);
+        }
+
         Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
         _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);
     }

@@ -1,5 +1,3 @@
-using Gateway.Isolation.Credentials;
-
 namespace Gateway.Isolation.Caching;
 
 /// <summary>
@@ -12,8 +10,8 @@ namespace Gateway.Isolation.Caching;
 /// </summary>
 internal static class SharedCacheKeys
 {
-    public static string Credentials(CredentialKey key)
-        => $"c:{key.OrganizationId.Value}:{Uri.EscapeDataString(key.PermissionSet)}:{key.PolicyDigest}:{(key.UserId is null ? "-" : "u." + Uri.EscapeDataString(key.UserId))}";
+    public static string Credentials(string organizationId, string permissionSet, string policyDigest, string? userId)
+        => $"c:{organizationId}:{Uri.EscapeDataString(permissionSet)}:{policyDigest}:{(userId is null ? "-" : "u." + Uri.EscapeDataString(userId))}";
 
     public static string Membership(string userId, string organizationId) => $"m:{Uri.EscapeDataString(userId)}:{organizationId}";
 

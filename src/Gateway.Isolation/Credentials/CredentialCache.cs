@@ -14,7 +14,7 @@ namespace Gateway.Isolation.Credentials;
 /// instance of the fleet calls STS under the fleet lock while the others wait for its result in L2; every problem with
 /// L2 or the lock falls back to this instance's own single flight.
 /// </summary>
-internal sealed partial class CredentialCache : IDisposable
+internal sealed partial class CredentialCache : IUserEviction, IDisposable
 {
     private readonly ICredentialIssuer _issuer;
     private readonly TimeProvider _time;
@@ -147,7 +147,7 @@ internal sealed partial class CredentialCache : IDisposable
             return await LoadAsync(key, permissionSet, null).ConfigureAwait(false);
         }
 
-        var entryKey = SharedCacheKeys.Credentials(key);
+        var entryKey = key.SharedCacheKey;
         var deadline = _time.GetUtcNow() + _shared.LockWait;
         while (true)
         {
@@ -231,6 +231,8 @@ internal sealed partial class CredentialCache : IDisposable
     public int Evict(string userId, string? organizationId)
         => _cache.Evict(null, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
             && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)));
+
+    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => ValueTask.FromResult(Evict(userId, organizationId));
 
     /// <summary>Test hook: evict everything.</summary>
     internal void Clear() => _cache.Clear();

@@ -1,3 +1,4 @@
+using Gateway.Isolation.Caching;
 using Gateway.Policies;
 
 namespace Gateway.Isolation.Credentials;
@@ -8,4 +9,8 @@ namespace Gateway.Isolation.Credentials;
 /// credentials minted under an older or broader definition of the set are another key — in process and in Redis.
 /// (The membership role only selects the permission set, so two roles with the same set share credentials.)
 /// </summary>
-internal readonly record struct CredentialKey(OrganizationId OrganizationId, string PermissionSet, string? UserId, string PolicyDigest);
+internal readonly record struct CredentialKey(OrganizationId OrganizationId, string PermissionSet, string? UserId, string PolicyDigest)
+{
+    /// <summary>The key of these credentials in the fleet's L2 (<see cref="SharedCacheKeys.Credentials"/>).</summary>
+    public string SharedCacheKey => SharedCacheKeys.Credentials(OrganizationId.Value, PermissionSet, PolicyDigest, UserId);
+}

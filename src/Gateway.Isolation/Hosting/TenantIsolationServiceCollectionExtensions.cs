@@ -67,6 +67,10 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<IOrganizationStore, DynamoDbOrganizationStore>();
         services.TryAddSingleton<OrganizationService>();
+        // What an eviction drops, in this order: the organization's record, memberships, per-user credentials.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, OrganizationService>(sp => sp.GetRequiredService<OrganizationService>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, MembershipService>(sp => sp.GetRequiredService<MembershipService>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, CredentialCache>(sp => sp.GetRequiredService<CredentialCache>()));
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();

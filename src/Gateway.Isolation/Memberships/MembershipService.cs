@@ -16,7 +16,7 @@ namespace Gateway.Isolation.Memberships;
 /// generation is neither joined by later callers nor cached nor handed out, so once an instance has confirmed an
 /// eviction it admits nobody on the old answer.
 /// </summary>
-internal sealed class MembershipService : IDisposable
+internal sealed class MembershipService : IUserEviction, IDisposable
 {
     /// <summary>Lookups one caller makes while evictions of its user keep overtaking them, before it gives up (503).</summary>
     private const int MaxLookupAttempts = 3;
@@ -116,6 +116,8 @@ internal sealed class MembershipService : IDisposable
         await _cache.WhenWritesDoneAsync().ConfigureAwait(false);
         return removed;
     }
+
+    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => new(EvictAsync(userId, organizationId));
 
     /// <summary>
     /// The eviction generation of <paramref name="userId"/>'s stripe: a caller that reads it before a membership check and

@@ -14,7 +14,7 @@ namespace Gateway.Isolation.Memberships;
 /// (<see cref="Evict"/>, driven by the backplane) drops the record and wins over a read in flight: that read is neither
 /// cached nor handed out.
 /// </summary>
-internal sealed class OrganizationService : IDisposable
+internal sealed class OrganizationService : IUserEviction, IDisposable
 {
     private readonly IOrganizationStore _store;
     private readonly TimeProvider _time;
@@ -58,6 +58,9 @@ internal sealed class OrganizationService : IDisposable
     /// <summary>Drops the record of <paramref name="organizationId"/> (every record when null); a read in flight is not cached.</summary>
     public int Evict(string? organizationId)
         => _cache.Evict(organizationId, key => organizationId is null || string.Equals(key, organizationId, StringComparison.Ordinal));
+
+    /// <summary>An eviction of a user drops the record of the organization it names (every record when none).</summary>
+    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => ValueTask.FromResult(Evict(organizationId));
 
     private static Exception Overtaken() => new MembershipUnavailableException("The organization was evicted while it was being read; try again.");
 

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Gateway.Isolation.Memberships;
+using Gateway.Isolation;
 
 namespace Gateway.Authentication;
 

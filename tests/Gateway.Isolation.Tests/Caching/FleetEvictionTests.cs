@@ -138,7 +138,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         var organizationStore = new FakeOrganizationStore();
         using var organizations = new OrganizationService(organizationStore, TestOptions.Watch(options), time);
         await using var connection = new RedisConnection(Options);
-        using var backplane = new EvictionBackplane(connection, organizations, memberships, credentials, time, NullLogger<EvictionBackplane>.Instance);
+        using var backplane = new EvictionBackplane(connection, [organizations, memberships, credentials], time, NullLogger<EvictionBackplane>.Instance);
         await backplane.StartAsync(CancellationToken.None);
         for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
         {
@@ -175,7 +175,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         using var organizations = new OrganizationService(new FakeOrganizationStore(), TestOptions.Watch(options), time);
         await using var connection = new RedisConnection(Options);
         var logger = new FakeLogger<EvictionBackplane>();
-        using var backplane = new EvictionBackplane(connection, organizations, memberships, credentials, time, logger);
+        using var backplane = new EvictionBackplane(connection, [organizations, memberships, credentials], time, logger);
         await backplane.StartAsync(CancellationToken.None);
         for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 1; i++)
         {

@@ -12,8 +12,8 @@ public sealed class SharedCacheKeysTests
     [Fact]
     public void Credentials_UserNamedDash_NotTheOrganizationWideKey()
     {
-        var organizationWide = SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", null, "0123456789abcdef"));
-        var userNamedDash = SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "-", "0123456789abcdef"));
+        var organizationWide = new CredentialKey(Acme, "read-write", null, "0123456789abcdef").SharedCacheKey;
+        var userNamedDash = new CredentialKey(Acme, "read-write", "-", "0123456789abcdef").SharedCacheKey;
 
         Assert.Equal("c:acme:read-write:0123456789abcdef:-", organizationWide);
         Assert.NotEqual(organizationWide, userNamedDash);
@@ -25,10 +25,10 @@ public sealed class SharedCacheKeysTests
         var patterns = SharedCacheKeys.UserPatterns("carol", "acme").Select(Glob).ToList();
         bool Matched(string key) => patterns.Any(p => p.IsMatch(key));
 
-        Assert.True(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "carol", "0123456789abcdef"))));
+        Assert.True(Matched(new CredentialKey(Acme, "read-write", "carol", "0123456789abcdef").SharedCacheKey));
         Assert.True(Matched(SharedCacheKeys.Membership("carol", "acme")));
-        Assert.False(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", null, "0123456789abcdef"))));
-        Assert.False(Matched(SharedCacheKeys.Credentials(new CredentialKey(Acme, "read-write", "xcarol", "0123456789abcdef"))));
+        Assert.False(Matched(new CredentialKey(Acme, "read-write", null, "0123456789abcdef").SharedCacheKey));
+        Assert.False(Matched(new CredentialKey(Acme, "read-write", "xcarol", "0123456789abcdef").SharedCacheKey));
         Assert.False(Matched(SharedCacheKeys.Membership("carolyn", "acme")));
     }
 

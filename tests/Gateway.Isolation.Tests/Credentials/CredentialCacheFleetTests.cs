@@ -112,7 +112,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
     [Fact]
     public async Task GetAsync_LockHeldButNoResultAppears_CallsIssuerAfterLockWait()
     {
-        await _redis.Lock.TryTakeAsync(SharedCacheKeys.Lock(SharedCacheKeys.Credentials(Key())), "another-instance", TimeSpan.FromMinutes(1), CancellationToken.None);
+        await _redis.Lock.TryTakeAsync(SharedCacheKeys.Lock(Key().SharedCacheKey), "another-instance", TimeSpan.FromMinutes(1), CancellationToken.None);
 
         var pending = Instance().GetAsync(Key(), ReadWrite, CancellationToken.None).AsTask();
         await Task.Delay(50);
@@ -129,7 +129,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
     public async Task GetAsync_TamperedL2Entry_IsAMissAndTheInstanceIssues()
     {
         await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
-        var stored = _redis.Redis.Values[SharedCacheKeys.Credentials(Key())];
+        var stored = _redis.Redis.Values[Key().SharedCacheKey];
         stored[^3] ^= 0x40;
 
         var second = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
@@ -142,7 +142,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
     public async Task GetAsync_L2EntryMovedUnderAnotherOrganization_Rejected()
     {
         await Instance().GetAsync(Key("acme"), ReadWrite, CancellationToken.None);
-        _redis.Redis.Values[SharedCacheKeys.Credentials(Key("globex"))] = _redis.Redis.Values[SharedCacheKeys.Credentials(Key("acme"))];
+        _redis.Redis.Values[Key("globex").SharedCacheKey] = _redis.Redis.Values[Key("acme").SharedCacheKey];
 
         var globex = await Instance().GetAsync(Key("globex"), ReadWrite, CancellationToken.None);
 
@@ -173,7 +173,7 @@ public sealed class CredentialCacheFleetTests : IDisposable
     {
         var issued = await Instance().GetAsync(Key(), ReadWrite, CancellationToken.None);
 
-        var expiresAt = _redis.Redis.Expirations[SharedCacheKeys.Credentials(Key())];
+        var expiresAt = _redis.Redis.Expirations[Key().SharedCacheKey];
         Assert.Equal(issued.Credentials!.Expiration - _options.ExpiryBuffer, expiresAt);
     }
 

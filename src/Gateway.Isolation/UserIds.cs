@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Gateway.Isolation.Memberships;
+namespace Gateway.Isolation;
 
 /// <summary>
 /// The rule a user id passes before Isolation keys a cache or writes a log line with it when it did not come from a
