@@ -43,21 +43,21 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         // An instance whose lookup began before the revocation writes the old answer to L2 after evict's first removal and
         // before it confirms: evict's final removal must take it out.
         var database = Redis.GetDatabase();
-        await database.HashSetAsync("gateway:m:carol:acme", "data", "old");
-        await database.HashSetAsync("gateway:m:dave:acme", "data", "kept");
+        await database.HashSetAsync("gateway:m2:carol:acme", "data", "old");
+        await database.HashSetAsync("gateway:m2:dave:acme", "data", "kept");
         var subscriber = Redis.GetSubscriber();
         await subscriber.SubscribeAsync(RedisChannel.Literal("gateway:evict"), (_, message) =>
         {
             var eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage)!;
-            database.HashSet("gateway:m:carol:acme", "data", "rewritten by a lookup that began before the revocation");
+            database.HashSet("gateway:m2:carol:acme", "data", "rewritten by a lookup that began before the revocation");
             subscriber.Publish(RedisChannel.Literal("gateway:evict-ack"), eviction.Id);
         });
 
         var result = await FleetEviction.EvictAsync(Options, "carol", "acme", CancellationToken.None);
 
         Assert.Equal((1, 1), (result.Instances, result.Confirmed));
-        Assert.False(await database.KeyExistsAsync("gateway:m:carol:acme"));
-        Assert.True(await database.KeyExistsAsync("gateway:m:dave:acme")); // the twin: another user's entry stays
+        Assert.False(await database.KeyExistsAsync("gateway:m2:carol:acme"));
+        Assert.True(await database.KeyExistsAsync("gateway:m2:dave:acme")); // the twin: another user's entry stays
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         // receives the eviction. A, already confirmed, misses L1 and copies that entry from L2 under its new generation.
         // Then B confirms and the entry is removed from L2 — but A's copy must be gone too when evict returns.
         var database = Redis.GetDatabase();
-        await database.HashSetAsync("gateway:m:dave:acme", "data", "kept");
+        await database.HashSetAsync("gateway:m2:dave:acme", "data", "kept");
         await using var redisB = await ConnectionMultiplexer.ConnectAsync(Host.ConnectionString);
         var bWrote = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var aCopied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -88,7 +88,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
                 copying = Task.Run(async () =>
                 {
                     await bWrote.Task;
-                    Volatile.Write(ref l1OnA, (string?)await database.HashGetAsync("gateway:m:carol:acme", "data")); // request on A: L1 miss -> L2
+                    Volatile.Write(ref l1OnA, (string?)await database.HashGetAsync("gateway:m2:carol:acme", "data")); // request on A: L1 miss -> L2
                     aCopied.SetResult();
                 });
             }
@@ -101,7 +101,7 @@ public sealed class FleetEvictionTests : IAsyncLifetime
             var eviction = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.EvictionMessage)!;
             if (Interlocked.Increment(ref messagesToB) == 1)
             {
-                databaseB.HashSet("gateway:m:carol:acme", "data", "old answer written by B's slow lookup");
+                databaseB.HashSet("gateway:m2:carol:acme", "data", "old answer written by B's slow lookup");
                 bWrote.SetResult();
                 confirming = Task.Run(async () =>
                 {
@@ -120,8 +120,8 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         await copying!;
         await confirming!;
         Assert.Null(Volatile.Read(ref l1OnA));
-        Assert.False(await database.KeyExistsAsync("gateway:m:carol:acme"));
-        Assert.True(await database.KeyExistsAsync("gateway:m:dave:acme")); // the twin: another user's entry stays
+        Assert.False(await database.KeyExistsAsync("gateway:m2:carol:acme"));
+        Assert.True(await database.KeyExistsAsync("gateway:m2:dave:acme")); // the twin: another user's entry stays
     }
 
     [Fact]

@@ -32,6 +32,19 @@ public sealed class SharedCacheKeysTests
         Assert.False(Matched(SharedCacheKeys.Membership("carolyn", "acme")));
     }
 
+    [Fact]
+    public void Membership_KeyVersioned_AnOlderInstanceNeverReadsTheNewMeaningOfMember()
+    {
+        // Before issue 21 a cached "member" also meant "the organization is ACTIVE" and lived at m:{user}:{org}; it now
+        // means only "a membership item exists". Instances of both versions share Redis during a rolling update, so an
+        // older one must never find a newer one's entry (it would admit members of a suspended organization).
+        var key = SharedCacheKeys.Membership("alice", "acme");
+
+        Assert.Equal("m2:alice:acme", key);
+        Assert.False(key.StartsWith("m:", StringComparison.Ordinal));
+        Assert.All(SharedCacheKeys.UserPatterns("alice", null), pattern => Assert.False(pattern.StartsWith("m:", StringComparison.Ordinal)));
+    }
+
     /// <summary>Redis SCAN MATCH semantics for the patterns used here (<c>*</c> = any run of characters).</summary>
     private static Regex Glob(string pattern) => new("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$");
 }

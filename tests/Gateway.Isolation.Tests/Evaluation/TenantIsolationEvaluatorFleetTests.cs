@@ -116,7 +116,7 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
 
     private void RemoveMembershipsFromL2(string user)
     {
-        foreach (var key in _redis.Redis.Values.Keys.Where(k => k.Contains($"m:{user}:", StringComparison.Ordinal)).ToList())
+        foreach (var key in _redis.Redis.Values.Keys.Where(k => k.Contains($"{SharedCacheKeys.MembershipPrefix}{user}:", StringComparison.Ordinal)).ToList())
         {
             _redis.Redis.Values.TryRemove(key, out _);
         }
