@@ -51,6 +51,7 @@ internal sealed partial class RetryMiddleware(RequestDelegate next, ILogger<Retr
     private static bool IsReplayable(HttpRequest request) =>
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
             || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method))
+        && request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true
         && request.ContentLength is null or 0
         && !request.Headers.ContainsKey("Transfer-Encoding");
 }

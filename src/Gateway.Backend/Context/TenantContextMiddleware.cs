@@ -86,7 +86,7 @@ internal sealed partial class TenantContextMiddleware
                 "The data store denied access: the request reached outside the caller's organization or permission set.",
                 envelope.RequestId);
         }
-        catch (AmazonServiceException ex) when (IsCredentialsRejected(ex) && !context.Response.HasStarted)
+        catch (AmazonServiceException ex) when (TracedDynamoDbClient.IsMarked(ex) && IsCredentialsRejected(ex) && !context.Response.HasStarted)
         {
             // Type and AWS error code only: no stack trace, and no message (it may echo what was sent).
             Log.CredentialsRefused(_logger, ex.GetType().Name, ex.ErrorCode, envelope.OrganizationId, envelope.RequestId);
@@ -104,6 +104,8 @@ internal sealed partial class TenantContextMiddleware
     }
 
     /// <summary>
+    /// Only for an exception that came out of the scoped client (the catch checks the mark): another AWS client of the
+    /// backend failing (its own role, S3, SQS) must never tell the gateway to drop the organization's credential set.
     /// AWS refused the envelope's credentials themselves (authentication, not authorization): unknown access key or
     /// session (UnrecognizedClient, InvalidClientTokenId), session expired by the store's clock (ExpiredToken), bad or
     /// incomplete signature, missing token, or a 4xx answer without an error code (what credentials the SDK cannot put
@@ -131,7 +133,7 @@ internal sealed partial class TenantContextMiddleware
 
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is AmazonServiceException service && (int)service.StatusCode >= 500)
+            if (current is AmazonServiceException service && (int)service.StatusCode >= 500 && TracedDynamoDbClient.IsMarked(service))
             {
                 return current;
             }

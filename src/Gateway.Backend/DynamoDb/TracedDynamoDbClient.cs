@@ -20,7 +20,8 @@ internal sealed class TracedDynamoDbClient(AWSCredentials credentials, AmazonDyn
     /// <summary>True when <paramref name="exception"/> came out of a call of a scoped client.</summary>
     internal static bool IsMarked(Exception exception) => exception.Data.Contains(MarkKey);
 
-    private static void Mark(Exception exception)
+    /// <summary>Marks <paramref name="exception"/> as having come out of a scoped client's call. Internal for tests.</summary>
+    internal static void Mark(Exception exception)
     {
         try
         {

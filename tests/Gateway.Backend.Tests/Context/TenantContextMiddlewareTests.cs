@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Gateway.Backend.Context;
+using Gateway.Backend.DynamoDb;
 using Gateway.Envelopes;
 using Gateway.Envelopes.Tests;
 using Microsoft.AspNetCore.Builder;
@@ -245,6 +246,23 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/aws-error/ExpiredTokenException")]
+    [InlineData("/aws-error/UnrecognizedClientException")]
+    [InlineData("/aws-error-uncoded/403")]
+    [InlineData("/aws-error-uncoded/503")]
+    public async Task AwsErrorFromAnotherClientOfTheBackend_NeitherCredentialsRejectedNorDataStoreUnavailable(string path)
+    {
+        // An S3/SQS/own-role client failing is not the organization's credential set being refused: answering
+        // tenant_credentials_rejected would let any caller who can provoke such an error make the gateway drop and re-mint
+        // the organization's credentials. The twin: the same error out of the scoped client is a 503.
+        // TestServer surfaces unhandled exceptions to the caller: the error was not turned into either 503.
+        await Assert.ThrowsAsync<AmazonDynamoDBException>(() => SendAsync(path + "?otherClient=true", Envelope()));
+        var twin = await SendAsync(path, Envelope());
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, twin.StatusCode);
+    }
+
+    [Theory]
     [InlineData(500)]
     [InlineData(503)]
     public async Task DynamoDbServerErrorWithoutCode_503DataStoreUnavailableNotCredentials(int status)
@@ -352,17 +370,28 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
             ErrorCode = "AccessDeniedException",
             StatusCode = HttpStatusCode.BadRequest,
         });
-        app.MapGet("/aws-error/{code}", IResult (string code) => throw new AmazonDynamoDBException("The security token included in the request is invalid")
+        // As the scoped client throws them (marked), unless ?otherClient=true: another AWS client of the backend.
+        app.MapGet("/aws-error/{code}", IResult (string code, bool? otherClient) => throw FromScopedClient(new AmazonDynamoDBException("The security token included in the request is invalid")
         {
             ErrorCode = code,
             StatusCode = HttpStatusCode.BadRequest,
-        });
-        app.MapGet("/aws-error-uncoded/{status:int}", IResult (int status, bool? emptyCode) => throw new AmazonDynamoDBException("Bad Request")
+        }, otherClient));
+        app.MapGet("/aws-error-uncoded/{status:int}", IResult (int status, bool? emptyCode, bool? otherClient) => throw FromScopedClient(new AmazonDynamoDBException("Bad Request")
         {
             ErrorCode = emptyCode == true ? string.Empty : null,
             StatusCode = (HttpStatusCode)status,
-        });
+        }, otherClient));
         app.MapGet("/throttled", IResult () => throw new AmazonDynamoDBException("Rate exceeded") { ErrorCode = "ThrottlingException" });
+    }
+
+    private static Exception FromScopedClient(Exception exception, bool? otherClient)
+    {
+        if (otherClient != true)
+        {
+            TracedDynamoDbClient.Mark(exception);
+        }
+
+        return exception;
     }
 
     private string Envelope(string audience = EnvelopeTestData.Audience) => Envelope(EnvelopeTestData.Envelope(), audience);
