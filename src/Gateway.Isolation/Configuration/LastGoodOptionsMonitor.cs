@@ -93,12 +93,15 @@ public sealed class LastGoodOptionsMonitor<TOptions> : IOptionsMonitor<TOptions>
             _lastRefusal = null;
             Volatile.Write(ref _current, next);
             listeners = _listeners;
-        }
 
-        SettingsReloadLog.SettingsReloaded(_logger, _section);
-        foreach (var listener in listeners)
-        {
-            listener(next, Options.DefaultName);
+            // Told under the lock, so listeners see reloads in the order they were taken: two quick saves must never
+            // leave a listener (the permission-set catalog) on the older, possibly broader settings while CurrentValue
+            // holds the newer ones. (Lock is re-entrant: a listener may read CurrentValue or subscribe.)
+            SettingsReloadLog.SettingsReloaded(_logger, _section);
+            foreach (var listener in listeners)
+            {
+                listener(next, Options.DefaultName);
+            }
         }
     }
 

@@ -55,6 +55,48 @@ public sealed class LastGoodOptionsMonitorTests : IDisposable
         _configuration.Reload(); // what a file change does: the configuration's change token fires
     }
 
+    [Fact]
+    public async Task Reload_TwoOverlapping_ListenersToldInTheOrderTheReloadsWereTaken()
+    {
+        // The first reload's listener is slow; a second reload starts meanwhile. Listeners must end on the newest
+        // settings (else the catalog keeps the older, possibly broader sets while CurrentValue holds the newer ones).
+        var monitor = (LastGoodOptionsMonitor<TenantIsolationOptions>)Monitor;
+        _ = monitor.CurrentValue;
+        var seen = new List<string>();
+        using var secondToldEarly = new SemaphoreSlim(0);
+        var first = true;
+        using var subscription = monitor.OnChange((options, _) =>
+        {
+            var role = options.Roles["VIEWER"];
+            if (first)
+            {
+                first = false;
+                // Give the second reload its chance to overtake (it cannot when listeners are told under the lock).
+                secondToldEarly.Wait(TimeSpan.FromMilliseconds(500));
+            }
+            else
+            {
+                secondToldEarly.Release();
+            }
+
+            lock (seen)
+            {
+                seen.Add(role);
+            }
+        });
+
+        _configuration["TenantIsolation:Roles:VIEWER"] = "read-write";
+        var firstReload = Task.Run(monitor.Reload);
+        await Task.Delay(100);
+        _configuration["TenantIsolation:Roles:VIEWER"] = "read-only";
+        var secondReload = Task.Run(monitor.Reload);
+        await Task.WhenAll(firstReload, secondReload).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["read-write", "read-only"], seen);
+        Assert.Equal("read-only", monitor.CurrentValue.Roles["VIEWER"]);
+        Assert.False(ViewerWrites()); // the catalog, a listener too, ends on the newest settings
+    }
+
     private IReadOnlyList<FakeLogRecord> Refusals() => [.. _logs.GetSnapshot().Where(r => r.Id.Id == IsolationLogEvents.SettingsReloadRefused)];
 
     private bool ViewerWrites() => Catalog.TryGetForRole("VIEWER", out var set) && set.Tables.Single().Write;
