@@ -1,9 +1,9 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Gateway.Migration.Cli;
 using Gateway.Migration.Copying;
 using Gateway.Migration.Cutover;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
 using Gateway.Migration.Validation;

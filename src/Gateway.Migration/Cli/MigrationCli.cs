@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Gateway.Migration.Cleanup;
 using Gateway.Migration.Copying;
 using Gateway.Migration.Cutover;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Planning;
 using Gateway.Migration.Validation;
 

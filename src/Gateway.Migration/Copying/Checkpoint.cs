@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 
 namespace Gateway.Migration.Copying;

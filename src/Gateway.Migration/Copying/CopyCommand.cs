@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 
 namespace Gateway.Migration.Copying;
 

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 
 namespace Gateway.Migration.Items;
 

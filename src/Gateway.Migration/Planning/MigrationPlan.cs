@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 
 namespace Gateway.Migration.Planning;

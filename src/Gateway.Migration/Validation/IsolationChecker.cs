@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using Gateway.Isolation;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Permissions;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
 using Gateway.Policies.SessionPolicies;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Planning;
 
 namespace Gateway.Migration.Validation;

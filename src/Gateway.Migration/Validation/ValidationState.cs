@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Migration.Planning;
 
 namespace Gateway.Migration.Validation;

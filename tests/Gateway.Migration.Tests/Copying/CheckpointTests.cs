@@ -1,6 +1,6 @@
 using Amazon.DynamoDBv2.Model;
-using Gateway.Migration.Cli;
 using Gateway.Migration.Copying;
+using Gateway.Migration.Invocation;
 
 namespace Gateway.Migration.Tests.Copying;
 

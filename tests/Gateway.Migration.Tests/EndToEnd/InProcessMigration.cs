@@ -2,6 +2,7 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Migration.Cli;
+using Gateway.Migration.Invocation;
 using Gateway.Testing;
 using Microsoft.Extensions.Time.Testing;
 

@@ -3,7 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 
-namespace Gateway.Migration.Cli;
+namespace Gateway.Migration.Invocation;
 
 /// <summary>
 /// Where the migration's own DynamoDB calls go: <c>--endpoint URL</c> (LocalAws) or the regional endpoint of

@@ -1,4 +1,4 @@
-namespace Gateway.Migration.Cli;
+namespace Gateway.Migration.Invocation;
 
 /// <summary>Bad input (arguments, tables, key schema, files): one line on stderr, exit 2, nothing written.</summary>
 internal sealed class UsageException : Exception

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Gateway.CommandLines;
 
-namespace Gateway.Migration.Cli;
+namespace Gateway.Migration.Invocation;
 
 /// <summary>The parsed arguments of one verb: <c>--name value</c> options and <c>--flag</c> switches, each known to the verb.</summary>
 internal sealed class CommandLine
