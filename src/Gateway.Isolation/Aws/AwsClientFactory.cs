@@ -3,14 +3,14 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.SecurityToken;
-using Amazon.SimpleSystemsManagement;
 using Gateway.Isolation.Configuration;
 
 namespace Gateway.Isolation.Aws;
 
 /// <summary>
-/// Creates the gateway's own AWS clients (its identity, not a tenant's): STS for AssumeRole, DynamoDB for memberships,
-/// SSM for envelope key parameters. Without a service URL each uses the regional endpoint of <see cref="AwsOptions.Region"/>.
+/// Creates the gateway's own AWS clients (its identity, not a tenant's): STS for AssumeRole, DynamoDB for memberships
+/// (the host's SSM client for envelope key parameters signs with <see cref="GatewayCredentials"/> too). Without a service
+/// URL each uses the regional endpoint of <see cref="AwsOptions.Region"/>.
 /// </summary>
 public static class AwsClientFactory
 {
@@ -66,22 +66,10 @@ public static class AwsClientFactory
         return new AmazonDynamoDBClient(credentials, config);
     }
 
-    public static IAmazonSimpleSystemsManagement CreateSsm(AwsOptions aws)
-    {
-        ArgumentNullException.ThrowIfNull(aws);
-        var config = new AmazonSimpleSystemsManagementConfig
-        {
-            MaxErrorRetry = 2, // start-up only: a throttled or dropped first call should not stop the gateway
-            Timeout = aws.RequestTimeout,
-        };
-        PointAt(config, aws.SsmServiceUrl, aws.Region);
-
-        return new AmazonSimpleSystemsManagementClient(GatewayCredentials(aws), config);
-    }
-
     /// <summary>A configured service URL (LocalAws) signed for <paramref name="region"/>, or the region's own endpoint.</summary>
-    private static void PointAt(ClientConfig config, Uri? serviceUrl, string region)
+    public static void PointAt(ClientConfig config, Uri? serviceUrl, string region)
     {
+        ArgumentNullException.ThrowIfNull(config);
         if (serviceUrl is not null)
         {
             config.ServiceURL = serviceUrl.ToString();

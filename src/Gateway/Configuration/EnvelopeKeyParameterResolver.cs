@@ -4,7 +4,6 @@ using Amazon.SimpleSystemsManagement;
 using Amazon.SimpleSystemsManagement.Model;
 using Gateway.Diagnostics;
 using Gateway.Isolation;
-using Gateway.Isolation.Aws;
 using Gateway.Isolation.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +12,7 @@ namespace Gateway.Configuration;
 /// <summary>
 /// Reads the envelope keys configured as SSM parameters (<c>TenantIsolation:Envelopes:{cluster}:Current:Parameter</c>,
 /// <c>:Previous:Parameter</c>) once at start-up: GetParameters with decryption, through the gateway's own AWS identity
-/// (<see cref="AwsClientFactory.CreateSsm"/>). A parameter that is missing, unreadable or not a SecureString is a
+/// (<see cref="EnvelopeKeySsmClient"/>). A parameter that is missing, unreadable or not a SecureString is a
 /// <see cref="GatewayStartupException"/> naming the parameter and its configuration key, never the value.
 /// </summary>
 internal sealed partial class EnvelopeKeyParameterResolver(
@@ -47,7 +46,7 @@ internal sealed partial class EnvelopeKeyParameterResolver(
             return; // GatewayConfiguration.ValidateAll lists the TenantIsolation errors with every other one
         }
 
-        using var ssm = (createClient ?? AwsClientFactory.CreateSsm)(aws);
+        using var ssm = (createClient ?? EnvelopeKeySsmClient.Create)(aws);
         foreach (var batch in references.Select(r => r.Name).Distinct(StringComparer.Ordinal).Chunk(BatchSize))
         {
             var response = await GetAsync(ssm, batch, references, aws.Region, cancellationToken);

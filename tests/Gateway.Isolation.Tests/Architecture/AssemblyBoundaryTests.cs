@@ -34,6 +34,20 @@ public sealed class AssemblyBoundaryTests
     }
 
     [Fact]
+    public void GatewayIsolation_NoSsmClient()
+    {
+        // The SSM envelope-key client is the host's envelope configuration (src/Gateway/Configuration), not the engine's.
+        var referenced = typeof(ITenantIsolationEvaluator).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        var packages = Load(RepoPaths.Combine("src", "Gateway.Isolation", "Gateway.Isolation.csproj"))
+            .Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
+
+        Assert.Contains("AWSSDK.SecurityToken", referenced); // the lists are real
+        Assert.Contains("AWSSDK.SecurityToken", packages);
+        Assert.DoesNotContain("AWSSDK.SimpleSystemsManagement", referenced);
+        Assert.DoesNotContain("AWSSDK.SimpleSystemsManagement", packages);
+    }
+
+    [Fact]
     public void GatewayCli_Project_NoWebHost()
     {
         // The operator verbs run inside Gateway.dll but are not the web host: no ASP.NET Core, no YARP, no reference to it.
