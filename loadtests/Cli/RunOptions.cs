@@ -3,7 +3,7 @@ namespace LoadTests.Cli;
 /// <summary>Parsed command line. Null numbers mean "the scenario's default".</summary>
 internal sealed record RunOptions
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "all"];
+    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "rolling-restart", "dependency-faults", "all"];
 
     public required string Scenario { get; init; }
 
@@ -20,6 +20,9 @@ internal sealed record RunOptions
 
     /// <summary>Overhead: both proxies reach the trivial backend over cleartext HTTP/2 (<c>--backend-http 2</c>); default HTTP/1.1.</summary>
     public bool BackendHttp2 { get; init; }
+
+    /// <summary>rolling-restart: <c>Shutdown:DrainDelay</c> given to every gateway instance (<c>--drain-delay</c>); null = the scenario's default.</summary>
+    public TimeSpan? DrainDelay { get; init; }
 
     public string? ReportDirectory { get; init; }
 

@@ -27,6 +27,16 @@ internal sealed record ScenarioDefinition
     /// </summary>
     public int MaxInFlight { get; init; } = 4096;
 
+    /// <summary>
+    /// Ends the measured run early once this task has completed (checked before each new iteration): for a phase that
+    /// lasts as long as something the scenario does meanwhile (restarting processes), with <see cref="Load"/>'s duration as
+    /// the upper bound. In-flight iterations then drain as usual. Default none. Not applied to the warm-up.
+    /// </summary>
+    public Task? StopWhen { get; init; }
+
+    /// <summary>What <see cref="StopWhen"/> stands for, in the phase's load line ("until every instance was restarted").</summary>
+    public string StopWhenReason { get; init; } = "stopped when its task completed";
+
     /// <summary>Per-step timeout applied by <see cref="ScenarioContext.StepAsync"/>. Default 10 s.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -23,13 +23,13 @@ internal sealed class ScenarioRunner
         if (definition.WarmUp > TimeSpan.Zero)
         {
             var warmStats = new StatsCollector(Stopwatch.GetTimestamp());
-            var warm = ExecuteAsync(definition, definition.Load.WarmUp(definition.WarmUp), warmStats, null, cancellationToken);
+            var warm = ExecuteAsync(definition, definition.Load.WarmUp(definition.WarmUp), warmStats, null, null, cancellationToken);
             await _progress.TrackAsync($"{definition.Name} (warm-up)", definition.WarmUp, () => new(warmStats.Requests, warmStats.Failures), warm)
                 .ConfigureAwait(false);
         }
 
         var stats = new StatsCollector(Stopwatch.GetTimestamp());
-        var run = ExecuteAsync(definition, definition.Load, stats, definition.MaxIterations, cancellationToken);
+        var run = ExecuteAsync(definition, definition.Load, stats, definition.MaxIterations, definition.StopWhen, cancellationToken);
         await _progress.TrackAsync(definition.Name, definition.Load.During, () => new(stats.Requests, stats.Failures), run)
             .ConfigureAwait(false);
         var (iterations, measured) = await run.ConfigureAwait(false);
@@ -39,7 +39,9 @@ internal sealed class ScenarioRunner
             Name = definition.Name,
             Load = definition.MaxIterations is { } max && iterations >= max
                 ? definition.Load.Describe(measured, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"all {iterations} iterations done"))
-                : cancellationToken.IsCancellationRequested ? definition.Load.Describe(measured, "cancelled") : definition.Load.Describe(),
+                : cancellationToken.IsCancellationRequested ? definition.Load.Describe(measured, "cancelled")
+                : definition.StopWhen is { IsCompleted: true } && measured < definition.Load.During ? definition.Load.Describe(measured, definition.StopWhenReason)
+                : definition.Load.Describe(),
             Duration = measured,
             Iterations = iterations,
             Steps = stats.SnapshotSteps(measured),
@@ -48,16 +50,16 @@ internal sealed class ScenarioRunner
     }
 
     private static Task<(long Iterations, TimeSpan Measured)> ExecuteAsync(
-        ScenarioDefinition definition, LoadSimulation load, StatsCollector stats, long? maxIterations, CancellationToken cancellationToken) =>
+        ScenarioDefinition definition, LoadSimulation load, StatsCollector stats, long? maxIterations, Task? stopWhen, CancellationToken cancellationToken) =>
         load switch
         {
-            InjectSimulation inject => InjectAsync(definition, inject, stats, maxIterations, cancellationToken),
-            KeepConstantSimulation closed => KeepConstantAsync(definition, closed, stats, maxIterations, cancellationToken),
+            InjectSimulation inject => InjectAsync(definition, inject, stats, maxIterations, stopWhen, cancellationToken),
+            KeepConstantSimulation closed => KeepConstantAsync(definition, closed, stats, maxIterations, stopWhen, cancellationToken),
             _ => throw new NotSupportedException(load.GetType().Name),
         };
 
     private static async Task<(long, TimeSpan)> InjectAsync(
-        ScenarioDefinition definition, InjectSimulation load, StatsCollector stats, long? maxIterations, CancellationToken cancellationToken)
+        ScenarioDefinition definition, InjectSimulation load, StatsCollector stats, long? maxIterations, Task? stopWhen, CancellationToken cancellationToken)
     {
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var inFlight = new SemaphoreSlim(definition.MaxInFlight, definition.MaxInFlight);
@@ -72,13 +74,18 @@ internal sealed class ScenarioRunner
             {
                 for (long i = 0; maxIterations is not { } max || i < max; i++)
                 {
-                    if (cancellationToken.IsCancellationRequested || load.OffsetOf(i) is not { } offset)
+                    if (cancellationToken.IsCancellationRequested || stopWhen is { IsCompleted: true } || load.OffsetOf(i) is not { } offset)
                     {
                         break;
                     }
 
                     var due = start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
                     WaitUntil(due, cancellationToken);
+                    if (stopWhen is { IsCompleted: true })
+                    {
+                        break;
+                    }
+
                     inFlight.Wait(cancellationToken);
                     Interlocked.Increment(ref pending);
                     started++;
@@ -126,7 +133,7 @@ internal sealed class ScenarioRunner
     }
 
     private static async Task<(long, TimeSpan)> KeepConstantAsync(
-        ScenarioDefinition definition, KeepConstantSimulation load, StatsCollector stats, long? maxIterations, CancellationToken cancellationToken)
+        ScenarioDefinition definition, KeepConstantSimulation load, StatsCollector stats, long? maxIterations, Task? stopWhen, CancellationToken cancellationToken)
     {
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var start = Stopwatch.GetTimestamp();
@@ -134,7 +141,7 @@ internal sealed class ScenarioRunner
         long counter = -1;
         var workers = Enumerable.Range(0, load.Copies).Select(copy => Task.Run(async () =>
         {
-            while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < end)
+            while (!cancellationToken.IsCancellationRequested && Stopwatch.GetTimestamp() < end && stopWhen is not { IsCompleted: true })
             {
                 var i = Interlocked.Increment(ref counter);
                 if (maxIterations is { } max && i >= max)
@@ -157,7 +164,8 @@ internal sealed class ScenarioRunner
         })).ToArray();
         var all = Task.WhenAll(workers);
 
-        await Task.WhenAny(all, Task.Delay(load.During, CancellationToken.None)).ConfigureAwait(false);
+        Task[] ends = stopWhen is null ? [all, Task.Delay(load.During, CancellationToken.None)] : [all, Task.Delay(load.During, CancellationToken.None), stopWhen];
+        await Task.WhenAny(ends).ConfigureAwait(false);
         var measured = TimeSpan.FromSeconds(Math.Min(Stopwatch.GetElapsedTime(start).TotalSeconds, load.During.TotalSeconds));
         await DrainAsync(() => all.IsCompleted, definition.DrainTimeout, hardStop).ConfigureAwait(false);
         var iterations = Interlocked.Read(ref counter) + 1;

@@ -25,9 +25,25 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Leaks => Isolation?.Counters.GetValueOrDefault("leaks");
 
-    /// <summary>Gateway instances of the scale-out scenario (absent when it did not run).</summary>
+    /// <summary>Gateway instances of the scale-out or rolling-restart scenario (absent when neither ran).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Instances => ScaleOut?.Counters.GetValueOrDefault("instances");
+    public long? Instances => Fleet?.Counters.GetValueOrDefault("instances");
+
+    /// <summary>Instances the rolling-restart scenario stopped (SIGTERM) and got back (/readyz 200).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Restarts => RollingRestart?.Counters.GetValueOrDefault("restarts");
+
+    /// <summary>Measured requests of the rolling-restart scenario (before + rolling + after).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Requests => RollingRestart?.Counters.GetValueOrDefault("requests");
+
+    /// <summary>Of <see cref="Requests"/>, those that failed (any non-2xx, no answer, a timeout, another organization's data); must be 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? FailedRequests => RollingRestart?.Counters.GetValueOrDefault("failedRequests");
+
+    /// <summary>Answers of the rolling-restart scenario carrying another organization's id; must be 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? CrossTenantResponses => RollingRestart?.Counters.GetValueOrDefault("crossTenantResponses");
 
     /// <summary>Credential keys (organization × permission set) the scale-out scenario touched.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -37,9 +53,9 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? AssumeRoleCalls => ScaleOut?.Counters.GetValueOrDefault("assumeRoleCalls");
 
-    /// <summary>Requests the backend saw without a valid tenant context during scale-out; must be 0.</summary>
+    /// <summary>Requests the backend saw without a valid tenant context during scale-out or rolling-restart; must be 0.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? UnscopedForwards => ScaleOut?.Counters.GetValueOrDefault("unscopedForwards");
+    public long? UnscopedForwards => Fleet?.Counters.GetValueOrDefault("unscopedForwards");
 
     /// <summary>
     /// Answers during scale-out whose credentials the backend's data store rejected (<c>tenant_credentials_rejected</c>): an
@@ -53,6 +69,11 @@ internal sealed record RunReport
     public double? RedisFaultCachedOkPercent => ScaleOut?.Metrics.GetValueOrDefault("redisFaultCachedOkPercent");
 
     private ScenarioReport? ScaleOut => Scenarios.FirstOrDefault(s => s.Name == "scale-out");
+
+    private ScenarioReport? RollingRestart => Scenarios.FirstOrDefault(s => s.Name == "rolling-restart");
+
+    /// <summary>The fleet scenario of the run (scale-out and rolling-restart run only when named, so at most one).</summary>
+    private ScenarioReport? Fleet => ScaleOut ?? RollingRestart;
 
     private ScenarioReport? Isolation => Scenarios.FirstOrDefault(s => s.Name == "isolation");
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Gateway.Testing;
 using LoadTests.Engine;
 using LoadTests.Reports;
@@ -36,110 +35,84 @@ internal sealed class ScaleOutScenario : ILoadScenario
         var client = environment.CreateClient(options.Connections ?? 256);
 
         environment.Progress.Note("Starting redis-server and three gateway instances (fleet mode)");
-        await using var redis = await RedisHost.StartAsync(cancellationToken).ConfigureAwait(false);
-        var gateways = new List<ProcessHost>();
+        await using var fleet = await GatewayFleet.StartAsync(environment.Topology, Instances, new Dictionary<string, string?>(), environment.Progress, cancellationToken).ConfigureAwait(false);
+        var redis = fleet.Redis;
+        var urls = fleet.Urls.ToList();
+        var stsStart = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
+        var firstTouch = await environment.Runner.RunAsync(new ScenarioDefinition
+        {
+            Name = "first-touch",
+            Load = LoadSimulation.KeepConstant(Math.Min(12, organizations.Count), TimeSpan.FromSeconds(Math.Max(60, organizations.Count / 10.0))),
+            MaxIterations = organizations.Count,
+            Iteration = ctx => RequestAsync(ctx, "first touch", client, urls[(int)(ctx.Iteration % Instances)], organizations[(int)ctx.Iteration], tokens),
+        }, cancellationToken).ConfigureAwait(false);
+        var steady = await environment.Runner.RunAsync(Steady("steady", rate, phase, options.EffectiveWarmUp, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
+        var stsSteady = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
+
+        await redis.KillAsync().ConfigureAwait(false);
+        ScenarioResult fault;
         try
         {
-            var urls = new List<Uri>();
-            var env = FleetEnvironment(environment.Topology, redis);
-            for (var i = 0; i < Instances; i++)
-            {
-                var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
-                gateways.Add(await ProcessHost.StartDotnetAsync(
-                    Built.Dll("src/Gateway", "Gateway"),
-                    ["--urls", TopologyEnvironment.Origin(url)],
-                    env,
-                    RepoPaths.Root,
-                    readyLine: null,
-                    readyUrl: new Uri(url, "readyz"),
-                    TimeSpan.FromSeconds(90),
-                    cancellationToken).ConfigureAwait(false));
-                urls.Add(url);
-            }
-
-            var stsStart = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-            var firstTouch = await environment.Runner.RunAsync(new ScenarioDefinition
-            {
-                Name = "first-touch",
-                Load = LoadSimulation.KeepConstant(Math.Min(12, organizations.Count), TimeSpan.FromSeconds(Math.Max(60, organizations.Count / 10.0))),
-                MaxIterations = organizations.Count,
-                Iteration = ctx => RequestAsync(ctx, "first touch", client, urls[(int)(ctx.Iteration % Instances)], organizations[(int)ctx.Iteration], tokens),
-            }, cancellationToken).ConfigureAwait(false);
-            var steady = await environment.Runner.RunAsync(Steady("steady", rate, phase, options.EffectiveWarmUp, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
-            var stsSteady = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-
-            await redis.KillAsync().ConfigureAwait(false);
-            ScenarioResult fault;
-            try
-            {
-                fault = await environment.Runner.RunAsync(Steady("redis-fault", rate, phase, TimeSpan.Zero, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await redis.RestartAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            var stsFault = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-            var after = await environment.Runner.RunAsync(Steady("after", rate, phase, TimeSpan.Zero, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
-            var stsAfter = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-
-            ScenarioResult[] phases = [firstTouch, steady, fault, after];
-            var counters = new Dictionary<string, long>(StringComparer.Ordinal)
-            {
-                ["instances"] = Instances,
-                ["distinctCredentialKeys"] = organizations.Count, // one permission set per owner, Organization scope
-                ["unscopedForwards"] = phases.Sum(p => p.Counter("unscoped")),
-                ["rejectedCredentials"] = phases.Sum(p => p.Counter("rejectedCredentials")),
-            };
-            if (stsStart is not null && stsSteady is not null && stsFault is not null && stsAfter is not null)
-            {
-                counters["assumeRoleCalls"] = stsSteady.AssumeRoleCalls - stsStart.AssumeRoleCalls;
-                counters["assumeRoleCalls.redisFault"] = stsFault.AssumeRoleCalls - stsSteady.AssumeRoleCalls;
-                counters["assumeRoleCalls.after"] = stsAfter.AssumeRoleCalls - stsFault.AssumeRoleCalls;
-            }
-
-            foreach (var (counter, metric) in new[] { ("l2Hits", "gateway_cache_l2_hits_total"), ("l2Misses", "gateway_cache_l2_misses_total"), ("l2Errors", "gateway_cache_l2_errors_total") })
-            {
-                counters[counter] = await FleetCounterAsync(client, urls, metric, cancellationToken).ConfigureAwait(false);
-            }
-
-            var faultOk = fault.Step("cached")?.OkPercent ?? 0;
-            var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["redisFaultCachedOkPercent"] = Math.Round(faultOk, 3) };
-            if (counters.TryGetValue("assumeRoleCalls", out var calls) && organizations.Count > 0)
-            {
-                metrics["assumeRoleCallsPerKey"] = Math.Round((double)calls / organizations.Count, 4);
-            }
-
-            var report = new ScenarioReport
-            {
-                Name = Name,
-                Description = string.Create(CultureInfo.InvariantCulture,
-                    $"{Instances} gateway instances + redis-server (fleet mode) next to the runner's LocalAws and sample API. first-touch: {organizations.Count} organizations once each, round-robin over the instances; steady: {rate:0} req/s, random organization on a random instance; redis-fault: the same with redis-server killed; after: redis-server restarted."),
-                Phases = phases,
-                Counters = counters,
-                Metrics = metrics,
-                Notes =
-                [
-                    string.Create(CultureInfo.InvariantCulture, $"AssumeRole (fleet total, LocalAws stats): {counters.GetValueOrDefault("assumeRoleCalls")} for {organizations.Count} credential keys over first-touch + steady; {counters.GetValueOrDefault("assumeRoleCalls.redisFault")} while Redis was down (instances without the organization in L1 mint their own); {counters.GetValueOrDefault("assumeRoleCalls.after")} after the restart."),
-                ],
-            };
-            return report.WithThresholds(
-            [
-                Threshold.Step("first-touch", "first touch", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
-                Threshold.Step("steady", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
-                Threshold.Step("redis-fault", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
-                Threshold.Step("after", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
-                Threshold.Metric("assumeRoleCallsPerKey", Comparison.LessOrEqual, 1.05),
-                Threshold.Metric("unscopedForwards", Comparison.Equal, 0),
-            ]);
+            fault = await environment.Runner.RunAsync(Steady("redis-fault", rate, phase, TimeSpan.Zero, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            foreach (var gateway in gateways)
-            {
-                await gateway.DisposeAsync().ConfigureAwait(false);
-            }
+            await redis.RestartAsync(CancellationToken.None).ConfigureAwait(false);
         }
+
+        var stsFault = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
+        var after = await environment.Runner.RunAsync(Steady("after", rate, phase, TimeSpan.Zero, client, urls, organizations, tokens), cancellationToken).ConfigureAwait(false);
+        var stsAfter = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
+
+        ScenarioResult[] phases = [firstTouch, steady, fault, after];
+        var counters = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["instances"] = Instances,
+            ["distinctCredentialKeys"] = organizations.Count, // one permission set per owner, Organization scope
+            ["unscopedForwards"] = phases.Sum(p => p.Counter("unscoped")),
+            ["rejectedCredentials"] = phases.Sum(p => p.Counter("rejectedCredentials")),
+        };
+        if (stsStart is not null && stsSteady is not null && stsFault is not null && stsAfter is not null)
+        {
+            counters["assumeRoleCalls"] = stsSteady.AssumeRoleCalls - stsStart.AssumeRoleCalls;
+            counters["assumeRoleCalls.redisFault"] = stsFault.AssumeRoleCalls - stsSteady.AssumeRoleCalls;
+            counters["assumeRoleCalls.after"] = stsAfter.AssumeRoleCalls - stsFault.AssumeRoleCalls;
+        }
+
+        foreach (var (counter, metric) in new[] { ("l2Hits", "gateway_cache_l2_hits_total"), ("l2Misses", "gateway_cache_l2_misses_total"), ("l2Errors", "gateway_cache_l2_errors_total") })
+        {
+            counters[counter] = await FleetCounterAsync(client, urls, metric, cancellationToken).ConfigureAwait(false);
+        }
+
+        var faultOk = fault.Step("cached")?.OkPercent ?? 0;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal) { ["redisFaultCachedOkPercent"] = Math.Round(faultOk, 3) };
+        if (counters.TryGetValue("assumeRoleCalls", out var calls) && organizations.Count > 0)
+        {
+            metrics["assumeRoleCallsPerKey"] = Math.Round((double)calls / organizations.Count, 4);
+        }
+
+        var report = new ScenarioReport
+        {
+            Name = Name,
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"{Instances} gateway instances + redis-server (fleet mode) next to the runner's LocalAws and sample API. first-touch: {organizations.Count} organizations once each, round-robin over the instances; steady: {rate:0} req/s, random organization on a random instance; redis-fault: the same with redis-server killed; after: redis-server restarted."),
+            Phases = phases,
+            Counters = counters,
+            Metrics = metrics,
+            Notes =
+            [
+                string.Create(CultureInfo.InvariantCulture, $"AssumeRole (fleet total, LocalAws stats): {counters.GetValueOrDefault("assumeRoleCalls")} for {organizations.Count} credential keys over first-touch + steady; {counters.GetValueOrDefault("assumeRoleCalls.redisFault")} while Redis was down (instances without the organization in L1 mint their own); {counters.GetValueOrDefault("assumeRoleCalls.after")} after the restart."),
+            ],
+        };
+        return report.WithThresholds(
+        [
+            Threshold.Step("first-touch", "first touch", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
+            Threshold.Step("steady", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
+            Threshold.Step("redis-fault", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
+            Threshold.Step("after", "cached", StepMetric.OkPercent, Comparison.GreaterOrEqual, 99.9),
+            Threshold.Metric("assumeRoleCallsPerKey", Comparison.LessOrEqual, 1.05),
+            Threshold.Metric("unscopedForwards", Comparison.Equal, 0),
+        ]);
     }
 
     /// <summary>The sum of a Prometheus counter over the instances' <c>/metrics</c>.</summary>
@@ -155,30 +128,6 @@ internal sealed class ScaleOutScenario : ILoadScenario
         }
 
         return (long)total;
-    }
-
-    /// <summary>The gateway environment of a fleet instance: the runner's LocalAws and backend, this Redis, one sealing key.</summary>
-    private static Dictionary<string, string?> FleetEnvironment(Topology.Topology topology, RedisHost redis)
-    {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (key, value) in TopologyEnvironment.Gateway(topology.LocalAws, topology.Backend))
-        {
-            env[key] = value;
-        }
-
-        env["TenantIsolation__SharedCache__Redis"] = redis.ConnectionString;
-        env["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = "loadtests";
-        env["TenantIsolation__SharedCache__Sealing__Keys__loadtests"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        // This shared 2-core machine runs at load averages of 10-40: a 250 ms Redis timeout (the default) trips the L2
-        // circuit on scheduling delays alone, which measures the machine, not the fleet. LOADTESTS_GATEWAY__ overrides it.
-        env["TenantIsolation__SharedCache__OperationTimeout"] = "00:00:01";
-        env["TenantIsolation__SharedCache__BreakDuration"] = "00:00:01";
-        foreach (var (key, value) in TopologyStarter.Passthrough("LOADTESTS_GATEWAY__"))
-        {
-            env[key] = value;
-        }
-
-        return env;
     }
 
     private static ScenarioDefinition Steady(string name, double rate, TimeSpan during, TimeSpan warmUp, HttpClient client, List<Uri> urls, IReadOnlyList<int> organizations, IReadOnlyDictionary<int, string> tokens) => new()

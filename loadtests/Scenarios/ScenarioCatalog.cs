@@ -2,7 +2,8 @@ namespace LoadTests.Scenarios;
 
 /// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every single-instance one; scale before sts-outage so
 /// the outage's fresh organizations come after the scale set). <c>scale-out</c> starts its own fleet (Redis + three
-/// gateways) and runs only when named; so does <c>cold</c> (it consumes fresh organizations).</summary>
+/// gateways) and runs only when named; so do <c>cold</c> (it consumes fresh organizations), <c>rolling-restart</c> (its own
+/// fleet behind tools/FrontDoor) and <c>dependency-faults</c> (it restarts and freezes LocalAws).</summary>
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<ILoadScenario> Resolve(string name)
@@ -16,6 +17,16 @@ internal static class ScenarioCatalog
         if (name == "cold")
         {
             return [new ColdScenario()];
+        }
+
+        if (name == RollingRestartScenario.ScenarioName)
+        {
+            return [new RollingRestartScenario()];
+        }
+
+        if (name == DependencyFaultsScenario.ScenarioName)
+        {
+            return [new DependencyFaultsScenario()];
         }
 
         return name == "all" ? all : [all.Single(s => s.Name == name)];

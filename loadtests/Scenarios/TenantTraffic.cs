@@ -9,7 +9,7 @@ namespace LoadTests.Scenarios;
 /// <summary>Legitimate tenant requests through the gateway, checked for cross-tenant content, and cache priming.</summary>
 internal static class TenantTraffic
 {
-    /// <summary>GET /orgs/{org}/applications as the org's owner; ok = 2xx without any other organization's id.</summary>
+    /// <summary>GET /orgs/{org}/applications as the org's owner; ok = 2xx without any other organization's id (<see cref="Checked"/>).</summary>
     public static async Task<StepResponse> ListAsync(ScenarioContext context, string stepName, HttpClient client, Uri gateway, int index, string token)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -36,10 +36,14 @@ internal static class TenantTraffic
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Touches every organization in <paramref name="indexes"/> once (cold caches → warm), closed model, bounded.</summary>
-    public static Task<ScenarioResult> PrimeAsync(ScenarioEnvironment environment, string name, HttpClient client, IReadOnlyList<int> indexes, IReadOnlyDictionary<int, string> tokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// Touches every organization in <paramref name="indexes"/> once (cold caches → warm), closed model, bounded; through
+    /// <paramref name="gateway"/> (default: the topology's gateway).
+    /// </summary>
+    public static Task<ScenarioResult> PrimeAsync(ScenarioEnvironment environment, string name, HttpClient client, IReadOnlyList<int> indexes, IReadOnlyDictionary<int, string> tokens, CancellationToken cancellationToken, Uri? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
+        var target = gateway ?? environment.Topology.Gateway;
         return environment.Runner.RunAsync(new ScenarioDefinition
         {
             Name = name,
@@ -48,7 +52,7 @@ internal static class TenantTraffic
             Iteration = async ctx =>
             {
                 var index = indexes[(int)ctx.Iteration];
-                await ListAsync(ctx, "list (first touch)", client, environment.Topology.Gateway, index, tokens[index]).ConfigureAwait(false);
+                await ListAsync(ctx, "list (first touch)", client, target, index, tokens[index]).ConfigureAwait(false);
             },
         }, cancellationToken);
     }
@@ -68,8 +72,14 @@ internal static class TenantTraffic
         return tokens;
     }
 
+    /// <summary>
+    /// Another organization's id in the body is a cross-tenant response (<c>crossTenantResponses</c>); the backend's verdict
+    /// on the tenant context is counted as well (<see cref="HttpSteps.CountTenantContext"/>: <c>unscoped</c>,
+    /// <c>rejectedCredentials</c>).
+    /// </summary>
     private static StepResponse Checked(ScenarioContext context, HttpOutcome outcome, string org)
     {
+        HttpSteps.CountTenantContext(context, outcome);
         if (Tenants.FirstForeignOrganization(outcome.Body, org) is not null)
         {
             context.Count("crossTenantResponses");

@@ -10,13 +10,23 @@ internal sealed class Topology : IAsyncDisposable
 {
     private readonly IReadOnlyList<IAsyncDisposable> _owned;
 
-    public Topology(Uri localAws, Uri backend, Uri gateway, IReadOnlyList<IAsyncDisposable> owned)
+    public Topology(Uri localAws, Uri backend, Uri gateway, IReadOnlyList<IAsyncDisposable> owned, LocalAwsHostOptions? restartableLocalAws = null)
     {
         LocalAws = localAws;
         Backend = backend;
         Gateway = gateway;
         _owned = owned;
+        RestartableLocalAws = restartableLocalAws;
     }
+
+    /// <summary>
+    /// How the started LocalAws can be started again where everything points (fixed port, its data in a directory), when
+    /// the runner started it that way (<c>dependency-faults</c>); otherwise null.
+    /// </summary>
+    public LocalAwsHostOptions? RestartableLocalAws { get; }
+
+    /// <summary>The LocalAws process the runner started, or null when the topology was given by URL.</summary>
+    public LocalAwsHost? StartedLocalAws => _owned.OfType<GatewayTopology>().FirstOrDefault()?.Aws;
 
     public Uri LocalAws { get; }
 

@@ -30,15 +30,69 @@ internal static class TopologyStarter
             return new Topology(l, b, g, []);
         }
 
-        var started = await GatewayTopology.StartAsync(
-            new GatewayTopologyOptions
+        // dependency-faults restarts LocalAws under load: a fixed port (where the gateway and the sample API point) and its
+        // data in a directory (organizations and memberships survive; only the in-memory STS sessions are lost, as when a
+        // data store forgets sessions).
+        var restartable = options.Scenario == Scenarios.DependencyFaultsScenario.ScenarioName;
+        var dataDirectory = restartable ? Directory.CreateTempSubdirectory("loadtests-localaws-") : null;
+        var localAws = dataDirectory is null
+            ? new LocalAwsHostOptions()
+            : new LocalAwsHostOptions { Port = FreePort.Next(), DataDirectory = dataDirectory.FullName, StartTimeout = TimeSpan.FromSeconds(90) };
+        var gatewayEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (restartable)
+        {
+            foreach (var (key, value) in Scenarios.DependencyFaultsScenario.GatewaySettings)
             {
-                SampleApiEnvironment = new Dictionary<string, string?>(Passthrough("LOADTESTS_BACKEND__"), StringComparer.Ordinal),
-                GatewayEnvironment = new Dictionary<string, string?>(Passthrough("LOADTESTS_GATEWAY__"), StringComparer.Ordinal),
-                StartTimeout = TimeSpan.FromSeconds(60),
-                Progress = progress.Note,
-            },
-            cancellationToken).ConfigureAwait(false);
-        return new Topology(started.Aws.Url, started.ApplicationsUrl, started.GatewayUrl, [started]);
+                gatewayEnvironment[key] = value;
+            }
+        }
+
+        foreach (var (key, value) in Passthrough("LOADTESTS_GATEWAY__"))
+        {
+            gatewayEnvironment[key] = value;
+        }
+
+        try
+        {
+            var started = await GatewayTopology.StartAsync(
+                new GatewayTopologyOptions
+                {
+                    LocalAws = localAws,
+                    SampleApiEnvironment = new Dictionary<string, string?>(Passthrough("LOADTESTS_BACKEND__"), StringComparer.Ordinal),
+                    GatewayEnvironment = gatewayEnvironment,
+                    StartTimeout = TimeSpan.FromSeconds(60),
+                    Progress = progress.Note,
+                },
+                cancellationToken).ConfigureAwait(false);
+            IAsyncDisposable[] owned = dataDirectory is null ? [started] : [new DirectoryRemoval(dataDirectory), started];
+            return new Topology(started.Aws.Url, started.ApplicationsUrl, started.GatewayUrl, owned, dataDirectory is null ? null : localAws);
+        }
+        catch
+        {
+            await new DirectoryRemoval(dataDirectory).DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Deletes a scratch directory once the processes using it were stopped (disposed after them).</summary>
+    private sealed class DirectoryRemoval(DirectoryInfo? directory) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            try
+            {
+                directory?.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A process still holding a file: leave the temp directory to the OS.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Same.
+            }
+
+            return ValueTask.CompletedTask;
+        }
     }
 }

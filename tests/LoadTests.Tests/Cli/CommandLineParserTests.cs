@@ -43,6 +43,21 @@ public sealed class CommandLineParserTests
     }
 
     [Theory]
+    [InlineData("2s", 2)]
+    [InlineData("0", 0)]
+    [InlineData("1500ms", 1.5)]
+    public void Parse_DrainDelay_IsRead(string text, double seconds)
+    {
+        var options = CommandLineParser.Parse(["rolling-restart", "--drain-delay", text]).Options!;
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.DrainDelay);
+    }
+
+    [Fact]
+    public void Parse_NoDrainDelay_LeavesTheScenarioDefault() =>
+        Assert.Null(CommandLineParser.Parse(["rolling-restart"]).Options!.DrainDelay);
+
+    [Theory]
     [InlineData("30s", 30)]
     [InlineData("500ms", 0.5)]
     [InlineData("2m", 120)]
@@ -65,6 +80,8 @@ public sealed class CommandLineParserTests
     [InlineData(new[] { "overhead", "--rounds", "0" }, "--rounds must be")]
     [InlineData(new[] { "overhead", "--backend-http", "3" }, "--backend-http must be 1.1 or 2")]
     [InlineData(new[] { "overhead", "--rate", "NaN" }, "--rate must be")]
+    [InlineData(new[] { "rolling-restart", "--drain-delay", "61s" }, "--drain-delay '61s' must be between 0 and 60s")]
+    [InlineData(new[] { "rolling-restart", "--drain-delay", "soon" }, "'soon' is not a duration")]
     [InlineData(new[] { "overhead", "--connections", "0" }, "--connections must be")]
     [InlineData(new[] { "overhead", "--organizations", "ten" }, "--organizations must be")]
     [InlineData(new[] { "overhead", "--rate" }, "--rate needs a value")]

@@ -131,6 +131,52 @@ public sealed class ScenarioRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_StopWhenCompletes_InjectionEndsThenAndTheLoadTextSaysWhy()
+    {
+        // rolling-restart / dependency-faults: a phase lasts as long as the restarts it carries load for.
+        var runner = new ScenarioRunner(NullProgress.Instance);
+        var definition = Definition("/ok", LoadSimulation.Inject(100, TimeSpan.FromSeconds(60))) with
+        {
+            StopWhen = Task.Delay(TimeSpan.FromMilliseconds(500)),
+            StopWhenReason = "until the restarts were done",
+        };
+        var clock = Stopwatch.StartNew();
+
+        var result = await runner.RunAsync(definition, CancellationToken.None);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.InRange(Assert.Single(result.Steps).Requests, 20, 100);
+        Assert.True(result.Duration < TimeSpan.FromSeconds(5), $"measured {result.Duration}");
+        Assert.Contains("until the restarts were done; planned 60 s", result.Load, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_StopWhenClosedModel_CopiesStopThen()
+    {
+        var runner = new ScenarioRunner(NullProgress.Instance);
+        var definition = Definition("/delay/20", LoadSimulation.KeepConstant(2, TimeSpan.FromSeconds(60))) with { StopWhen = Task.Delay(TimeSpan.FromMilliseconds(400)) };
+        var clock = Stopwatch.StartNew();
+
+        var result = await runner.RunAsync(definition, CancellationToken.None);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.True(Assert.Single(result.Steps).Requests > 0);
+        Assert.Contains("stopped when its task completed", result.Load, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_StopWhenNotCompleted_RunsItsFullDuration()
+    {
+        var runner = new ScenarioRunner(NullProgress.Instance);
+        var never = new TaskCompletionSource();
+
+        var result = await runner.RunAsync(Definition("/ok", LoadSimulation.Inject(20, TimeSpan.FromSeconds(1))) with { StopWhen = never.Task }, CancellationToken.None);
+
+        Assert.Equal(20, Assert.Single(result.Steps).Requests);
+        Assert.Equal("inject 20/s for 1 s", result.Load);
+    }
+
+    [Fact]
     public async Task RunAsync_RunsItsFullDuration_LoadTextStatesThePlannedDuration()
     {
         var runner = new ScenarioRunner(NullProgress.Instance);
