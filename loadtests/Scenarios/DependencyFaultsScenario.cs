@@ -185,7 +185,7 @@ internal sealed class DependencyFaultsScenario : ILoadScenario
                 Metrics = metrics,
                 Notes =
                 [
-                    string.Create(CultureInfo.InvariantCulture, $"LocalAws restart took {restartSeconds:0.0} s (kill → ready); requests succeeded again {recoverySeconds:0.00} s after it answered (the last failed answer; bound {RecoveryBound.TotalSeconds:0} s)."),
+                    RecoveryNote(restartSeconds, recoverySeconds, afterRestart.Steps.Sum(s => s.Fail)),
                     string.Create(CultureInfo.InvariantCulture, $"Freeze: {counters["freeze.interim503"]} answers 503 + Retry-After ({string.Join(", ", InterimCodes.Select(c => $"{c} {counters["freeze." + c]}"))}); slowest answer {metrics["freeze.maxLatencyMs"]:0} ms (bound {HangBound.TotalSeconds:0} s)."),
                 ],
             });
@@ -198,6 +198,12 @@ internal sealed class DependencyFaultsScenario : ILoadScenario
             }
         }
     }
+
+    /// <summary>What the recovery figure is: the last failed answer after LocalAws answered again, or the end of the measurement.</summary>
+    internal static string RecoveryNote(double restartSeconds, double recoverySeconds, long afterRestartFailures) =>
+        afterRestartFailures == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"LocalAws restart took {restartSeconds:0.0} s (kill → ready); requests succeeded again {recoverySeconds:0.00} s after it answered (its last failed answer; bound {RecoveryBound.TotalSeconds:0} s).")
+            : string.Create(CultureInfo.InvariantCulture, $"LocalAws restart took {restartSeconds:0.0} s (kill → ready); requests had NOT recovered by the end of after-restart ({afterRestartFailures} failed there; {recoverySeconds:0.00} s after LocalAws answered is just where the measurement ended; bound {RecoveryBound.TotalSeconds:0} s).");
 
     /// <summary>The thresholds (also used by the unit tests on hand-made reports).</summary>
     internal static ScenarioReport Evaluate(ScenarioReport report)

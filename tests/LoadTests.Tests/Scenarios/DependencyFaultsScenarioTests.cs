@@ -99,6 +99,23 @@ public sealed class DependencyFaultsScenarioTests
         Assert.Equal(["unscopedForwards == 0", "tenantContextInvalid == 0", "unexpectedAnswers == 0"], report.Thresholds.Where(t => !t.Passed).Select(t => t.Description));
     }
 
+    [Fact]
+    public void RecoveryNote_FailuresInAfterRestart_SaysNotRecovered()
+    {
+        var note = DependencyFaultsScenario.RecoveryNote(9.17, 11.05, afterRestartFailures: 40);
+
+        Assert.Contains("NOT recovered by the end of after-restart (40 failed there", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RecoveryNote_AfterRestartClean_GivesTheFigure()
+    {
+        var note = DependencyFaultsScenario.RecoveryNote(5.8, 1.25, afterRestartFailures: 0);
+
+        Assert.Contains("requests succeeded again 1.25 s after it answered", note, StringComparison.Ordinal);
+        Assert.DoesNotContain("NOT", note, StringComparison.Ordinal);
+    }
+
     private static string Body(string member) => "{\"type\":\"about:blank\"," + member + "}";
 
     private static (StepResponse Response, IReadOnlyDictionary<string, long> Counters) Classify(HttpOutcome outcome)
