@@ -22,6 +22,7 @@ public sealed class GatewayTopology : IAsyncDisposable
     private readonly List<(string Name, IAsyncDisposable Process)> _owned = [];
     private readonly Dictionary<string, ITopologyBackend> _backends = new(StringComparer.Ordinal);
     private LocalAwsHost? _aws;
+    private LocalAwsHostOptions _awsOptions = new();
     private RedisHost? _redis;
     private ProcessHost? _sampleApi;
     private readonly List<ProcessHost> _gateways = [];
@@ -120,6 +121,21 @@ public sealed class GatewayTopology : IAsyncDisposable
         [$"TenantIsolation__SharedCache__Sealing__Keys__{SealingKey.Id}"] = SealingKey.Key,
     };
 
+    /// <summary>
+    /// Stops LocalAws and starts it again on the same port with the same options (the gateway and the backends keep pointing
+    /// at it): it forgets every STS session it issued (credentials the gateway cached are rejected from then on), its dev
+    /// token signing key (mint new tokens) and, unless <see cref="LocalAwsHostOptions.DataDirectory"/> is set, its items
+    /// (the demo seed is written again).
+    /// </summary>
+    public async Task RestartLocalAwsAsync(CancellationToken cancellationToken = default)
+    {
+        var old = Aws;
+        var index = _owned.FindIndex(o => ReferenceEquals(o.Process, old));
+        await old.DisposeAsync().ConfigureAwait(false);
+        _aws = await LocalAwsHost.StartAsync(_awsOptions with { Port = old.Port }, cancellationToken).ConfigureAwait(false);
+        _owned[index] = ("LocalAws", _aws);
+    }
+
     /// <summary>Stops everything started, in reverse order: gateway, backends, LocalAws (and with it dynalite).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -134,6 +150,7 @@ public sealed class GatewayTopology : IAsyncDisposable
     private async Task StartCoreAsync(GatewayTopologyOptions options, CancellationToken cancellationToken)
     {
         options.Progress?.Invoke("Starting LocalAws (with dynalite)");
+        _awsOptions = options.LocalAws;
         _aws = await LocalAwsHost.StartAsync(options.LocalAws, cancellationToken).ConfigureAwait(false);
         _owned.Add(("LocalAws", _aws));
         if (options.SeedAsync is not null)

@@ -10,12 +10,22 @@ namespace Gateway.Isolation.Caching;
 /// (every organization's when the message names none), the user's memberships and per-user credentials from this
 /// instance's L1 and waits for its membership writes to L2 that were under way, then the instance confirms on
 /// <c>{prefix}evict-ack</c>, so <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is
-/// unreachable it keeps trying to subscribe (the client re-subscribes by itself after a reconnect).
+/// unreachable it keeps trying to subscribe (the client re-subscribes by itself after a reconnect). The same subscription
+/// carries <c>{prefix}credentials-rejected</c>: a credential set the data store rejected (reported to one instance by its
+/// backend) is dropped on every instance that still holds it (<see cref="ICredentialRejectionListener"/>); no confirmation.
 /// </summary>
 /// <param name="caches">The caches to drop the user from, in order: the organization's record first (a request that finds the
 /// user's generation moved reads it again, so it must be gone by then), memberships next, per-user credentials last.</param>
-internal sealed partial class EvictionBackplane(RedisConnection connection, IEnumerable<IUserEviction> caches, TimeProvider time, ILogger<EvictionBackplane> logger) : BackgroundService
+/// <param name="rejections">Who drops a rejected credential set (the credential cache); none: the channel is not subscribed.</param>
+internal sealed partial class EvictionBackplane(
+    RedisConnection connection, IEnumerable<IUserEviction> caches, TimeProvider time, ILogger<EvictionBackplane> logger, IEnumerable<ICredentialRejectionListener>? rejections = null)
+    : BackgroundService
 {
+    /// <summary>Longest permission-set name, policy digest and access key id a rejection message may carry.</summary>
+    private const int MaxFieldLength = 128;
+
+    private readonly ICredentialRejectionListener[] _rejections = rejections?.ToArray() ?? [];
+
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest start-up wait for the first Redis connection (then the instance starts anyway and keeps trying).</summary>
@@ -48,6 +58,11 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, IEnu
                 var redis = await connection.GetAsync().ConfigureAwait(false);
                 var subscriber = redis.GetSubscriber();
                 await subscriber.SubscribeAsync(connection.Channel(SharedCacheKeys.EvictChannel), (channel, message) => _ = ApplyAsync(subscriber, message)).ConfigureAwait(false);
+                if (_rejections.Length > 0)
+                {
+                    await subscriber.SubscribeAsync(connection.Channel(SharedCacheKeys.CredentialsRejectedChannel), (channel, message) => ApplyRejection(message)).ConfigureAwait(false);
+                }
+
                 Log.Subscribed(logger);
                 return;
             }
@@ -98,6 +113,36 @@ internal sealed partial class EvictionBackplane(RedisConnection connection, IEnu
         Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
         _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);
     }
+
+    private void ApplyRejection(RedisValue message)
+    {
+        CredentialsRejectedMessage? rejection = null;
+        try
+        {
+            rejection = JsonSerializer.Deserialize((byte[])message!, SharedCacheJsonContext.Default.CredentialsRejectedMessage);
+        }
+        catch (JsonException)
+        {
+        }
+
+        // From Redis, not from a validated source: every field must pass the rule of the keys it selects, so a message can
+        // only ever name one existing cache key and one access key id (it never widens what is dropped).
+        if (rejection is null
+            || !OrganizationId.TryParse(rejection.OrganizationId, out _)
+            || (rejection.UserId is not null && !UserIds.IsValid(rejection.UserId))
+            || !IsField(rejection.PermissionSet) || !IsField(rejection.PolicyDigest) || !IsField(rejection.AccessKeyId))
+        {
+            Log.Malformed(logger);
+            return;
+        }
+
+        foreach (var listener in _rejections)
+        {
+            listener.OnCredentialsRejected(rejection);
+        }
+    }
+
+    private static bool IsField(string? value) => !string.IsNullOrEmpty(value) && value.Length <= MaxFieldLength;
 
     private static partial class Log
     {

@@ -20,6 +20,7 @@ internal sealed partial class SharedCache
 
     private readonly IDistributedCache _l2;
     private readonly IFleetLock _lock;
+    private readonly IFleetAnnouncer? _announcer;
     private readonly TimeProvider _time;
     private readonly IsolationMetrics _metrics;
     private readonly ILogger _logger;
@@ -27,11 +28,13 @@ internal sealed partial class SharedCache
     private readonly TimeSpan _break;
     private long _openUntilTicks;
 
-    public SharedCache(IDistributedCache l2, IFleetLock fleetLock, SharedCacheOptions options, TimeProvider time, IsolationMetrics metrics, ILogger<SharedCache> logger)
+    /// <param name="announcer">The backplane's publishing side (rejected credential sets); null: nothing is announced.</param>
+    public SharedCache(IDistributedCache l2, IFleetLock fleetLock, SharedCacheOptions options, TimeProvider time, IsolationMetrics metrics, ILogger<SharedCache> logger, IFleetAnnouncer? announcer = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _l2 = l2;
         _lock = fleetLock;
+        _announcer = announcer;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -94,6 +97,39 @@ internal sealed partial class SharedCache
             },
             (_l2, key, bytes, options),
             "write").ConfigureAwait(false);
+        return ok;
+    }
+
+    /// <summary>Removes <paramref name="key"/>; false when L2 did not answer.</summary>
+    public async ValueTask<bool> RemoveAsync(string key)
+    {
+        var (ok, _) = await TryAsync(
+            static async (s, ct) =>
+            {
+                await s._l2.RemoveAsync(s.key, ct).ConfigureAwait(false);
+                return true;
+            },
+            (_l2, key),
+            "remove").ConfigureAwait(false);
+        return ok;
+    }
+
+    /// <summary>Tells every instance (the backplane) that a credential set was rejected; false when Redis did not take it.</summary>
+    public async ValueTask<bool> AnnounceAsync(CredentialsRejectedMessage message)
+    {
+        if (_announcer is null)
+        {
+            return false;
+        }
+
+        var (ok, _) = await TryAsync(
+            static async (s, ct) =>
+            {
+                await s._announcer.AnnounceAsync(s.message, ct).ConfigureAwait(false);
+                return true;
+            },
+            (_announcer, message),
+            "announce").ConfigureAwait(false);
         return ok;
     }
 

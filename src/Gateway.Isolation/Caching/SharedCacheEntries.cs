@@ -14,7 +14,15 @@ internal sealed record MembershipEntry(int Status, string? Role, DateTimeOffset 
 /// <summary>A backplane eviction: drop (user[, organization]) everywhere, then confirm with <see cref="Id"/>.</summary>
 internal sealed record EvictionMessage(string Id, string UserId, string? OrganizationId);
 
+/// <summary>
+/// A backplane notice that the data store rejected one credential set: every instance drops it (by
+/// <see cref="AccessKeyId"/>, never a newer set under the same key) and starts the key's rejection cooldown. The access key
+/// id is no secret (it is in CloudTrail and in <c>ScopedCredentials.ToString</c>); nothing else of the set travels.
+/// </summary>
+internal sealed record CredentialsRejectedMessage(string OrganizationId, string PermissionSet, string PolicyDigest, string? UserId, string AccessKeyId);
+
 [JsonSerializable(typeof(CredentialEntry))]
+[JsonSerializable(typeof(CredentialsRejectedMessage))]
 [JsonSerializable(typeof(MembershipEntry))]
 [JsonSerializable(typeof(EvictionMessage))]
 internal sealed partial class SharedCacheJsonContext : JsonSerializerContext;

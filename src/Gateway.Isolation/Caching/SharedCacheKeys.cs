@@ -37,4 +37,7 @@ internal static class SharedCacheKeys
     public const string EvictChannel = "evict";
 
     public const string EvictAckChannel = "evict-ack";
+
+    /// <summary>The backplane channel carrying <see cref="CredentialsRejectedMessage"/>s (no confirmation).</summary>
+    public const string CredentialsRejectedChannel = "credentials-rejected";
 }

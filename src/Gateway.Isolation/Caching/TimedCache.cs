@@ -45,7 +45,7 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     /// <summary>The cached value of <paramref name="key"/> while it is usable; <paramref name="refreshDue"/> once its refresh instant passed.</summary>
     public bool TryGet(TKey key, out TValue value, out bool refreshDue)
     {
-        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null)
+        if (_cache.TryGetValue(key, out Entry? entry) && entry is not null && Volatile.Read(ref entry.Revoked) == 0)
         {
             var now = _time.GetUtcNow();
             if (now < entry.UsableUntil)
@@ -67,7 +67,7 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     /// </summary>
     public bool TryClaimRefresh(TKey key, TimeSpan retryInterval)
     {
-        if (!_cache.TryGetValue(key, out Entry? entry) || entry is null)
+        if (!_cache.TryGetValue(key, out Entry? entry) || entry is null || Volatile.Read(ref entry.Revoked) != 0)
         {
             return false;
         }
@@ -227,6 +227,23 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
         return removed;
     }
 
+    /// <summary>
+    /// Makes the entry of <paramref name="key"/> unusable if <paramref name="match"/> selects its value — exactly that
+    /// entry: a value stored meanwhile under the same key is another entry and stays (no read-then-remove race). The
+    /// revoked entry is never handed out again and is replaced by the next <see cref="Store"/>. False when the key holds no
+    /// entry, or one <paramref name="match"/> does not select.
+    /// </summary>
+    public bool Revoke(TKey key, Func<TValue, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        if (!_cache.TryGetValue(key, out Entry? entry) || entry is null || !match(entry.Value))
+        {
+            return false;
+        }
+
+        return Interlocked.Exchange(ref entry.Revoked, 1) == 0;
+    }
+
     /// <summary>Test hook: drop everything.</summary>
     internal void Clear() => _cache.Compact(1.0);
 
@@ -240,5 +257,6 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
         public readonly DateTimeOffset UsableUntil = usableUntil;
         public readonly DateTimeOffset RefreshFrom = refreshFrom;
         public long NextRefreshTicks;
+        public int Revoked;
     }
 }

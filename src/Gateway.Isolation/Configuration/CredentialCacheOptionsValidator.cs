@@ -14,5 +14,10 @@ internal static class CredentialCacheOptionsValidator
         {
             errors.Add($"{section}:RefreshRetryInterval must be positive.");
         }
+
+        if (cache.RejectionCooldown < TimeSpan.FromSeconds(1) || cache.RejectionCooldown > TimeSpan.FromHours(1))
+        {
+            errors.Add($"{section}:RejectionCooldown must be between 00:00:01 and 01:00:00 (at most one drop of a rejected credential set per interval).");
+        }
     }
 }

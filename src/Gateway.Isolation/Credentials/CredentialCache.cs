@@ -1,6 +1,7 @@
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Diagnostics;
+using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +13,11 @@ namespace Gateway.Isolation.Credentials;
 /// wait for fresh ones). Failures are never cached; credentials that arrive inside the buffer are rejected; time comes
 /// from <see cref="TimeProvider"/>. With a <see cref="SharedCache"/> (fleet mode) a miss looks into L2 first, then one
 /// instance of the fleet calls STS under the fleet lock while the others wait for its result in L2; every problem with
-/// L2 or the lock falls back to this instance's own single flight.
+/// L2 or the lock falls back to this instance's own single flight. A set the data store rejected (reported by a backend,
+/// <see cref="RejectedAsync"/>, or by another instance, <see cref="OnCredentialsRejected"/>) is dropped from L1, L2 and the
+/// fleet — that set only, never a newer one under the same key — at most once per <c>Cache:RejectionCooldown</c> per key.
 /// </summary>
-internal sealed partial class CredentialCache : IUserEviction, IDisposable
+internal sealed partial class CredentialCache : IUserEviction, ICredentialRejectionListener, IDisposable
 {
     private readonly ICredentialIssuer _issuer;
     private readonly TimeProvider _time;
@@ -26,6 +29,15 @@ internal sealed partial class CredentialCache : IUserEviction, IDisposable
     private readonly TimeSpan _refreshRetryInterval;
     private readonly TimeSpan _retryAfter;
     private readonly SharedCache? _shared;
+    private readonly TimeSpan _rejectionCooldown;
+
+    /// <summary>
+    /// The last rejected set per key (its access key id and when it was dropped): the cooldown, and a set that must not come
+    /// back into L1 from L2 or from a load begun before the drop. Kept until the cooldown ended and the set expired.
+    /// </summary>
+    private readonly TimedCache<CredentialKey, Rejection> _rejections;
+    private readonly Lock _rejectionLock = new();
+    private long _lastRejectionTicks;
 
     public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null)
     {
@@ -40,7 +52,22 @@ internal sealed partial class CredentialCache : IUserEviction, IDisposable
         _refreshRetryInterval = o.Cache.RefreshRetryInterval;
         _retryAfter = o.Sts.RetryAfter;
         _shared = shared;
+        _rejectionCooldown = o.Cache.RejectionCooldown;
         _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time);
+        _rejections = new TimedCache<CredentialKey, Rejection>(o.Cache.SizeLimit, time);
+    }
+
+    /// <summary>How long a rejected key stays in cooldown (and <c>/readyz</c> Degraded after a drop).</summary>
+    public TimeSpan RejectionCooldown => _rejectionCooldown;
+
+    /// <summary>When this instance last dropped a rejected set (its own backend's report or another instance's); null: never.</summary>
+    public DateTimeOffset? LastRejection
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastRejectionTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
     }
 
     public int Count => _cache.Count;
@@ -189,9 +216,9 @@ internal sealed partial class CredentialCache : IUserEviction, IDisposable
         }
 
         var now = _time.GetUtcNow();
-        if (now >= entry.Expiration - (refresh ? _refreshAhead : _expiryBuffer))
+        if (now >= entry.Expiration - (refresh ? _refreshAhead : _expiryBuffer) || IsRejected(key, entry.AccessKeyId))
         {
-            return null;
+            return null; // a rejected set still in L2 (another instance wrote it back, or the removal failed) is a miss
         }
 
         var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName);
@@ -219,9 +246,133 @@ internal sealed partial class CredentialCache : IUserEviction, IDisposable
         return credentials;
     }
 
-    /// <summary>Usable until the expiry buffer, refreshed ahead from <c>RefreshAhead</c> before expiry, dropped at expiry.</summary>
+    /// <summary>
+    /// Usable until the expiry buffer, refreshed ahead from <c>RefreshAhead</c> before expiry, dropped at expiry.
+    /// A set the data store rejected is not stored again (a load begun before the drop may bring it back from L2).</summary>
     private void Store(CredentialKey key, ScopedCredentials credentials)
-        => _cache.Store(key, credentials, credentials.Expiration - _expiryBuffer, generation: 0, refreshFrom: credentials.Expiration - _refreshAhead, removeAt: credentials.Expiration);
+    {
+        if (!IsRejected(key, credentials.AccessKeyId))
+        {
+            _cache.Store(key, credentials, credentials.Expiration - _expiryBuffer, generation: 0, refreshFrom: credentials.Expiration - _refreshAhead, removeAt: credentials.Expiration);
+        }
+    }
+
+    private bool IsRejected(CredentialKey key, string accessKeyId)
+        => _rejections.TryGet(key, out var rejection, out _) && string.Equals(rejection.AccessKeyId, accessKeyId, StringComparison.Ordinal);
+
+    /// <summary>
+    /// A backend reported that the data store rejected <paramref name="rejected"/>, the set a request of <paramref name="key"/>
+    /// was served with. <see cref="CredentialRejectionOutcome.Dropped"/>: it was still the current set of the key here (or
+    /// this instance held none for the key) and is now unusable here, removed from L2 if L2 still holds that set, and
+    /// announced to the fleet (each instance drops it only if it holds that very set), so the next request mints a new one. <see cref="CredentialRejectionOutcome.Cooldown"/>: the key had a set dropped less than
+    /// <c>Cache:RejectionCooldown</c> ago (here or announced by another instance) — nothing happens, so a backend answering
+    /// with the header every time cannot make the gateway call STS more than once per interval and key.
+    /// <see cref="CredentialRejectionOutcome.Superseded"/>: a newer set was minted meanwhile; it stays.
+    /// </summary>
+    public async ValueTask<CredentialRejectionOutcome> RejectedAsync(CredentialKey key, ScopedCredentials rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        CredentialRejectionOutcome outcome;
+        lock (_rejectionLock)
+        {
+            var now = _time.GetUtcNow();
+            if (_rejections.TryGet(key, out var last, out _) && now < last.At + _rejectionCooldown)
+            {
+                outcome = CredentialRejectionOutcome.Cooldown;
+            }
+            else if (_cache.TryGet(key, out var current, out _) && !IsSameSet(current, rejected.AccessKeyId))
+            {
+                outcome = CredentialRejectionOutcome.Superseded;
+            }
+            else
+            {
+                DropLocked(key, rejected.AccessKeyId, rejected.Expiration, now);
+                outcome = CredentialRejectionOutcome.Dropped;
+            }
+        }
+
+        _metrics.CredentialsRejected(outcome switch
+        {
+            CredentialRejectionOutcome.Dropped => "dropped",
+            CredentialRejectionOutcome.Cooldown => "cooldown",
+            _ => "superseded",
+        });
+        if (outcome != CredentialRejectionOutcome.Dropped)
+        {
+            Log.RejectionIgnored(_logger, key.OrganizationId.Value, key.PermissionSet, rejected.AccessKeyId, outcome);
+            return outcome;
+        }
+
+        var removed = _shared is not null && await RemoveFromFleetAsync(key, rejected.AccessKeyId).ConfigureAwait(false);
+        var announced = _shared is not null && await _shared.AnnounceAsync(
+            new CredentialsRejectedMessage(key.OrganizationId.Value, key.PermissionSet, key.PolicyDigest, key.UserId, rejected.AccessKeyId)).ConfigureAwait(false);
+        Log.RejectedDropped(_logger, key.OrganizationId.Value, key.PermissionSet, rejected.SessionName, rejected.AccessKeyId, removed, announced);
+        return outcome;
+    }
+
+    /// <summary>Another instance dropped a rejected set (the backplane): drop this instance's copy of that set too and start the cooldown.</summary>
+    public void OnCredentialsRejected(CredentialsRejectedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!OrganizationId.TryParse(message.OrganizationId, out var organizationId))
+        {
+            return;
+        }
+
+        var key = new CredentialKey(organizationId, message.PermissionSet, message.UserId, message.PolicyDigest);
+        bool revoked;
+        lock (_rejectionLock)
+        {
+            if (IsRejected(key, message.AccessKeyId))
+            {
+                // Already dropped here (this instance's own announcement, or a repeat): only make sure no copy came back.
+                revoked = _cache.Revoke(key, c => IsSameSet(c, message.AccessKeyId));
+            }
+            else
+            {
+                revoked = DropLocked(key, message.AccessKeyId, null, _time.GetUtcNow());
+            }
+        }
+
+        Log.RejectedAnnounced(_logger, message.OrganizationId, message.PermissionSet, message.AccessKeyId, revoked);
+    }
+
+    /// <summary>Records the rejection (cooldown, no return of the set) and makes the set unusable in L1 if it is the one cached.</summary>
+    private bool DropLocked(CredentialKey key, string accessKeyId, DateTimeOffset? expiration, DateTimeOffset now)
+    {
+        var cooldownEnd = now + _rejectionCooldown;
+        var keepUntil = expiration is { } e && e > cooldownEnd ? e : cooldownEnd;
+        _rejections.Store(key, new Rejection(accessKeyId, now), keepUntil, generation: 0);
+        Interlocked.Exchange(ref _lastRejectionTicks, now.UtcTicks);
+        return _cache.Revoke(key, c => IsSameSet(c, accessKeyId));
+    }
+
+    /// <summary>
+    /// Removes the key's L2 entry if it still holds the rejected set — under the fleet lock when it is free, so an instance
+    /// minting the key's next set meanwhile is not undone; without it when another instance holds it or the lock is
+    /// unavailable (then the worst a race costs is one more AssumeRole: no instance takes the rejected set from L2 again).
+    /// </summary>
+    private async Task<bool> RemoveFromFleetAsync(CredentialKey key, string accessKeyId)
+    {
+        var entryKey = key.SharedCacheKey;
+        var (state, token) = await _shared!.TryLockAsync(entryKey).ConfigureAwait(false);
+        try
+        {
+            var entry = await _shared.GetAsync(entryKey, SharedCacheJsonContext.Default.CredentialEntry).ConfigureAwait(false);
+            return entry is not null && string.Equals(entry.AccessKeyId, accessKeyId, StringComparison.Ordinal)
+                && await _shared.RemoveAsync(entryKey).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (state == FleetLockState.Acquired)
+            {
+                await _shared.ReleaseAsync(entryKey, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsSameSet(ScopedCredentials credentials, string accessKeyId)
+        => string.Equals(credentials.AccessKeyId, accessKeyId, StringComparison.Ordinal);
 
     /// <summary>
     /// Drops this instance's per-user credentials of <paramref name="userId"/> (in <paramref name="organizationId"/> when
@@ -237,5 +388,12 @@ internal sealed partial class CredentialCache : IUserEviction, IDisposable
     /// <summary>Test hook: evict everything.</summary>
     internal void Clear() => _cache.Clear();
 
-    public void Dispose() => _cache.Dispose();
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _rejections.Dispose();
+    }
+
+    /// <summary>A dropped set of one key: its access key id and when it was dropped.</summary>
+    private sealed record Rejection(string AccessKeyId, DateTimeOffset At);
 }

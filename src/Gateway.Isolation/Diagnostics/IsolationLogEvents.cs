@@ -15,6 +15,15 @@ internal static class IsolationLogEvents
     /// <summary>A background refresh-ahead failed; current credentials are served until the expiry buffer (Warning).</summary>
     public const int RefreshFailed = 3002;
 
+    /// <summary>A backend reported that the data store rejected a credential set; it was dropped (L1, L2, fleet) (Warning).</summary>
+    public const int CredentialsRejectedDropped = 3003;
+
+    /// <summary>A rejection report was not acted on: the key is in its cooldown, or a newer set is cached (Debug).</summary>
+    public const int CredentialsRejectedIgnored = 3004;
+
+    /// <summary>Another instance announced a rejected set; this instance dropped its copy (Information).</summary>
+    public const int CredentialsRejectedAnnounced = 3005;
+
     /// <summary>Continuous verification: checks failed (Critical).</summary>
     public const int VerificationChecksFailed = 7001;
 

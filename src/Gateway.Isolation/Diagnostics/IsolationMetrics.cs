@@ -23,6 +23,7 @@ public sealed class IsolationMetrics : IDisposable
     private readonly Counter<long> _credentialHits;
     private readonly Counter<long> _credentialMisses;
     private readonly Counter<long> _credentialRefreshes;
+    private readonly Counter<long> _credentialsRejected;
     private readonly Counter<long> _membershipHits;
     private readonly Counter<long> _membershipMisses;
     private readonly Counter<long> _l2Hits;
@@ -45,6 +46,7 @@ public sealed class IsolationMetrics : IDisposable
         _credentialHits = _meter.CreateCounter<long>("gateway.credentials.cache.hits", "{lookup}", "Credential cache hits.");
         _credentialMisses = _meter.CreateCounter<long>("gateway.credentials.cache.misses", "{lookup}", "Credential cache misses (callers waited for STS).");
         _credentialRefreshes = _meter.CreateCounter<long>("gateway.credentials.cache.refreshes", "{refresh}", "Background refresh-ahead starts.");
+        _credentialsRejected = _meter.CreateCounter<long>("gateway.credentials.rejected", "{report}", "Backend reports that the data store rejected a credential set (X-Tenant-Credentials-Rejected), by outcome: dropped (re-minted), cooldown (the key's set was dropped less than Cache:RejectionCooldown ago), superseded (a newer set was already cached).");
         _membershipHits = _meter.CreateCounter<long>("gateway.membership.cache.hits", "{lookup}", "Membership cache hits.");
         _membershipMisses = _meter.CreateCounter<long>("gateway.membership.cache.misses", "{lookup}", "Membership cache misses.");
         _l2Hits = _meter.CreateCounter<long>("gateway.cache.l2.hits", "{lookup}", "Shared (Redis) cache reads that found a usable entry.");
@@ -76,6 +78,11 @@ public sealed class IsolationMetrics : IDisposable
         _l2Hits.Add(0);
         _l2Misses.Add(0);
         _l2Errors.Add(0);
+        foreach (var outcome in RejectionOutcomes)
+        {
+            _credentialsRejected.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
         if (_verificationEnabled)
         {
             _verificationFailures.Add(0);
@@ -87,6 +94,12 @@ public sealed class IsolationMetrics : IDisposable
     internal void CredentialCacheMiss() => _credentialMisses.Add(1);
 
     internal void CredentialRefresh() => _credentialRefreshes.Add(1);
+
+    /// <summary>The <c>outcome</c> label values of <c>gateway.credentials.rejected</c>.</summary>
+    public static readonly IReadOnlyList<string> RejectionOutcomes = ["dropped", "cooldown", "superseded"];
+
+    /// <param name="outcome">One of <see cref="RejectionOutcomes"/>.</param>
+    internal void CredentialsRejected(string outcome) => _credentialsRejected.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     internal void MembershipCacheHit() => _membershipHits.Add(1);
 

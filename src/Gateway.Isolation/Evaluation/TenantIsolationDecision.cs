@@ -70,13 +70,20 @@ public sealed class TenantIsolationDecision
     /// <summary>The route's legacy cluster the request goes to (legacy).</summary>
     public string? LegacyClusterId { get; }
 
+    /// <summary>The cache key <see cref="Credentials"/> came from (allowed by the engine): what a rejection of them may drop.</summary>
+    internal CredentialKey? CredentialKey { get; private init; }
+
     public static TenantIsolationDecision Allow(OrganizationId organizationId, string userId, string role, string permissionSet, ScopedCredentials credentials)
+        => Allow(organizationId, userId, role, permissionSet, credentials, null);
+
+    /// <summary>An allow by the engine, remembering the cache key of <paramref name="credentials"/>.</summary>
+    internal static TenantIsolationDecision Allow(OrganizationId organizationId, string userId, string role, string permissionSet, ScopedCredentials credentials, CredentialKey? key)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(role);
         ArgumentNullException.ThrowIfNull(permissionSet);
         ArgumentNullException.ThrowIfNull(credentials);
-        return new(TenantOutcome.Allowed, organizationId, userId, TenantDenialCode.None, AllowedReason, null, role, permissionSet, credentials, null);
+        return new(TenantOutcome.Allowed, organizationId, userId, TenantDenialCode.None, AllowedReason, null, role, permissionSet, credentials, null) { CredentialKey = key };
     }
 
     public static TenantIsolationDecision Legacy(OrganizationId organizationId, string userId, string role, string legacyClusterId)

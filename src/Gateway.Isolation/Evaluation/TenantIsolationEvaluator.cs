@@ -233,8 +233,17 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
 
         return result.Credentials is { } credentials
-            ? TenantIsolationDecision.Allow(organizationId, userId, role, permissionSet.Name, credentials)
+            ? TenantIsolationDecision.Allow(organizationId, userId, role, permissionSet.Name, credentials, key)
             : TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.CredentialsUnavailable, StsUnavailableReason, result.RetryAfter);
+    }
+
+    public ValueTask<CredentialRejectionOutcome> CredentialsRejectedAsync(TenantIsolationDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        // Only what this engine allowed, and only the key and set it allowed with: the report names nothing itself.
+        return decision.IsAllowed && decision.CredentialKey is { } key
+            ? _credentials.RejectedAsync(key, decision.Credentials)
+            : ValueTask.FromResult(CredentialRejectionOutcome.NotApplicable);
     }
 
     /// <summary>A member whose role maps to a permission set (the set as found, not looked up again).</summary>

@@ -71,9 +71,12 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, OrganizationService>(sp => sp.GetRequiredService<OrganizationService>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, MembershipService>(sp => sp.GetRequiredService<MembershipService>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, CredentialCache>(sp => sp.GetRequiredService<CredentialCache>()));
+        // Credential sets the data store rejected, announced by another instance: dropped here too.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ICredentialRejectionListener, CredentialCache>(sp => sp.GetRequiredService<CredentialCache>()));
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();
+        services.TryAddSingleton<CredentialRejectionHealthCheck>();
         return services;
     }
 
@@ -108,19 +111,22 @@ public static class TenantIsolationServiceCollectionExtensions
             Shared(sp),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IsolationMetrics>(),
-            sp.GetRequiredService<ILogger<SharedCache>>()));
+            sp.GetRequiredService<ILogger<SharedCache>>(),
+            new RedisFleetAnnouncer(sp.GetRequiredService<RedisConnection>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EvictionBackplane>());
     }
 
     /// <summary>
-    /// Adds the engine's readiness checks: <c>sts</c> (GetCallerIdentity; Degraded while AssumeRole fails) and
-    /// <c>membership</c> (the membership table is readable). Requires <see cref="AddTenantIsolation"/>.
+    /// Adds the engine's readiness checks: <c>sts</c> (GetCallerIdentity; Degraded while AssumeRole fails),
+    /// <c>membership</c> (the membership table is readable) and <c>credentials</c> (Degraded for
+    /// <c>Cache:RejectionCooldown</c> after the data store rejected a credential set). Requires <see cref="AddTenantIsolation"/>.
     /// </summary>
     public static IHealthChecksBuilder AddTenantIsolationChecks(this IHealthChecksBuilder builder, params string[] tags)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
             .AddCheck<StsHealthCheck>("sts", tags: tags)
-            .AddCheck<MembershipStoreHealthCheck>("membership", tags: tags);
+            .AddCheck<MembershipStoreHealthCheck>("membership", tags: tags)
+            .AddCheck<CredentialRejectionHealthCheck>("credentials", tags: tags);
     }
 }

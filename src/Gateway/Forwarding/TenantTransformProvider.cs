@@ -1,6 +1,7 @@
 using Gateway.Auditing;
 using Gateway.Configuration;
 using Gateway.Diagnostics;
+using Gateway.Isolation.Evaluation;
 using Gateway.Routing;
 using Gateway.Tenancy;
 using Microsoft.Extensions.Options;
@@ -12,16 +13,20 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace Gateway.Forwarding;
 
 /// <summary>
-/// Adds <see cref="TenantRequestTransform"/> to every route, and applies <see cref="TenantRouteRules"/> in YARP's
+/// Adds <see cref="TenantRequestTransform"/> and <see cref="TenantResponseTransform"/> (credentials the data store
+/// rejected) to every route, and applies <see cref="TenantRouteRules"/> in YARP's
 /// load-time route validation (the one place routes are validated). Options are read on first use, so routes are
 /// still validated (and listed with every other error) when the forwarding or envelope options are invalid.
 /// </summary>
-internal sealed class TenantTransformProvider(Lazy<IEnvelopeService> envelopes, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics) : ITransformProvider
+internal sealed class TenantTransformProvider(
+    Lazy<IEnvelopeService> envelopes, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics, Func<ITenantIsolationEvaluator?>? evaluator = null)
+    : ITransformProvider
 {
     private readonly Lazy<SpoofableHeaders> _strip = new(() => new SpoofableHeaders(forwarding.Value.StripHeaders));
+    private readonly TenantResponseTransform _response = new(evaluator ?? (static () => null));
 
     public TenantTransformProvider(IServiceProvider services, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics)
-        : this(new Lazy<IEnvelopeService>(services.GetRequiredService<IEnvelopeService>), forwarding, audit, metrics)
+        : this(new Lazy<IEnvelopeService>(services.GetRequiredService<IEnvelopeService>), forwarding, audit, metrics, services.GetService<ITenantIsolationEvaluator>)
     {
     }
 
@@ -40,6 +45,7 @@ internal sealed class TenantTransformProvider(Lazy<IEnvelopeService> envelopes, 
         ArgumentNullException.ThrowIfNull(context);
         ReplacePathPattern(context);
         context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), _strip.Value, audit, metrics, context.Route.RouteId));
+        context.ResponseTransforms.Add(_response);
     }
 
     /// <summary>

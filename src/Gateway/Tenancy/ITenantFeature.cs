@@ -1,4 +1,5 @@
 using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Evaluation;
 using Gateway.Policies;
 
 namespace Gateway.Tenancy;
@@ -20,6 +21,9 @@ internal interface ITenantFeature
     string PermissionSet { get; }
 
     ScopedCredentials Credentials { get; }
+
+    /// <summary>The engine's allow this feature was made from (what a backend's report of rejected credentials refers to).</summary>
+    TenantIsolationDecision Decision { get; }
 
     /// <summary>The sealed <c>X-Tenant-Context</c> value for the route's cluster. Never logged.</summary>
     string Envelope { get; }

@@ -22,6 +22,8 @@ internal sealed class TenantFeature : ITenantFeature
         Envelope = envelope;
     }
 
+    public TenantIsolationDecision Decision => _decision;
+
     public OrganizationId OrganizationId => _decision.OrganizationId;
 
     public string UserId => _decision.UserId;

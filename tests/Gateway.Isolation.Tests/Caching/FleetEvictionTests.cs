@@ -209,6 +209,71 @@ public sealed class FleetEvictionTests : IAsyncLifetime
             => Redis.GetSubscriber().PublishAsync(RedisChannel.Literal("gateway:evict"), JsonSerializer.SerializeToUtf8Bytes(message, SharedCacheJsonContext.Default.EvictionMessage));
     }
 
+    [Fact]
+    public async Task Backplane_CredentialsRejected_OverRealRedis_OtherInstanceDropsThatSetOnly_MalformedIgnored()
+    {
+        // Two instances (one Redis connection each) behind one redis-server: instance A drops a rejected set and announces
+        // it; instance B, which held the same set (from L2), drops its copy and takes A's new set from L2 — one AssumeRole
+        // for the re-mint. Messages naming no valid key (another organization id form, an empty access key id) drop nothing.
+        var time = TimeProvider.System;
+        using var meters = new TestMeterFactory();
+        using var metrics = new IsolationMetrics(meters);
+        var options = TestOptions.Valid();
+        options.SharedCache = new SharedCacheOptions
+        {
+            Redis = Host.ConnectionString,
+            OperationTimeout = TimeSpan.FromSeconds(2),
+            Sealing = new SharedCacheSealingOptions { ActiveKeyId = "k1", Keys = { ["k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) } },
+        };
+        var issuer = new FakeCredentialIssuer(time);
+        var permissionSet = new Gateway.Policies.SessionPolicies.PermissionSet { Name = "read-write", Tables = [new Gateway.Policies.SessionPolicies.TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true }] };
+        var key = new CredentialKey(Acme, "read-write", null, "0123456789abcdef");
+        var globexKey = key with { OrganizationId = OrganizationId.Parse("globex") };
+        var logger = new FakeLogger<EvictionBackplane>();
+
+        await using var connectionA = new RedisConnection(options.SharedCache);
+        await using var connectionB = new RedisConnection(options.SharedCache);
+        using var a = new CredentialCache(issuer, TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance, Shared(connectionA));
+        using var b = new CredentialCache(issuer, TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance, Shared(connectionB));
+        using var backplaneB = new EvictionBackplane(connectionB, [], time, logger, [b]);
+        await backplaneB.StartAsync(CancellationToken.None);
+        for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:credentials-rejected"))[1] != 1; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var rejected = (await a.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!;
+        Assert.Equal(rejected.AccessKeyId, (await b.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId);
+        var globex = (await b.GetAsync(globexKey, permissionSet, CancellationToken.None)).Credentials!;
+
+        await Publish(new CredentialsRejectedMessage("acme\nforged", "read-write", "0123456789abcdef", null, rejected.AccessKeyId));
+        await Publish(new CredentialsRejectedMessage("acme", "read-write", "0123456789abcdef", null, ""));
+        Assert.Equal(CredentialRejectionOutcome.Dropped, await a.RejectedAsync(key, rejected));
+        await Eventually.UntilAsync(() => b.LastRejection is not null);
+
+        var minted = (await a.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!;
+        Assert.NotEqual(rejected.AccessKeyId, minted.AccessKeyId);
+        Assert.Equal(minted.AccessKeyId, (await b.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId);
+        Assert.Same(globex, (await b.GetAsync(globexKey, permissionSet, CancellationToken.None)).Credentials); // another organization: untouched
+        Assert.Equal(3, issuer.Calls); // acme, globex, acme's one re-mint
+        Assert.Equal(2, logger.Collector.GetSnapshot().Count(r => r.Id.Id == 3113)); // both malformed ones logged, not applied
+        await backplaneB.StopAsync(CancellationToken.None);
+
+        SharedCache Shared(RedisConnection connection)
+        {
+            var redisCache = new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCache(Microsoft.Extensions.Options.Options.Create(new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions
+            {
+                InstanceName = connection.Prefix,
+                ConnectionMultiplexerFactory = connection.GetAsync,
+            }));
+            var sealedCache = new SealedDistributedCache(redisCache, options.SharedCache.Sealing, connection.Prefix, NullLogger<SealedDistributedCache>.Instance);
+            return new SharedCache(sealedCache, new RedisFleetLock(connection), options.SharedCache, time, metrics, NullLogger<SharedCache>.Instance, new RedisFleetAnnouncer(connection));
+        }
+
+        Task Publish(CredentialsRejectedMessage message)
+            => Redis.GetSubscriber().PublishAsync(RedisChannel.Literal("gateway:credentials-rejected"), JsonSerializer.SerializeToUtf8Bytes(message, SharedCacheJsonContext.Default.CredentialsRejectedMessage));
+    }
+
     public async Task DisposeAsync()
     {
         if (_redis is not null)

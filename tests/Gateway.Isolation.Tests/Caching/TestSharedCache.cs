@@ -21,11 +21,11 @@ internal sealed class TestSharedCache : IDisposable
         Sealing = new SharedCacheSealingOptions { ActiveKeyId = "k1", Keys = { ["k1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) } },
     };
 
-    public SharedCache For(TimeProvider time, IsolationMetrics metrics)
+    public SharedCache For(TimeProvider time, IsolationMetrics metrics, IFleetAnnouncer? announcer = null)
     {
         var sealedCache = new SealedDistributedCache(Redis, Options.Sealing, Options.KeyPrefix, NullLogger<SealedDistributedCache>.Instance);
         _sealed.Add(sealedCache);
-        return new SharedCache(sealedCache, Lock, Options, time, metrics, NullLogger<SharedCache>.Instance);
+        return new SharedCache(sealedCache, Lock, Options, time, metrics, NullLogger<SharedCache>.Instance, announcer);
     }
 
     public void Dispose()

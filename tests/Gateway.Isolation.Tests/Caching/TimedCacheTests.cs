@@ -23,6 +23,38 @@ public sealed class TimedCacheTests
     }
 
     [Fact]
+    public void Revoke_MatchingValue_EntryNoLongerHandedOutNorRefreshed_NextStoreReplacesIt()
+    {
+        using var cache = new TimedCache<string, string>(10, _time);
+        var now = _time.GetUtcNow();
+        cache.Store("k", "old", now.AddMinutes(10), 0, refreshFrom: now);
+
+        Assert.False(cache.Revoke("k", v => v == "other")); // twin: another value is not revoked
+        Assert.True(cache.TryGet("k", out _, out _));
+        Assert.True(cache.Revoke("k", v => v == "old"));
+
+        Assert.False(cache.TryGet("k", out _, out _));
+        Assert.False(cache.TryClaimRefresh("k", TimeSpan.FromSeconds(5)));
+        Assert.True(cache.Store("k", "new", now.AddMinutes(10), 0));
+        Assert.True(cache.TryGet("k", out var value, out _));
+        Assert.Equal("new", value);
+    }
+
+    [Fact]
+    public void Revoke_ValueReplacedMeanwhile_NewEntryStays()
+    {
+        // The revocation is of an entry, not of the key: a value stored after the match was chosen is untouched.
+        using var cache = new TimedCache<string, string>(10, _time);
+        cache.Store("k", "old", _time.GetUtcNow().AddMinutes(10), 0);
+        cache.Store("k", "new", _time.GetUtcNow().AddMinutes(10), 0);
+
+        Assert.False(cache.Revoke("k", v => v == "old"));
+
+        Assert.True(cache.TryGet("k", out var value, out _));
+        Assert.Equal("new", value);
+    }
+
+    [Fact]
     public void TryClaimRefresh_OnceFromTheRefreshInstant_AgainAfterTheRetryInterval()
     {
         using var cache = new TimedCache<string, string>(10, _time);

@@ -152,4 +152,25 @@ public sealed class TenantIsolationOptionsValidatorTests
 
         Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Theory]
+    [InlineData("00:00:30", true)]
+    [InlineData("00:00:01", true)]
+    [InlineData("01:00:00", true)]
+    [InlineData("00:00:00.500", false)]
+    [InlineData("00:00:00", false)]
+    [InlineData("01:00:01", false)]
+    public void Validate_RejectionCooldown_RangeChecked(string cooldown, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Cache.RejectionCooldown = TimeSpan.Parse(cooldown, System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.Equal(valid, result.FailureMessage?.Contains("TenantIsolation:Cache:RejectionCooldown", StringComparison.Ordinal) != true);
+    }
+
+    [Fact]
+    public void RejectionCooldown_Default_ThirtySeconds() => Assert.Equal(TimeSpan.FromSeconds(30), new CredentialCacheOptions().RejectionCooldown);
 }

@@ -111,6 +111,37 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public async Task CredentialsRejectedAsync_TheEnginesAllow_DropsThatSet_NextDecisionHasANewOne()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var served = await EvaluateAsync();
+
+        var outcome = await Evaluator.CredentialsRejectedAsync(served, CancellationToken.None);
+        var next = await EvaluateAsync();
+
+        Assert.Equal(CredentialRejectionOutcome.Dropped, outcome);
+        Assert.NotEqual(served.Credentials!.AccessKeyId, next.Credentials!.AccessKeyId);
+        Assert.Equal(2, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task CredentialsRejectedAsync_NotTheEnginesAllow_NothingDropped()
+    {
+        // A decision the engine did not allow with credentials (a denial, a legacy routing, one built by hand naming acme and
+        // the cached set) drops nothing: a report is only ever about the set the engine handed to that request. Twin above.
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var served = await EvaluateAsync();
+        var handMade = TenantIsolationDecision.Allow(Acme, "alice", "ADMINISTRATOR", "read-write", served.Credentials!);
+
+        Assert.Equal(CredentialRejectionOutcome.NotApplicable, await Evaluator.CredentialsRejectedAsync(handMade, CancellationToken.None));
+        Assert.Equal(CredentialRejectionOutcome.NotApplicable, await Evaluator.CredentialsRejectedAsync(TenantIsolationDecision.Deny(Acme, "alice", TenantDenialCode.NotAMember, "not_a_member"), CancellationToken.None));
+        Assert.Equal(CredentialRejectionOutcome.NotApplicable, await Evaluator.CredentialsRejectedAsync(TenantIsolationDecision.Legacy(Acme, "alice", "ADMINISTRATOR", "legacy"), CancellationToken.None));
+
+        Assert.Equal(served.Credentials!.AccessKeyId, (await EvaluateAsync()).Credentials!.AccessKeyId);
+        Assert.Equal(1, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_NotAMember_DeniedThenTwinAllowed()
     {
         _store.Answer = Membership.NotAMember;

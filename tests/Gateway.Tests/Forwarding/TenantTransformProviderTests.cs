@@ -210,6 +210,8 @@ public sealed class TenantTransformProviderTests : IDisposable
 
         public Gateway.Isolation.Credentials.ScopedCredentials Credentials { get; } = new("ASIAEXAMPLE00000001", "secret", "token", DateTimeOffset.UnixEpoch.AddYears(60), "acme");
 
+        public Gateway.Isolation.Evaluation.TenantIsolationDecision Decision => Gateway.Isolation.Evaluation.TenantIsolationDecision.Allow(OrganizationId, UserId, Role, PermissionSet, Credentials);
+
         public string Envelope => SealedEnvelope;
     }
 
