@@ -92,6 +92,22 @@ public sealed class SmokeTests : IDisposable
         Assert.True(metrics.GetProperty("warm.p50Ms").GetDouble() > 0, log);
     }
 
+    [Fact]
+    public async Task DependencyFaults_SmallNumbers_InterimAnswersAre503WithStableCodesAndRequestsSucceedAgain()
+    {
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(4), "dependency-faults", "--duration", "3s", "--warm-up", "300ms", "--rate", "30", "--connections", "16", "--report", _dir);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var scenario = Assert.Single(json.RootElement.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal(["prime", "before", "restart", "after-restart", "freeze", "after-freeze"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        var counters = scenario.GetProperty("counters");
+        Assert.Equal(0, counters.GetProperty("tenantContextInvalid").GetInt64());
+        Assert.Equal(0, counters.GetProperty("unscopedForwards").GetInt64());
+        Assert.True(counters.GetProperty("unexpectedAnswers").GetInt64() == 0, log);
+        Assert.True(counters.GetProperty("freeze.interim503").GetInt64() > 0, log);
+        Assert.True(scenario.GetProperty("metrics").GetProperty("recoverySeconds").GetDouble() <= 10, log);
+        Assert.True(code == LoadTestCommand.Passed, log);
+    }
+
     /// <summary>Runs the load-test command in-process with a plain (no ANSI) console; returns its exit code and a log for assertion messages.</summary>
     private static async Task<(int Code, string Log)> RunAsync(TimeSpan limit, params string[] args)
     {
