@@ -14,7 +14,7 @@ internal static class Program
 
     /// <summary>What the operator verbs need from this host: its settings sections (validated as at start-up, published keys aside) and its audit log's names.</summary>
     internal static VerbHost VerbHost(string contentRoot)
-        => new(contentRoot, (services, configuration) => services.AddGatewayForwardingOptions(configuration, checkPublishedKeys: false), AuditLogger.CategoryName, AuditEvent.OrganizationId);
+        => new(contentRoot, (services, configuration) => services.AddGatewayForwardingOptions(configuration, checkPublishedKeys: false).AddGatewayShutdownOptions(configuration), AuditLogger.CategoryName, AuditEvent.OrganizationId);
 
     /// <summary>Starts the gateway with the host's arguments (<c>--urls</c>, <c>--Section:Key=value</c>) and serves until stopped.</summary>
     private static async Task<int> ServeAsync(string[] args)

@@ -89,6 +89,21 @@ public sealed class ProcessHost : IAsyncDisposable
     /// <summary>The exit code; only once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (<c>TERM</c>, <c>INT</c>…) with <c>kill</c>, as Kubernetes or Ctrl-C would;
+    /// <see cref="Process.Kill()"/> is SIGKILL. The process is <c>dotnet app.dll</c> itself, so the app receives it.
+    /// </summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {ProcessId} exited {kill.ExitCode}");
+        }
+    }
+
     /// <summary>Waits until the process exits on its own (and its output was delivered), or throws on timeout.</summary>
     public async Task WaitForExitAsync(TimeSpan timeout)
     {

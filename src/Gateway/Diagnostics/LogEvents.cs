@@ -36,4 +36,16 @@ internal static class LogEvents
 
     /// <summary>An unhandled exception answered 500 (Error).</summary>
     public const int UnhandledException = 9001;
+
+    /// <summary>Shutdown phase 1: SIGTERM seen, /readyz 503, draining for <c>Shutdown:DrainDelay</c> (Information).</summary>
+    public const int ShutdownDraining = 9101;
+
+    /// <summary>Shutdown phase 2: drain delay over, Kestrel stops accepting, in-flight requests get <c>Shutdown:Timeout</c> (Information).</summary>
+    public const int ShutdownStopAccepting = 9102;
+
+    /// <summary>Shutdown phase 3: every request in flight finished, the process exits 0 (Information).</summary>
+    public const int ShutdownStopped = 9103;
+
+    /// <summary>Shutdown phase 3: <c>Shutdown:Timeout</c> ended with requests still in flight, which were aborted (Warning).</summary>
+    public const int ShutdownTimedOut = 9104;
 }

@@ -11,6 +11,8 @@ internal static class GatewayApplicationExtensions
     public static WebApplication UseTenantGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // First: every response written while the gateway drains closes its connection, refusals and 500s included.
+        app.UseMiddleware<DrainConnectionMiddleware>();
         app.UseMiddleware<UnhandledExceptionMiddleware>();
         app.UseMiddleware<MethodGuardMiddleware>();
         // UseAuthentication(), with a validated-token cache hit answered without the framework's per-request handler

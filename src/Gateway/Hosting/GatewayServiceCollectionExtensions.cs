@@ -50,6 +50,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.SectionName);
         services.AddGatewayConfigurationCheck<AuditOptions>();
         services.AddGatewayConfigurationCheck(new ProxyConfigurationCheck());
+        services.AddGatewayShutdownOptions(configuration);
 
         services.TryAddSingleton<GatewayMetrics>();
         services.TryAddSingleton<OrganizationResolver>();
@@ -58,6 +59,9 @@ internal static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<IEnvelopeService, EnvelopeService>();
         services.TryAddSingleton<ValidatedTokenCache>();
         services.TryAddSingleton<SigningKeyFreshness>();
+        // SIGTERM: /readyz 503 and Connection: close for Shutdown:DrainDelay, then in-flight requests get Shutdown:Timeout.
+        services.TryAddSingleton<GracefulShutdown>();
+        services.AddHostedService(sp => sp.GetRequiredService<GracefulShutdown>());
 
         // Authentication: JwtBearer configured from the Authentication section; deny by default.
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -83,6 +87,7 @@ internal static class GatewayServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])
             .AddCheck<SigningKeyFreshness>("signing_keys", tags: [ReadyTag])
+            .AddCheck<GracefulShutdown>("shutdown", tags: [ReadyTag])
             .AddTenantIsolationChecks(ReadyTag);
 
         var openTelemetry = services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -20,6 +20,7 @@ public sealed class GatewayStartupTests
             ["TenantIsolation__RoleArn"] = "",
             ["ReverseProxy__Routes__open__ClusterId"] = "applications",
             ["ReverseProxy__Routes__open__Match__Path"] = "/open/{**rest}",
+            ["Shutdown__DrainDelay"] = "-00:00:01",
         };
         for (var i = 0; i < 14; i++)
         {
@@ -40,6 +41,7 @@ public sealed class GatewayStartupTests
         Assert.Contains("TenantIsolation:RoleArn is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("ReverseProxy:Routes:open:AuthorizationPolicy is required", error.Message, StringComparison.Ordinal);
         Assert.Contains("permission set 'everything'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Shutdown:DrainDelay must be between 00:00:00 and 00:05:00 (was -00:00:01)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

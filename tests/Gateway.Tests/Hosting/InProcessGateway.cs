@@ -38,6 +38,8 @@ internal sealed class InProcessGateway : IAsyncDisposable
     {
         var port = FreePort.Next();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = RepoPaths.Root, EnvironmentName = "Local" });
+        // No drain when the test disposes it (GracefulShutdownTests covers the drain with a real process).
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Shutdown:DrainDelay"] = "00:00:00" });
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
