@@ -103,7 +103,8 @@ cleanup() {
     echo "Stopping ${#PIDS[@]} process(es)..."
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      # 10 s: a gateway serves on for Shutdown:DrainDelay (5 s) after SIGTERM, then exits 0 (docs/deploy.md).
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
     done

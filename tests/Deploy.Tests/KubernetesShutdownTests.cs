@@ -49,6 +49,17 @@ public class KubernetesShutdownTests
     }
 
     [Fact]
+    public void GatewayShutdownOptions_DefaultsAreTheDocumentedOnes()
+    {
+        // The defaults this test assumes when the pod sets nothing are the ones the gateway binds.
+        var type = PodConfiguration.GatewayAssembly.GetType("Gateway.Hosting.ShutdownOptions", throwOnError: true)!;
+        var defaults = Activator.CreateInstance(type)!;
+
+        Assert.Equal(DefaultDrainDelay, (TimeSpan)type.GetProperty("DrainDelay")!.GetValue(defaults)!);
+        Assert.Equal(DefaultTimeout, (TimeSpan)type.GetProperty("Timeout")!.GetValue(defaults)!);
+    }
+
+    [Fact]
     public void PreStopSleep_ReadsBothForms_AndRefusesAMissingHook()
     {
         static V1Deployment With(V1Lifecycle? lifecycle) => new()
