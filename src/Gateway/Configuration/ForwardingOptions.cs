@@ -38,4 +38,25 @@ internal sealed class ForwardingOptions
     /// case and <c>_</c>/<c>-</c> are ignored. Default none.
     /// </summary>
     public string[] StripHeaders { get; set; } = [];
+
+    /// <summary>
+    /// The forwarding timeout of every cluster that does not set its own <c>ReverseProxy:Clusters:{id}:HttpRequest:ActivityTimeout</c>
+    /// (YARP's idle timeout: how long the gateway waits for the backend to connect, accept the request and send the
+    /// response headers, and then between reads of the response body; YARP's own default is 100 s). When it elapses the
+    /// client gets 504 <c>backend_timeout</c>. Default 20 s: far above what a healthy backend needs (Gateway.Backend
+    /// bounds a hung DynamoDB at about 7 s and answers 503 <c>data_store_unavailable</c>) and below
+    /// <c>Shutdown:Timeout</c> (25 s), so a request held by a hung backend is answered before a stopping gateway gives up
+    /// on it. Between 00:00:01 and 00:10:00.
+    /// </summary>
+    public TimeSpan ActivityTimeout { get; set; } = DefaultActivityTimeout;
+
+    /// <summary>
+    /// The <c>Retry-After</c> sent with 502 <c>backend_unavailable</c> (a backend instance restarting or being replaced is
+    /// usually back, or taken out of the destinations, within seconds). Default 5 s; between 00:00:01 and 00:05:00.
+    /// 504 <c>backend_timeout</c> has none: the backend was reached and may have acted on the request.
+    /// </summary>
+    public TimeSpan BackendRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default of <see cref="ActivityTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(20);
 }

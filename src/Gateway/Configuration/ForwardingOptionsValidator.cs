@@ -31,6 +31,16 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
             errors.Add($"{S}:EnvelopesPerCredential must not be negative.");
         }
 
+        if (options.ActivityTimeout < TimeSpan.FromSeconds(1) || options.ActivityTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{S}:ActivityTimeout must be between 00:00:01 and 00:10:00 (was {options.ActivityTimeout}).");
+        }
+
+        if (options.BackendRetryAfter < TimeSpan.FromSeconds(1) || options.BackendRetryAfter > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{S}:BackendRetryAfter must be between 00:00:01 and 00:05:00 (was {options.BackendRetryAfter}).");
+        }
+
         var strip = options.StripHeaders ?? [];
         for (var i = 0; i < strip.Length; i++)
         {

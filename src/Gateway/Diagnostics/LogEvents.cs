@@ -13,6 +13,9 @@ internal static class LogEvents
     /// <summary>Writing the tenant envelope failed; 500, nothing forwarded (Error).</summary>
     public const int EnvelopeFailed = 4001;
 
+    /// <summary>Forwarding to a backend failed (YARP error): 502 backend_unavailable / 504 backend_timeout / 500, or aborted when the response had started (Warning).</summary>
+    public const int ForwardingFailed = 4002;
+
     /// <summary>Audit: a tenant request allowed (Debug, unsampled).</summary>
     public const int TenantAllowed = 6001;
 

@@ -82,7 +82,8 @@ internal static class GatewayServiceCollectionExtensions
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddTransforms<TenantTransformProvider>();
+            .AddTransforms<TenantTransformProvider>()
+            .AddConfigFilter<ForwardingTimeoutConfigFilter>();
 
         services.AddHealthChecks()
             .AddCheck("configuration", () => HealthCheckResult.Healthy("validated at start-up"), [ReadyTag])

@@ -54,6 +54,8 @@ internal static class ProblemTable
         GatewayProblem.InternalError => InternalError,
         GatewayProblem.MethodNotAllowed => new(405, "method_not_allowed", "The gateway does not forward this HTTP method.", "Allow", AllowedMethods),
         GatewayProblem.AuthorityUnavailable => new(503, "authority_unavailable", "The token issuer's signing keys cannot be fetched; no token is accepted until they can."),
+        GatewayProblem.BackendUnavailable => new(502, "backend_unavailable", "The backend could not be reached or did not give a usable response."),
+        GatewayProblem.BackendTimeout => new(504, "backend_timeout", "The backend did not answer within the forwarding timeout."),
     };
 #pragma warning restore CS8524
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Gateway.Auditing;
 using Gateway.Authentication;
+using Gateway.Configuration;
 using Gateway.Diagnostics;
+using Gateway.Forwarding;
 using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Problems;
@@ -9,6 +11,7 @@ using Gateway.Routing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Tenancy;
@@ -16,9 +19,16 @@ namespace Gateway.Tenancy;
 /// <summary>
 /// Runs inside the YARP pipeline for every proxied request. On tenant-isolated routes: rejects ambiguous paths, takes
 /// the user id (<see cref="IdentityClaims"/>) and the requested organization, asks the isolation engine
-/// (<see cref="ITenantIsolationEvaluator.DecideAsync"/>, one call), maps a denial through <see cref="ProblemTable"/>, writes the envelope for the route's cluster, and only then counts and
+/// (<see cref="ITenantIsolationEvaluator.DecideAsync"/>, one call), maps a denial through <see cref="ProblemTable"/>, writes the envelope for the route's cluster, and only then
 /// audits the allow and sets <see cref="ITenantFeature"/>. Every outcome is audited and counted; any failure, including
 /// one writing the envelope, stops the request with problem+json (fail closed, nothing forwarded).
+/// <para>
+/// On every route, once YARP has forwarded, a forwarding error (<see cref="IForwarderErrorFeature"/>) is decided by
+/// <see cref="ForwardingFailure"/>: a backend failure becomes 502 <c>backend_unavailable</c> (with Retry-After) or 504
+/// <c>backend_timeout</c> problem+json, or, when the response had already started, is left aborted; either way it is
+/// logged (route, cluster, YARP error) and counted. A forwarded request is counted once, after the forward, with its final
+/// outcome: <c>allow</c> (tenant routes; a client that went away is still an allow) or the backend failure.
+/// </para>
 /// </summary>
 internal sealed partial class TenantIsolationMiddleware(
     RequestDelegate next,
@@ -28,6 +38,7 @@ internal sealed partial class TenantIsolationMiddleware(
     AuditLogger audit,
     GatewayMetrics metrics,
     IOptions<GatewayAuthenticationOptions> authentication,
+    IOptions<ForwardingOptions> forwarding,
     IProxyStateLookup proxyState,
     ILogger<TenantIsolationMiddleware> logger)
 {
@@ -41,6 +52,7 @@ internal sealed partial class TenantIsolationMiddleware(
     public const string EnvelopeFailedReason = "envelope_failed";
 
     private readonly string _userIdClaim = authentication.Value.UserIdClaim;
+    private readonly TimeSpan _backendRetryAfter = forwarding.Value.BackendRetryAfter;
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -51,7 +63,7 @@ internal sealed partial class TenantIsolationMiddleware(
         }
 
         var settings = TenantRouteSettings.For(proxy.Route.Config);
-        return settings.Isolated ? IsolateAsync(context, proxy, proxy.Route.Config.RouteId, settings.LegacyClusterId) : next(context);
+        return settings.Isolated ? IsolateAsync(context, proxy, proxy.Route.Config.RouteId, settings.LegacyClusterId) : ForwardAsync(context, proxy.Route.Config.RouteId, counted: false);
     }
 
     private async Task IsolateAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, string? legacyClusterId)
@@ -108,11 +120,10 @@ internal sealed partial class TenantIsolationMiddleware(
         }
 
         context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
-        metrics.Request(ProblemTable.Allow);
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
         if (!GatewayTelemetry.IsTracing)
         {
-            await next(context);
+            await ForwardAsync(context, routeId, counted: true);
             return;
         }
 
@@ -139,9 +150,57 @@ internal sealed partial class TenantIsolationMiddleware(
 
         context.ReassignProxyRequest(legacyCluster);
         context.Features.Set(new LegacyTenantFeature(decision.OrganizationId, userId, decision.Role));
-        metrics.Request(ProblemTable.Allow);
         audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.LegacyClusterId);
-        await next(context);
+        await ForwardAsync(context, routeId, counted: true);
+    }
+
+    /// <summary>
+    /// Runs the rest of YARP's pipeline (the forward), then settles the request's one outcome. <paramref name="counted"/>:
+    /// the route counts its allows (tenant routes; other routes count only their failures, as their refusals).
+    /// </summary>
+    private async Task ForwardAsync(HttpContext context, string routeId, bool counted)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch when (counted && !context.RequestAborted.IsCancellationRequested)
+        {
+            metrics.Request(GatewayProblem.InternalError); // UnhandledExceptionMiddleware answers 500 internal_error
+            throw;
+        }
+
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        var problem = error is null ? GatewayProblem.None : ForwardingFailure.Classify(error.Error, context.RequestAborted.IsCancellationRequested);
+        if (problem == GatewayProblem.None)
+        {
+            if (counted)
+            {
+                metrics.Request(ProblemTable.Allow);
+            }
+
+            return;
+        }
+
+        var row = ProblemTable.For(problem);
+        metrics.Request(row);
+        if (GatewayTelemetry.IsTracing && context.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } server)
+        {
+            server.SetTag(IsolationTelemetry.OutcomeTag, row.Code); // the request's span (the forward span gets the YARP error)
+        }
+
+        var clusterId = context.Features.Get<IReverseProxyFeature>()?.Cluster?.Config.ClusterId ?? string.Empty;
+        var exceptionType = error!.Exception?.GetBaseException().GetType().Name ?? "none";
+        if (context.Response.HasStarted)
+        {
+            // YARP already reset/aborted the response: the client cannot take it for complete; there is nothing to write.
+            LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "response already started, aborted");
+            return;
+        }
+
+        LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "answered problem+json");
+        context.Response.Clear(); // YARP's empty status and any headers copied from the backend
+        await ProblemWriter.WriteAsync(context, row, problem == GatewayProblem.BackendUnavailable ? _backendRetryAfter : null);
     }
 
     /// <summary>YARP's proxy call inside a <c>gateway.forward</c> span: its id is the <c>traceparent</c> the backend receives.</summary>
@@ -157,7 +216,7 @@ internal sealed partial class TenantIsolationMiddleware(
             activity.SetTag(IsolationTelemetry.SessionTag, decision.SessionName);
         }
 
-        await next(context);
+        await ForwardAsync(context, routeId, counted: true);
         if (activity is not null)
         {
             activity.SetTag("http.response.status_code", context.Response.StatusCode);
@@ -182,6 +241,10 @@ internal sealed partial class TenantIsolationMiddleware(
         audit.Denied(context.TraceIdentifier, organizationId, userId, routeId, code, reason);
         return ProblemWriter.WriteAsync(context, problem, retryAfter);
     }
+
+    // The exception's message is not logged (it can quote the request); the type and YARP's error say what failed.
+    [LoggerMessage(EventId = LogEvents.ForwardingFailed, Level = LogLevel.Warning, Message = "Forwarding request {RequestId} on route {RouteId} to cluster {ClusterId} failed: {ForwarderError} ({ExceptionType}); outcome {Code}, {Action}")]
+    private static partial void LogForwardingFailed(ILogger logger, ForwarderError forwarderError, string exceptionType, string routeId, string clusterId, string requestId, string code, string action);
 
     // The exception's message is not logged: it could quote request or key material.
     [LoggerMessage(EventId = LogEvents.EnvelopeFailed, Level = LogLevel.Error, Message = "Writing the tenant envelope for cluster {ClusterId} failed ({ExceptionType}) for request {RequestId}; answered 500 internal_error, nothing forwarded")]

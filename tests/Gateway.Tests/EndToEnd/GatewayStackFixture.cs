@@ -29,6 +29,12 @@ public sealed class GatewayStackFixture : IAsyncLifetime
 
     public EchoBackend Echo => (EchoBackend)Topology.Backends["echo"];
 
+    /// <summary>The backend of cluster <c>stalling</c> (forwarding timeout 1 s): <c>/ok</c> answers, <c>/hang</c> never does.</summary>
+    public StallingBackend Stalling => (StallingBackend)Topology.Backends["stalling"];
+
+    /// <summary>A loopback port nothing listens on: the destination of cluster <c>down</c>.</summary>
+    public static int DownPort { get; } = FreePort.Next();
+
     public HttpClient Client { get; private set; } = null!;
 
     public TenantEnvelopeReader EchoReader { get; } = new([EnvelopeKey.FromBase64(EchoKeyId, EchoKey)], "tenant-gateway", "echo", TimeProvider.System);
@@ -41,6 +47,7 @@ public sealed class GatewayStackFixture : IAsyncLifetime
             Backends = new Dictionary<string, Func<CancellationToken, Task<ITopologyBackend>>>
             {
                 ["echo"] = async _ => await EchoBackend.StartAsync(),
+                ["stalling"] = async _ => await StallingBackend.StartAsync(),
             },
             GatewayEnvironment = new Dictionary<string, string?>
             {
@@ -52,6 +59,34 @@ public sealed class GatewayStackFixture : IAsyncLifetime
                 ["ReverseProxy__Routes__echo__Transforms__0__PathPattern"] = "/{**rest}",
                 ["TenantIsolation__Envelopes__echo__Current__KeyId"] = EchoKeyId,
                 ["TenantIsolation__Envelopes__echo__Current__Key"] = EchoKey,
+                // Forwarding failures (BackendFailureEndToEndTests): an isolated route to a backend nobody listens for, one to a
+                // backend that may hang with a 1 s forwarding timeout of its own, and a legacy route whose legacy cluster is
+                // that one (every seeded organization has no dataLocation, so it is legacy-routed there).
+                ["ReverseProxy__Routes__down__ClusterId"] = "down",
+                ["ReverseProxy__Routes__down__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__down__Match__Path"] = "/down/{**rest}",
+                ["ReverseProxy__Routes__down__Metadata__TenantIsolation"] = "true",
+                ["ReverseProxy__Routes__down__Transforms__0__PathPattern"] = "/{**rest}",
+                [TopologyEnvironment.ClusterDestination("down")] = $"http://127.0.0.1:{DownPort}/",
+                ["TenantIsolation__Envelopes__down__Current__KeyId"] = EchoKeyId,
+                ["TenantIsolation__Envelopes__down__Current__Key"] = EchoKey,
+                ["ReverseProxy__Routes__stalling__ClusterId"] = "stalling",
+                ["ReverseProxy__Routes__stalling__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__stalling__Match__Path"] = "/stalling/{**rest}",
+                ["ReverseProxy__Routes__stalling__Metadata__TenantIsolation"] = "true",
+                ["ReverseProxy__Routes__stalling__Transforms__0__PathPattern"] = "/{**rest}",
+                ["ReverseProxy__Clusters__stalling__HttpRequest__ActivityTimeout"] = "00:00:01",
+                ["TenantIsolation__Envelopes__stalling__Current__KeyId"] = EchoKeyId,
+                ["TenantIsolation__Envelopes__stalling__Current__Key"] = EchoKey,
+                ["ReverseProxy__Routes__legacy__ClusterId"] = "migrated",
+                ["ReverseProxy__Routes__legacy__AuthorizationPolicy"] = "tenant",
+                ["ReverseProxy__Routes__legacy__Match__Path"] = "/legacy/{**rest}",
+                ["ReverseProxy__Routes__legacy__Metadata__TenantIsolation"] = "true",
+                ["ReverseProxy__Routes__legacy__Metadata__TenantIsolation.LegacyCluster"] = "stalling",
+                ["ReverseProxy__Routes__legacy__Transforms__0__PathPattern"] = "/{**rest}",
+                [TopologyEnvironment.ClusterDestination("migrated")] = $"http://127.0.0.1:{DownPort}/",
+                ["TenantIsolation__Envelopes__migrated__Current__KeyId"] = EchoKeyId,
+                ["TenantIsolation__Envelopes__migrated__Current__Key"] = EchoKey,
                 // Header stripping on a non-isolated route and on an isolated route that keeps Authorization (HardeningEndToEndTests).
                 ["ReverseProxy__Routes__plain__ClusterId"] = "echo",
                 ["ReverseProxy__Routes__plain__AuthorizationPolicy"] = "tenant",

@@ -17,6 +17,8 @@ public sealed class ProblemWriterTests
     [InlineData((int)GatewayProblem.InternalError, 500, "internal_error")]
     [InlineData((int)GatewayProblem.MethodNotAllowed, 405, "method_not_allowed")]
     [InlineData((int)GatewayProblem.AuthorityUnavailable, 503, "authority_unavailable")]
+    [InlineData((int)GatewayProblem.BackendUnavailable, 502, "backend_unavailable")]
+    [InlineData((int)GatewayProblem.BackendTimeout, 504, "backend_timeout")]
     public async Task WriteAsync_EachProblem_HasStableStatusAndCode(int problem, int status, string code)
     {
         var context = new DefaultHttpContext { TraceIdentifier = "req-1" };

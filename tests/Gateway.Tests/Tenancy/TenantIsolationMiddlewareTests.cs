@@ -15,6 +15,7 @@ using Gateway.Routing;
 using Gateway.Tenancy;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -31,6 +32,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly TestMeterFactory _meters = new();
     private readonly CapturingLoggerProvider _logs = new();
+    private readonly CapturingLoggerProvider _hostLogs = new();
     private readonly StubStore _store = new();
     private readonly SwitchableEnvelopes _envelopes;
     private readonly MembershipService _membership;
@@ -38,6 +40,11 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private readonly OrganizationService _organizations;
     private readonly TenantIsolationMiddleware _middleware;
     private bool _forwarded;
+
+    /// <summary>What YARP's forwarder did to the response (null: forwarded fine).</summary>
+    private Action<HttpContext>? _yarp;
+    private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+    private readonly Dictionary<string, long> _outcomes = [];
 
     /// <summary>The organizations-table item the organization lookup sees (null: none); <see cref="_placementFails"/> makes it throw.</summary>
     private Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? _organization = Organization("ACTIVE");
@@ -52,15 +59,34 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         _organizations = new OrganizationService(new StubOrganizations(this), TestOptions.Monitor(options.Value), _time);
         _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), _time));
         _middleware = new TenantIsolationMiddleware(
-            _ => { _forwarded = true; return Task.CompletedTask; },
+            context => { _forwarded = true; _yarp?.Invoke(context); return Task.CompletedTask; },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
             new TenantIsolationEvaluator(_membership, _organizations, _credentials, new PermissionSetCatalog(options.Value), options),
             _envelopes,
             new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions())),
             new GatewayMetrics(_meters),
             TestOptions.Wrap(new GatewayAuthenticationOptions()),
+            TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()),
             new NoProxyState(),
-            NullLogger<TenantIsolationMiddleware>.Instance);
+            new Logger<TenantIsolationMiddleware>(_hostLogs));
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Name == "gateway.requests" && _meters.Owns(instrument.Meter))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    _outcomes[(string)tag.Value!] = _outcomes.GetValueOrDefault((string)tag.Value!) + value;
+                }
+            }
+        });
+        _listener.Start();
     }
 
     private static DefaultHttpContext Request(string? sub = "alice", string organization = "acme", string? legacyCluster = null)
@@ -211,6 +237,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
 
     public void Dispose()
     {
+        _listener.Dispose();
         _membership.Dispose();
         _organizations.Dispose();
         _credentials.Dispose();
@@ -320,6 +347,147 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
 
         Assert.False(_forwarded);
         Assert.Equal((403, "not_a_member"), (status, code));
+    }
+
+    /// <summary>YARP's forwarder ending with <paramref name="error"/>: it sets the error feature and an empty status, as HttpForwarder does.</summary>
+    private static Action<HttpContext> Yarp(ForwarderError error, int status, Exception? exception = null) => context =>
+    {
+        context.Features.Set<IForwarderErrorFeature>(new ForwarderFailed(error, exception));
+        context.Response.StatusCode = status;
+    };
+
+    private long Outcome(string code) => _outcomes.GetValueOrDefault(code);
+
+    [Fact]
+    public async Task InvokeAsync_MemberBackendRefusesConnection_502BackendUnavailableProblemWithRetryAfterCountedNotAllow()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _yarp = Yarp(ForwarderError.Request, 502, new HttpRequestException("Connection refused (127.0.0.1:9)"));
+        var context = Request();
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.True(_forwarded);
+        Assert.Equal((502, "backend_unavailable"), (status, code));
+        Assert.Equal("application/problem+json", context.Response.ContentType);
+        Assert.Equal("5", context.Response.Headers.RetryAfter.ToString());
+        using var json = JsonDocument.Parse(((MemoryStream)context.Response.Body).ToArray());
+        Assert.Equal("r1", json.RootElement.GetProperty("requestId").GetString());
+        Assert.Equal((1, 0), (Outcome("backend_unavailable"), Outcome("allow")));
+        var line = Assert.Single(_hostLogs.Entries, e => e.EventId.Id == Gateway.Diagnostics.LogEvents.ForwardingFailed);
+        Assert.Contains("Request (HttpRequestException)", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection refused", line.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_MemberBackendTimesOut_504BackendTimeoutNoRetryAfterCountedNotAllow()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _yarp = Yarp(ForwarderError.RequestTimedOut, 504, new TaskCanceledException());
+        var context = Request();
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.Equal((504, "backend_timeout"), (status, code));
+        Assert.False(context.Response.Headers.ContainsKey("Retry-After"));
+        Assert.Equal((1, 0), (Outcome("backend_timeout"), Outcome("allow")));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_MemberForwardedFine_CountedAllowOnceNothingWritten()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        var (status, code) = await InvokeAsync(Request());
+
+        Assert.Equal((200, null), (status, code));
+        Assert.Equal(1, Outcome("allow"));
+        Assert.Equal(0, Outcome("backend_unavailable") + Outcome("backend_timeout"));
+        Assert.Empty(_hostLogs.Entries);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ClientWentAway_NotA502NothingWrittenCountedAllow()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        using var aborted = new CancellationTokenSource();
+        var context = Request();
+        context.RequestAborted = aborted.Token;
+        _yarp = c =>
+        {
+            aborted.Cancel();
+            Yarp(ForwarderError.RequestCanceled, 400, new TaskCanceledException())(c);
+        };
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.Equal((400, null), (status, code));
+        Assert.Equal(1, Outcome("allow"));
+        Assert.Equal(0, Outcome("backend_unavailable") + Outcome("backend_timeout"));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_BackendStalledAfterResponseStarted_NothingWrittenCountedBackendTimeout()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var context = Request();
+        var started = new StartedResponse(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!);
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>(started);
+        _yarp = c =>
+        {
+            c.Response.StatusCode = 200;
+            started.Started = true; // YARP copied part of the body, then the activity timeout fired and it aborted
+            c.Features.Set<IForwarderErrorFeature>(new ForwarderFailed(ForwarderError.ResponseBodyCanceled, new TaskCanceledException()));
+        };
+
+        var (status, code) = await InvokeAsync(context);
+
+        Assert.Equal((200, null), (status, code));
+        Assert.Equal((1, 0), (Outcome("backend_timeout"), Outcome("allow")));
+        Assert.Contains("response already started", Assert.Single(_hostLogs.Entries).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LegacyRoutePartitioned_IsolatedBackendDown_502BackendUnavailable()
+    {
+        // A legacy decision needs a loaded cluster to reassign to; this middleware's proxy state has none, so the legacy
+        // path is covered end to end (BackendFailureEndToEndTests); here the isolated cluster of a legacy route.
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", "PARTITIONED");
+        _yarp = Yarp(ForwarderError.Request, 502);
+
+        var (status, code) = await InvokeAsync(Request(legacyCluster: "legacy"));
+
+        Assert.Equal((502, "backend_unavailable"), (status, code));
+        Assert.Equal((1, 0), (Outcome("backend_unavailable"), Outcome("allow")));
+    }
+
+    private sealed class ForwarderFailed(ForwarderError error, Exception? exception) : IForwarderErrorFeature
+    {
+        public ForwarderError Error { get; } = error;
+
+        public Exception? Exception { get; } = exception;
+    }
+
+    /// <summary>A response feature whose <c>HasStarted</c> the test sets (DefaultHttpContext's never starts).</summary>
+    private sealed class StartedResponse(Microsoft.AspNetCore.Http.Features.IHttpResponseFeature inner) : Microsoft.AspNetCore.Http.Features.IHttpResponseFeature
+    {
+        public bool Started { get; set; }
+
+        public int StatusCode { get => inner.StatusCode; set => inner.StatusCode = value; }
+
+        public string? ReasonPhrase { get => inner.ReasonPhrase; set => inner.ReasonPhrase = value; }
+
+        public IHeaderDictionary Headers { get => inner.Headers; set => inner.Headers = value; }
+
+        [Obsolete("Use IHttpResponseBodyFeature")]
+        public Stream Body { get => inner.Body; set => inner.Body = value; }
+
+        public bool HasStarted => Started;
+
+        public void OnStarting(Func<object, Task> callback, object state) => inner.OnStarting(callback, state);
+
+        public void OnCompleted(Func<object, Task> callback, object state) => inner.OnCompleted(callback, state);
     }
 
     /// <summary>No clusters loaded: a legacy decision cannot be reassigned (these tests never reach one).</summary>
