@@ -93,6 +93,23 @@ public sealed class SmokeTests : IDisposable
     }
 
     [Fact]
+    public async Task RollingRestart_SmallNumbers_EveryInstanceRestartedUnderLoadWithoutAFailedRequest()
+    {
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(4), "rolling-restart", "--duration", "3s", "--warm-up", "300ms", "--rate", "30", "--connections", "16", "--organizations", "20", "--report", _dir);
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var root = json.RootElement;
+        var scenario = Assert.Single(root.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal(["prime", "before", "rolling", "after"], scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(3, root.GetProperty("instances").GetInt64());
+        Assert.Equal(3, root.GetProperty("restarts").GetInt64());
+        Assert.True(root.GetProperty("requests").GetInt64() > 0, log);
+        Assert.True(root.GetProperty("failedRequests").GetInt64() == 0, log);
+        Assert.Equal(0, root.GetProperty("crossTenantResponses").GetInt64());
+        Assert.Equal(0, root.GetProperty("unscopedForwards").GetInt64());
+        Assert.True(code == LoadTestCommand.Passed, log);
+    }
+
+    [Fact]
     public async Task DependencyFaults_SmallNumbers_InterimAnswersAre503WithStableCodesAndRequestsSucceedAgain()
     {
         var (code, log) = await RunAsync(TimeSpan.FromMinutes(4), "dependency-faults", "--duration", "3s", "--warm-up", "300ms", "--rate", "30", "--connections", "16", "--report", _dir);
