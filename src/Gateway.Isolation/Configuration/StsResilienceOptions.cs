@@ -1,6 +1,6 @@
 namespace Gateway.Isolation.Configuration;
 
-/// <summary>The <c>TenantIsolation:Sts</c> section: the Polly pipeline around AssumeRole.</summary>
+/// <summary>The <c>TenantIsolation:Sts</c> section: the Polly pipeline around AssumeRole and the AssumeRole budget.</summary>
 public sealed class StsResilienceOptions
 {
     /// <summary>Timeout of one AssumeRole attempt. Default 2 s.</summary>
@@ -44,4 +44,28 @@ public sealed class StsResilienceOptions
 
     /// <summary>AssumeRole calls in the window before the failure ratio counts. Default 1.</summary>
     public int HealthMinimumCalls { get; set; } = 1;
+
+    /// <summary>
+    /// The AssumeRole budget (docs/gateway.md, "STS admission"): at most this many AssumeRole calls per second — per
+    /// instance without <c>SharedCache:Redis</c>, for the whole fleet with it (a counter per Redis second). AWS's
+    /// AssumeRole quota is about 600 per second per account and cannot be raised; the gateway is not the account's only
+    /// caller (deployments, other services, the SDK's own credential refreshes), so the default 100 leaves most of the
+    /// quota as headroom and still mints 6,000 sessions a minute. 1–600.
+    /// </summary>
+    public int MaxAssumeRolePerSecond { get; set; } = 100;
+
+    /// <summary>
+    /// Longest wait of a cold miss (or a refresh-ahead) for the budget before it gets 503 <c>credentials_unavailable</c>
+    /// with <see cref="RetryAfter"/>. Default 2 s: round-robin admission serves every waiting organization within the next
+    /// budget second unless more organizations than <see cref="MaxAssumeRolePerSecond"/> are cold at once; 2 s is one
+    /// second of slack on top. At most <see cref="TotalTimeout"/>.
+    /// </summary>
+    public TimeSpan AdmissionTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Instances the fleet is expected to run: while Redis is slow or down each instance admits
+    /// <c>MaxAssumeRolePerSecond / ExpectedInstances</c> per second (rounded up, at least 1), so the fleet stays near its
+    /// budget without Redis. Default 1 (a single instance). Ignored without <c>SharedCache:Redis</c>.
+    /// </summary>
+    public int ExpectedInstances { get; set; } = 1;
 }

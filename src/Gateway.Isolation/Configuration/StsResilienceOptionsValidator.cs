@@ -74,5 +74,20 @@ internal static class StsResilienceOptionsValidator
         {
             errors.Add($"{section}:HealthMinimumCalls must be at least 1.");
         }
+
+        if (r.MaxAssumeRolePerSecond is < 1 or > 600)
+        {
+            errors.Add($"{section}:MaxAssumeRolePerSecond must be between 1 and 600 (AWS's AssumeRole quota per account is about 600 per second).");
+        }
+
+        if (r.AdmissionTimeout < TimeSpan.FromMilliseconds(100) || r.AdmissionTimeout > r.TotalTimeout)
+        {
+            errors.Add($"{section}:AdmissionTimeout ({r.AdmissionTimeout}) must be at least 100 ms and at most TotalTimeout ({r.TotalTimeout}).");
+        }
+
+        if (r.ExpectedInstances is < 1 or > 1000)
+        {
+            errors.Add($"{section}:ExpectedInstances must be between 1 and 1000.");
+        }
     }
 }

@@ -30,6 +30,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     private readonly TimeSpan _retryAfter;
     private readonly SharedCache? _shared;
     private readonly TimeSpan _rejectionCooldown;
+    private readonly StsAdmission? _admission;
 
     /// <summary>
     /// The last rejected set per key (its access key id and when it was dropped): the cooldown, and a set that must not come
@@ -39,7 +40,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     private readonly Lock _rejectionLock = new();
     private long _lastRejectionTicks;
 
-    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null)
+    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null, StsAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
@@ -52,6 +53,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         _refreshRetryInterval = o.Cache.RefreshRetryInterval;
         _retryAfter = o.Sts.RetryAfter;
         _shared = shared;
+        _admission = admission;
         _rejectionCooldown = o.Cache.RejectionCooldown;
         _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time);
         _rejections = new TimedCache<CredentialKey, Rejection>(o.Cache.SizeLimit, time);
@@ -121,6 +123,11 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             return remaining;
         }
 
+        if (ex is StsAdmissionRejectedException { RetryAfter: { } admissionRetry } && admissionRetry > TimeSpan.Zero)
+        {
+            return admissionRetry;
+        }
+
         return _retryAfter;
     }
 
@@ -171,7 +178,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     {
         if (_shared is null)
         {
-            return await LoadAsync(key, permissionSet, null).ConfigureAwait(false);
+            return await LoadAsync(key, permissionSet, null, refresh).ConfigureAwait(false);
         }
 
         var entryKey = key.SharedCacheKey;
@@ -190,7 +197,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
                 {
                     // Another instance may have stored fresh credentials between the read above and the lock.
                     return await FromFleetAsync(key, entryKey, refresh).ConfigureAwait(false)
-                        ?? await LoadAsync(key, permissionSet, entryKey).ConfigureAwait(false);
+                        ?? await LoadAsync(key, permissionSet, entryKey, refresh).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -200,7 +207,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
 
             if (state == FleetLockState.Unavailable || _time.GetUtcNow() >= deadline)
             {
-                return await LoadAsync(key, permissionSet, entryKey).ConfigureAwait(false);
+                return await LoadAsync(key, permissionSet, entryKey, refresh).ConfigureAwait(false);
             }
 
             await Task.Delay(SharedCache.PollInterval, _time).ConfigureAwait(false);
@@ -226,8 +233,17 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         return credentials;
     }
 
-    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet, string? entryKey)
+    /// <summary>
+    /// One AssumeRole, admitted by the AssumeRole budget first (<see cref="StsAdmission"/>: refresh-ahead before new
+    /// sessions, new sessions round-robin across organizations; not admitted in time → <see cref="StsAdmissionRejectedException"/>).
+    /// </summary>
+    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet, string? entryKey, bool refresh)
     {
+        if (_admission is not null)
+        {
+            await _admission.AdmitAsync(key.OrganizationId, refresh).ConfigureAwait(false);
+        }
+
         var credentials = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var usableFor = credentials.Expiration - _expiryBuffer - now;

@@ -24,6 +24,15 @@ internal static class IsolationLogEvents
     /// <summary>Another instance announced a rejected set; this instance dropped its copy (Information).</summary>
     public const int CredentialsRejectedAnnounced = 3005;
 
+    /// <summary>The AssumeRole budget did not admit a call within Sts:AdmissionTimeout; the request got 503 credentials_unavailable (Debug: the cache's 3001 says it at Warning, naming StsAdmissionRejectedException).</summary>
+    public const int StsAdmissionRejected = 3006;
+
+    /// <summary>The fleet's AssumeRole budget in Redis cannot be reached; this instance admits its local share (Warning, once per switch).</summary>
+    public const int StsBudgetFleetFallback = 3007;
+
+    /// <summary>Redis answers again; the AssumeRole budget is fleet-wide again (Information, once per switch).</summary>
+    public const int StsBudgetFleetRestored = 3008;
+
     /// <summary>Continuous verification: checks failed (Critical).</summary>
     public const int VerificationChecksFailed = 7001;
 

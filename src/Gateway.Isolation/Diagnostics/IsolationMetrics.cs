@@ -61,6 +61,13 @@ public sealed class IsolationMetrics : IDisposable
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StsDurationBuckets });
         _meter.CreateObservableGauge("gateway.sts.circuit.state", () => _circuitState?.Invoke() ?? 0, "{state}", "STS circuit: 0 closed, 1 open, 2 half-open, 3 isolated.");
+        _stsAdmission = _meter.CreateCounter<long>(StsAdmissionInstrument, "{call}", "AssumeRole budget (Sts:MaxAssumeRolePerSecond) decisions by result (admitted, queued: had to wait, rejected: not admitted within Sts:AdmissionTimeout, answered 503 credentials_unavailable) and kind (new: a cold miss, refresh: refresh-ahead of credentials in use).");
+        _stsAdmissionWait = _meter.CreateHistogram(
+            StsAdmissionWaitInstrument,
+            "s",
+            "Time an AssumeRole call waited for the budget, by result (admitted, rejected) and kind (new, refresh); 0 when admitted at once.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StsAdmissionWaitBuckets });
         _verificationFailures = _meter.CreateCounter<long>("gateway.isolation.verification.failures", "{run}", "Continuous verification runs that failed (a check failed or the run threw).");
         _meter.CreateObservableGauge("gateway.isolation.verification.last_success_timestamp", ObserveLastVerificationSuccess, "s", "Unix time (seconds) of the last continuous verification run where every check passed; absent until then.");
     }
@@ -118,6 +125,48 @@ public sealed class IsolationMetrics : IDisposable
         if (!succeeded)
         {
             _stsFailures.Add(1);
+        }
+    }
+
+    /// <summary>The AssumeRole budget's decision counter.</summary>
+    public const string StsAdmissionInstrument = "gateway.sts.admission";
+
+    /// <summary>The AssumeRole budget's wait histogram.</summary>
+    public const string StsAdmissionWaitInstrument = "gateway.sts.admission.wait";
+
+    private static readonly double[] StsAdmissionWaitBuckets = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5];
+    private readonly Counter<long> _stsAdmission;
+    private readonly Histogram<double> _stsAdmissionWait;
+    private int _stsAdmissionInitialized;
+
+    /// <summary>Publishes <c>gateway.sts.admission</c> at 0 for every result and kind (once), so dashboards see the series before the first cold miss.</summary>
+    internal void InitializeStsAdmission()
+    {
+        if (Interlocked.Exchange(ref _stsAdmissionInitialized, 1) == 1)
+        {
+            return;
+        }
+
+        foreach (var result in (ReadOnlySpan<string>)["admitted", "queued", "rejected"])
+        {
+            foreach (var kind in (ReadOnlySpan<string>)["new", "refresh"])
+            {
+                _stsAdmission.Add(0, new KeyValuePair<string, object?>("result", result), new KeyValuePair<string, object?>("kind", kind));
+            }
+        }
+    }
+
+    /// <param name="result">admitted, queued or rejected.</param>
+    /// <param name="kind">new or refresh.</param>
+    /// <param name="waited">The wait (admitted, rejected); null for queued.</param>
+    internal void StsAdmission(string result, string kind, TimeSpan? waited)
+    {
+        var resultTag = new KeyValuePair<string, object?>("result", result);
+        var kindTag = new KeyValuePair<string, object?>("kind", kind);
+        _stsAdmission.Add(1, resultTag, kindTag);
+        if (waited is { } wait)
+        {
+            _stsAdmissionWait.Record(Math.Max(0, wait.TotalSeconds), resultTag, kindTag);
         }
     }
 

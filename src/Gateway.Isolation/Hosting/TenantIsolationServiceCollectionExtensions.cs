@@ -62,6 +62,12 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<StsCallWindow>();
         services.TryAddSingleton<ICredentialIssuer, StsCredentialIssuer>();
         AddSharedCache(services, configuration);
+        services.TryAddSingleton(sp => new StsAdmission(
+            sp.GetRequiredService<IOptions<TenantIsolationOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IsolationMetrics>(),
+            sp.GetRequiredService<ILogger<StsAdmission>>(),
+            sp.GetService<IStsBudgetStore>()));
         services.TryAddSingleton<CredentialCache>();
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
@@ -95,6 +101,8 @@ public static class TenantIsolationServiceCollectionExtensions
         static SharedCacheOptions Shared(IServiceProvider sp) => sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.SharedCache;
         services.TryAddSingleton(sp => new RedisConnection(Shared(sp)));
         services.TryAddSingleton<IFleetLock>(sp => new RedisFleetLock(sp.GetRequiredService<RedisConnection>()));
+        services.TryAddSingleton<IStsBudgetStore>(sp => new RedisStsBudgetStore(
+            sp.GetRequiredService<RedisConnection>(), Shared(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IsolationMetrics>()));
         services.TryAddSingleton(sp =>
         {
             var connection = sp.GetRequiredService<RedisConnection>();

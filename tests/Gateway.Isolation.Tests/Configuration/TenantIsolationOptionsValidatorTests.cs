@@ -154,6 +154,31 @@ public sealed class TenantIsolationOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData(1, "00:00:02", 1, true)]
+    [InlineData(600, "00:00:06", 1000, true)]
+    [InlineData(0, "00:00:02", 1, false)]
+    [InlineData(601, "00:00:02", 1, false)]
+    [InlineData(100, "00:00:00.050", 1, false)]
+    [InlineData(100, "00:00:07", 1, false)] // longer than TotalTimeout (6 s)
+    [InlineData(100, "00:00:02", 0, false)]
+    public void Validate_StsBudget_RangeChecked(int perSecond, string admissionTimeout, int expectedInstances, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Sts.MaxAssumeRolePerSecond = perSecond;
+        options.Sts.AdmissionTimeout = TimeSpan.Parse(admissionTimeout, System.Globalization.CultureInfo.InvariantCulture);
+        options.Sts.ExpectedInstances = expectedInstances;
+
+        Assert.Equal(valid, new TenantIsolationOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void StsBudget_Defaults_HundredPerSecondTwoSecondsOneInstance()
+    {
+        var sts = new StsResilienceOptions();
+        Assert.Equal((100, TimeSpan.FromSeconds(2), 1), (sts.MaxAssumeRolePerSecond, sts.AdmissionTimeout, sts.ExpectedInstances));
+    }
+
+    [Theory]
     [InlineData("00:00:30", true)]
     [InlineData("00:00:01", true)]
     [InlineData("01:00:00", true)]

@@ -1,0 +1,123 @@
+using Gateway.Isolation.Caching;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Policies;
+using Gateway.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Isolation.Tests.Credentials;
+
+/// <summary>The fleet's AssumeRole budget (<see cref="RedisStsBudgetStore"/>) against a real <c>redis-server</c>.</summary>
+public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
+{
+    private readonly TestMeterFactory _meters = new();
+    private readonly List<IAsyncDisposable> _connections = [];
+    private RedisHost? _host;
+    private IsolationMetrics? _metrics;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RedisHost.StartAsync();
+        _metrics = new IsolationMetrics(_meters);
+    }
+
+    /// <summary>A store on its own connection, connected before it is used (a connection still opening counts as a failure).</summary>
+    private async Task<RedisStsBudgetStore> StoreAsync(TimeProvider time)
+    {
+        var options = new SharedCacheOptions { Redis = _host!.ConnectionString, OperationTimeout = TimeSpan.FromMilliseconds(250) };
+        var connection = new RedisConnection(options);
+        _connections.Add(connection);
+        await connection.GetAsync();
+        return new RedisStsBudgetStore(connection, options, time, _metrics!);
+    }
+
+    [Fact]
+    public async Task TryTake_TwoInstancesAtOnce_GrantTheFleetsBudgetOnce_NotOncePerInstance()
+    {
+        var stores = new[] { await StoreAsync(TimeProvider.System), await StoreAsync(TimeProvider.System) };
+        // Start early in a second so the burst stays inside one Redis second (redis-server runs on this machine's clock).
+        while (DateTimeOffset.UtcNow.Millisecond is > 300)
+        {
+            await Task.Delay(10);
+        }
+
+        var grants = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => stores[i % 2].TryTakeAsync(3, 10).AsTask()));
+
+        Assert.All(grants, g => Assert.NotNull(g));
+        Assert.Equal(10, grants.Sum(g => g!.Value.Granted)); // deny beyond 10, allow up to 10
+        Assert.All(grants, g => Assert.InRange(g!.Value.NextWindowIn, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1)));
+
+        await Task.Delay(grants.Max(g => g!.Value.NextWindowIn) + TimeSpan.FromMilliseconds(20));
+        var next = await stores[1].TryTakeAsync(10, 10);
+        Assert.Equal(10, next!.Value.Granted); // the next second has the whole budget again
+    }
+
+    [Fact]
+    public async Task Admit_RedisDown_EachInstanceAdmitsItsShare_NeverUnlimitedNeverNothing()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = TestOptions.Valid();
+        options.Sts.MaxAssumeRolePerSecond = 10;
+        options.Sts.ExpectedInstances = 3;
+        using var admission = new StsAdmission(TestOptions.Wrap(options), time, _metrics!, NullLogger<StsAdmission>.Instance, await StoreAsync(TimeProvider.System));
+        await _host!.KillAsync();
+
+        var calls = new List<Task>();
+        for (var i = 0; i < 10; i++)
+        {
+            var call = admission.AdmitAsync(OrganizationId.Parse("acme"), refresh: false).AsTask();
+            calls.Add(call);
+            await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(2)));
+        }
+
+        await Task.Delay(100);
+        Assert.True(admission.IsFallback);
+        Assert.Equal(4, calls.Count(c => c.IsCompletedSuccessfully)); // ceil(10 / 3): not 10 (unlimited), not 0
+        Assert.Equal(6, admission.Waiting);
+    }
+
+    [Fact]
+    public async Task Admit_RedisUp_TheFleetsBudgetApplies_NotTheLocalShare()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = TestOptions.Valid();
+        options.Sts.MaxAssumeRolePerSecond = 10;
+        options.Sts.ExpectedInstances = 3;
+        using var admission = new StsAdmission(TestOptions.Wrap(options), time, _metrics!, NullLogger<StsAdmission>.Instance, await StoreAsync(TimeProvider.System));
+        while (DateTimeOffset.UtcNow.Millisecond is > 300)
+        {
+            await Task.Delay(10);
+        }
+
+        var calls = new List<Task>();
+        for (var i = 0; i < 6; i++)
+        {
+            calls.Add(admission.AdmitAsync(OrganizationId.Parse("acme"), refresh: false).AsTask());
+            await Task.WhenAny(calls[^1], Task.Delay(TimeSpan.FromSeconds(2)));
+        }
+
+        Assert.False(admission.IsFallback);
+        Assert.Equal(6, calls.Count(c => c.IsCompletedSuccessfully)); // more than the local share of 4
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _metrics?.Dispose();
+        _meters.Dispose();
+    }
+}

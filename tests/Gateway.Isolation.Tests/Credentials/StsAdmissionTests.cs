@@ -1,0 +1,180 @@
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.Credentials;
+using Gateway.Isolation.Diagnostics;
+using Gateway.Policies;
+using Gateway.Testing;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.Isolation.Tests.Credentials;
+
+/// <summary>
+/// The AssumeRole budget (<see cref="StsAdmission"/>) on a <see cref="FakeTimeProvider"/>: the local budget drains in the
+/// timer's callback, so after <c>Advance</c> the second's admissions are decided; the admitted callers' continuations run
+/// asynchronously, hence the short waits for completed tasks.
+/// </summary>
+public sealed class StsAdmissionTests : IDisposable
+{
+    private static readonly OrganizationId Acme = OrganizationId.Parse("acme");
+    private static readonly OrganizationId Globex = OrganizationId.Parse("globex");
+    private static readonly OrganizationId Initech = OrganizationId.Parse("initech");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly TestMeterFactory _meters = new();
+    private readonly IsolationMetrics _metrics;
+    private readonly MetricCollector<long> _admission;
+    private readonly List<StsAdmission> _created = [];
+
+    public StsAdmissionTests()
+    {
+        _metrics = new IsolationMetrics(_meters);
+        _admission = new MetricCollector<long>(_meters.Meters.Single(), IsolationMetrics.StsAdmissionInstrument);
+    }
+
+    private StsAdmission Create(int limit, TimeSpan? timeout = null)
+    {
+        var options = TestOptions.Valid();
+        options.Sts.MaxAssumeRolePerSecond = limit;
+        options.Sts.AdmissionTimeout = timeout ?? TimeSpan.FromSeconds(2);
+        var admission = new StsAdmission(TestOptions.Wrap(options), _time, _metrics, NullLogger<StsAdmission>.Instance);
+        _created.Add(admission);
+        return admission;
+    }
+
+    private long Count(string result) => _admission.GetMeasurementSnapshot()
+        .Where(m => Equals(m.Tags["result"], result)).Sum(m => m.Value);
+
+    /// <summary>Waits until exactly <paramref name="expected"/> tasks completed, then a moment longer to see no more do.</summary>
+    private static async Task AssertCompletedAsync(IReadOnlyCollection<Task> tasks, int expected)
+    {
+        await Eventually.UntilAsync(() => tasks.Count(t => t.IsCompleted) >= expected);
+        await Task.Delay(100);
+        Assert.Equal(expected, tasks.Count(t => t.IsCompleted));
+    }
+
+    [Fact]
+    public async Task Admit_OneOrganizationsThousandColdUsersAndAnothersFirst_TheSecondIsAdmittedWithinOneTick()
+    {
+        var admission = Create(limit: 100);
+        var acme = Enumerable.Range(0, 1000).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        var globex = admission.AdmitAsync(Globex, refresh: false).AsTask();
+
+        // Deny: the first second's budget went to acme's first 100; globex waits like acme's other 900.
+        await AssertCompletedAsync(acme, 100);
+        Assert.False(globex.IsCompleted);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Allow: at the next budget tick globex is served first in turn, not after acme's 900.
+        await globex.WaitAsync(TimeSpan.FromSeconds(10));
+        await AssertCompletedAsync(acme, 199);
+        Assert.Equal(900 - 99, admission.Waiting);
+    }
+
+    [Fact]
+    public async Task Admit_ThreeOrganizationsQueued_EachGetsATurnEveryTick()
+    {
+        // Three organizations queue 30 each behind a budget of 10: every tick admits 3 or 4 of each, never 10 of one.
+        var admission = Create(limit: 10, timeout: TimeSpan.FromSeconds(6));
+        _ = Enumerable.Range(0, 10).Select(_ => admission.AdmitAsync(Initech, refresh: false).AsTask()).ToList(); // uses this second
+        var byOrganization = new[] { Acme, Globex, Initech }.ToDictionary(
+            o => o.Value,
+            o => Enumerable.Range(0, 30).Select(_ => admission.AdmitAsync(o, refresh: false).AsTask()).ToList());
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await AssertCompletedAsync(byOrganization.Values.SelectMany(t => t).ToList(), 10);
+        Assert.All(byOrganization.Values, tasks => Assert.InRange(tasks.Count(t => t.IsCompleted), 3, 4));
+    }
+
+    [Fact]
+    public async Task Admit_FarMoreThanTheBudget_NeverMoreThanTheBudgetPerSecond_AndTheWholeBudgetIsUsed()
+    {
+        var admission = Create(limit: 10, timeout: TimeSpan.FromSeconds(6));
+        var tasks = new[] { Acme, Globex, Initech }
+            .SelectMany(o => Enumerable.Range(0, 40).Select(_ => admission.AdmitAsync(o, refresh: false).AsTask()))
+            .ToList();
+
+        await AssertCompletedAsync(tasks, 10);
+        for (var second = 1; second <= 5; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await AssertCompletedAsync(tasks, 10 * (second + 1)); // exactly 10 more each second: not 11, not 9
+        }
+
+        Assert.Equal(60, Count("admitted"));
+        Assert.All(tasks.Where(t => t.IsCompleted), t => Assert.True(t.IsCompletedSuccessfully));
+    }
+
+    [Fact]
+    public async Task Admit_RefreshAhead_IsServedBeforeNewSessionsThatQueuedEarlier()
+    {
+        var admission = Create(limit: 1, timeout: TimeSpan.FromSeconds(6));
+        await admission.AdmitAsync(Globex, refresh: false); // this second's budget
+        var cold = Enumerable.Range(0, 5).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        var refresh = admission.AdmitAsync(Initech, refresh: true).AsTask();
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Allow: the refresh-ahead takes the tick's one call; deny: none of the earlier cold misses does.
+        await refresh.WaitAsync(TimeSpan.FromSeconds(10));
+        await AssertCompletedAsync(cold, 0);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await AssertCompletedAsync(cold, 1); // then the new sessions' turn
+    }
+
+    [Fact]
+    public async Task Admit_NotAdmittedWithinAdmissionTimeout_RejectedWithRetryAfter_WhileTheOneAdmittedInTimeProceeds()
+    {
+        var admission = Create(limit: 1, timeout: TimeSpan.FromSeconds(2));
+        await admission.AdmitAsync(Acme, refresh: false);
+        var waiting = Enumerable.Range(0, 3).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await AssertCompletedAsync(waiting, 1);
+        Assert.True(waiting[0].IsCompletedSuccessfully); // allow: admitted within the wait
+
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        await AssertCompletedAsync(waiting, 1); // still within the 2 s: still waiting, not rejected early
+
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        await AssertCompletedAsync(waiting, 3);
+        foreach (var rejected in waiting.Skip(1))
+        {
+            var ex = await Assert.ThrowsAsync<StsAdmissionRejectedException>(() => rejected);
+            Assert.Equal(TimeSpan.FromSeconds(5), ex.RetryAfter); // Sts:RetryAfter, as for an STS outage
+        }
+
+        Assert.Equal(2, Count("rejected"));
+        Assert.Equal(0, admission.Waiting);
+    }
+
+    [Fact]
+    public void Admit_WithinTheBudget_NothingWaits_AndTheFirstCallOverItDoes()
+    {
+        var admission = Create(limit: 100);
+        var within = Enumerable.Range(0, 100).Select(i => admission.AdmitAsync(i % 2 == 0 ? Acme : Globex, refresh: false)).ToList();
+
+        Assert.All(within, t => Assert.True(t.IsCompletedSuccessfully)); // synchronously: no queue, no timer
+        Assert.Equal(0, Count("queued"));
+
+        var over = admission.AdmitAsync(Acme, refresh: false);
+
+        Assert.False(over.IsCompleted);
+        Assert.Equal(1, Count("queued"));
+    }
+
+    public void Dispose()
+    {
+        foreach (var admission in _created)
+        {
+            admission.Dispose();
+        }
+
+        _admission.Dispose();
+        _metrics.Dispose();
+        _meters.Dispose();
+    }
+}
