@@ -7,7 +7,8 @@ namespace Gateway.Forwarding;
 /// <summary>
 /// Per-route response transform (one instance for every route): acts on a backend's <c>X-Tenant-Credentials-Rejected: 1</c>
 /// (docs/backend.md: the data store rejected the credential set in the request's envelope) and removes the header from the
-/// client's response on every route, whatever its value. Only a request the engine allowed with scoped credentials
+/// client's response on every route, whatever its value (and <see cref="TenantTransformProvider"/> removes it from the
+/// response trailers). Only a request the engine allowed with scoped credentials
 /// (<see cref="ITenantFeature"/>) can lead to a drop, and only of the set that request carried
 /// (<see cref="ITenantIsolationEvaluator.CredentialsRejectedAsync"/>): the header is a backend's claim, it names nothing
 /// itself, so a backend can make the gateway re-mint only the organization's set it was handed — never another

@@ -14,7 +14,7 @@ namespace Gateway.Forwarding;
 
 /// <summary>
 /// Adds <see cref="TenantRequestTransform"/> and <see cref="TenantResponseTransform"/> (credentials the data store
-/// rejected) to every route, and applies <see cref="TenantRouteRules"/> in YARP's
+/// rejected; the same header is also removed from the response trailers) to every route, and applies <see cref="TenantRouteRules"/> in YARP's
 /// load-time route validation (the one place routes are validated). Options are read on first use, so routes are
 /// still validated (and listed with every other error) when the forwarding or envelope options are invalid.
 /// </summary>
@@ -24,6 +24,8 @@ internal sealed class TenantTransformProvider(
 {
     private readonly Lazy<SpoofableHeaders> _strip = new(() => new SpoofableHeaders(forwarding.Value.StripHeaders));
     private readonly TenantResponseTransform _response = new(evaluator ?? (static () => null));
+
+    private static readonly ResponseTrailerRemoveTransform CredentialsRejectedTrailer = new(TenantResponseTransform.CredentialsRejectedHeader, ResponseCondition.Always);
 
     public TenantTransformProvider(IServiceProvider services, IOptions<ForwardingOptions> forwarding, AuditLogger audit, GatewayMetrics metrics)
         : this(new Lazy<IEnvelopeService>(services.GetRequiredService<IEnvelopeService>), forwarding, audit, metrics, services.GetService<ITenantIsolationEvaluator>)
@@ -46,6 +48,9 @@ internal sealed class TenantTransformProvider(
         ReplacePathPattern(context);
         context.RequestTransforms.Add(new TenantRequestTransform(TenantRouteSettings.For(context.Route), _strip.Value, audit, metrics, context.Route.RouteId));
         context.ResponseTransforms.Add(_response);
+        // The backend may send the header as a trailer too (copied after the body to HTTP/2 and HTTP/3 clients): never acted
+        // on there (the response has started), never passed on.
+        context.ResponseTrailersTransforms.Add(CredentialsRejectedTrailer);
     }
 
     /// <summary>

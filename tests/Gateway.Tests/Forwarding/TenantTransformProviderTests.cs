@@ -115,6 +115,39 @@ public sealed class TenantTransformProviderTests : IDisposable
 
     [Theory]
     [InlineData(true)]
+    [InlineData(null)]
+    public async Task Apply_BackendSendsCredentialsRejectedAsATrailer_RemovedFromTheClientsTrailers_OtherTrailersKept(bool? isolated)
+    {
+        // HTTP/2 and HTTP/3 clients get the backend's trailers (YARP copies them after the body): the header between the
+        // backend and the gateway must not reach the client there either, on any route. The twin: another trailer is kept.
+        var envelopes = new EnvelopeService(TestOptions.Wrap(new ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), new FakeTimeProvider());
+        var provider = new TenantTransformProvider(
+            new Lazy<IEnvelopeService>(envelopes), TestOptions.Wrap(new ForwardingOptions()), new AuditLogger(NullLoggerFactory.Instance, TestOptions.Wrap(new AuditOptions())), new GatewayMetrics(_meters));
+        var builder = new TransformBuilderContext { Route = Route("tenant", isolated?.ToString()), Services = null! };
+        provider.Apply(builder);
+        var trailers = new HeaderDictionary { [TenantResponseTransform.CredentialsRejectedHeader] = "1", ["grpc-status"] = "0" };
+        var http = new DefaultHttpContext();
+        http.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature>(new TrailersFeature(trailers));
+        using var response = new HttpResponseMessage(System.Net.HttpStatusCode.OK);
+        response.TrailingHeaders.TryAddWithoutValidation(TenantResponseTransform.CredentialsRejectedHeader, "1");
+        response.TrailingHeaders.TryAddWithoutValidation("grpc-status", "0");
+
+        foreach (var transform in builder.ResponseTrailersTransforms)
+        {
+            await transform.ApplyAsync(new ResponseTrailersTransformContext { HttpContext = http, ProxyResponse = response, HeadersCopied = true });
+        }
+
+        Assert.False(trailers.ContainsKey(TenantResponseTransform.CredentialsRejectedHeader));
+        Assert.Equal("0", trailers["grpc-status"]);
+    }
+
+    private sealed class TrailersFeature(IHeaderDictionary trailers) : Microsoft.AspNetCore.Http.Features.IHttpResponseTrailersFeature
+    {
+        public IHeaderDictionary Trailers { get; set; } = trailers;
+    }
+
+    [Theory]
+    [InlineData(true)]
     [InlineData(false)]
     public void Apply_RouteWithOnePathPattern_YarpsTransformReplacedByTheCachedBinderOne(bool withPattern)
     {
