@@ -218,6 +218,29 @@ public sealed class CredentialCacheRejectionTests : IDisposable
     }
 
     [Fact]
+    public async Task OnCredentialsRejected_RepeatOfAnAnnouncedSet_TheSetMintedSinceKept()
+    {
+        // An announcement repeated (the instance's own echo, a resend, or a replay by anyone who can publish on Redis) names
+        // a set already dropped here: the set minted since stays and STS is not called again, so no number of repeats
+        // re-mints more than the one set they name. The twin: the first announcement dropped the set it named.
+        var cache = Alone();
+        var rejected = await GetAsync(cache);
+        var announcement = new CredentialsRejectedMessage("acme", "read-write", "0123456789abcdef", null, rejected.AccessKeyId);
+        cache.OnCredentialsRejected(announcement);
+        var newer = await GetAsync(cache);
+        Assert.NotEqual(rejected.AccessKeyId, newer.AccessKeyId);
+
+        for (var i = 0; i < 5; i++)
+        {
+            cache.OnCredentialsRejected(announcement);
+            _time.Advance(TimeSpan.FromSeconds(10)); // within and past the cooldown (the rejected set has not expired)
+            Assert.Same(newer, await GetAsync(cache));
+        }
+
+        Assert.Equal(2, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task OnCredentialsRejected_NewerSetCached_Kept()
     {
         var cache = InFleet();
