@@ -34,6 +34,15 @@ public sealed class FleetFixture : IAsyncLifetime
                 ["TenantIsolation__SharedCache__OperationTimeout"] = "00:00:02",
                 ["TenantIsolation__SharedCache__BreakDuration"] = "00:00:02",
             },
+            // These tests are about the gateways' caches, not the backend's data-store bounds (DataStoreFailureTests
+            // own those): 200 concurrent first requests reach one LocalAws through the sample API at once, and on a
+            // loaded 2-core machine its connects and queries exceed the production defaults (1 s / 2 s per attempt),
+            // which answers 503 data_store_unavailable instead of the 200 these tests check.
+            SampleApiEnvironment = new Dictionary<string, string?>
+            {
+                ["TenantContext__DynamoDb__Timeout"] = "00:00:15",
+                ["TenantContext__DynamoDb__ConnectTimeout"] = "00:00:10",
+            },
         });
         for (var i = 0; i < Instances; i++)
         {
