@@ -40,6 +40,9 @@ public sealed class MembershipOptions
     /// </summary>
     public string DataLocationAttribute { get; set; } = "dataLocation";
 
+    /// <summary>Attribute of the organizations table naming the organization's rate-limit tier (<c>TenantIsolation:RateLimits:Tiers</c>); absent → the default tier. Default tier.</summary>
+    public string TierAttribute { get; set; } = "tier";
+
     /// <summary>Value of <see cref="DataLocationAttribute"/> for a migrated organization. Default PARTITIONED.</summary>
     public string PartitionedLocation { get; set; } = "PARTITIONED";
 

@@ -51,6 +51,9 @@ public sealed class TenantIsolationOptions
     /// <summary>Fleet-wide L2 cache in Redis (<c>TenantIsolation:SharedCache</c>); off unless <c>Redis</c> is set.</summary>
     public SharedCacheOptions SharedCache { get; set; } = new();
 
+    /// <summary>Per-organization limits by tier (<c>TenantIsolation:RateLimits</c>); off unless <c>Enabled</c>.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
     /// <summary>Continuous verification (<c>TenantIsolation:Verification</c>); off by default.</summary>
     public VerificationOptions Verification { get; set; } = new();
 

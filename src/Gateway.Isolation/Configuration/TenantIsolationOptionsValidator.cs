@@ -21,6 +21,7 @@ internal sealed class TenantIsolationOptionsValidator : IValidateOptions<TenantI
         StsResilienceOptionsValidator.Validate(options.Sts, $"{S}:Sts", errors);
         SharedCacheOptionsValidator.Validate(options.SharedCache, $"{S}:SharedCache", errors);
         PermissionSetsValidator.Validate(options, S, errors);
+        RateLimitOptionsValidator.Validate(options.RateLimits, $"{S}:RateLimits", errors);
         VerificationOptionsValidator.Validate(options.Verification, VerificationOptions.SectionName, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -33,6 +33,15 @@ internal static class IsolationLogEvents
     /// <summary>Redis answers again; the AssumeRole budget is fleet-wide again (Information, once per switch).</summary>
     public const int StsBudgetFleetRestored = 3008;
 
+    /// <summary>An organization's <c>tier</c> names no configured tier; the default tier applies (Warning, at most once per organization per minute).</summary>
+    public const int RateLimitUnknownTier = 3401;
+
+    /// <summary>The fleet-wide rate limits in Redis cannot be reached; each instance enforces its local share (Warning, once per switch).</summary>
+    public const int RateLimitFleetFallback = 3402;
+
+    /// <summary>Redis answers again; rate limits are fleet-wide again (Information, once per switch).</summary>
+    public const int RateLimitFleetRestored = 3403;
+
     /// <summary>Continuous verification: checks failed (Critical).</summary>
     public const int VerificationChecksFailed = 7001;
 

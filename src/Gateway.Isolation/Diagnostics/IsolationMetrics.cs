@@ -19,6 +19,9 @@ public sealed class IsolationMetrics : IDisposable
     /// <summary>Bucket boundaries (seconds) of <c>gateway.sts.duration</c>: AssumeRole takes tens to hundreds of ms; the Polly total timeout defaults to 6 s.</summary>
     public static readonly IReadOnlyList<double> StsDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
+    /// <summary>The per-tier rate limit decision counter.</summary>
+    public const string RateLimitDecisionsInstrument = "gateway.ratelimit.decisions";
+
     private readonly Meter _meter;
     private readonly Counter<long> _credentialHits;
     private readonly Counter<long> _credentialMisses;
@@ -33,6 +36,8 @@ public sealed class IsolationMetrics : IDisposable
     private readonly Counter<long> _stsFailures;
     private readonly Histogram<double> _stsDuration;
     private readonly Counter<long> _verificationFailures;
+    private readonly Counter<long> _rateLimitDecisions;
+    private Func<int>? _rateLimitFallback;
     private readonly bool _verificationEnabled;
     private int _seriesInitialized;
     private Func<int>? _circuitState;
@@ -68,6 +73,8 @@ public sealed class IsolationMetrics : IDisposable
             "Time an AssumeRole call waited for the budget, by result (admitted, rejected) and kind (new, refresh); 0 when admitted at once.",
             tags: null,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = StsAdmissionWaitBuckets });
+        _rateLimitDecisions = _meter.CreateCounter<long>(RateLimitDecisionsInstrument, "{request}", "Per-organization rate limit decisions by tier (a configured tier name) and result (allowed, rate_limited, concurrency_limited).");
+        _meter.CreateObservableGauge("gateway.ratelimit.fallback", () => _rateLimitFallback?.Invoke() ?? 0, "{state}", "1 while the fleet-wide rate limits in Redis are unreachable and each instance enforces limit / ExpectedInstances; else 0.");
         _verificationFailures = _meter.CreateCounter<long>("gateway.isolation.verification.failures", "{run}", "Continuous verification runs that failed (a check failed or the run threw).");
         _meter.CreateObservableGauge("gateway.isolation.verification.last_success_timestamp", ObserveLastVerificationSuccess, "s", "Unix time (seconds) of the last continuous verification run where every check passed; absent until then.");
     }
@@ -169,6 +176,11 @@ public sealed class IsolationMetrics : IDisposable
             _stsAdmissionWait.Record(Math.Max(0, wait.TotalSeconds), resultTag, kindTag);
         }
     }
+
+    internal void RateLimitDecision(string tier, string result)
+        => _rateLimitDecisions.Add(1, new KeyValuePair<string, object?>("tier", tier), new KeyValuePair<string, object?>("result", result));
+
+    internal void ObserveRateLimitFallback(Func<int> state) => _rateLimitFallback = state;
 
     internal void VerificationFailed() => _verificationFailures.Add(1);
 

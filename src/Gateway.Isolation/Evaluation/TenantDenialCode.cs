@@ -29,4 +29,10 @@ public enum TenantDenialCode
 
     /// <summary>The organization's data location attribute holds a value the gateway does not know: refused, never routed by default.</summary>
     UnknownDataLocation,
+
+    /// <summary>
+    /// The organization is over its tier's rate or concurrency limit (<c>TenantIsolation:RateLimits</c>); retry after
+    /// <see cref="TenantIsolationDecision.RetryAfter"/>. <see cref="TenantIsolationDecision.RateLimit"/> carries the headers' values.
+    /// </summary>
+    OrganizationRateLimited,
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Gateway.Isolation.Credentials;
+using Gateway.Isolation.RateLimiting;
 using Gateway.Policies;
 
 namespace Gateway.Isolation.Evaluation;
@@ -72,6 +73,26 @@ public sealed class TenantIsolationDecision
 
     /// <summary>The cache key <see cref="Credentials"/> came from (allowed by the engine): what a rejection of them may drop.</summary>
     internal CredentialKey? CredentialKey { get; private init; }
+
+    /// <summary>
+    /// The organization's rate limit state for the <c>RateLimit-Policy</c> / <c>RateLimit</c> headers (allowed, legacy and
+    /// <see cref="TenantDenialCode.OrganizationRateLimited"/>); null when rate limits are off or the tier sets no rate.
+    /// </summary>
+    public RateLimitStatus? RateLimit { get; private set; }
+
+    /// <summary>
+    /// The organization's concurrency slot (allowed, legacy) when its tier limits concurrent requests: the host disposes it
+    /// when the proxied response is complete, failed or aborted. Null otherwise. Disposing twice is harmless.
+    /// </summary>
+    public IDisposable? ConcurrencyLease { get; private set; }
+
+    /// <summary>Attaches the limiter's answer (the engine does, before handing the decision out).</summary>
+    internal TenantIsolationDecision WithRateLimit(RateLimitStatus? status, IDisposable? lease)
+    {
+        RateLimit = status;
+        ConcurrencyLease = lease;
+        return this;
+    }
 
     public static TenantIsolationDecision Allow(OrganizationId organizationId, string userId, string role, string permissionSet, ScopedCredentials credentials)
         => Allow(organizationId, userId, role, permissionSet, credentials, null);

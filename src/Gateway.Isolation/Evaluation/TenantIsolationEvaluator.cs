@@ -4,6 +4,7 @@ using Gateway.Isolation.Credentials;
 using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
+using Gateway.Isolation.RateLimiting;
 using Gateway.Policies;
 using Microsoft.Extensions.Options;
 
@@ -29,17 +30,19 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     private readonly OrganizationService _organizations;
     private readonly CredentialCache _credentials;
     private readonly PermissionSetCatalog _catalog;
+    private readonly OrganizationRateLimiter _limiter;
     private readonly bool _perUser;
     private readonly TimeSpan _membershipRetryAfter;
     private readonly TimeSpan _migratingRetryAfter;
 
-    public TenantIsolationEvaluator(MembershipService membership, OrganizationService organizations, CredentialCache credentials, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options)
+    public TenantIsolationEvaluator(MembershipService membership, OrganizationService organizations, CredentialCache credentials, PermissionSetCatalog catalog, OrganizationRateLimiter limiter, IOptions<TenantIsolationOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _membership = membership;
         _organizations = organizations;
         _credentials = credentials;
         _catalog = catalog;
+        _limiter = limiter;
         _perUser = options.Value.CredentialScope == CredentialScope.User;
         _membershipRetryAfter = options.Value.Membership.RetryAfter;
         _migratingRetryAfter = options.Value.Membership.MigratingRetryAfter;
@@ -107,7 +110,13 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Legacy)
             {
                 var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
-                return denial ?? TenantIsolationDecision.Legacy(organizationId, userId, membership!.Value.Role, legacyClusterId);
+                if (denial is not null)
+                {
+                    return denial;
+                }
+
+                var (limit, limited) = await LimitAsync(userId, organizationId, organization).ConfigureAwait(false);
+                return limited ?? TenantIsolationDecision.Legacy(organizationId, userId, membership!.Value.Role, legacyClusterId).WithRateLimit(limit.Status, limit.Lease);
             }
         }
 
@@ -195,7 +204,44 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             return denial;
         }
 
-        var (role, permissionSet) = membership!.Value;
+        // After the membership decision (a non-member never spends the organization's budget), before STS.
+        var (limit, limited) = await LimitAsync(userId, organizationId, organization).ConfigureAwait(false);
+        if (limited is not null)
+        {
+            return limited;
+        }
+
+        TenantIsolationDecision? decision = null;
+        try
+        {
+            decision = await DecideCredentialsAsync(userId, organizationId, membership!.Value, generation, cancellationToken).ConfigureAwait(false);
+            return decision.IsAllowed ? decision.WithRateLimit(limit.Status, limit.Lease) : decision;
+        }
+        finally
+        {
+            // The slot goes with an allowed decision to the host, which releases it when the response is complete.
+            if (decision is not { IsAllowed: true })
+            {
+                limit.Lease?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The organization's rate and concurrency limits (<see cref="OrganizationRateLimiter"/>) for the tier its record names:
+    /// the limiter's answer, and the 429 decision when it refuses.
+    /// </summary>
+    private async ValueTask<(RateLimitDecision Limit, TenantIsolationDecision? Denial)> LimitAsync(string userId, OrganizationId organizationId, OrganizationRecord organization)
+    {
+        var limit = await _limiter.AcquireAsync(organizationId, organization.Tier).ConfigureAwait(false);
+        return limit.Allowed
+            ? (limit, null)
+            : (limit, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationRateLimited, limit.Reason, limit.RetryAfter).WithRateLimit(limit.Status, null));
+    }
+
+    private async ValueTask<TenantIsolationDecision> DecideCredentialsAsync(string userId, OrganizationId organizationId, Member membership, long generation, CancellationToken cancellationToken)
+    {
+        var (role, permissionSet) = membership;
         var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null, _catalog.PolicyDigest(permissionSet));
         CredentialResult result;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
@@ -226,7 +272,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
                 return againDenial;
             }
 
-            if (again!.Value != membership.Value || _membership.Generation(userId) != recheckGeneration)
+            if (again!.Value != membership || _membership.Generation(userId) != recheckGeneration)
             {
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, EvictedMeanwhileReason, _membershipRetryAfter);
             }

@@ -6,6 +6,7 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
+using Gateway.Isolation.RateLimiting;
 using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -79,6 +80,12 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserEviction, CredentialCache>(sp => sp.GetRequiredService<CredentialCache>()));
         // Credential sets the data store rejected, announced by another instance: dropped here too.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ICredentialRejectionListener, CredentialCache>(sp => sp.GetRequiredService<CredentialCache>()));
+        services.TryAddSingleton(sp => new OrganizationRateLimiter(
+            sp.GetRequiredService<IOptionsMonitor<TenantIsolationOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IsolationMetrics>(),
+            sp.GetRequiredService<ILogger<OrganizationRateLimiter>>(),
+            sp.GetService<IFleetRateLimitStore>()));
         services.TryAddSingleton<ITenantIsolationEvaluator, TenantIsolationEvaluator>();
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();
@@ -122,6 +129,9 @@ public static class TenantIsolationServiceCollectionExtensions
             sp.GetRequiredService<ILogger<SharedCache>>(),
             new RedisFleetAnnouncer(sp.GetRequiredService<RedisConnection>())));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EvictionBackplane>());
+        // Rate limits are the fleet's: one bucket per organization in the same Redis (local share while it is away).
+        services.TryAddSingleton<IFleetRateLimitStore>(sp => new RedisFleetRateLimitStore(
+            sp.GetRequiredService<RedisConnection>(), Shared(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IsolationMetrics>()));
     }
 
     /// <summary>

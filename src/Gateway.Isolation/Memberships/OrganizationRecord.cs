@@ -6,9 +6,10 @@ namespace Gateway.Isolation.Memberships;
 /// <summary>
 /// An organization's item in the organizations table as the engine needs it, read once per
 /// <see cref="MembershipOptions.StatusTtl"/> by <see cref="OrganizationService"/>: whether it exists, its status and where
-/// its data lives. (Issues 22/23 add the organization's <c>tier</c> and <c>shards</c> here.)
+/// its data lives, and its rate-limit <see cref="Tier"/> as written in the item (null when absent; the rate limiter
+/// resolves it against the configured tiers). (Issue 23 adds <c>shards</c> here.)
 /// </summary>
-internal sealed record OrganizationRecord(OrganizationStatus Status, OrganizationDataLocation DataLocation)
+internal sealed record OrganizationRecord(OrganizationStatus Status, OrganizationDataLocation DataLocation, string? Tier = null)
 {
     /// <summary>No item in the organizations table.</summary>
     public static readonly OrganizationRecord Unknown = new(OrganizationStatus.Unknown, OrganizationDataLocation.Legacy);
@@ -29,7 +30,8 @@ internal sealed record OrganizationRecord(OrganizationStatus Status, Organizatio
         var location = !item.TryGetValue(options.DataLocationAttribute, out var l) || string.Equals(l.S, options.LegacyLocation, StringComparison.Ordinal)
             ? OrganizationDataLocation.Legacy
             : string.Equals(l.S, options.PartitionedLocation, StringComparison.Ordinal) ? OrganizationDataLocation.Partitioned : OrganizationDataLocation.Unrecognized;
-        return new OrganizationRecord(status, location);
+        var tier = item.TryGetValue(options.TierAttribute, out var t) && !string.IsNullOrEmpty(t.S) ? t.S : null;
+        return new OrganizationRecord(status, location, tier);
     }
 }
 

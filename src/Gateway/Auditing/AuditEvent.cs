@@ -113,8 +113,9 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     public static AuditEvent Legacy(string requestId, string organizationId, string userId, string route, string role, string cluster, string? traceId)
         => new(LegacyEvent, requestId, organizationId, userId, route, null, null, traceId, null, role, null, null, cluster);
 
-    public static AuditEvent Denied(string requestId, string? organizationId, string? userId, string route, string code, string reason, string? traceId)
-        => new(DeniedEvent, requestId, organizationId, userId, route, code, null, traceId, reason, null, null, null);
+    /// <param name="suppressed">For throttled denials (<c>organization_rate_limited</c>): denials with the same organization not logged since the previous line; null otherwise.</param>
+    public static AuditEvent Denied(string requestId, string? organizationId, string? userId, string route, string code, string reason, string? traceId, long? suppressed = null)
+        => new(DeniedEvent, requestId, organizationId, userId, route, code, null, traceId, reason, null, null, suppressed);
 
     public static AuditEvent Refused(string requestId, string? route, string code, string reason, long suppressed, string? traceId)
         => new(RefusedEvent, requestId, null, null, route, code, null, traceId, reason, null, null, suppressed);
@@ -159,7 +160,7 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
             Append(text, Reason, _reason);
         }
 
-        if (_event == RefusedEvent)
+        if (_event == RefusedEvent || _suppressed is not null)
         {
             text.Append(' ').Append(Suppressed).Append('=').Append(_suppressed.GetValueOrDefault().ToString(CultureInfo.InvariantCulture));
         }

@@ -50,11 +50,12 @@ internal sealed class AuditLogger
         }
     }
 
-    public void Denied(string requestId, string? organizationId, string? userId, string routeId, string code, string reason)
+    /// <param name="suppressed">For throttled denials (<see cref="RefusalAuditor.Limited"/>): denials of the organization not logged since the last line.</param>
+    public void Denied(string requestId, string? organizationId, string? userId, string routeId, string code, string reason, long? suppressed = null)
     {
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            _logger.Log(LogLevel.Information, DeniedId, AuditEvent.Denied(requestId, organizationId, userId, routeId, code, reason, CurrentTraceId()), null, AuditEvent.Formatter);
+            _logger.Log(LogLevel.Information, DeniedId, AuditEvent.Denied(requestId, organizationId, userId, routeId, code, reason, CurrentTraceId(), suppressed), null, AuditEvent.Formatter);
         }
     }
 

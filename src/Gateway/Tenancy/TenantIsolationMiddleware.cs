@@ -36,6 +36,7 @@ internal sealed partial class TenantIsolationMiddleware(
     ITenantIsolationEvaluator evaluator,
     IEnvelopeService envelopes,
     AuditLogger audit,
+    RefusalAuditor refusals,
     GatewayMetrics metrics,
     IOptions<GatewayAuthenticationOptions> authentication,
     IOptions<ForwardingOptions> forwarding,
@@ -89,8 +90,24 @@ internal sealed partial class TenantIsolationMiddleware(
             return;
         }
 
-        var organizationId = resolution.OrganizationId.Value;
         var decision = await evaluator.DecideAsync(new TenantRequest(userId, resolution.OrganizationId, legacyClusterId), context.RequestAborted);
+        RateLimitHeaders.Write(context.Response, decision.RateLimit);
+        try
+        {
+            await ActOnDecisionAsync(context, proxy, routeId, decision);
+        }
+        finally
+        {
+            // The organization's concurrency slot is held until the proxied response is complete: next() returns after
+            // YARP copied the response, or after it failed (502/504) or the client aborted; an exception ends here too.
+            decision.ConcurrencyLease?.Dispose();
+        }
+    }
+
+    private async Task ActOnDecisionAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision)
+    {
+        var organizationId = decision.OrganizationId.Value;
+        var userId = decision.UserId;
         if (!decision.IsAllowed)
         {
             await RefuseOrRouteToLegacyAsync(context, routeId, decision);
@@ -136,6 +153,18 @@ internal sealed partial class TenantIsolationMiddleware(
     {
         var organizationId = decision.OrganizationId.Value;
         var userId = decision.UserId;
+        if (decision.Denial == TenantDenialCode.OrganizationRateLimited)
+        {
+            // Counted like every denial; audited at most once per second per organization with the suppressed count.
+            var limited = ProblemTable.For(decision.Denial);
+            metrics.Request(limited);
+            metrics.Denied(organizationId, limited.Code);
+            GatewayTelemetry.Outcome(limited.Code);
+            refusals.Limited(context.TraceIdentifier, organizationId, userId, routeId, limited.Code, decision.Reason);
+            await ProblemWriter.WriteAsync(context, limited, decision.RetryAfter);
+            return;
+        }
+
         if (!decision.IsLegacy)
         {
             await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(decision.Denial), decision.Reason, decision.RetryAfter);

@@ -48,6 +48,21 @@ public sealed class OrganizationServiceTests
             new OrganizationRecord(Enum.Parse<OrganizationStatus>(expectedStatus), Enum.Parse<OrganizationDataLocation>(expectedLocation)),
             OrganizationRecord.FromItem(Item(status, location), Options));
 
+    [Theory]
+    [InlineData("enterprise", "enterprise")]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void FromItem_TierAttribute_ReadWithTheRecord_AbsentIsNull(string? tier, string? expected)
+    {
+        var item = Item("ACTIVE", null);
+        if (tier is not null)
+        {
+            item["tier"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = tier };
+        }
+
+        Assert.Equal(expected, OrganizationRecord.FromItem(item, Options).Tier);
+    }
+
     [Fact]
     public void FromItem_NoItem_Unknown() => Assert.Equal(OrganizationStatus.Unknown, OrganizationRecord.FromItem(null, Options).Status);
 

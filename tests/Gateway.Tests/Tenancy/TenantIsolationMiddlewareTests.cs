@@ -9,6 +9,8 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Isolation.Evaluation;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
+using Gateway.Isolation.Configuration;
+using Gateway.Isolation.RateLimiting;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Routing;
@@ -46,25 +48,43 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
     private readonly Dictionary<string, long> _outcomes = [];
 
+    /// <summary>What "forwarding" does (YARP's part): completes at once unless a test holds it or makes it fail.</summary>
+    private Func<HttpContext, Task> _next = static _ => Task.CompletedTask;
+
     /// <summary>The organizations-table item the organization lookup sees (null: none); <see cref="_placementFails"/> makes it throw.</summary>
     private Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>? _organization = Organization("ACTIVE");
     private bool _placementFails;
 
     public TenantIsolationMiddlewareTests()
     {
-        var options = TestOptions.Wrap(TestOptions.Valid());
+        var valid = TestOptions.Valid();
+        // Rate limits on: a generous default tier (the other tests never reach it) and a small one for the limit tests.
+        valid.RateLimits = new RateLimitOptions
+        {
+            Enabled = true,
+            Tiers = new()
+            {
+                ["default"] = new RateLimitTierOptions { RequestsPerSecond = 1000 },
+                ["small"] = new RateLimitTierOptions { RequestsPerSecond = 1, Burst = 2 },
+                ["single"] = new RateLimitTierOptions { ConcurrentRequests = 1 },
+            },
+        };
+        var options = TestOptions.Wrap(valid);
         var isolationMetrics = new IsolationMetrics(_meters);
         _membership = new MembershipService(_store, TestOptions.Monitor(options.Value), _time, isolationMetrics);
         _credentials = new CredentialCache(new StubIssuer(_time), options, _time, isolationMetrics, NullLogger<CredentialCache>.Instance);
         _organizations = new OrganizationService(new StubOrganizations(this), TestOptions.Monitor(options.Value), _time);
         _envelopes = new SwitchableEnvelopes(new EnvelopeService(TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()), TestOptions.Monitor(TestOptions.Envelopes()), _time));
+        var audit = new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions()));
+        var metrics = new GatewayMetrics(_meters);
         _middleware = new TenantIsolationMiddleware(
-            context => { _forwarded = true; _yarp?.Invoke(context); return Task.CompletedTask; },
+            context => { _forwarded = true; _yarp?.Invoke(context); return _next(context); },
             new OrganizationResolver(TestOptions.Wrap(new GatewayAuthenticationOptions())),
-            new TenantIsolationEvaluator(_membership, _organizations, _credentials, new PermissionSetCatalog(options.Value), options),
+            new TenantIsolationEvaluator(_membership, _organizations, _credentials, new PermissionSetCatalog(options.Value), new OrganizationRateLimiter(TestOptions.Monitor(options.Value), _time, isolationMetrics, NullLogger<OrganizationRateLimiter>.Instance), options),
             _envelopes,
-            new AuditLogger(_logs, TestOptions.Wrap(new AuditOptions())),
-            new GatewayMetrics(_meters),
+            audit,
+            new RefusalAuditor(audit, metrics, _time),
+            metrics,
             TestOptions.Wrap(new GatewayAuthenticationOptions()),
             TestOptions.Wrap(new Gateway.Configuration.ForwardingOptions()),
             new NoProxyState(),
@@ -235,6 +255,138 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         Assert.True(_forwarded);
     }
 
+    [Fact]
+    public async Task InvokeAsync_OverTheTiersRate_429WithRetryAfterAndRateLimitHeaders_AllowedRequestsCarryRateLimit()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "small"); // 1 request/s, burst 2
+        var first = Request();
+        var second = Request();
+        var third = Request();
+
+        var allowed = await InvokeAsync(first);
+        await InvokeAsync(second);
+        _forwarded = false;
+        var (status, code) = await InvokeAsync(third);
+
+        Assert.Equal(200, allowed.Status);
+        Assert.Equal("\"small\";q=2;w=2", first.Response.Headers["RateLimit-Policy"].ToString());
+        Assert.Equal("\"small\";r=1;t=1", first.Response.Headers["RateLimit"].ToString());
+        Assert.Equal("\"small\";r=0;t=2", second.Response.Headers["RateLimit"].ToString());
+        Assert.False(_forwarded);
+        Assert.Equal((429, "organization_rate_limited"), (status, code));
+        Assert.Equal("1", third.Response.Headers.RetryAfter.ToString());
+        Assert.Equal("\"small\";q=2;w=2", third.Response.Headers["RateLimit-Policy"].ToString());
+        Assert.Equal("\"small\";r=0;t=2", third.Response.Headers["RateLimit"].ToString());
+        Assert.Equal("application/problem+json", third.Response.ContentType);
+
+        // Twin: one second later the bucket holds a token again.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var later = await InvokeAsync(Request());
+        Assert.Equal(200, later.Status);
+        Assert.True(_forwarded);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_OneOrganizationLimited_AnotherOrganizationAllowedAtTheSameMoment()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "small");
+        await InvokeAsync(Request());
+        await InvokeAsync(Request());
+        var limited = await InvokeAsync(Request(organization: "acme"));
+        _forwarded = false;
+
+        var other = Request(organization: "globex");
+        var (status, _) = await InvokeAsync(other);
+
+        Assert.Equal(429, limited.Status);
+        Assert.Equal(200, status);
+        Assert.True(_forwarded);
+        Assert.Equal("\"small\";r=1;t=1", other.Response.Headers["RateLimit"].ToString());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ConcurrencyLimit_RefusedWhileInFlight_SlotReleasedWhenTheResponseCompletes()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "single"); // 1 request in flight
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _next = _ => hold.Task;
+        var inFlight = _middleware.InvokeAsync(Request());
+        _next = static _ => Task.CompletedTask;
+
+        var (status, code) = await InvokeAsync(Request());
+        hold.SetResult();
+        await inFlight;
+        var after = await InvokeAsync(Request());
+
+        Assert.Equal((429, "organization_rate_limited"), (status, code));
+        Assert.Equal(200, after.Status);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InvokeAsync_ConcurrencyLimit_BackendFails_SlotReleased(bool throws)
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "single");
+        _next = context =>
+        {
+            if (throws)
+            {
+                throw new HttpRequestException("backend reset");
+            }
+
+            context.Response.StatusCode = 502; // YARP's answer to an unreachable destination
+            return Task.CompletedTask;
+        };
+        if (throws)
+        {
+            await Assert.ThrowsAsync<HttpRequestException>(() => _middleware.InvokeAsync(Request()));
+        }
+        else
+        {
+            Assert.Equal(502, (await InvokeAsync(Request())).Status);
+        }
+
+        _next = static _ => Task.CompletedTask;
+        var (status, _) = await InvokeAsync(Request());
+
+        Assert.Equal(200, status);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_RateLimited_AuditedOncePerSecondPerOrganizationWithSuppressedCount()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "small");
+        for (var i = 0; i < 2; i++)
+        {
+            await InvokeAsync(Request());
+        }
+
+        _logs.Entries.Clear();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(429, (await InvokeAsync(Request())).Status);
+        }
+
+        var first = Assert.Single(_logs.Entries).Message;
+        Assert.Contains("code=\"organization_rate_limited\" reason=\"rate_limited\" suppressed=0", first, StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromMilliseconds(999)); // still no token (0.999 of one), same audit second
+        Assert.Equal(429, (await InvokeAsync(Request())).Status);
+        Assert.Single(_logs.Entries);
+        _time.Advance(TimeSpan.FromMilliseconds(1)); // a token, and a new audit second
+        await InvokeAsync(Request());
+        Assert.Equal(429, (await InvokeAsync(Request())).Status);
+
+        Assert.Equal(3, _logs.Entries.Count); // the allow's line and the second deny line
+        Assert.Contains("suppressed=5", _logs.Entries.Last().Message, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _listener.Dispose();
@@ -244,9 +396,14 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         _meters.Dispose();
     }
 
-    private static Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> Organization(string status, string? dataLocation = null)
+    private static Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> Organization(string status, string? dataLocation = null, string? tier = null)
     {
         var item = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["organizationId"] = new("acme"), ["status"] = new(status) };
+        if (tier is not null)
+        {
+            item["tier"] = new(tier);
+        }
+
         if (dataLocation is not null)
         {
             item["dataLocation"] = new(dataLocation);
