@@ -177,8 +177,8 @@ public sealed class IsolationMetrics : IDisposable
         }
     }
 
-    internal void RateLimitDecision(string tier, string result)
-        => _rateLimitDecisions.Add(1, new KeyValuePair<string, object?>("tier", tier), new KeyValuePair<string, object?>("result", result));
+    internal void RateLimitDecision(string tier, string result, long count = 1)
+        => _rateLimitDecisions.Add(count, new KeyValuePair<string, object?>("tier", tier), new KeyValuePair<string, object?>("result", result));
 
     internal void ObserveRateLimitFallback(Func<int> state) => _rateLimitFallback = state;
 

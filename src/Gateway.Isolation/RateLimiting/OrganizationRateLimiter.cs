@@ -42,9 +42,26 @@ internal sealed partial class OrganizationRateLimiter : IDisposable
         _logger = logger;
         _fleet = fleet;
         _policy = new RateLimitPolicy(options.CurrentValue.RateLimits);
-        _subscription = options.OnChange((value, _) => Volatile.Write(ref _policy, new RateLimitPolicy(value.RateLimits)));
+        InitializeSeries(options.CurrentValue.RateLimits);
+        _subscription = options.OnChange((value, _) =>
+        {
+            Volatile.Write(ref _policy, new RateLimitPolicy(value.RateLimits));
+            InitializeSeries(value.RateLimits);
+        });
         _sweep = time.CreateTimer(static state => ((OrganizationRateLimiter)state!).Sweep(), this, IdleTimeout, IdleTimeout);
         metrics.ObserveRateLimitFallback(() => Volatile.Read(ref _fallback));
+    }
+
+    /// <summary>Publishes <c>gateway.ratelimit.decisions</c> at 0 for every configured tier and result, so dashboards and alerts see the series before the first decision.</summary>
+    private void InitializeSeries(RateLimitOptions options)
+    {
+        foreach (var tier in options.Tiers.Keys)
+        {
+            foreach (var result in (ReadOnlySpan<string>)["allowed", RateLimitDecision.RateLimitedReason, RateLimitDecision.ConcurrencyLimitedReason])
+            {
+                _metrics.RateLimitDecision(tier, result, 0);
+            }
+        }
     }
 
     /// <summary>Organizations with state (for tests and the sweep).</summary>

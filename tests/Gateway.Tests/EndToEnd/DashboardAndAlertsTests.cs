@@ -48,7 +48,7 @@ public sealed partial class DashboardAndAlertsTests(ObservabilityFixture fixture
     {
         var names = AlertQueries().Select(q => q.Where).ToList();
 
-        foreach (var alert in new[] { "TenantGatewayStsFailureRatioHigh", "TenantGatewayStsCircuitOpen", "TenantGatewayVerificationFailed", "TenantGatewayDenialSpike", "TenantGateway5xxRateHigh", "TenantGatewayCredentialsRejected", "TenantGatewayCredentialsRejectedPersisting", "TenantGatewayBackendFailuresHigh" })
+        foreach (var alert in new[] { "TenantGatewayStsFailureRatioHigh", "TenantGatewayStsCircuitOpen", "TenantGatewayVerificationFailed", "TenantGatewayDenialSpike", "TenantGateway5xxRateHigh", "TenantGatewayCredentialsRejected", "TenantGatewayCredentialsRejectedPersisting", "TenantGatewayBackendFailuresHigh", "TenantGatewayOrganizationRateLimited", "TenantGatewayRateLimitFallback" })
         {
             Assert.Contains($"alert {alert}", names);
         }
