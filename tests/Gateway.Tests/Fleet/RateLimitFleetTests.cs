@@ -16,8 +16,8 @@ namespace Gateway.Tests.Fleet;
 [TestCaseOrderer(AlphabeticalOrderer.TypeName, "Gateway.Tests")]
 public sealed class RateLimitFleetTests(RateLimitFleetTests.Fleet fleet, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<RateLimitFleetTests.Fleet>
 {
-    private const double Rate = 10;
-    private const int Burst = 10;
+    private const double Rate = 5;
+    private const int Burst = 5;
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(4);
 
     [Fact]
@@ -27,10 +27,10 @@ public sealed class RateLimitFleetTests(RateLimitFleetTests.Fleet fleet, Xunit.A
 
         var admitted = perInstance.Sum(r => r.Admitted);
         output.WriteLine(Describe(perInstance));
-        var expected = Burst + (Rate * perInstance.Max(r => r.ElapsedSeconds)); // ~50 for 4 s (the last request may end later)
+        var expected = Burst + (Rate * perInstance.Max(r => r.ElapsedSeconds)); // ~25 for 4 s (the last request may end later)
         Assert.True(perInstance.Sum(r => r.Refused) > admitted, $"not enough pressure: {Describe(perInstance)}");
         Assert.True(perInstance.Max(r => r.ElapsedSeconds) < 10, Describe(perInstance));
-        Assert.InRange(admitted, expected * 0.7, expected * 1.3); // three independent limits would admit ~150
+        Assert.InRange(admitted, expected * 0.7, expected * 1.3); // three independent limits would admit ~75
         Assert.All(perInstance, r => Assert.True(r.Admitted > 0, Describe(perInstance)));
     }
 
@@ -43,8 +43,8 @@ public sealed class RateLimitFleetTests(RateLimitFleetTests.Fleet fleet, Xunit.A
             var result = (await fleet.FloodAsync("rlf-fallback", [0], Duration)).Single();
             output.WriteLine(Describe([result]) + string.Create(CultureInfo.InvariantCulture, $", slowest {result.SlowestMs:0} ms"));
 
-            // Local share on instance 0: rate 10/3 per second, burst ceil(10/3) = 4 → about 4 + 13 = 17 in 4 s; the whole
-            // fleet's limit on one instance would be ~50, unlimited ~all of them, refusing everyone 0.
+            // Local share on instance 0: rate 5/3 per second, burst ceil(5/3) = 2 → about 2 + 6.7 ≈ 9 in 4 s; the whole
+            // fleet's limit on one instance would be ~25, unlimited ~all of them, refusing everyone 0.
             var expected = Math.Ceiling(Burst / 3.0) + (Rate / 3 * result.ElapsedSeconds);
             Assert.InRange(result.Admitted, expected * 0.6, expected * 1.4);
             Assert.True(result.Refused > result.Admitted, $"admitted {result.Admitted}, refused {result.Refused}");
