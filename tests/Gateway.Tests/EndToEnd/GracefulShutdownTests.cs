@@ -197,7 +197,11 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
                     }
                 }
             }
-            catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
+                // The listener closing while this probe's connection sat in its accept backlog: the kernel resets it.
+                // Only the probe (a fresh connection with no request in flight yet) reads a reset as "closed"; the load
+                // loops count every reset as a request without a response.
+                or IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset } })
             {
                 return new Probes(readyz503At, readyz503Body, clock.ElapsedMilliseconds, healthzDuringDrain, healthzFailures);
             }

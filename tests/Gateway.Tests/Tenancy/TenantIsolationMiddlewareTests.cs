@@ -312,9 +312,22 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
         _organization = Organization("ACTIVE", tier: "single"); // 1 request in flight
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _next = _ => hold.Task;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        // Only the first request is held, and the second starts once the first really reached the backend (the
+        // middleware may yield before forwarding; swapping _next right after starting it raced with that).
+        _next = _ =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                entered.SetResult();
+                return hold.Task;
+            }
+
+            return Task.CompletedTask;
+        };
         var inFlight = _middleware.InvokeAsync(Request());
-        _next = static _ => Task.CompletedTask;
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var (status, code) = await InvokeAsync(Request());
         hold.SetResult();
