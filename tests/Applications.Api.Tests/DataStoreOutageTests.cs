@@ -67,7 +67,10 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, up.StatusCode);
         }
 
-        // Frozen (accepts connections, never answers): 503 within the default timeouts (3 attempts × 2 s + back-off).
+        // Frozen (accepts connections, never answers): 503 within the default timeouts — 3 attempts × 2 s plus the SDK's
+        // jittered back-off (up to 1 s, then 2 s), so at most ≈ 9 s on an idle machine. The bound is the one the
+        // dependency-faults scenario uses for a hung answer (15 s): timers fire late on a loaded 2-core machine (10.2 s seen
+        // in CI), and what this checks is that the request is answered 503 and not held until the client gives up (30 s).
         await SignalAsync(_aws!.ProcessId, "STOP");
         try
         {
@@ -75,7 +78,7 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
             using var frozen = await GetApplicationsAsync(client, envelope);
             clock.Stop();
             await AssertUnavailableAsync(frozen, "data_store_unavailable");
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"a frozen store held the request {clock.Elapsed}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"a frozen store held the request {clock.Elapsed}");
         }
         finally
         {

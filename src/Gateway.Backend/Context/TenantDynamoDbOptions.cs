@@ -12,7 +12,7 @@ public sealed class TenantDynamoDbOptions
     /// <summary>
     /// Per-attempt HTTP timeout (connect, send and the whole answer). Default 2 s: DynamoDB answers in milliseconds, so an
     /// attempt that takes seconds is a hung store. With <see cref="MaxErrorRetry"/> it bounds how long a DynamoDB call can
-    /// hold a request: about <c>(MaxErrorRetry + 1) × Timeout</c> plus the SDK's back-off (≈ 7 s with the defaults); then
+    /// hold a request: about <c>(MaxErrorRetry + 1) × Timeout</c> plus the SDK's jittered back-off (up to 1 s, then 2 s): ≈ 7 s, at most ≈ 9 s with the defaults; then
     /// the middleware answers 503 <c>data_store_unavailable</c>.
     /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
