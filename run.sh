@@ -213,6 +213,8 @@ else
   export TenantIsolation__SharedCache__Sealing__ActiveKeyId="runsh"
   TenantIsolation__SharedCache__Sealing__Keys__runsh=$(head -c 32 /dev/urandom | base64)
   export TenantIsolation__SharedCache__Sealing__Keys__runsh
+  # The fleet's size: while Redis is away each instance enforces limit / N (rate limits, the AssumeRole budget).
+  export TenantIsolation__RateLimits__ExpectedInstances="$INSTANCES"
   DESTINATIONS=()
   for i in $(seq 1 "$INSTANCES"); do
     url="http://127.0.0.1:$((GATEWAY_PORT + i))"

@@ -172,6 +172,17 @@ public class KubernetesManifestTests
     }
 
     [Fact]
+    public void FleetSize_WhileRedisIsAway_IsTheHpaMinimum()
+    {
+        // Each replica enforces limit / ExpectedInstances while Redis is away: the HPA's minimum keeps a fleet at its
+        // minimum at the limits, and a scaled-out fleet above them (never below: refusing everyone is not a fallback).
+        var container = Assert.Single(PodConfiguration.GatewayDeployment.Spec.Template.Spec.Containers);
+        var expected = Assert.Single(container.Env, e => e.Name == "TenantIsolation__RateLimits__ExpectedInstances").Value;
+        var minReplicas = Assert.Single(Manifests.OfType<V2HorizontalPodAutoscaler>()).Spec.MinReplicas!.Value;
+        Assert.Equal(minReplicas, int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void TopologySpread_SelectsTheGatewayPods_AcrossZonesAndNodes()
     {
         var pod = PodConfiguration.GatewayDeployment.Spec.Template;

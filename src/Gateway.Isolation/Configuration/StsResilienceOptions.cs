@@ -65,7 +65,8 @@ public sealed class StsResilienceOptions
     /// <summary>
     /// Instances the fleet is expected to run: while Redis is slow or down each instance admits
     /// <c>MaxAssumeRolePerSecond / ExpectedInstances</c> per second (rounded up, at least 1), so the fleet stays near its
-    /// budget without Redis. Default 1 (a single instance). Ignored without <c>SharedCache:Redis</c>.
+    /// budget without Redis. Unset (the default): <c>RateLimits:ExpectedInstances</c> (1 unless set) — one fleet size
+    /// serves both; set this only when the STS budget should assume another. Ignored without <c>SharedCache:Redis</c>.
     /// </summary>
-    public int ExpectedInstances { get; set; } = 1;
+    public int? ExpectedInstances { get; set; }
 }

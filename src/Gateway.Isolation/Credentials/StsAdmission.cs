@@ -50,7 +50,8 @@ internal sealed partial class StsAdmission : IDisposable
         _logger = logger;
         _fleet = fleet;
         _limit = sts.MaxAssumeRolePerSecond;
-        _localShare = Math.Max(1, (int)Math.Ceiling(sts.MaxAssumeRolePerSecond / (double)Math.Max(1, sts.ExpectedInstances)));
+        var instances = sts.ExpectedInstances ?? options.Value.RateLimits.ExpectedInstances;
+        _localShare = Math.Max(1, (int)Math.Ceiling(sts.MaxAssumeRolePerSecond / (double)Math.Max(1, instances)));
         _timeout = sts.AdmissionTimeout;
         _retryAfter = sts.RetryAfter;
         _timer = time.CreateTimer(static s => ((StsAdmission)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

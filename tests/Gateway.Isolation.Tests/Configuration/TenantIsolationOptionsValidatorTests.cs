@@ -172,10 +172,11 @@ public sealed class TenantIsolationOptionsValidatorTests
     }
 
     [Fact]
-    public void StsBudget_Defaults_HundredPerSecondTwoSecondsOneInstance()
+    public void StsBudget_Defaults_HundredPerSecondTwoSecondsFleetSizeFromRateLimits()
     {
         var sts = new StsResilienceOptions();
-        Assert.Equal((100, TimeSpan.FromSeconds(2), 1), (sts.MaxAssumeRolePerSecond, sts.AdmissionTimeout, sts.ExpectedInstances));
+        Assert.Equal((100, TimeSpan.FromSeconds(2), (int?)null), (sts.MaxAssumeRolePerSecond, sts.AdmissionTimeout, sts.ExpectedInstances));
+        Assert.Equal(1, new RateLimitOptions().ExpectedInstances);
     }
 
     [Theory]

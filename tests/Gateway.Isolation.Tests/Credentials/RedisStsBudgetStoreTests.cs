@@ -64,10 +64,26 @@ public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Admit_RedisDown_EachInstanceAdmitsItsShare_NeverUnlimitedNeverNothing()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var options = TestOptions.Valid();
         options.Sts.MaxAssumeRolePerSecond = 10;
         options.Sts.ExpectedInstances = 3;
+        options.RateLimits.ExpectedInstances = 1; // the STS budget's own setting wins
+        await AssertRedisDownShareAsync(options, share: 4); // ceil(10 / 3): not 10 (unlimited), not 0
+    }
+
+    [Fact]
+    public async Task Admit_RedisDown_StsExpectedInstancesUnset_TheRateLimitsFleetSizeApplies()
+    {
+        var options = TestOptions.Valid();
+        options.Sts.MaxAssumeRolePerSecond = 10;
+        options.Sts.ExpectedInstances = null;
+        options.RateLimits.ExpectedInstances = 5;
+        await AssertRedisDownShareAsync(options, share: 2); // ceil(10 / 5); with 1 instance it would be all 10
+    }
+
+    private async Task AssertRedisDownShareAsync(TenantIsolationOptions options, int share)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var admission = new StsAdmission(TestOptions.Wrap(options), time, _metrics!, NullLogger<StsAdmission>.Instance, await StoreAsync(TimeProvider.System));
         await _host!.KillAsync();
 
@@ -81,8 +97,8 @@ public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
 
         await Task.Delay(100);
         Assert.True(admission.IsFallback);
-        Assert.Equal(4, calls.Count(c => c.IsCompletedSuccessfully)); // ceil(10 / 3): not 10 (unlimited), not 0
-        Assert.Equal(6, admission.Waiting);
+        Assert.Equal(share, calls.Count(c => c.IsCompletedSuccessfully));
+        Assert.Equal(10 - share, admission.Waiting);
     }
 
     [Fact]
