@@ -1,9 +1,7 @@
 using System.Globalization;
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.EndToEnd;
 
@@ -13,29 +11,22 @@ namespace Gateway.Tests.EndToEnd;
 /// </summary>
 public sealed class DelayBackend : ITopologyBackend
 {
-    private readonly WebApplication _app;
+    private LoopbackApp? _app;
 
-    private DelayBackend(WebApplication app, int port)
+    private DelayBackend()
     {
-        _app = app;
-        Port = port;
     }
 
-    public int Port { get; }
+    public int Port => _app!.Port;
 
-    public Uri Address => new($"http://127.0.0.1:{Port}/");
+    public Uri Address => _app!.Address;
 
     public TaskCompletionSource DelayedRequestArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public static async Task<DelayBackend> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var backend = new DelayBackend(app, port);
-        app.Run(async context =>
+        var backend = new DelayBackend();
+        backend._app = await LoopbackApp.StartAsync(app => app.Run(async context =>
         {
             if (int.TryParse(context.Request.Query["delayMs"], NumberStyles.None, CultureInfo.InvariantCulture, out var delayMs))
             {
@@ -45,14 +36,9 @@ public sealed class DelayBackend : ITopologyBackend
 
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync("ok");
-        });
-        await app.StartAsync();
+        }));
         return backend;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.EndToEnd;
 
@@ -16,15 +13,13 @@ namespace Gateway.Tests.EndToEnd;
 /// </summary>
 public sealed class OtlpReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackApp? _app;
 
-    private OtlpReceiver(WebApplication app, int port)
+    private OtlpReceiver()
     {
-        _app = app;
-        Endpoint = new Uri($"http://127.0.0.1:{port}");
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => new($"http://127.0.0.1:{_app!.Port}");
 
     public ConcurrentQueue<OtlpSpan> Spans { get; } = new();
 
@@ -35,13 +30,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public static async Task<OtlpReceiver> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var receiver = new OtlpReceiver(app, port);
-        app.MapPost("/v1/traces", async (HttpContext context) =>
+        var receiver = new OtlpReceiver();
+        receiver._app = await LoopbackApp.StartAsync(app => app.MapPost("/v1/traces", async (HttpContext context) =>
         {
             using var body = new MemoryStream();
             await context.Request.Body.CopyToAsync(body);
@@ -52,8 +42,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
             Interlocked.Increment(ref receiver._requests);
             context.Response.ContentType = "application/x-protobuf";
-        });
-        await app.StartAsync();
+        }));
         return receiver;
     }
 
@@ -73,11 +62,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>One decoded span: ids as lowercase hex, the exporting service's name, and string/int/bool attributes.</summary>

@@ -1,8 +1,6 @@
 using Gateway.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Tests.EndToEnd;
 
@@ -13,31 +11,24 @@ namespace Gateway.Tests.EndToEnd;
 /// </summary>
 public sealed class StallingBackend : ITopologyBackend
 {
-    private readonly WebApplication _app;
+    private LoopbackApp? _app;
     private int _received;
 
-    private StallingBackend(WebApplication app, int port)
+    private StallingBackend()
     {
-        _app = app;
-        Port = port;
     }
 
-    public int Port { get; }
+    public int Port => _app!.Port;
 
-    public Uri Address => new($"http://127.0.0.1:{Port}/");
+    public Uri Address => _app!.Address;
 
     /// <summary>Requests that reached this backend.</summary>
     public int Received => Volatile.Read(ref _received);
 
     public static async Task<StallingBackend> StartAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var app = builder.Build();
-        var backend = new StallingBackend(app, port);
-        app.Run(async context =>
+        var backend = new StallingBackend();
+        backend._app = await LoopbackApp.StartAsync(app => app.Run(async context =>
         {
             Interlocked.Increment(ref backend._received);
             var path = context.Request.Path.Value ?? string.Empty;
@@ -72,15 +63,9 @@ public sealed class StallingBackend : ITopologyBackend
             {
                 // the gateway gave up (its forwarding timeout) or the test ended
             }
-        });
-        await app.StartAsync();
+        }));
         return backend;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(stop.Token);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
