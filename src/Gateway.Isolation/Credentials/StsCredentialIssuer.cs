@@ -136,6 +136,10 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         else
         {
             request.Policy = _builder.Build(key.OrganizationId, permissionSet).Json;
+            // No authority here (no policy in this mode reads it): the tag lets an operator's revocation deny exactly this
+            // organization's sessions (Gateway.dll revoke, the tenant-revocations role policy) — the session name cannot,
+            // since a long organization id is hashed out of it.
+            request.Tags = [new Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = key.OrganizationId.Value }];
         }
 
         return request;

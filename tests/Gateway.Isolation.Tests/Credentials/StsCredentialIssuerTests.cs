@@ -33,7 +33,10 @@ public sealed class StsCredentialIssuerTests : IDisposable
         Assert.Contains("\"dynamodb:LeadingKeys\":\"acme\"", request.Policy, StringComparison.Ordinal);
         Assert.DoesNotContain("globex", request.Policy, StringComparison.Ordinal);
         Assert.Equal("tenant-gateway", request.SourceIdentity); // the trust requires one; a shared session names the gateway, not a user
-        Assert.True(request.Tags is null || request.Tags.Count == 0);
+        // The organization tag carries no authority in this mode (no policy reads it) but lets `revoke` deny exactly this
+        // organization's sessions, whatever the length of its id (a long id is hashed out of the session name).
+        var tag = Assert.Single(request.Tags);
+        Assert.Equal((SessionPolicyBuilder.OrganizationTagKey, "acme"), (tag.Key, tag.Value));
     }
 
     [Fact]
