@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Xml;
+using Gateway.Policies.Documents;
 using Gateway.Policies.Evaluation;
 using LocalAws.Diagnostics;
 using LocalAws.Identity;
@@ -12,14 +14,23 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace LocalAws.Iam;
 
 /// <summary>
-/// IAM over the Query protocol, read-only: <c>GetRole</c> (SigV4 service <c>iam</c>; the caller needs
-/// <c>iam:GetRole</c> on the role ARN). The trust policy is returned URL-encoded, as AWS returns it.
+/// IAM over the Query protocol (SigV4 service <c>iam</c>): <c>GetRole</c> (the trust policy returned URL-encoded, as
+/// AWS returns it) and a role's inline policies — <c>PutRolePolicy</c>, <c>GetRolePolicy</c>, <c>DeleteRolePolicy</c>,
+/// <c>ListRolePolicies</c>. The caller needs <c>iam:ACTION</c> on the role ARN, decided by the same policy engine as
+/// every other LocalAws API, before the role's existence is revealed. An inline policy applies to every session of the
+/// role from its next request on, including sessions assumed before the put.
 /// </summary>
-internal sealed class IamEndpoint(IamDirectory directory, RequestAuthenticator authenticator, ILogger<IamEndpoint> logger)
+internal sealed partial class IamEndpoint(IamDirectory directory, RequestAuthenticator authenticator, ILogger<IamEndpoint> logger)
 {
     public const string Service = "iam";
     public const string Namespace = "https://iam.amazonaws.com/doc/2010-05-08/";
-    private const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>IAM's limit on one <c>PolicyDocument</c> parameter (characters); the role's aggregate quota
+    /// (<see cref="RoleInlinePolicies.MaxAggregateCharacters"/>) is what a role policy meets first.</summary>
+    public const int MaxPolicyDocumentLength = 131_072;
+
+    private const int MaxBodyBytes = 512 * 1024;
+    private static readonly string[] s_actions = ["GetRole", "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies"];
 
     /// <summary>A form POST whose SigV4 credential scope names the service <c>iam</c>.</summary>
     public static bool IsIamRequest(HttpRequest request)
@@ -47,42 +58,190 @@ internal sealed class IamEndpoint(IamDirectory directory, RequestAuthenticator a
         }
 
         var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
-        var action = form.TryGetValue("Action", out var a) && a.Count > 0 ? a[0] ?? string.Empty : string.Empty;
-        if (action != "GetRole")
+        string? Parameter(string name) => form.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
+        var action = Parameter("Action") ?? string.Empty;
+        if (!s_actions.Contains(action, StringComparer.Ordinal))
         {
             await WriteAsync(context, Error(new StsError(400, "InvalidAction", $"Could not find operation {action} for version 2010-05-08"), requestId), 400, requestId);
             return;
         }
 
-        var roleName = form.TryGetValue("RoleName", out var n) && n.Count > 0 ? n[0] ?? string.Empty : string.Empty;
-        if (roleName.Length is 0 or > 64)
+        var roleName = Parameter("RoleName") ?? string.Empty;
+        if (Invalid("roleName", roleName, 64) is { } invalidRole)
         {
-            var invalid = StsError.ValidationConstraint("roleName", "Member must have length between 1 and 64");
-            await WriteAsync(context, Error(invalid, requestId), invalid.Status, requestId);
+            await WriteAsync(context, Error(invalidRole, requestId), invalidRole.Status, requestId);
+            return;
+        }
+
+        var policyName = Parameter("PolicyName");
+        if (action is "PutRolePolicy" or "GetRolePolicy" or "DeleteRolePolicy" && Invalid("policyName", policyName ?? string.Empty, 128) is { } invalidPolicy)
+        {
+            await WriteAsync(context, Error(invalidPolicy, requestId), invalidPolicy.Status, requestId);
+            return;
+        }
+
+        var policyDocument = Parameter("PolicyDocument");
+        if (action == "PutRolePolicy" && InvalidDocument(policyDocument) is { } invalidDocument)
+        {
+            await WriteAsync(context, Error(invalidDocument, requestId), invalidDocument.Status, requestId);
             return;
         }
 
         var caller = auth.Principal;
         var arn = $"arn:aws:iam::{directory.AccountId}:role/{roleName}";
-        var result = Authorizer.Authorize(caller, new AuthorizationRequest("iam:GetRole", arn, caller.Context) { PrincipalArn = caller.Arn });
+        var iamAction = "iam:" + action;
+        var result = Authorizer.Authorize(caller, new AuthorizationRequest(iamAction, arn, caller.Context) { PrincipalArn = caller.Arn });
         if (!result.IsAllowed)
         {
-            var denied = StsError.AccessDenied(Authorizer.DenialMessage(caller.Arn, "iam:GetRole", arn, result));
+            var denied = StsError.AccessDenied(Authorizer.DenialMessage(caller.Arn, iamAction, arn, result));
             Log.StsError(logger, action, caller.Arn, denied.Code, denied.Message);
             await WriteAsync(context, Error(denied, requestId), denied.Status, requestId);
             return;
         }
 
-        var role = directory.Roles.FirstOrDefault(r => string.Equals(r.Name, roleName, StringComparison.Ordinal));
-        if (role is null)
+        if (!directory.TryFindRoleByName(roleName, out var role))
         {
             var missing = new StsError(404, "NoSuchEntity", $"The role with name {roleName} cannot be found.");
             await WriteAsync(context, Error(missing, requestId), missing.Status, requestId);
             return;
         }
 
-        await WriteAsync(context, GetRole(role, requestId), 200, requestId);
+        var (status, response) = action switch
+        {
+            "GetRole" => (200, GetRole(role, requestId)),
+            "ListRolePolicies" => (200, ListRolePolicies(directory.InlinePolicies(role).Current, requestId)),
+            "GetRolePolicy" => GetRolePolicy(role, policyName!, requestId),
+            "DeleteRolePolicy" => DeleteRolePolicy(role, policyName!, caller, requestId),
+            _ => PutRolePolicy(role, policyName!, policyDocument!, caller, requestId),
+        };
+        await WriteAsync(context, response, status, requestId);
     }
+
+    /// <summary>IAM's constraint on role and policy names: 1..<paramref name="max"/> characters of <c>[\w+=,.@-]</c>.</summary>
+    private static StsError? Invalid(string member, string value, int max)
+    {
+        if (value.Length < 1 || value.Length > max)
+        {
+            return StsError.ValidationConstraint(member, $"Member must have length less than or equal to {max}");
+        }
+
+        return NamePattern().IsMatch(value)
+            ? null
+            : StsError.ValidationConstraint(member, "Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+    }
+
+    /// <summary>Length and character set as IAM's API checks them (<c>ValidationError</c>); JSON and policy grammar
+    /// (<c>MalformedPolicyDocument</c>) come after authorization, as in AWS.</summary>
+    private static StsError? InvalidDocument(string? document)
+    {
+        if (document is null || document.Length is 0 or > MaxPolicyDocumentLength)
+        {
+            return StsError.ValidationConstraint("policyDocument", $"Member must have length less than or equal to {MaxPolicyDocumentLength}");
+        }
+
+        foreach (var c in document)
+        {
+            if (c is not ('\t' or '\n' or '\r') and (< '\u0020' or > '\u00FF'))
+            {
+                return StsError.ValidationConstraint("policyDocument", "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+
+        return null;
+    }
+
+    private (int Status, byte[] Body) PutRolePolicy(IamRole role, string policyName, string json, Principal caller, string requestId)
+    {
+        if (!PolicyDocument.TryParse(json, out var document, out var problem))
+        {
+            return Fail(new StsError(400, "MalformedPolicyDocument", $"Syntax errors in policy. {problem}"), requestId);
+        }
+
+        if (document.Statements.Any(s => s.Principal is not null))
+        {
+            return Fail(new StsError(400, "MalformedPolicyDocument", "Policy document should not specify a principal."), requestId);
+        }
+
+        if (!directory.InlinePolicies(role).TryPut(new InlinePolicy(policyName, json, document), out var aggregate))
+        {
+            return Fail(new StsError(409, "LimitExceeded", $"Maximum policy size of {RoleInlinePolicies.MaxAggregateCharacters} bytes exceeded for role {role.Name}"), requestId);
+        }
+
+        LogPolicyChanged(logger, "PutRolePolicy", caller.Arn, role.Arn, policyName, aggregate);
+        return (200, Acknowledge("PutRolePolicyResponse", requestId));
+    }
+
+    private (int Status, byte[] Body) DeleteRolePolicy(IamRole role, string policyName, Principal caller, string requestId)
+    {
+        if (!directory.InlinePolicies(role).Delete(policyName))
+        {
+            return Fail(NoSuchPolicy(policyName), requestId);
+        }
+
+        LogPolicyChanged(logger, "DeleteRolePolicy", caller.Arn, role.Arn, policyName, 0);
+        return (200, Acknowledge("DeleteRolePolicyResponse", requestId));
+    }
+
+    private (int Status, byte[] Body) GetRolePolicy(IamRole role, string policyName, string requestId)
+    {
+        if (!directory.InlinePolicies(role).Current.Policies.TryGetValue(policyName, out var policy))
+        {
+            return Fail(NoSuchPolicy(policyName), requestId);
+        }
+
+        return (200, Write(writer =>
+        {
+            writer.WriteStartElement("GetRolePolicyResponse", Namespace);
+            writer.WriteStartElement("GetRolePolicyResult");
+            writer.WriteElementString("RoleName", role.Name);
+            writer.WriteElementString("PolicyName", policy.Name);
+            writer.WriteElementString("PolicyDocument", Uri.EscapeDataString(policy.Json));
+            writer.WriteEndElement();
+            Metadata(writer, requestId);
+            writer.WriteEndElement();
+        }));
+    }
+
+    private static byte[] ListRolePolicies(RoleInlinePolicies.Snapshot policies, string requestId) => Write(writer =>
+    {
+        writer.WriteStartElement("ListRolePoliciesResponse", Namespace);
+        writer.WriteStartElement("ListRolePoliciesResult");
+        writer.WriteStartElement("PolicyNames");
+        foreach (var name in policies.Policies.Keys)
+        {
+            writer.WriteElementString("member", name);
+        }
+
+        writer.WriteEndElement();
+        writer.WriteElementString("IsTruncated", "false");
+        writer.WriteEndElement();
+        Metadata(writer, requestId);
+        writer.WriteEndElement();
+    });
+
+    private static StsError NoSuchPolicy(string policyName) => new(404, "NoSuchEntity", $"The role policy with name {policyName} cannot be found.");
+
+    private static (int Status, byte[] Body) Fail(StsError error, string requestId) => (error.Status, Error(error, requestId));
+
+    private static byte[] Acknowledge(string element, string requestId) => Write(writer =>
+    {
+        writer.WriteStartElement(element, Namespace);
+        Metadata(writer, requestId);
+        writer.WriteEndElement();
+    });
+
+    private static void Metadata(XmlWriter writer, string requestId)
+    {
+        writer.WriteStartElement("ResponseMetadata");
+        writer.WriteElementString("RequestId", requestId);
+        writer.WriteEndElement();
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9_+=,.@-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "IAM {Action}: caller={Caller} role={Role} policy={PolicyName} inlineCharacters={Characters}")]
+    private static partial void LogPolicyChanged(ILogger logger, string action, string caller, string role, string policyName, int characters);
 
     private static byte[] GetRole(IamRole role, string requestId) => Write(writer =>
     {

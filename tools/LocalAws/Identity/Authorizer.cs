@@ -3,21 +3,28 @@ using Gateway.Policies.Evaluation;
 namespace LocalAws.Identity;
 
 /// <summary>
-/// IAM decision for a principal: identity policies ∩ session policy (Gateway.Policies evaluator), and the AWS-style
-/// denial message. An evaluator failure is a deny (fail closed).
+/// IAM decision for a principal: identity policies (with a role session's current inline policies) ∩ session policy
+/// (Gateway.Policies evaluator), and the AWS-style denial message. An evaluator failure is a deny (fail closed).
 /// </summary>
 internal static class Authorizer
 {
-    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request) => Authorize(principal, request, out _);
+    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return Authorize(principal, principal.InlinePolicies?.Current, request, out _);
+    }
 
+    /// <param name="principal">The caller.</param>
+    /// <param name="inline">The snapshot of the caller's role inline policies to evaluate with (null: none).</param>
+    /// <param name="request">The check.</param>
     /// <param name="evaluated">False when the evaluator failed (the result is then a fail-closed deny).</param>
-    public static EvaluationResult Authorize(Principal principal, AuthorizationRequest request, out bool evaluated)
+    public static EvaluationResult Authorize(Principal principal, RoleInlinePolicies.Snapshot? inline, AuthorizationRequest request, out bool evaluated)
     {
         ArgumentNullException.ThrowIfNull(principal);
         evaluated = false;
         try
         {
-            var result = PolicyEvaluator.EvaluateSession(principal.IdentityPolicies, principal.IsSession ? principal.SessionPolicy : null, request);
+            var result = PolicyEvaluator.EvaluateSession(principal.IdentityPoliciesWith(inline), principal.IsSession ? principal.SessionPolicy : null, request);
             evaluated = true;
             return result;
         }

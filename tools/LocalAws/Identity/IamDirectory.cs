@@ -9,13 +9,15 @@ namespace LocalAws.Identity;
 /// <summary>
 /// The IAM users and roles the STS and DynamoDB endpoints query: an access key's principal (an IAM user; sessions live in
 /// <see cref="CredentialStore"/>), a role by ARN with its trust and identity policies. Built once from an
-/// <see cref="IIamSource"/>; never changes afterwards. Rejects, at construction, definitions no source may produce:
+/// <see cref="IIamSource"/>; the users, roles and their source-defined policies never change afterwards — only each
+/// role's <see cref="RoleInlinePolicies"/> (IAM <c>PutRolePolicy</c>/<c>DeleteRolePolicy</c>) does. Rejects, at construction, definitions no source may produce:
 /// a malformed access key, one access key for two users, two users or two roles with one ARN.
 /// </summary>
 internal sealed class IamDirectory
 {
     private readonly Dictionary<string, Principal> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IamRole> _roles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RoleInlinePolicies> _inlinePolicies = new(StringComparer.Ordinal);
 
     public IamDirectory(AwsScope scope, IamDefinitions definitions)
     {
@@ -36,6 +38,7 @@ internal sealed class IamDirectory
         foreach (var role in definitions.Roles)
         {
             _roles[role.Arn] = role;
+            _inlinePolicies[role.Arn] = new RoleInlinePolicies();
         }
     }
 
@@ -67,6 +70,20 @@ internal sealed class IamDirectory
     /// <summary>The role with this exact ARN (trust policy, identity policies, max session duration).</summary>
     public bool TryFindRole(string roleArn, [NotNullWhen(true)] out IamRole? role)
         => _roles.TryGetValue(roleArn, out role);
+
+    /// <summary>The role with this name in the directory's account.</summary>
+    public bool TryFindRoleByName(string roleName, [NotNullWhen(true)] out IamRole? role)
+    {
+        role = _roles.Values.FirstOrDefault(r => string.Equals(r.Name, roleName, StringComparison.Ordinal));
+        return role is not null;
+    }
+
+    /// <summary>The inline policies put on <paramref name="role"/> through IAM's API (shared by all its sessions).</summary>
+    public RoleInlinePolicies InlinePolicies(IamRole role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        return _inlinePolicies[role.Arn];
+    }
 
     /// <summary>Stable <c>AROA…</c> id for a role: the same name in the same account gets the same id on every start.</summary>
     public static string RoleId(string accountId, string roleName)
@@ -121,6 +138,7 @@ internal sealed class IamDirectory
         {
             ["aws:PrincipalArn"] = [user.Arn],
             ["aws:username"] = [user.Name],
+            ["aws:userid"] = ["AIDA" + user.AccessKeyId[4..]],
             ["aws:PrincipalAccount"] = [accountId],
             ["aws:PrincipalType"] = ["User"],
         }),

@@ -23,6 +23,10 @@ internal sealed class Principal
     public DateTimeOffset? Expiration { get; init; }
     public required IReadOnlyList<PolicyDocument> IdentityPolicies { get; init; }
 
+    /// <summary>For a role session: the role's inline policies put through IAM's API, read at every request (so a
+    /// policy put after the session was assumed applies to it). Null for IAM users.</summary>
+    public RoleInlinePolicies? InlinePolicies { get; init; }
+
     /// <summary>The session policy passed to AssumeRole (null when none was passed, or for IAM users).</summary>
     public PolicyDocument? SessionPolicy { get; init; }
 
@@ -30,6 +34,11 @@ internal sealed class Principal
     public required RequestContext Context { get; init; }
 
     public bool IsSession => SessionToken is not null;
+
+    /// <summary>The identity policies in force for <paramref name="inline"/> (a snapshot of <see cref="InlinePolicies"/>):
+    /// the source-defined ones plus the inline ones.</summary>
+    public IReadOnlyList<PolicyDocument> IdentityPoliciesWith(RoleInlinePolicies.Snapshot? inline)
+        => inline is null || inline.Documents.Count == 0 ? IdentityPolicies : [.. IdentityPolicies, .. inline.Documents];
 
     public override string ToString() => $"Principal {{ Arn = {Arn}, AccessKeyId = {AccessKeyId} }}";
 }

@@ -87,16 +87,20 @@ internal sealed class AssumeRoleSessionIssuer(IamDirectory directory, Credential
         });
     }
 
-    /// <summary>The session principal: the role's identity policies, the session policy, and its condition keys.</summary>
+    /// <summary>The session principal: the role's identity policies (its inline ones read live), the session policy, and
+    /// its condition keys (aws:userid = roleId:sessionName, aws:TokenIssueTime, aws:PrincipalTag/K per session tag…).</summary>
     private Principal Mint(IamRole role, AssumeRoleRequest request, PolicyDocument? sessionPolicy)
     {
-        var expiration = clock.GetUtcNow().AddSeconds(request.DurationSeconds);
-        expiration = expiration.AddTicks(-(expiration.Ticks % TimeSpan.TicksPerSecond));
+        // Whole seconds, as AWS reports them: aws:TokenIssueTime (ISO 8601) and Expiration = issue time + duration.
+        var issued = clock.GetUtcNow();
+        issued = issued.AddTicks(-(issued.Ticks % TimeSpan.TicksPerSecond));
+        var expiration = issued.AddSeconds(request.DurationSeconds);
         var assumedRoleId = $"{role.RoleId}:{request.RoleSessionName}";
         var principalKeys = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
         {
             ["aws:PrincipalArn"] = [role.Arn],
             ["aws:userid"] = [assumedRoleId],
+            ["aws:TokenIssueTime"] = [issued.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)],
             ["aws:PrincipalAccount"] = [directory.AccountId],
             ["aws:PrincipalType"] = ["AssumedRole"],
         };
@@ -115,6 +119,7 @@ internal sealed class AssumeRoleSessionIssuer(IamDirectory directory, Credential
             SessionToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(120)),
             Expiration = expiration,
             IdentityPolicies = role.Policies,
+            InlinePolicies = directory.InlinePolicies(role),
             SessionPolicy = sessionPolicy,
             Context = new RequestContext(principalKeys),
         };

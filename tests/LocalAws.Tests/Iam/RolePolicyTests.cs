@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.SecurityToken.Model;
+using Gateway.Testing;
+
+namespace LocalAws.Tests.Iam;
+
+/// <summary>One LocalAws process from the deployment template for the role-policy tests (run one after another: each
+/// leaves the tenant role without inline policies).</summary>
+public sealed class RolePolicyHostFixture : IAsyncLifetime
+{
+    public LocalAwsHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Host = await LocalAwsHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// IAM <c>PutRolePolicy</c> / <c>GetRolePolicy</c> / <c>DeleteRolePolicy</c> / <c>ListRolePolicies</c> on LocalAws, end to
+/// end with real processes: the AWS SDK's SigV4 signer for IAM, the AWS SDK's STS and DynamoDB clients for the sessions.
+/// The console's "revoke active sessions" pattern narrowed to one organization's sessions must deny exactly the
+/// sessions issued before the cut-off whose name (or tag) matches, at once, including sessions assumed before the put.
+/// </summary>
+public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixture<RolePolicyHostFixture>
+{
+    private const string RoleName = "TenantDataAccess";
+    private const string PolicyName = "tenant-revocations";
+    private const int DurationSeconds = 900;
+
+    private LocalAwsHost Aws => fixture.Host;
+
+    private IamQueryClient Iam(AWSCredentials credentials) => new(Aws.Url, credentials, LocalAwsHost.Region);
+
+    private async Task<(AmazonDynamoDBClient Client, DateTimeOffset Issued)> AssumeAsync(string sessionName, string? organizationTag = null)
+    {
+        using var sts = Aws.CreateStsClient(Aws.GatewayCredentials);
+        var request = new AssumeRoleRequest
+        {
+            RoleArn = LocalAwsHost.TenantRoleArn,
+            RoleSessionName = sessionName,
+            DurationSeconds = DurationSeconds,
+            SourceIdentity = "tenant-gateway",
+        };
+        if (organizationTag is not null)
+        {
+            request.Tags = [new Amazon.SecurityToken.Model.Tag { Key = "organizationId", Value = organizationTag }];
+        }
+
+        var response = await sts.AssumeRoleAsync(request);
+        var c = response.Credentials;
+        var issued = new DateTimeOffset(c.Expiration!.Value.ToUniversalTime(), TimeSpan.Zero).AddSeconds(-DurationSeconds);
+        return (Aws.CreateDynamoDbClient(new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken)), issued);
+    }
+
+    private static Task<GetItemResponse> ReadAsync(AmazonDynamoDBClient client) => client.GetItemAsync(new GetItemRequest
+    {
+        TableName = "Applications",
+        Key = new() { ["organizationId"] = new AttributeValue { S = "acme" }, ["applicationId"] = new AttributeValue { S = "app-1001" } },
+    });
+
+    private static async Task AssertAllowedAsync(AmazonDynamoDBClient client, string who)
+    {
+        var response = await ReadAsync(client);
+        Assert.True(response.IsItemSet, $"{who}: expected the item");
+    }
+
+    private static async Task AssertRevokedAsync(AmazonDynamoDBClient client, string who)
+    {
+        var denied = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => ReadAsync(client));
+        Assert.True(denied.ErrorCode == "AccessDeniedException", $"{who}: {denied.ErrorCode} {denied.Message}");
+        Assert.Contains("with an explicit deny in a identity-based policy", denied.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The revocation policy the `revoke` verb is to write: Deny everything to sessions issued before the
+    /// cut-off whose name is <c>{org}+…</c>, or (ABAC) whose organizationId tag is the organization.</summary>
+    private static string RevocationPolicy(string organization, DateTimeOffset cutoff)
+    {
+        var time = cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        return """
+            {"Version":"2012-10-17","Statement":[
+              {"Sid":"RevokeSessionsByName","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"DateLessThan":{"aws:TokenIssueTime":"@TIME"},"StringLike":{"aws:userid":"*:@ORG+*"}}},
+              {"Sid":"RevokeSessionsByTag","Effect":"Deny","Action":"*","Resource":"*",
+               "Condition":{"DateLessThan":{"aws:TokenIssueTime":"@TIME"},"StringEquals":{"aws:PrincipalTag/organizationId":"@ORG"}}}
+            ]}
+            """.Replace("@TIME", time, StringComparison.Ordinal).Replace("@ORG", organization, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PutRolePolicy_RevokesOnlyMatchingSessionsIssuedBeforeTheCutoff_AndDeleteRestoresThem()
+    {
+        using var admin = Iam(Aws.AdminCredentials);
+        using var gateway = Iam(Aws.GatewayCredentials);
+        var (victim, victimIssued) = await AssumeAsync("acme+read-write");
+        var (victimUser, _) = await AssumeAsync("acme+read-write@alice");
+        var (neighbour, neighbourIssued) = await AssumeAsync("globex+read-write");
+        var (victimTagged, _) = await AssumeAsync("abac-acme", organizationTag: "acme");
+        var (neighbourTagged, _) = await AssumeAsync("abac-globex", organizationTag: "globex");
+        // Every session works before, and its allow decisions are now in LocalAws's decision cache.
+        foreach (var (client, who) in new[] { (victim, "acme"), (victimUser, "acme user"), (neighbour, "globex"), (victimTagged, "acme tag"), (neighbourTagged, "globex tag") })
+        {
+            await AssertAllowedAsync(client, who + " before the revocation");
+        }
+
+        var cutoff = new[] { victimIssued, neighbourIssued }.Max().AddSeconds(1);
+        var policy = RevocationPolicy("acme", cutoff);
+
+        // The gateway's own identity may read the role (GetRole) but not change it: AccessDenied, nothing written.
+        var refused = await Assert.ThrowsAsync<AmazonServiceException>(() => gateway.PutRolePolicyAsync(RoleName, PolicyName, policy));
+        Assert.Equal("AccessDenied", refused.ErrorCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(ErrorType.Sender, refused.ErrorType);
+        Assert.Contains($"is not authorized to perform: iam:PutRolePolicy on resource: {LocalAwsHost.TenantRoleArn}", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        await AssertAllowedAsync(victim, "acme after the refused put");
+
+        await admin.PutRolePolicyAsync(RoleName, PolicyName, policy);
+        try
+        {
+            Assert.Equal(policy, await admin.GetRolePolicyAsync(RoleName, PolicyName));
+            Assert.Equal([PolicyName], await admin.ListRolePoliciesAsync(RoleName));
+
+            // Sessions assumed before the put, issued before the cut-off: refused when they match, untouched otherwise.
+            await AssertRevokedAsync(victim, "acme (before)");
+            await AssertRevokedAsync(victimUser, "acme user (before)");
+            await AssertRevokedAsync(victimTagged, "acme tag (before)");
+            await AssertAllowedAsync(neighbour, "globex (before)");
+            await AssertAllowedAsync(neighbourTagged, "globex tag (before)");
+
+            // A session of the same name issued after the cut-off works.
+            await Aws.AdvanceClockAsync(TimeSpan.FromSeconds(2));
+            var (fresh, freshIssued) = await AssumeAsync("acme+read-write");
+            Assert.True(freshIssued >= cutoff, $"fresh session issued {freshIssued:O}, cut-off {cutoff:O}");
+            await AssertAllowedAsync(fresh, "acme (after)");
+            var (freshTagged, _) = await AssumeAsync("abac-acme-2", organizationTag: "acme");
+            await AssertAllowedAsync(freshTagged, "acme tag (after)");
+        }
+        finally
+        {
+            await admin.DeleteRolePolicyAsync(RoleName, PolicyName);
+        }
+
+        await AssertAllowedAsync(victim, "acme after DeleteRolePolicy");
+        await AssertAllowedAsync(victimTagged, "acme tag after DeleteRolePolicy");
+        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        var gone = await Assert.ThrowsAsync<AmazonServiceException>(() => admin.GetRolePolicyAsync(RoleName, PolicyName));
+        Assert.Equal("NoSuchEntity", gone.ErrorCode);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task PutRolePolicy_ValidatesLikeIam_AndChangesNothingWhenRefused()
+    {
+        using var admin = Iam(Aws.AdminCredentials);
+        using var gateway = Iam(Aws.GatewayCredentials);
+
+        async Task<AmazonServiceException> Refused(Task call) => await Assert.ThrowsAsync<AmazonServiceException>(() => call);
+
+        var malformed = await Refused(admin.PutRolePolicyAsync(RoleName, "p", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}"""));
+        Assert.Equal(("MalformedPolicyDocument", HttpStatusCode.BadRequest), (malformed.ErrorCode, malformed.StatusCode));
+        var principal = await Refused(admin.PutRolePolicyAsync(RoleName, "p", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"""));
+        Assert.Equal("MalformedPolicyDocument", principal.ErrorCode);
+        var badName = await Refused(admin.PutRolePolicyAsync(RoleName, "bad name", Sized(200)));
+        Assert.Equal(("ValidationError", HttpStatusCode.BadRequest), (badName.ErrorCode, badName.StatusCode));
+        var noRole = await Refused(admin.PutRolePolicyAsync("NoSuchRole", "p", Sized(200)));
+        Assert.Equal(("NoSuchEntity", HttpStatusCode.NotFound), (noRole.ErrorCode, noRole.StatusCode));
+        var noRoleForGateway = await Refused(gateway.PutRolePolicyAsync("NoSuchRole", "p", Sized(200))); // authorized before existence is told
+        Assert.Equal("AccessDenied", noRoleForGateway.ErrorCode);
+        foreach (var call in new[] { gateway.GetRolePolicyAsync(RoleName, "p"), gateway.DeleteRolePolicyAsync(RoleName, "p"), gateway.ListRolePoliciesAsync(RoleName) })
+        {
+            Assert.Equal("AccessDenied", (await Refused(call)).ErrorCode);
+        }
+
+        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        var noPolicy = await Refused(admin.DeleteRolePolicyAsync(RoleName, "p"));
+        Assert.Equal(("NoSuchEntity", HttpStatusCode.NotFound), (noPolicy.ErrorCode, noPolicy.StatusCode));
+
+        // The role's inline policies share 10,240 characters, white space not counted; replacing a policy counts it once.
+        try
+        {
+            await admin.PutRolePolicyAsync(RoleName, "first", Sized(6_000));
+            var over = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(4_241)));
+            Assert.Equal(("LimitExceeded", HttpStatusCode.Conflict), (over.ErrorCode, over.StatusCode));
+            Assert.Equal(["first"], await admin.ListRolePoliciesAsync(RoleName));
+            await admin.PutRolePolicyAsync(RoleName, "second", Indented(Sized(4_240)));
+            Assert.Equal(["first", "second"], await admin.ListRolePoliciesAsync(RoleName));
+            await admin.PutRolePolicyAsync(RoleName, "first", Sized(5_000));
+            await admin.PutRolePolicyAsync(RoleName, "first", Sized(6_000));
+            var stillOver = await Refused(admin.PutRolePolicyAsync(RoleName, "first", Sized(6_001)));
+            Assert.Equal("LimitExceeded", stillOver.ErrorCode);
+            Assert.Equal(Sized(6_000), await admin.GetRolePolicyAsync(RoleName, "first"));
+        }
+        finally
+        {
+            foreach (var name in await admin.ListRolePoliciesAsync(RoleName))
+            {
+                await admin.DeleteRolePolicyAsync(RoleName, name);
+            }
+        }
+    }
+
+    /// <summary>A valid policy (a Deny of an action nobody calls) of exactly <paramref name="characters"/> characters, none white space.</summary>
+    internal static string Sized(int characters)
+    {
+        const string head = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"S";
+        const string tail = "\",\"Effect\":\"Deny\",\"Action\":\"iam:NoSuchAction\",\"Resource\":\"*\"}]}";
+        var padding = characters - head.Length - tail.Length;
+        Assert.True(padding >= 0);
+        return head + new string('x', padding) + tail;
+    }
+
+    /// <summary>The same policy with white space between its tokens (which IAM does not count).</summary>
+    private static string Indented(string json)
+    {
+        var builder = new StringBuilder(json.Length * 2);
+        foreach (var c in json)
+        {
+            builder.Append(c);
+            if (c is ',' or '{' or '[')
+            {
+                builder.Append("\n    ");
+            }
+        }
+
+        return builder.ToString();
+    }
+}
