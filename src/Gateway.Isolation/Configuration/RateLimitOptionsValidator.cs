@@ -8,6 +8,16 @@ internal static partial class RateLimitOptionsValidator
     /// <summary>The largest rate a tier may set (requests per second).</summary>
     public const double MaxRequestsPerSecond = 1_000_000;
 
+    /// <summary>
+    /// The smallest rate a tier may set (one request per 1,000 s). With <see cref="MaxBurst"/> it bounds the time to refill a
+    /// bucket (<c>Burst / RequestsPerSecond</c> ≤ 10⁹ s), so every Retry-After, reset and Redis expiry stays a finite
+    /// number: a rate of 1e-12 once "validated" and then threw on every request of the tier (500 for everyone).
+    /// </summary>
+    public const double MinRequestsPerSecond = 0.001;
+
+    /// <summary>The largest burst a tier may set.</summary>
+    public const int MaxBurst = 1_000_000;
+
     public static void Validate(RateLimitOptions options, string section, List<string> errors)
     {
         if (options.ExpectedInstances < 1)
@@ -29,9 +39,9 @@ internal static partial class RateLimitOptionsValidator
                 continue;
             }
 
-            if (tier.RequestsPerSecond is { } rps && (!double.IsFinite(rps) || rps <= 0 || rps > MaxRequestsPerSecond))
+            if (tier.RequestsPerSecond is { } rps && (!double.IsFinite(rps) || rps < MinRequestsPerSecond || rps > MaxRequestsPerSecond))
             {
-                errors.Add($"{key}:RequestsPerSecond must be above 0 and at most {MaxRequestsPerSecond:0} (was {rps}).");
+                errors.Add($"{key}:RequestsPerSecond must be at least {MinRequestsPerSecond} and at most {MaxRequestsPerSecond:0} (was {rps}).");
             }
 
             if (tier.Burst is { } burst)
@@ -40,9 +50,9 @@ internal static partial class RateLimitOptionsValidator
                 {
                     errors.Add($"{key}:Burst needs {key}:RequestsPerSecond.");
                 }
-                else if (burst < 1)
+                else if (burst is < 1 or > MaxBurst)
                 {
-                    errors.Add($"{key}:Burst must be at least 1 (was {burst}).");
+                    errors.Add($"{key}:Burst must be at least 1 and at most {MaxBurst} (was {burst}).");
                 }
             }
 

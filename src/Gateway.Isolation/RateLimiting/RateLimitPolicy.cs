@@ -54,7 +54,7 @@ internal sealed record TierLimits(string Tier, double? Rate, int Burst, int? Con
         double? localRate = rate is { } fleetRate ? fleetRate / instances : null;
         var localBurst = Math.Max(1, (int)Math.Ceiling(burst / (double)instances));
         int? localConcurrent = tier.ConcurrentRequests is { } c ? Math.Max(1, (int)Math.Ceiling(c / (double)instances)) : null;
-        RateLimitPolicyShape? shape = rate is { } q ? new RateLimitPolicyShape(burst, Math.Max(1, (int)Math.Ceiling(burst / q))) : null;
+        RateLimitPolicyShape? shape = rate is { } q ? new RateLimitPolicyShape(burst, (int)Math.Clamp(Math.Ceiling(burst / q), 1, int.MaxValue)) : null;
         return new TierLimits(name, rate, burst, tier.ConcurrentRequests, localRate, localBurst, localConcurrent, shape);
     }
 }

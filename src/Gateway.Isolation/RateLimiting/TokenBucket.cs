@@ -64,8 +64,14 @@ internal readonly record struct BucketResult(bool Allowed, long Remaining, TimeS
     public static BucketResult From(bool allowed, double tokens, double rate, int burst)
     {
         tokens = Math.Clamp(tokens, 0, burst);
-        var retryAfter = allowed ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - tokens) / rate);
-        var reset = TimeSpan.FromSeconds((burst - tokens) / rate);
+        var retryAfter = allowed ? TimeSpan.Zero : Seconds((1 - tokens) / rate);
+        var reset = Seconds((burst - tokens) / rate);
         return new BucketResult(allowed, (long)Math.Floor(tokens), retryAfter, reset);
     }
+
+    /// <summary>
+    /// At most <see cref="int.MaxValue"/> seconds: a tier's limits are validated to refill within 10⁹ s, but an answer must
+    /// never throw (TimeSpan overflows past ≈ 9.2·10¹¹ s; a throw here was a 500 for every request of the tier).
+    /// </summary>
+    private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(double.IsNaN(seconds) ? int.MaxValue : Math.Clamp(seconds, 0, int.MaxValue));
 }

@@ -72,4 +72,41 @@ public sealed class RateLimitOptionsValidatorTests
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, e => e.Contains("TenantIsolation:RateLimits:DefaultTier", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(1e-12, null, "RequestsPerSecond")]
+    [InlineData(0.0009, null, "RequestsPerSecond")]
+    [InlineData(1.0, 1_000_001, "Burst")]
+    [InlineData(1.0, int.MaxValue, "Burst")]
+    public void Validate_RefillTimeBeyondTheBounds_Refused(double rate, int? burst, string key)
+    {
+        var errors = Validate(new RateLimitOptions
+        {
+            Enabled = true,
+            Tiers = new() { ["default"] = new RateLimitTierOptions { RequestsPerSecond = rate, Burst = burst } },
+        });
+
+        Assert.Contains(errors, e => e.StartsWith($"TenantIsolation:RateLimits:Tiers:default:{key} must be at least", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Validate_TheBoundsThemselves_Valid_AndTheLimiterAnswersWithFiniteHeaders()
+    {
+        var limits = new RateLimitOptions
+        {
+            Enabled = true,
+            Tiers = new() { ["default"] = new RateLimitTierOptions { RequestsPerSecond = 0.001, Burst = 1_000_000 } },
+        };
+        var options = TestOptions.Valid();
+        options.RateLimits = limits;
+        using var meters = new Gateway.Testing.TestMeterFactory();
+        using var limiter = new OrganizationRateLimiter(TestOptions.Watch(options), new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), new Gateway.Isolation.Diagnostics.IsolationMetrics(meters), Microsoft.Extensions.Logging.Abstractions.NullLogger<OrganizationRateLimiter>.Instance);
+
+        var decision = await limiter.AcquireAsync(Gateway.Policies.OrganizationId.Parse("acme"), null);
+
+        Assert.Empty(Validate(limits));
+        Assert.True(decision.Allowed);
+        Assert.Equal(1_000_000_000, decision.Status!.WindowSeconds); // 10^6 / 0.001 s
+        Assert.Equal(1_000, decision.Status.ResetSeconds); // one token short at 0.001/s
+    }
 }

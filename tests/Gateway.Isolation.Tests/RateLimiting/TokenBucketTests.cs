@@ -86,4 +86,17 @@ public sealed class TokenBucketTests
         Assert.False(bucket.TryTake(now, 1, 1).Allowed);
         Assert.True(bucket.TryTake(now + TimeSpan.TicksPerSecond, 1, 1).Allowed);
     }
+
+    [Fact]
+    public void TryTake_RefillLongerThanATimeSpanHolds_BoundedDelaysInsteadOfAThrow()
+    {
+        // 1e-12/s: a token every 10^12 s, past TimeSpan's range (was: OverflowException on every take, a 500 for the tier).
+        var first = Take(rate: 1e-12, burst: 1);
+        var refused = Take(rate: 1e-12, burst: 1);
+
+        Assert.True(first.Allowed); // allow: the full bucket's token
+        Assert.Equal(TimeSpan.FromSeconds(int.MaxValue), first.ResetAfter);
+        Assert.False(refused.Allowed); // deny: no token, and a (capped) Retry-After rather than an exception
+        Assert.Equal(TimeSpan.FromSeconds(int.MaxValue), refused.RetryAfter);
+    }
 }
