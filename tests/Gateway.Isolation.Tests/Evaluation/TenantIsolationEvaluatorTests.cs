@@ -31,10 +31,10 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     {
     }
 
-    private TenantIsolationEvaluatorTests(string? scope)
+    private TenantIsolationEvaluatorTests(string? scope, IReadOnlyDictionary<string, string?>? extra = null)
     {
         _issuer = new FakeCredentialIssuer(_time);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(extra ?? new Dictionary<string, string?>()).AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["TenantIsolation:CredentialScope"] = scope ?? "Organization",
             ["TenantIsolation:RoleArn"] = "arn:aws:iam::000000000000:role/TenantDataAccess",
@@ -54,6 +54,16 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         services.AddTenantIsolation(configuration);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
+
+    /// <summary>Rate limits on: <c>small</c> (burst 2, one token per 1,000 s) and <c>single</c> (one request in flight).</summary>
+    private static readonly Dictionary<string, string?> RateLimited = new()
+    {
+        ["TenantIsolation:RateLimits:Enabled"] = "true",
+        ["TenantIsolation:RateLimits:Tiers:default:RequestsPerSecond"] = "1000",
+        ["TenantIsolation:RateLimits:Tiers:small:RequestsPerSecond"] = "0.001",
+        ["TenantIsolation:RateLimits:Tiers:small:Burst"] = "2",
+        ["TenantIsolation:RateLimits:Tiers:single:ConcurrentRequests"] = "1",
+    };
 
     private ITenantIsolationEvaluator Evaluator => _services.GetRequiredService<ITenantIsolationEvaluator>();
 
@@ -343,5 +353,81 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         };
         ActivitySource.AddActivityListener(listener);
         return listener;
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("legacy-applications")]
+    public async Task EvaluateAsync_RateLimits_NonMembersRequestsNeverSpendTheOrganizationsBudget(string? legacyCluster)
+    {
+        // Limits apply after the membership decision: mallory (no membership item) is refused not_a_member however often
+        // she asks, and acme's members still have their whole burst (failed before on a limiter asked first: mallory's first
+        // two requests took acme's burst, her third was "rate limited" and alice got 429s).
+        using var tests = new TenantIsolationEvaluatorTests(scope: null, RateLimited);
+        tests._organizations.Answer = new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Legacy, "small");
+        tests._store.Answer = Membership.NotAMember;
+        for (var i = 0; i < 5; i++)
+        {
+            var mallory = await tests.Evaluator.DecideAsync(new TenantRequest("mallory", Acme, legacyCluster), CancellationToken.None);
+            Assert.Equal(TenantDenialCode.NotAMember, mallory.Denial); // deny: never organization_rate_limited
+            Assert.Null(mallory.RateLimit);
+        }
+
+        tests._store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var first = await tests.Evaluator.DecideAsync(new TenantRequest("alice", Acme, legacyCluster), CancellationToken.None);
+        var second = await tests.Evaluator.DecideAsync(new TenantRequest("alice", Acme, legacyCluster), CancellationToken.None);
+        var third = await tests.Evaluator.DecideAsync(new TenantRequest("alice", Acme, legacyCluster), CancellationToken.None);
+
+        Assert.Equal(TenantDenialCode.None, first.Denial); // allow: the burst is whole
+        Assert.Equal(1, first.RateLimit!.Remaining);
+        Assert.Equal(TenantDenialCode.None, second.Denial);
+        Assert.Equal(TenantDenialCode.OrganizationRateLimited, third.Denial); // the limit is live: a member's third is refused
+        Assert.Equal(0, third.RateLimit!.Remaining);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_ConcurrencyLimit_SlotHeldByTheAllowedDecision_GivenBackWhenCredentialsAreUnavailable()
+    {
+        using var tests = new TenantIsolationEvaluatorTests(scope: null, RateLimited);
+        tests._organizations.Answer = new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Legacy, "single");
+        tests._store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        tests._issuer.FailWith = new InvalidOperationException("STS down");
+        var unavailable = await tests.EvaluateAsync();
+        tests._issuer.FailWith = null;
+        var allowed = await tests.EvaluateAsync();
+        var whileInFlight = await tests.EvaluateAsync();
+        allowed.ConcurrencyLease!.Dispose();
+        var afterwards = await tests.EvaluateAsync();
+
+        Assert.Equal(TenantDenialCode.CredentialsUnavailable, unavailable.Denial);
+        Assert.Null(unavailable.ConcurrencyLease); // its slot went back with the 503 (failed before: kept for ever, every later request 429)
+        Assert.True(allowed.IsAllowed); // allow: the slot is free
+        Assert.Equal(TenantDenialCode.OrganizationRateLimited, whileInFlight.Denial); // deny: the allowed decision holds the one slot
+        Assert.Equal("concurrency_limited", whileInFlight.Reason);
+        Assert.True(afterwards.IsAllowed);
+        afterwards.ConcurrencyLease!.Dispose();
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_ConcurrencyLimit_RequestCancelledWhileCredentialsAreAwaited_SlotGivenBack()
+    {
+        using var tests = new TenantIsolationEvaluatorTests(scope: null, RateLimited);
+        tests._organizations.Answer = new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Legacy, "single");
+        tests._store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var gate = new TaskCompletionSource();
+        tests._issuer.Gate = gate.Task;
+        using var cancel = new CancellationTokenSource();
+
+        var cancelled = tests.Evaluator.DecideAsync(new TenantRequest("alice", Acme), cancel.Token).AsTask();
+        await Eventually.UntilAsync(() => tests._issuer.Calls == 1);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        gate.SetResult();
+        var next = await tests.EvaluateAsync();
+
+        Assert.True(next.IsAllowed); // allow: the cancelled request's slot went back
+        Assert.NotNull(next.ConcurrencyLease);
+        next.ConcurrencyLease!.Dispose();
     }
 }
