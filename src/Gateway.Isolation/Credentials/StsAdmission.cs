@@ -18,6 +18,14 @@ namespace Gateway.Isolation.Credentials;
 /// </summary>
 internal sealed partial class StsAdmission : IDisposable
 {
+    /// <summary>
+    /// With the fleet budget (Redis) an instance takes at most its share (<c>MaxAssumeRolePerSecond / ExpectedInstances</c>)
+    /// per round and waits this long before its next round, so every instance with waiters gets a part of each second's
+    /// budget: the first instance to reach Redis at a second's start no longer takes all of it (its flooding organization's
+    /// cold users then starved the first request of an organization queued on another instance).
+    /// </summary>
+    internal static readonly TimeSpan FleetRound = TimeSpan.FromMilliseconds(10);
+
     private readonly TimeProvider _time;
     private readonly IsolationMetrics _metrics;
     private readonly ILogger _logger;
@@ -150,7 +158,7 @@ internal sealed partial class StsAdmission : IDisposable
                 lock (_lock)
                 {
                     expired = ExpireLocked(_time.GetUtcNow());
-                    want = Math.Min(_waiting, _limit);
+                    want = Math.Min(_waiting, _fleet is null ? _limit : _localShare);
                     if (want == 0)
                     {
                         _draining = false;
@@ -164,16 +172,19 @@ internal sealed partial class StsAdmission : IDisposable
                 }
 
                 var grant = await TakeAsync(want).ConfigureAwait(false);
+                var exhausted = grant.Granted < want;
+                var yieldRound = !exhausted && _fleet is not null;
                 List<Waiter> admitted;
                 lock (_lock)
                 {
                     admitted = DequeueLocked(grant.Granted);
-                    if (grant.Granted < want)
+                    if (exhausted || yieldRound)
                     {
                         _draining = false;
                         if (_waiting > 0)
                         {
-                            ArmLocked(_time.GetUtcNow());
+                            var armNow = _time.GetUtcNow();
+                            ArmLocked(armNow, yieldRound ? armNow + FleetRound : null);
                         }
                     }
                 }
@@ -185,7 +196,7 @@ internal sealed partial class StsAdmission : IDisposable
                     waiter.Completion.TrySetResult();
                 }
 
-                if (grant.Granted < want)
+                if (exhausted || yieldRound)
                 {
                     return;
                 }
@@ -206,10 +217,10 @@ internal sealed partial class StsAdmission : IDisposable
         }
     }
 
-    /// <summary>The timer at the next budget second or the earliest deadline, whichever comes first.</summary>
-    private void ArmLocked(DateTimeOffset now)
+    /// <summary>The timer at <paramref name="round"/> (the next fleet round) or else the next budget second, or the earliest deadline, whichever comes first.</summary>
+    private void ArmLocked(DateTimeOffset now, DateTimeOffset? round = null)
     {
-        var due = _nextWindowAt > now ? _nextWindowAt : now + TimeSpan.FromMilliseconds(1);
+        var due = round ?? (_nextWindowAt > now ? _nextWindowAt : now + TimeSpan.FromMilliseconds(1));
         if (_refreshes.TryPeek(out var first) && first.Deadline < due)
         {
             due = first.Deadline;

@@ -31,12 +31,13 @@ public sealed class StsAdmissionTests : IDisposable
         _admission = new MetricCollector<long>(_meters.Meters.Single(), IsolationMetrics.StsAdmissionInstrument);
     }
 
-    private StsAdmission Create(int limit, TimeSpan? timeout = null)
+    private StsAdmission Create(int limit, TimeSpan? timeout = null, int instances = 1, IStsBudgetStore? fleet = null)
     {
         var options = TestOptions.Valid();
         options.Sts.MaxAssumeRolePerSecond = limit;
         options.Sts.AdmissionTimeout = timeout ?? TimeSpan.FromSeconds(2);
-        var admission = new StsAdmission(TestOptions.Wrap(options), _time, _metrics, NullLogger<StsAdmission>.Instance);
+        options.Sts.ExpectedInstances = instances;
+        var admission = new StsAdmission(TestOptions.Wrap(options), _time, _metrics, NullLogger<StsAdmission>.Instance, fleet);
         _created.Add(admission);
         return admission;
     }
@@ -164,6 +165,68 @@ public sealed class StsAdmissionTests : IDisposable
 
         Assert.False(over.IsCompleted);
         Assert.Equal(1, Count("queued"));
+    }
+
+    [Fact]
+    public async Task Admit_FleetBudget_TheFirstInstanceAtTheSecondTakesItsShareNotTheWholeBudget()
+    {
+        // Two instances share a fleet budget of 10/s (a share of 5 each). Instance A holds 100 of acme's cold users;
+        // instance B, waking 5 ms after A at each second (its own round trip), holds globex's first request.
+        var budget = new SharedBudget(_time);
+        var a = Create(limit: 10, timeout: TimeSpan.FromSeconds(6), instances: 2, fleet: budget.View(TimeSpan.Zero));
+        var b = Create(limit: 10, instances: 2, fleet: budget.View(TimeSpan.FromMilliseconds(5)));
+        var acme = Enumerable.Range(0, 100).Select(_ => a.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        await AssertCompletedAsync(acme, 10); // this second's whole budget: nothing else waited
+        var globex = b.AdmitAsync(Globex, refresh: false).AsTask();
+        Assert.False(globex.IsCompleted);
+
+        _time.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(5));
+
+        // Allow: 5 ms into the next second globex is admitted, A having taken its share (5) and let B in — failed before:
+        // A took all 10 at the second's start and globex got nothing that second.
+        await AssertCompletedAsync([globex], 1);
+        Assert.True(globex.IsCompletedSuccessfully);
+        await AssertCompletedAsync(acme, 15);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10)); // StsAdmission.FleetRound
+
+        await AssertCompletedAsync(acme, 19); // A's next round takes what is left: never above the fleet's 10 (5 + 1 + 4)
+    }
+
+    /// <summary>
+    /// The fleet's budget as Redis keeps it (a count per second) on the fake clock; each <see cref="View"/> is one
+    /// instance's connection, <c>lag</c> later than the second's start when it learns of the next one.
+    /// </summary>
+    private sealed class SharedBudget(FakeTimeProvider time)
+    {
+        private readonly Lock _lock = new();
+        private long _second = long.MinValue;
+        private int _used;
+
+        public IStsBudgetStore View(TimeSpan lag) => new Store(this, lag);
+
+        private StsBudgetGrant Take(int want, int limit, TimeSpan lag)
+        {
+            lock (_lock)
+            {
+                var now = time.GetUtcNow();
+                var second = now.UtcTicks / TimeSpan.TicksPerSecond;
+                if (second != _second)
+                {
+                    _second = second;
+                    _used = 0;
+                }
+
+                var granted = Math.Max(0, Math.Min(want, limit - _used));
+                _used += granted;
+                return new StsBudgetGrant(granted, new DateTimeOffset((second + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero) - now + lag);
+            }
+        }
+
+        private sealed class Store(SharedBudget budget, TimeSpan lag) : IStsBudgetStore
+        {
+            public ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit) => ValueTask.FromResult<StsBudgetGrant?>(budget.Take(want, limit, lag));
+        }
     }
 
     public void Dispose()
