@@ -199,6 +199,29 @@ public sealed class OrganizationRateLimiterTests : IDisposable
         Assert.Single(_logger.Collector.GetSnapshot(), r => r.Id.Id == IsolationLogEvents.RateLimitFleetRestored);
     }
 
+    [Fact]
+    public async Task AcquireAsync_FleetStore_ConcurrencyIsThisInstancesShare_WithoutItTheWholeLimit()
+    {
+        // Concurrency is counted per instance: with a fleet (Redis) each instance holds ConcurrentRequests / ExpectedInstances
+        // (enterprise: 2 / 2 = 1), so the fleet never has more than the tier's limit in flight.
+        _options.Set(Limits(defaultRate: 4, enterpriseRate: 10, instances: 2));
+        var fleet = Limiter(new FakeFleet { Answer = new BucketResult(true, 5, TimeSpan.Zero, TimeSpan.FromSeconds(1)) });
+        var alone = Limiter();
+
+        var first = await fleet.AcquireAsync(Acme, "enterprise");
+        var second = await fleet.AcquireAsync(Acme, "enterprise");
+        var aloneFirst = await alone.AcquireAsync(Acme, "enterprise");
+        var aloneSecond = await alone.AcquireAsync(Acme, "enterprise");
+
+        Assert.True(first.Allowed); // allow: the instance's one slot
+        Assert.False(second.Allowed); // deny: not the tier's 2 on each of 2 instances
+        Assert.Equal(RateLimitDecision.ConcurrencyLimitedReason, second.Reason);
+        Assert.True(aloneFirst.Allowed && aloneSecond.Allowed); // without a fleet the instance is the fleet: the whole 2
+        first.Lease!.Dispose();
+        aloneFirst.Lease!.Dispose();
+        aloneSecond.Lease!.Dispose();
+    }
+
     public void Dispose()
     {
         foreach (var limiter in _limiters)
