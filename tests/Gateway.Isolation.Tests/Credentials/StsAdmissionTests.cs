@@ -193,6 +193,29 @@ public sealed class StsAdmissionTests : IDisposable
         await AssertCompletedAsync(acme, 19); // A's next round takes what is left: never above the fleet's 10 (5 + 1 + 4)
     }
 
+    [Fact]
+    public async Task Admit_WhileOthersWait_ANewCallQueuesBehindThem_NotAheadOfThem()
+    {
+        // One instance of two over the fleet budget of 10 (its share, 5, per round): between two rounds the second still
+        // has budget, and acme's users wait for it; globex's new call joins the round-robin instead of taking the budget
+        // ahead of them (a refresh-ahead queued meanwhile would otherwise lose its priority the same way).
+        var budget = new SharedBudget(_time);
+        var admission = Create(limit: 10, timeout: TimeSpan.FromSeconds(6), instances: 2, fleet: budget.View(TimeSpan.Zero));
+        var acme = Enumerable.Range(0, 30).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        await AssertCompletedAsync(acme, 10);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await AssertCompletedAsync(acme, 15); // the second's first round: the share
+
+        var globex = admission.AdmitAsync(Globex, refresh: false).AsTask();
+        await Task.Delay(100);
+        Assert.False(globex.IsCompleted); // deny: not ahead of acme's 15 waiting users
+
+        _time.Advance(TimeSpan.FromMilliseconds(10)); // StsAdmission.FleetRound
+
+        await AssertCompletedAsync([globex], 1); // allow: the next round, in turn
+        await AssertCompletedAsync(acme, 19);
+    }
+
     /// <summary>
     /// The fleet's budget as Redis keeps it (a count per second) on the fake clock; each <see cref="View"/> is one
     /// instance's connection, <c>lag</c> later than the second's start when it learns of the next one.
