@@ -15,6 +15,6 @@ try
 }
 catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
 {
-    await Console.Error.WriteLineAsync("cancelled; copy resumes from its checkpoint");
+    await Console.Error.WriteLineAsync("cancelled; copy, export and erase resume from their checkpoints");
     return 130;
 }

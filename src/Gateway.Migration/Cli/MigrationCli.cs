@@ -1,16 +1,18 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using Amazon.SecurityToken;
 using Gateway.Migration.Cleanup;
 using Gateway.Migration.Copying;
 using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
+using Gateway.Migration.Offboarding;
 using Gateway.Migration.Planning;
 using Gateway.Migration.Validation;
 
 namespace Gateway.Migration.Cli;
 
 /// <summary>
-/// The verbs and their exit codes: 0 done, 1 validation mismatch (validate, cutover) or cleanup refused, 2 bad input (one
+/// The verbs and their exit codes: 0 done, 1 validation mismatch (validate, cutover) or cleanup / erase refused, 2 bad input (one
 /// line on stderr, nothing written), 3 an AWS or I/O failure while working (one line; copy resumes from its checkpoint).
 /// </summary>
 internal static class MigrationCli
@@ -18,7 +20,7 @@ internal static class MigrationCli
     public const int Usage = 2;
     public const int Failure = 3;
 
-    public const string Verbs = "plan, copy, validate, cutover, rollback, cleanup";
+    public const string Verbs = "plan, copy, validate, cutover, rollback, cleanup, export, erase";
 
     public static readonly string UsageText = string.Join(Environment.NewLine,
         "usage: Gateway.Migration VERB [options]   (docs/migration.md)",
@@ -28,15 +30,17 @@ internal static class MigrationCli
         "  cutover  --organization X [--drain SECONDS] [--report FILE] [--segments N] [" + CutoverCommand.DiscardConflictsFlag + "]",
         "  rollback --organization X [--drain SECONDS] [--segments N] [" + CutoverCommand.HideTargetWritesFlag + "]",
         "  cleanup  --source TABLE [--delete] [--segments N]",
+        "  export   --organization X --out DIR [--page-size N]",
+        "  erase    --organization X --confirm X (--export DIR | --no-export --out DIR) [--out DIR] [--page-size N]",
         "every verb: [--plan FILE (default plan.json)] [--endpoint URL] [--gateway-config DIR]",
         "AWS credentials from the default chain, region from AWS_REGION.",
-        "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup refused, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
+        "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup or erase refused, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
 
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
         => RunAsync(args, stdout, stderr, interactive, TimeProvider.System, AwsTarget.CreateDynamoDb, cancellationToken);
 
-    /// <summary>The verbs with their clock and DynamoDB client supplied (tests drive them in-process on a fake clock).</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, TimeProvider time, Func<CommandLine, IAmazonDynamoDB> createDynamoDb, CancellationToken cancellationToken)
+    /// <summary>The verbs with their clock and DynamoDB client supplied (tests drive them in-process on a fake clock); STS (erase) from <paramref name="createSts"/> or the operator's chain.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, TimeProvider time, Func<CommandLine, IAmazonDynamoDB> createDynamoDb, CancellationToken cancellationToken, Func<CommandLine, IAmazonSecurityTokenService>? createSts = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -66,6 +70,8 @@ internal static class MigrationCli
                 "cutover" => CommandLine.Parse(verb, rest, CutoverCommand.Options, CutoverCommand.Flags),
                 "rollback" => CommandLine.Parse(verb, rest, CutoverCommand.RollbackOptions, CutoverCommand.RollbackFlags),
                 "cleanup" => CommandLine.Parse(verb, rest, CleanupCommand.Options, CleanupCommand.Flags),
+                "export" => CommandLine.Parse(verb, rest, ExportCommand.Options, ExportCommand.Flags),
+                "erase" => CommandLine.Parse(verb, rest, EraseCommand.Options, EraseCommand.Flags),
                 _ => throw new UsageException($"unknown verb '{CommandLine.Truncate(verb)}' (verbs: {Verbs}; --help lists every option)"),
             };
             using var dynamoDb = createDynamoDb(line);
@@ -76,6 +82,8 @@ internal static class MigrationCli
                 "validate" => await ValidateCommand.RunAsync(line, dynamoDb, stdout, time, cancellationToken).ConfigureAwait(false),
                 "cutover" => await CutoverCommand.CutoverAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 "rollback" => await CutoverCommand.RollbackAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
+                "export" => await ExportCommand.RunAsync(line, dynamoDb, stdout, interactive, time, cancellationToken).ConfigureAwait(false),
+                "erase" => await EraseAsync(line, dynamoDb, createSts ?? AwsTarget.CreateSts, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 _ => await CleanupCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
             };
         }
@@ -95,5 +103,11 @@ internal static class MigrationCli
             await stderr.WriteLineAsync($"{verb}: {e.GetType().Name}: {e.Message}".ReplaceLineEndings(" ")).ConfigureAwait(false);
             return Failure;
         }
+    }
+
+    private static async Task<int> EraseAsync(CommandLine line, IAmazonDynamoDB dynamoDb, Func<CommandLine, IAmazonSecurityTokenService> createSts, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var sts = createSts(line);
+        return await EraseCommand.RunAsync(line, dynamoDb, sts, stdout, stderr, time, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -8,7 +8,8 @@ namespace Gateway.Migration.Copying;
 /// <summary>
 /// Copy progress: on an interactive terminal Spectre.Console bars, overall and per organization (the first
 /// <see cref="MaxOrganizationBars"/> selected; the overall bar covers the rest), each with items/s and ETA; otherwise
-/// (redirected output, CI) one plain line every 2 seconds. Both end with the same summary line.
+/// (redirected output, CI) one plain line every 2 seconds. Both end with the same summary line. <c>export</c> uses it
+/// per table with no expected totals (a bar without ETA; the plain line shows items and items/s).
 /// </summary>
 internal sealed class CopyProgress
 {
@@ -16,13 +17,15 @@ internal sealed class CopyProgress
     private readonly ConcurrentDictionary<string, long> _done = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, long> _expected;
     private readonly long _total;
+    private readonly string _verb;
     private long _copied;
 
-    public CopyProgress(IReadOnlyDictionary<string, long> expected, long alreadyCopied)
+    public CopyProgress(IReadOnlyDictionary<string, long> expected, long alreadyCopied, string verb = "copy")
     {
         _expected = expected;
         _total = expected.Values.Sum();
         _copied = alreadyCopied;
+        _verb = verb;
     }
 
     public long Copied => Interlocked.Read(ref _copied);
@@ -47,9 +50,10 @@ internal sealed class CopyProgress
             {
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 var rate = (Copied - startCopied) / Math.Max(elapsed, 0.001);
-                var eta = rate > 0 ? TimeSpan.FromSeconds((_total - Copied) / rate) : TimeSpan.Zero;
-                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"copy: {Copied:N0}/{_total:N0} items ({rate:N0} items/s, ETA {eta:hh\\:mm\\:ss})")).ConfigureAwait(false);
+                var eta = rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, _total - Copied) / rate) : TimeSpan.Zero;
+                await stdout.WriteLineAsync(_total == 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{_verb}: {Copied:N0} items ({rate:N0} items/s)")
+                    : string.Create(CultureInfo.InvariantCulture, $"{_verb}: {Copied:N0}/{_total:N0} items ({rate:N0} items/s, ETA {eta:hh\\:mm\\:ss})")).ConfigureAwait(false);
             }
 
             await task.ConfigureAwait(false);
@@ -61,8 +65,13 @@ internal sealed class CopyProgress
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async context =>
             {
-                var overall = context.AddTask("all organizations", maxValue: Math.Max(1, _total));
+                var overall = context.AddTask(_total == 0 ? "all tables" : "all organizations", maxValue: Math.Max(1, _total));
+                overall.IsIndeterminate = _total == 0;
                 var bars = _expected.Keys.Take(MaxOrganizationBars).ToDictionary(o => o, o => context.AddTask(Markup.Escape(o), maxValue: Math.Max(1, _expected[o])), StringComparer.Ordinal);
+                foreach (var bar in bars.Values)
+                {
+                    bar.IsIndeterminate = _total == 0;
+                }
                 var task = work();
                 while (true)
                 {
@@ -70,10 +79,16 @@ internal sealed class CopyProgress
                     var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
                     var rate = (Copied - startCopied) / Math.Max(elapsed, 0.001);
                     overall.Value = Copied;
-                    overall.Description = string.Create(CultureInfo.InvariantCulture, $"all organizations  {rate:N0} items/s");
+                    overall.Description = _total == 0
+                        ? string.Create(CultureInfo.InvariantCulture, $"all tables  {Copied:N0} items  {rate:N0} items/s")
+                        : string.Create(CultureInfo.InvariantCulture, $"all organizations  {rate:N0} items/s");
                     foreach (var (organization, bar) in bars)
                     {
                         bar.Value = _done.GetValueOrDefault(organization);
+                        if (_total == 0)
+                        {
+                            bar.Description = string.Create(CultureInfo.InvariantCulture, $"{Markup.Escape(organization)}  {bar.Value:N0} items");
+                        }
                     }
 
                     if (finished)

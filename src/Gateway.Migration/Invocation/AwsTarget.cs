@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
+using Amazon.SecurityToken;
 
 namespace Gateway.Migration.Invocation;
 
@@ -50,16 +51,37 @@ internal static class AwsTarget
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
-        AWSCredentials credentials;
+        return new AmazonDynamoDBClient(OperatorCredentials(), config);
+    }
+
+    /// <summary>STS with the operator's identity (the same chain, region and <c>--endpoint</c>): <c>erase</c> records who ran it (GetCallerIdentity).</summary>
+    public static IAmazonSecurityTokenService CreateSts(CommandLine line)
+    {
+        var region = Region();
+        var endpoint = Endpoint(line);
+        var config = new AmazonSecurityTokenServiceConfig { RetryMode = RequestRetryMode.Standard, MaxErrorRetry = 5, Timeout = TimeSpan.FromSeconds(30) };
+        if (endpoint is not null)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = region;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        }
+
+        return new AmazonSecurityTokenServiceClient(OperatorCredentials(), config);
+    }
+
+    private static AWSCredentials OperatorCredentials()
+    {
         try
         {
-            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            return DefaultAWSCredentialsIdentityResolver.GetCredentials();
         }
         catch (AmazonClientException e)
         {
             throw new UsageException("no AWS credentials: the default AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance role) resolved none", e);
         }
-
-        return new AmazonDynamoDBClient(credentials, config);
     }
 }

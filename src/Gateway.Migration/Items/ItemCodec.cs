@@ -117,6 +117,136 @@ internal static class ItemCodec
         return key;
     }
 
+    /// <summary>
+    /// A whole item in DynamoDB's JSON (the wire <c>AttributeValue</c> shape: <c>{"name":{"S":"v"},"n":{"N":"1"}}</c>,
+    /// binary as base64), attribute names sorted. <see cref="ReadItem"/> reads it back with the same content hash.
+    /// </summary>
+    public static void WriteItem(Utf8JsonWriter writer, Dictionary<string, AttributeValue> item)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(item);
+        writer.WriteStartObject();
+        foreach (var (name, value) in item.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            writer.WritePropertyName(name);
+            WriteValue(writer, value);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads what <see cref="WriteItem"/> wrote (any DynamoDB JSON item).</summary>
+    /// <exception cref="FormatException">Not a DynamoDB JSON item.</exception>
+    public static Dictionary<string, AttributeValue> ReadItem(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("an item must be a JSON object");
+        }
+
+        var item = new Dictionary<string, AttributeValue>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            item[property.Name] = ReadValue(property.Value);
+        }
+
+        return item;
+    }
+
+    private static void WriteValue(Utf8JsonWriter writer, AttributeValue value)
+    {
+        writer.WriteStartObject();
+        if (value.S is not null)
+        {
+            writer.WriteString("S", value.S);
+        }
+        else if (value.N is not null)
+        {
+            writer.WriteString("N", value.N);
+        }
+        else if (value.B is not null)
+        {
+            writer.WriteString("B", Convert.ToBase64String(value.B.ToArray()));
+        }
+        else if (value.SS is { Count: > 0 } ss)
+        {
+            WriteStrings(writer, "SS", ss);
+        }
+        else if (value.NS is { Count: > 0 } ns)
+        {
+            WriteStrings(writer, "NS", ns);
+        }
+        else if (value.BS is { Count: > 0 } bs)
+        {
+            WriteStrings(writer, "BS", bs.Select(b => Convert.ToBase64String(b.ToArray())));
+        }
+        else if (value.M is not null && (value.IsMSet || value.M.Count > 0))
+        {
+            writer.WritePropertyName("M");
+            WriteItem(writer, value.M);
+        }
+        else if (value.L is not null && (value.IsLSet || value.L.Count > 0))
+        {
+            writer.WriteStartArray("L");
+            foreach (var element in value.L)
+            {
+                WriteValue(writer, element);
+            }
+
+            writer.WriteEndArray();
+        }
+        else if (value.BOOL is { } flag)
+        {
+            writer.WriteBoolean("BOOL", flag);
+        }
+        else if (value.NULL is true)
+        {
+            writer.WriteBoolean("NULL", true);
+        }
+        else
+        {
+            throw new ArgumentException("An attribute value holds no type.", nameof(value));
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string tag, IEnumerable<string> members)
+    {
+        writer.WriteStartArray(tag);
+        foreach (var member in members)
+        {
+            writer.WriteStringValue(member);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static AttributeValue ReadValue(JsonElement typed)
+    {
+        if (typed.ValueKind != JsonValueKind.Object || typed.EnumerateObject().Count() != 1)
+        {
+            throw new FormatException("an attribute value must be an object with one type");
+        }
+
+        var property = typed.EnumerateObject().First();
+        var v = property.Value;
+        return property.Name switch
+        {
+            "S" => new AttributeValue { S = v.GetString() ?? throw new FormatException("S is null") },
+            "N" => new AttributeValue { N = v.GetString() ?? throw new FormatException("N is null") },
+            "B" => new AttributeValue { B = new MemoryStream(Convert.FromBase64String(v.GetString() ?? string.Empty)) },
+            "SS" => new AttributeValue { SS = v.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToList() },
+            "NS" => new AttributeValue { NS = v.EnumerateArray().Select(e => e.GetString() ?? string.Empty).ToList() },
+            "BS" => new AttributeValue { BS = v.EnumerateArray().Select(e => new MemoryStream(Convert.FromBase64String(e.GetString() ?? string.Empty))).ToList() },
+            "M" => new AttributeValue { M = ReadItem(v), IsMSet = true },
+            "L" => new AttributeValue { L = v.EnumerateArray().Select(ReadValue).ToList(), IsLSet = true },
+            "BOOL" => new AttributeValue { BOOL = v.GetBoolean() },
+            "NULL" => new AttributeValue { NULL = v.GetBoolean() },
+            _ => throw new FormatException($"unknown attribute type {property.Name}"),
+        };
+    }
+
     private static void AppendMap(StringBuilder builder, Dictionary<string, AttributeValue> map)
     {
         builder.Append('{');

@@ -39,6 +39,35 @@ internal static class Tables
     public sealed record Page(int Segment, List<Dictionary<string, AttributeValue>> Items, Dictionary<string, AttributeValue>? NextKey);
 
     /// <summary>
+    /// The pages of one partition (<c>#pk = value</c>, strongly consistent), from <paramref name="startKey"/> (null = the
+    /// beginning): an exact key condition, so no item of another partition is ever read.
+    /// </summary>
+    public static async IAsyncEnumerable<Page> QueryPagesAsync(
+        IAmazonDynamoDB dynamoDb, string table, string partitionKey, string value, Dictionary<string, AttributeValue>? startKey, int? pageSize,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dynamoDb);
+        var request = new QueryRequest
+        {
+            TableName = table,
+            KeyConditionExpression = "#pk = :pk",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = partitionKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = new AttributeValue { S = value } },
+            ConsistentRead = true,
+            ExclusiveStartKey = startKey,
+            Limit = pageSize,
+        };
+        do
+        {
+            var response = await dynamoDb.QueryAsync(request, cancellationToken).ConfigureAwait(false);
+            var next = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            yield return new Page(0, response.Items ?? [], next);
+            request.ExclusiveStartKey = next;
+        }
+        while (request.ExclusiveStartKey is not null);
+    }
+
+    /// <summary>
     /// Scans <paramref name="table"/> in <paramref name="segments"/> parallel segments, each starting at its entry of
     /// <paramref name="startKeys"/> (null = from the beginning) and skipping segments in <paramref name="done"/>; pages
     /// arrive in order per segment.

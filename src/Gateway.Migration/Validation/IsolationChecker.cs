@@ -61,6 +61,30 @@ internal sealed class IsolationChecker : IDisposable
     /// </summary>
     public static IsolationChecker Create(CommandLine line, MigrationPlan plan)
     {
+        var provider = LoadGatewayServices(line);
+        try
+        {
+            return new IsolationChecker(provider, plan);
+        }
+        catch (Exception e) when (e is GatewayStartupException)
+        {
+            provider.Dispose();
+            throw new UsageException($"gateway configuration: {e.Message}", e);
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The gateway's configuration from <c>--gateway-config DIR</c>, loaded and validated as <see cref="Create"/> does
+    /// (every error at once, as one bad-input line); the caller disposes it. <c>export</c> and <c>erase</c> read the
+    /// tenant tables and the membership settings from it.
+    /// </summary>
+    public static ServiceProvider LoadGatewayServices(CommandLine line)
+    {
         ArgumentNullException.ThrowIfNull(line);
         var directory = Path.GetFullPath(line.Get("--gateway-config") ?? Directory.GetCurrentDirectory());
         if (!Directory.Exists(directory))
@@ -82,7 +106,7 @@ internal sealed class IsolationChecker : IDisposable
                 throw new UsageException($"gateway configuration is invalid (--gateway-config): {string.Join(" | ", failures)}");
             }
 
-            return new IsolationChecker(provider, plan);
+            return provider;
         }
         catch (Exception e) when (e is GatewayStartupException)
         {

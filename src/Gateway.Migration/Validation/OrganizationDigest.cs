@@ -12,6 +12,15 @@ namespace Gateway.Migration.Validation;
 internal sealed class OrganizationDigest
 {
     private readonly Dictionary<string, byte[]> _items = new(StringComparer.Ordinal);
+    private readonly bool _keepItems;
+
+    public OrganizationDigest()
+        : this(keepItems: true)
+    {
+    }
+
+    /// <param name="keepItems">False: count and sum only, no per-key hashes (a streamed export or erase of any size).</param>
+    public OrganizationDigest(bool keepItems) => _keepItems = keepItems;
 
     public long Count { get; private set; }
 
@@ -26,7 +35,34 @@ internal sealed class OrganizationDigest
         var hash = ItemCodec.Hash(targetItem);
         Count++;
         Sum += ItemCodec.Fold(hash);
-        _items[targetKey] = hash;
+        if (_keepItems)
+        {
+            _items[targetKey] = hash;
+        }
+    }
+
+    /// <summary>Adds an item whose key is not needed (count and sum only).</summary>
+    public void Add(Dictionary<string, AttributeValue> item) => Add(string.Empty, item);
+
+    /// <summary>Adds another digest's count and sum (several tables or runs of one organization).</summary>
+    public void Add(OrganizationDigest other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Count += other.Count;
+        Sum += other.Sum;
+    }
+
+    /// <summary>A digest with a count and <see cref="Hash"/> read back from a file (no per-key hashes).</summary>
+    /// <exception cref="FormatException">Not a hash this class wrote.</exception>
+    public static OrganizationDigest FromTotals(long count, string hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        if (count < 0 || hash.Length != 32 || !UInt128.TryParse(hash, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var sum))
+        {
+            throw new FormatException("a digest is a non-negative count and a 32-digit hex hash");
+        }
+
+        return new OrganizationDigest(keepItems: false) { Count = count, Sum = sum };
     }
 
     public bool SameAs(OrganizationDigest other)

@@ -73,25 +73,12 @@ internal static class Snapshots
     /// <summary>Every item of one partition (strongly consistent).</summary>
     public static async IAsyncEnumerable<Dictionary<string, AttributeValue>> QueryAsync(IAmazonDynamoDB dynamoDb, string table, string partitionKey, string organization, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(dynamoDb);
-        var request = new QueryRequest
+        await foreach (var page in Tables.QueryPagesAsync(dynamoDb, table, partitionKey, organization, null, null, cancellationToken).ConfigureAwait(false))
         {
-            TableName = table,
-            KeyConditionExpression = "#pk = :pk",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = partitionKey },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":pk"] = new AttributeValue { S = organization } },
-            ConsistentRead = true,
-        };
-        do
-        {
-            var response = await dynamoDb.QueryAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in response.Items ?? [])
+            foreach (var item in page.Items)
             {
                 yield return item;
             }
-
-            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
-        while (request.ExclusiveStartKey is not null);
     }
 }

@@ -56,7 +56,7 @@ public sealed class MigrationCliTests
         var (exit, _, stderr) = await RunAsync("cutovr");
 
         Assert.Equal(2, exit);
-        Assert.Equal("cutovr: unknown verb 'cutovr' (verbs: plan, copy, validate, cutover, rollback, cleanup; --help lists every option)", stderr.TrimEnd());
+        Assert.Equal("cutovr: unknown verb 'cutovr' (verbs: plan, copy, validate, cutover, rollback, cleanup, export, erase; --help lists every option)", stderr.TrimEnd());
     }
 
     [Theory]

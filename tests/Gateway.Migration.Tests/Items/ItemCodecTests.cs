@@ -101,4 +101,32 @@ public sealed class ItemCodecTests
         Assert.Equal("app-1", read["applicationId"].S);
         Assert.Equal("42", read["n"].N);
     }
+
+    [Fact]
+    public void WriteItem_ReadItem_EveryAttributeType_SameContentHash()
+    {
+        var item = EndToEnd.OffboardingTests.Item("acme", 7);
+        item["empty"] = new AttributeValue { M = [], IsMSet = true };
+        item["nothing"] = new AttributeValue { L = [], IsLSet = true };
+        item["bytes"] = new AttributeValue { BS = [new MemoryStream([0, 255])] };
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            ItemCodec.WriteItem(writer, item);
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(buffer.ToArray());
+        var read = ItemCodec.ReadItem(json.RootElement);
+
+        Assert.Equal(Convert.ToHexString(ItemCodec.Hash(item)), Convert.ToHexString(ItemCodec.Hash(read)));
+        Assert.Equal(item.Keys.Order(StringComparer.Ordinal), read.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("\"seats\":{\"N\":\"7.50\"}", System.Text.Encoding.UTF8.GetString(buffer.ToArray()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadItem_ValueWithoutType_FormatException()
+    {
+        using var json = System.Text.Json.JsonDocument.Parse("{\"a\":{}}");
+        Assert.Throws<FormatException>(() => ItemCodec.ReadItem(json.RootElement));
+    }
 }
