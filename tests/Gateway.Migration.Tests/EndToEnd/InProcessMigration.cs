@@ -50,7 +50,7 @@ public sealed class InProcessMigration : IAsyncLifetime
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         string[] all = [.. args, "--endpoint", Aws.Url.ToString(), "--gateway-config", GatewayConfig];
-        var task = Task.Run(() => MigrationCli.RunAsync(all, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), false, time, _ => Admin(), CancellationToken.None));
+        var task = Task.Run(() => MigrationCli.RunAsync(all, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), false, time, _ => Admin(), CancellationToken.None, _ => Aws.CreateStsClient(Aws.AdminCredentials)));
         if (whileWaiting is not null && waitFor is not null)
         {
             // The verb has written MIGRATING and waits on the fake clock: act inside the window.
