@@ -8,16 +8,18 @@ namespace LoadTests.Cli;
 
 /// <summary>
 /// <c>SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]
-/// [--rounds N] [--backend-http 1.1|2] [--drain-delay 3s] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c> (or <c>--name=value</c>),
+/// [--rounds N] [--backend-http 1.1|2] [--drain-delay 3s] [--instances N] [--gateway-url URL] [--backend-url URL] [--localaws-url URL]</c> (or <c>--name=value</c>),
 /// parsed with <see cref="CommandLineSyntax"/>. Every error is one line naming the argument.
 /// </summary>
 internal static class CommandLineParser
 {
     public const string Usage =
         "usage: LoadTests SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]\n" +
-        "                          [--rounds N] [--backend-http 1.1|2] [--drain-delay 3s] [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
-        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, cold, rolling-restart, dependency-faults, all (all = every\n" +
-        "scenario but scale-out, cold, rolling-restart and dependency-faults, which run only when named)\n" +
+        "                          [--rounds N] [--backend-http 1.1|2] [--drain-delay 3s] [--instances N]\n" +
+        "                          [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
+        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, cold, rolling-restart, dependency-faults, noisy-neighbour, all (all =\n" +
+        "every scenario but scale-out, cold, rolling-restart, dependency-faults and noisy-neighbour, which run only when named)\n" +
+        "--instances (noisy-neighbour): 1 = one gateway; more = a fleet sharing one redis-server\n" +
         "durations: 500ms, 30s, 2m or plain seconds. URLs must be loopback (127.0.0.1, localhost, [::1]); when all three are\n" +
         "given the runner uses them instead of starting LocalAws, the sample API and the gateway itself.";
 
@@ -32,6 +34,7 @@ internal static class CommandLineParser
     private static readonly Option<string> s_backendHttp = CommandLineSyntax.Value("--backend-http");
     private static readonly Option<string> s_drainDelay = CommandLineSyntax.Value("--drain-delay");
     private static readonly TimeSpan s_maxDrainDelay = TimeSpan.FromSeconds(60);
+    private static readonly Option<string> s_instances = CommandLineSyntax.Value("--instances");
     private static readonly Option<string> s_organizations = CommandLineSyntax.Value("--organizations");
     private static readonly Option<string> s_report = CommandLineSyntax.Value("--report");
     private static readonly Option<string> s_gatewayUrl = CommandLineSyntax.Value("--gateway-url");
@@ -42,7 +45,7 @@ internal static class CommandLineParser
     {
         var root = CommandLineSyntax.Root("Load scenarios against the gateway on this machine.");
         root.Arguments.Add(s_scenario);
-        foreach (var option in new[] { s_duration, s_rate, s_connections, s_organizations, s_report, s_warmUp, s_rounds, s_backendHttp, s_drainDelay, s_gatewayUrl, s_backendUrl, s_localAwsUrl })
+        foreach (var option in new[] { s_duration, s_rate, s_connections, s_organizations, s_report, s_warmUp, s_rounds, s_backendHttp, s_drainDelay, s_instances, s_gatewayUrl, s_backendUrl, s_localAwsUrl })
         {
             root.Options.Add(option);
         }
@@ -109,6 +112,11 @@ internal static class CommandLineParser
         if (error is null && parsed.GetValue(s_connections) is { } connectionsText)
         {
             options = TryInt("--connections", connectionsText, 1, 10_000, out var connections, out error) ? options with { Connections = connections } : options;
+        }
+
+        if (error is null && parsed.GetValue(s_instances) is { } instancesText)
+        {
+            options = TryInt("--instances", instancesText, 1, 5, out var instances, out error) ? options with { Instances = instances } : options;
         }
 
         if (error is null && parsed.GetValue(s_rounds) is { } roundsText)

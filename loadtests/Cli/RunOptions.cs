@@ -3,7 +3,7 @@ namespace LoadTests.Cli;
 /// <summary>Parsed command line. Null numbers mean "the scenario's default".</summary>
 internal sealed record RunOptions
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "rolling-restart", "dependency-faults", "all"];
+    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "rolling-restart", "dependency-faults", "noisy-neighbour", "all"];
 
     public required string Scenario { get; init; }
 
@@ -23,6 +23,12 @@ internal sealed record RunOptions
 
     /// <summary>rolling-restart: <c>Shutdown:DrainDelay</c> given to every gateway instance (<c>--drain-delay</c>); null = the scenario's default.</summary>
     public TimeSpan? DrainDelay { get; init; }
+
+    /// <summary>
+    /// noisy-neighbour: gateway instances (<c>--instances</c>, 1–5); 1 = the runner's gateway alone (per-instance limits),
+    /// more = a fleet sharing one redis-server (fleet-wide limits). Null = 1.
+    /// </summary>
+    public int? Instances { get; init; }
 
     public string? ReportDirectory { get; init; }
 

@@ -25,9 +25,9 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Leaks => Isolation?.Counters.GetValueOrDefault("leaks");
 
-    /// <summary>Gateway instances of the scale-out or rolling-restart scenario (absent when neither ran).</summary>
+    /// <summary>Gateway instances of the scale-out, rolling-restart or noisy-neighbour scenario (absent when none ran).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? Instances => Fleet?.Counters.GetValueOrDefault("instances");
+    public long? Instances => (Fleet ?? NoisyNeighbour)?.Counters.GetValueOrDefault("instances");
 
     /// <summary>Instances the rolling-restart scenario stopped (SIGTERM) and got back (/readyz 200).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -53,9 +53,49 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? AssumeRoleCalls => ScaleOut?.Counters.GetValueOrDefault("assumeRoleCalls");
 
-    /// <summary>Requests the backend saw without a valid tenant context during scale-out or rolling-restart; must be 0.</summary>
+    /// <summary>Requests the backend saw without a valid tenant context during scale-out, rolling-restart or noisy-neighbour; must be 0.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public long? UnscopedForwards => Fleet?.Counters.GetValueOrDefault("unscopedForwards");
+    public long? UnscopedForwards => (Fleet ?? NoisyNeighbour)?.Counters.GetValueOrDefault("unscopedForwards");
+
+    /// <summary>noisy-neighbour: the victims' p99 (ms) in the baseline phase (victims only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? VictimBaselineP99Ms => NoisyMetric("victimBaselineP99Ms");
+
+    /// <summary>noisy-neighbour: the victims' p99 (ms) during the flood; threshold ≤ 1.5 × <see cref="VictimBaselineP99Ms"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? VictimP99Ms => NoisyMetric("victimP99Ms");
+
+    /// <summary>noisy-neighbour: victims' failed requests (baseline, flood, storm, their new users); must be 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? VictimErrors => NoisyCounter("victimErrors");
+
+    /// <summary>noisy-neighbour: the flooder's requests during the flood phase.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? FlooderRequests => NoisyCounter("flooderRequests");
+
+    /// <summary>noisy-neighbour: of <see cref="FlooderRequests"/>, those answered 429 <c>organization_rate_limited</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? FlooderRejected => NoisyCounter("flooderRejected");
+
+    /// <summary>noisy-neighbour: the flooder's requests past the limiter per second of the flood phase (within ±15 % of <see cref="FlooderLimitPerSecond"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FlooderAdmittedPerSecond => NoisyMetric("flooderAdmittedPerSecond");
+
+    /// <summary>noisy-neighbour: the flooder tier's <c>RequestsPerSecond</c> (the fleet's limit with several instances).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FlooderLimitPerSecond => NoisyMetric("flooderLimitPerSecond");
+
+    /// <summary>noisy-neighbour: the most AssumeRole calls LocalAws counted in one budget second (≤ <c>Sts:MaxAssumeRolePerSecond</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? AssumeRolePerSecondMax => NoisyCounter("assumeRolePerSecondMax");
+
+    /// <summary>noisy-neighbour: gateway CPU µs per request rejected by the rate limit (runtime counters, idle subtracted).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? CpuMicrosecondsPerRejected => NoisyMetric("cpuMicrosecondsPerRejected");
+
+    /// <summary>noisy-neighbour: gateway CPU µs per served request (runtime counters, idle subtracted).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? CpuMicrosecondsPerServed => NoisyMetric("cpuMicrosecondsPerServed");
 
     /// <summary>
     /// Answers during scale-out whose credentials the backend's data store rejected (<c>tenant_credentials_rejected</c>): an
@@ -70,10 +110,16 @@ internal sealed record RunReport
 
     private ScenarioReport? ScaleOut => Scenarios.FirstOrDefault(s => s.Name == "scale-out");
 
+    private ScenarioReport? NoisyNeighbour => Scenarios.FirstOrDefault(s => s.Name == "noisy-neighbour");
+
     private ScenarioReport? RollingRestart => Scenarios.FirstOrDefault(s => s.Name == "rolling-restart");
 
     /// <summary>The fleet scenario of the run (scale-out and rolling-restart run only when named, so at most one).</summary>
     private ScenarioReport? Fleet => ScaleOut ?? RollingRestart;
+
+    private long? NoisyCounter(string name) => NoisyNeighbour is { } n && n.Counters.TryGetValue(name, out var value) ? value : null;
+
+    private double? NoisyMetric(string name) => NoisyNeighbour is { } n && n.Metrics.TryGetValue(name, out var value) ? value : null;
 
     private ScenarioReport? Isolation => Scenarios.FirstOrDefault(s => s.Name == "isolation");
 }

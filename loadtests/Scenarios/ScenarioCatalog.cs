@@ -3,7 +3,8 @@ namespace LoadTests.Scenarios;
 /// <summary>Maps a CLI scenario name to the scenarios to run (<c>all</c> = every single-instance one; scale before sts-outage so
 /// the outage's fresh organizations come after the scale set). <c>scale-out</c> starts its own fleet (Redis + three
 /// gateways) and runs only when named; so do <c>cold</c> (it consumes fresh organizations), <c>rolling-restart</c> (its own
-/// fleet behind tools/FrontDoor) and <c>dependency-faults</c> (it restarts and freezes LocalAws).</summary>
+/// fleet behind tools/FrontDoor), <c>dependency-faults</c> (it restarts and freezes LocalAws) and <c>noisy-neighbour</c>
+/// (its gateway runs with rate limits, <c>CredentialScope=User</c> and a small AssumeRole budget).</summary>
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<ILoadScenario> Resolve(string name)
@@ -27,6 +28,11 @@ internal static class ScenarioCatalog
         if (name == DependencyFaultsScenario.ScenarioName)
         {
             return [new DependencyFaultsScenario()];
+        }
+
+        if (name == NoisyNeighbourScenario.ScenarioName)
+        {
+            return [new NoisyNeighbourScenario()];
         }
 
         return name == "all" ? all : [all.Single(s => s.Name == name)];

@@ -74,6 +74,47 @@ internal sealed class Seeder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets the <c>tier</c> attribute (<c>TenantIsolation:Membership:TierAttribute</c>'s default) of organization
+    /// <paramref name="index"/>'s Organizations item; do it before the gateway first reads the organization (it caches the record).
+    /// </summary>
+    public async Task SetTierAsync(int index, string tier, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tier);
+        await _client.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = "Organizations",
+            Key = new(StringComparer.Ordinal) { ["organizationId"] = new() { S = Tenants.Organization(index) } },
+            UpdateExpression = "SET #tier = :tier",
+            ExpressionAttributeNames = new(StringComparer.Ordinal) { ["#tier"] = "tier" },
+            ExpressionAttributeValues = new(StringComparer.Ordinal) { [":tier"] = new() { S = tier } },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds members (<c>OrganizationUsers</c> items with <paramref name="role"/>) to already seeded organizations.</summary>
+    public async Task AddMembersAsync(IReadOnlyList<(int Organization, string User)> members, string role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var items = members.Select(m => ("OrganizationUsers", new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+        {
+            ["userId"] = new() { S = m.User },
+            ["organizationId"] = new() { S = Tenants.Organization(m.Organization) },
+            ["role"] = new() { S = role },
+        })).Chunk(25).ToList();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Interlocked.Exchange(ref _written, 0);
+            var work = Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = 6, CancellationToken = cancellationToken },
+                async (chunk, ct) => await WriteBatchAsync(chunk, ct).ConfigureAwait(false));
+            await _progress.TrackCountAsync($"Seeding {members.Count} memberships", members.Count, () => Interlocked.Read(ref _written), work).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose()
     {
         _client.Dispose();

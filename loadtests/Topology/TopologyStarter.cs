@@ -47,6 +47,15 @@ internal static class TopologyStarter
             }
         }
 
+        // noisy-neighbour on one instance measures the runner's own gateway: rate limits, tiers, per-user sessions, budget.
+        if (options.Scenario == Scenarios.NoisyNeighbourScenario.ScenarioName && (options.Instances ?? 1) == 1)
+        {
+            foreach (var (key, value) in Scenarios.NoisyNeighbourScenario.GatewaySettings(1))
+            {
+                gatewayEnvironment[key] = value;
+            }
+        }
+
         foreach (var (key, value) in Passthrough("LOADTESTS_GATEWAY__"))
         {
             gatewayEnvironment[key] = value;

@@ -4,6 +4,9 @@ namespace Gateway.Testing;
 public sealed record LocalAwsStats
 {
     public long AssumeRoleCalls { get; init; }
+
+    /// <summary>AssumeRole calls per whole UTC second of arrival (key: Unix seconds), the last 600 seconds; seconds without calls absent.</summary>
+    public IReadOnlyDictionary<string, long> AssumeRoleCallsBySecond { get; init; } = new Dictionary<string, long>();
     public long AssumeRoleSucceeded { get; init; }
     public long DynamoDbRequests { get; init; }
     public long DynamoDbAllowed { get; init; }

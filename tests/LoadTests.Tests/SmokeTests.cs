@@ -110,6 +110,57 @@ public sealed class SmokeTests : IDisposable
     }
 
     [Fact]
+    public async Task NoisyNeighbour_SmallNumbers_FlooderLimitedToItsTierWhileVictimsAreServedAndTheBudgetHolds()
+    {
+        var (code, log) = await RunAsync(TimeSpan.FromMinutes(5), "noisy-neighbour", "--duration", "12s", "--warm-up", "500ms", "--report", _dir);
+        foreach (var file in new[] { "report.md", "report.json", "report.html" })
+        {
+            Assert.True(File.Exists(Path.Combine(_dir, file)), $"{file} missing\n{log}");
+        }
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dir, "report.json")));
+        var root = json.RootElement;
+        var scenario = Assert.Single(root.GetProperty("scenarios").EnumerateArray());
+        Assert.Equal(
+            ["prime", "warm", "baseline", "flood", "storm", "serve-cost-1", "reject-cost-1", "floor-cost-1", "floor-cost-2", "reject-cost-2", "serve-cost-2"],
+            scenario.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(1, root.GetProperty("instances").GetInt64());
+
+        // Deny: the flooder, offered 21 x its tier's 6 req/s, is cut to its limit (not served at the offered rate).
+        var limit = root.GetProperty("flooderLimitPerSecond").GetDouble();
+        Assert.Equal(6, limit);
+        var requests = root.GetProperty("flooderRequests").GetInt64();
+        var rejected = root.GetProperty("flooderRejected").GetInt64();
+        Assert.True(rejected >= requests * 0.8, log);
+        var admitted = root.GetProperty("flooderAdmittedPerSecond").GetDouble();
+        Assert.InRange(admitted, limit * 0.5, limit * 1.5);
+
+        // Allow twin: the other organizations, at the same moments, are all served; the flooder is limited, not blocked.
+        Assert.True(root.GetProperty("victimErrors").GetInt64() == 0, log);
+        Assert.True(root.GetProperty("victimBaselineP99Ms").GetDouble() > 0, log);
+        Assert.True(root.GetProperty("victimP99Ms").GetDouble() > 0, log);
+        var counters = scenario.GetProperty("counters");
+        Assert.True(counters.GetProperty("victimRequests").GetInt64() > 0, log);
+        Assert.True(counters.GetProperty("victimOrganizations").GetInt64() >= 20, log);
+        Assert.True(counters.GetProperty("victimNewUsers").GetInt64() > 0, log);
+
+        // The storm's AssumeRoles stayed within the budget (Sts:MaxAssumeRolePerSecond 3), and some were made.
+        var perSecond = root.GetProperty("assumeRolePerSecondMax").GetInt64();
+        Assert.InRange(perSecond, 1, 3);
+        Assert.True(counters.GetProperty("assumeRoleCalls.storm").GetInt64() > 0, log);
+        Assert.Equal(0, root.GetProperty("unscopedForwards").GetInt64());
+        Assert.True(root.GetProperty("cpuMicrosecondsPerServed").GetDouble() > 0, log);
+        Assert.True(root.GetProperty("cpuMicrosecondsPerRejected").GetDouble() > 0, log);
+
+        // On this shared machine a 3 s phase's p99 and a 3 s admitted count are noisy: those two thresholds may fail here
+        // (the explicit bounds above still hold); nothing else may.
+        var failed = scenario.GetProperty("thresholds").EnumerateArray()
+            .Where(t => !t.GetProperty("passed").GetBoolean()).Select(t => t.GetProperty("description").GetString()!).ToList();
+        Assert.All(failed, d => Assert.True(d.StartsWith("victimP99Ms / victimBaselineP99Ms", StringComparison.Ordinal) || d.StartsWith("flooderAdmittedPerSecond", StringComparison.Ordinal), log));
+        Assert.True(code == LoadTestCommand.Passed || failed.Count > 0, log);
+    }
+
+    [Fact]
     public async Task DependencyFaults_SmallNumbers_InterimAnswersAre503WithStableCodesAndRequestsSucceedAgain()
     {
         var (code, log) = await RunAsync(TimeSpan.FromMinutes(4), "dependency-faults", "--duration", "3s", "--warm-up", "300ms", "--rate", "30", "--connections", "16", "--report", _dir);

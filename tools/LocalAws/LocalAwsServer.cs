@@ -62,7 +62,7 @@ internal static class LocalAwsServer
         services.AddSingleton(sp => new CredentialStore(iam, clock));
         services.AddSingleton(sp => new RequestAuthenticator(sp.GetRequiredService<CredentialStore>(), clock, wallClock, config.Region));
         services.AddSingleton(new FaultInjector(wallClock));
-        services.AddSingleton<LocalAwsStats>();
+        services.AddSingleton(new LocalAwsStats(wallClock));
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
         services.AddSingleton<AssumeRoleSessionIssuer>();
         services.AddSingleton<StsEndpoint>();
