@@ -21,6 +21,10 @@ public sealed record PolicyCondition(string Operator, string Key, IReadOnlyList<
         }
     }
 
+    /// <summary>False for an operator IAM does not define (the evaluator fails closed on it; IAM's API refuses the
+    /// document as <c>MalformedPolicyDocument</c>).</summary>
+    public bool IsKnownOperator => ParsedOperator.IsKnown;
+
     public bool Equals(PolicyCondition? other)
         => other is not null
            && string.Equals(Operator, other.Operator, StringComparison.Ordinal)

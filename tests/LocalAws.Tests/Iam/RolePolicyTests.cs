@@ -5,6 +5,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Amazon.SecurityToken.Model;
+using Gateway.Policies;
+using Gateway.Policies.Revocations;
 using Gateway.Testing;
 
 namespace LocalAws.Tests.Iam;
@@ -42,7 +44,7 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
 
     private IamQueryClient Iam(AWSCredentials credentials) => new(Aws.Url, credentials, LocalAwsHost.Region);
 
-    private async Task<(AmazonDynamoDBClient Client, DateTimeOffset Issued)> AssumeAsync(string sessionName, string? organizationTag = null)
+    private async Task<(AmazonDynamoDBClient Client, DateTimeOffset Issued)> AssumeAsync(string sessionName, string? organizationTag = null, string sourceIdentity = "tenant-gateway")
     {
         using var sts = Aws.CreateStsClient(Aws.GatewayCredentials);
         var request = new AssumeRoleRequest
@@ -50,7 +52,7 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
             RoleArn = LocalAwsHost.TenantRoleArn,
             RoleSessionName = sessionName,
             DurationSeconds = DurationSeconds,
-            SourceIdentity = "tenant-gateway",
+            SourceIdentity = sourceIdentity,
         };
         if (organizationTag is not null)
         {
@@ -171,6 +173,9 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         Assert.Equal(("MalformedPolicyDocument", HttpStatusCode.BadRequest), (malformed.ErrorCode, malformed.StatusCode));
         var principal = await Refused(admin.PutRolePolicyAsync(RoleName, "p", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"""));
         Assert.Equal("MalformedPolicyDocument", principal.ErrorCode);
+        var typo = await Refused(admin.PutRolePolicyAsync(RoleName, "p", """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThen":{"aws:TokenIssueTime":"2026-12-07T03:30:00Z"}}}]}"""));
+        Assert.Equal("MalformedPolicyDocument", typo.ErrorCode);
+        Assert.Contains("DateLessThen", typo.Message, StringComparison.Ordinal);
         var badName = await Refused(admin.PutRolePolicyAsync(RoleName, "bad name", Sized(200)));
         Assert.Equal(("ValidationError", HttpStatusCode.BadRequest), (badName.ErrorCode, badName.StatusCode));
         var noRole = await Refused(admin.PutRolePolicyAsync("NoSuchRole", "p", Sized(200)));
@@ -193,6 +198,8 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
             var over = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(4_241)));
             Assert.Equal(("LimitExceeded", HttpStatusCode.Conflict), (over.ErrorCode, over.StatusCode));
             Assert.Equal(["first"], await admin.ListRolePoliciesAsync(RoleName));
+            var spacesInAString = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(4_241).Replace("xxxx", "x  x", StringComparison.Ordinal)));
+            Assert.Equal("LimitExceeded", spacesInAString.ErrorCode); // white space inside a string value counts
             await admin.PutRolePolicyAsync(RoleName, "second", Indented(Sized(4_240)));
             Assert.Equal(["first", "second"], await admin.ListRolePoliciesAsync(RoleName));
             await admin.PutRolePolicyAsync(RoleName, "first", Sized(5_000));
@@ -208,6 +215,49 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
                 await admin.DeleteRolePolicyAsync(RoleName, name);
             }
         }
+    }
+
+    /// <summary>
+    /// The document the <c>revoke</c> verb writes (<see cref="TenantRevocations"/>: the organizationId session tag,
+    /// optionally aws:SourceIdentity, aws:TokenIssueTime DateLessThan the cut-off) is accepted by PutRolePolicy and denies
+    /// exactly what it says: a user's older sessions, then the organization's, never another organization's or a
+    /// session issued after the cut-off.
+    /// </summary>
+    [Fact]
+    public async Task TenantRevocationsDocument_UserThenOrganization_DeniesExactlyTheScopedOlderSessions()
+    {
+        using var admin = Iam(Aws.AdminCredentials);
+        var (alice, aliceIssued) = await AssumeAsync("acme+read-write@alice", organizationTag: "acme", sourceIdentity: "alice");
+        var (bob, _) = await AssumeAsync("acme+read-write@bob", organizationTag: "acme", sourceIdentity: "bob");
+        var (neighbour, _) = await AssumeAsync("globex+read-write@alice", organizationTag: "globex", sourceIdentity: "alice");
+        var cutoff = aliceIssued.AddSeconds(1);
+        var acme = OrganizationId.Parse("acme");
+
+        var user = TenantRevocations.Empty.Add(new Revocation(acme, cutoff, ["alice"]));
+        await admin.PutRolePolicyAsync(RoleName, TenantRevocations.PolicyName, user.ToDocument()!.ToJson());
+        try
+        {
+            Assert.Equal(user.Entries, TenantRevocations.Parse(await admin.GetRolePolicyAsync(RoleName, TenantRevocations.PolicyName)).Entries);
+            await AssertRevokedAsync(alice, "acme alice (before)");
+            await AssertAllowedAsync(bob, "acme bob (before)");
+            await AssertAllowedAsync(neighbour, "globex alice (before)");
+
+            var organization = user.Add(new Revocation(acme, cutoff));
+            await admin.PutRolePolicyAsync(RoleName, TenantRevocations.PolicyName, organization.ToDocument()!.ToJson());
+            await AssertRevokedAsync(alice, "acme alice (before)");
+            await AssertRevokedAsync(bob, "acme bob (before)");
+            await AssertAllowedAsync(neighbour, "globex alice (before)");
+
+            await Aws.AdvanceClockAsync(TimeSpan.FromSeconds(2));
+            var (fresh, _) = await AssumeAsync("acme+read-write@alice", organizationTag: "acme", sourceIdentity: "alice");
+            await AssertAllowedAsync(fresh, "acme alice (after)");
+        }
+        finally
+        {
+            await admin.DeleteRolePolicyAsync(RoleName, TenantRevocations.PolicyName);
+        }
+
+        await AssertAllowedAsync(alice, "acme alice after DeleteRolePolicy");
     }
 
     /// <summary>A valid policy (a Deny of an action nobody calls) of exactly <paramref name="characters"/> characters, none white space.</summary>

@@ -157,6 +157,11 @@ internal sealed partial class IamEndpoint(IamDirectory directory, RequestAuthent
             return Fail(new StsError(400, "MalformedPolicyDocument", $"Syntax errors in policy. {problem}"), requestId);
         }
 
+        if (document.Statements.SelectMany(s => s.Conditions).FirstOrDefault(c => !c.IsKnownOperator) is { } unknown)
+        {
+            return Fail(new StsError(400, "MalformedPolicyDocument", $"Invalid Condition type : {unknown.Operator}"), requestId);
+        }
+
         if (document.Statements.Any(s => s.Principal is not null))
         {
             return Fail(new StsError(400, "MalformedPolicyDocument", "Policy document should not specify a principal."), requestId);
