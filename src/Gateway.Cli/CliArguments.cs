@@ -29,6 +29,7 @@ internal static class CliArguments
         ("report", "--out DIR [--verify-json FILE] [--template FILE]", "write the auditor's evidence pack (report.html, report.md)"),
         ("audit", "--organization ORG [--from TIME] [--to TIME] FILE...", "print one organization's audit events from JSON console logs"),
         ("evict", "--user USER [--organization ORG]", "revoke a user's cached memberships on every instance now (fleet mode)"),
+        ("revoke", "--organization ORG [--user USER] [--reason TEXT] [--timeout SECONDS] | --list", "deny an organization's (or a user's) STS sessions issued before now, with the operator's identity, and prove it"),
         ("help", "[VERB]", "print this text, or one verb's"),
     ];
 
@@ -52,6 +53,14 @@ internal static class CliArguments
             none matched), 2 when no line was a JSON log entry, or on bad usage.
             """,
         ["evict"] = "Needs TenantIsolation:SharedCache:Redis (fleet mode). Exit 0 every instance confirmed, 1 Redis unreachable or an instance did not confirm, 2 bad usage.",
+        ["revoke"] = """
+            Writes the tenant role's inline policy tenant-revocations with the operator's identity (the AWS SDK's default
+            credential chain: AWS_PROFILE, AWS_ACCESS_KEY_ID...; never TenantIsolation:Aws's keys), then proves the cut-off with
+            the gateway's identity: a session issued before it is refused (polled up to --timeout, default 60 s), a fresh
+            one and another organization's older one are allowed. --list prints the active revocations. Exit 0 revoked and
+            proven, 1 not proven or an endpoint failed, 2 bad usage or over IAM's policy size limit (nothing changed),
+            3 AccessDenied for the operator identity (nothing changed).
+            """,
         ["help"] = "help VERB prints that verb's usage.",
     };
 

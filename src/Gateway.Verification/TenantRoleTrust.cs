@@ -79,7 +79,7 @@ public static class TenantRoleTrust
     }
 
     /// <summary>Runs the check: GetCallerIdentity, GetRole, <see cref="Analyze"/>. Fails closed (named) when IAM cannot be read.</summary>
-    public static async Task<VerificationCheck> CheckAsync(IAmazonSecurityTokenService sts, IamRoleReader? iam, string? roleArn, CancellationToken cancellationToken)
+    public static async Task<VerificationCheck> CheckAsync(IAmazonSecurityTokenService sts, IamClient? iam, string? roleArn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sts);
         VerificationCheck Fail(string observed) => new(VerificationPlan.TenantRoleTrustCheck, Expected, observed, false);

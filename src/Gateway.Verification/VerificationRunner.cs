@@ -31,11 +31,11 @@ public sealed class VerificationRunner : IVerificationRunner
     private readonly IAmazonDynamoDB _gatewayDynamoDb;
     private readonly TenantIsolationOptions _options;
     private readonly PermissionSetCatalog _catalog;
-    private readonly IamRoleReader? _iam;
+    private readonly IamClient? _iam;
     private readonly VerificationEndpoint _stsEndpoint;
     private readonly VerificationEndpoint _dynamoDbEndpoint;
 
-    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamRoleReader? iam = null)
+    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamClient? iam = null)
     {
         _iam = iam;
         _issuer = issuer;

@@ -28,7 +28,7 @@ public static class VerificationServiceCollectionExtensions
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
             sp.GetRequiredService<PermissionSetCatalog>(),
-            new IamRoleReader(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
+            new IamClient(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton<IVerificationRunner>(sp => sp.GetRequiredService<VerificationRunner>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
         return services;

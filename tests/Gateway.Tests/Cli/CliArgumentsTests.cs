@@ -26,7 +26,7 @@ public sealed class CliArgumentsTests
         Assert.Equal(0, exit);
         Assert.Empty(stderr);
         Assert.StartsWith("usage: Gateway [serve]", stdout, StringComparison.Ordinal);
-        foreach (var verb in new[] { "serve", "policy", "verify", "report", "audit", "evict" })
+        foreach (var verb in new[] { "serve", "policy", "verify", "report", "audit", "evict", "revoke" })
         {
             Assert.Matches($@"(?m)^  {verb} ", stdout);
         }
@@ -49,7 +49,7 @@ public sealed class CliArgumentsTests
         Assert.Empty(stdout);
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"Gateway: unknown verb '{typed}'", line, StringComparison.Ordinal);
-        Assert.Contains("verbs: serve, policy, verify, report, audit, evict, help", line, StringComparison.Ordinal);
+        Assert.Contains("verbs: serve, policy, verify, report, audit, evict, revoke, help", line, StringComparison.Ordinal);
         if (suggestion is null)
         {
             Assert.DoesNotContain("did you mean", line, StringComparison.Ordinal);
@@ -129,6 +129,7 @@ public sealed class CliArgumentsTests
     [InlineData("report")]
     [InlineData("audit")]
     [InlineData("evict")]
+    [InlineData("revoke")]
     public void Help_EveryVerb_UsageLineFirst(string verb)
     {
         var (route, exit, stdout, _) = Route("help", verb);
@@ -162,7 +163,7 @@ public sealed class CliArgumentsTests
         else
         {
             var suggestion = argument switch { "polcy" => "policy", "--hepl" => "help", _ => "verify" };
-            Assert.Equal($"Gateway: unknown verb '{argument}' (did you mean '{suggestion}'?); verbs: serve, policy, verify, report, audit, evict, help. Nothing was started; run 'Gateway --help' for usage.", Assert.Single(run.ErrorLines));
+            Assert.Equal($"Gateway: unknown verb '{argument}' (did you mean '{suggestion}'?); verbs: serve, policy, verify, report, audit, evict, revoke, help. Nothing was started; run 'Gateway --help' for usage.", Assert.Single(run.ErrorLines));
         }
     }
 

@@ -54,10 +54,11 @@ public sealed class VerifyCommandProcessTests
     public async Task Binary_TrustWithoutSourceIdentityCondition_FailsOnlyThatCheckExit1()
     {
         // A template copy whose tenant-role trust no longer requires a SourceIdentity (neither the Allow's condition
-        // nor the Deny remain): verify must name exactly that check.
+        // nor the Deny remain — it is moved to an action the gateway never requests, since every AssumeRole also tags the
+        // session, so a Deny on sts:TagSession would still refuse it): verify must name exactly that check.
         var template = await WeakenedTemplateAsync(
             ("            Condition:\n              \"Null\":\n                sts:SourceIdentity: \"false\"\n", string.Empty),
-            ("            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:AssumeRole\n", "            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:TagSession\n"));
+            ("            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:AssumeRole\n", "            Effect: Deny\n            Principal: { AWS: \"*\" }\n            Action: sts:AssumeRoleWithSAML\n"));
         var only = await OnlyFailureAsync(template);
         Assert.Equal(SourceIdentityCheck, (string)only["name"]!);
         Assert.Equal("credentials issued", (string)only["observed"]!);

@@ -7,9 +7,9 @@ using Gateway.Testing;
 namespace Gateway.Tests.Cli;
 
 /// <summary>The gateway's signed IAM GetRole against LocalAws's GetRole (trust policy from the deployment template).</summary>
-public sealed class IamRoleReaderLocalAwsTests
+public sealed class IamClientLocalAwsTests
 {
-    private static IamRoleReader Reader(LocalAwsHost aws, string accessKeyId, string secret) => new(new AwsOptions
+    private static IamClient Reader(LocalAwsHost aws, string accessKeyId, string secret) => new(new AwsOptions
     {
         Region = LocalAwsHost.Region,
         IamServiceUrl = aws.Url,
