@@ -85,6 +85,28 @@ public sealed class CredentialCacheAdmissionTests : IDisposable
         Assert.NotSame(original["bob"], (await _cache.GetAsync(User("bob"), ReadWrite, CancellationToken.None)).Credentials);
     }
 
+    [Fact]
+    public async Task GetAsync_RefreshAheadQueuedAfterAnotherOrganizationsColdMiss_IsAdmittedFirst()
+    {
+        await _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(51)); // alice's set is inside refresh-ahead (10 min), outside the buffer (2 min)
+        await _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None); // this second's one call
+        var carol = _cache.GetAsync(User("carol", "globex"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _admission.Waiting == 1); // globex's cold miss queued first
+        await _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None); // served; its refresh-ahead queues behind
+        await Eventually.UntilAsync(() => _admission.Waiting == 2);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Allow: the next second's one call is alice's refresh (the cache tells the budget it is one); deny: carol's earlier
+        // cold miss waits (failed before on a cache that asked as a new session: carol went first, alice's refresh waited).
+        await Eventually.UntilAsync(() => _issuer.Calls == 3);
+        await Task.Delay(100);
+        Assert.Equal(3, _issuer.Calls);
+        Assert.Equal("alice", _issuer.Issued.Last().Key.UserId);
+        Assert.False(carol.IsCompleted);
+    }
+
     public void Dispose()
     {
         _cache.Dispose();
