@@ -235,15 +235,19 @@ internal static class RevokeCommand
                 planned.Add((role, json, pruned));
             }
 
+            var written = new List<string>();
             foreach (var (role, json, _) in planned)
             {
                 try
                 {
                     await iam.PutRolePolicyAsync(role, TenantRevocations.PolicyName, json, cancellationToken).ConfigureAwait(false);
+                    written.Add(role);
                 }
-                catch (AmazonServiceException ex) when (ex.ErrorCode == "LimitExceeded")
+                catch (AmazonServiceException ex) when (written.Count > 0 || ex.ErrorCode == "LimitExceeded")
                 {
-                    return CliArguments.Fail(stderr, $"revoke: {iam.Endpoint} refused role {role}'s {TenantRevocations.PolicyName} as over IAM's size limit (LimitExceeded); that role is unchanged.");
+                    // Abac mode writes one role per permission set: never claim "nothing was changed" once one was.
+                    var changed = written.Count == 0 ? "nothing was changed" : $"already written to {string.Join(", ", written)} — run revoke again once the cause is fixed";
+                    return CliArguments.Fail(stderr, $"revoke: {iam.Endpoint} refused role {role}'s {TenantRevocations.PolicyName} ({ex.ErrorCode ?? ex.GetType().Name}); {changed}.", ex.ErrorCode == "LimitExceeded" ? Usage : Failed);
                 }
             }
 
