@@ -6,7 +6,7 @@ namespace Deploy.Tests;
 
 /// <summary>
 /// The template as CloudFormation would instantiate it for given parameters: resolves the intrinsics the template is
-/// allowed to use (Ref, Fn::Sub, Fn::GetAtt Arn, Fn::If, Fn::Equals in conditions, AWS::AccountId / Region / Partition)
+/// allowed to use (Ref, Fn::Sub, Fn::GetAtt Arn, Fn::If, Fn::Equals and Fn::Not in conditions, AWS::AccountId / Region / Partition)
 /// and fails on anything else, the same subset LocalAws is to support.
 /// </summary>
 internal sealed partial class Stack
@@ -17,7 +17,7 @@ internal sealed partial class Stack
 
     public static readonly IReadOnlySet<string> AllowedFunctions = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Equals",
+        "Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Equals", "Fn::Not",
     };
 
     public static readonly IReadOnlySet<string> AllowedPseudoParameters = new HashSet<string>(StringComparer.Ordinal)
@@ -71,6 +71,10 @@ internal sealed partial class Stack
     }
 
     public JsonNode? ResolvedOutput(string name) => Resolve(Template.Map("Outputs").Map(name).Get("Value")!);
+
+    /// <summary>Whether output <paramref name="name"/> exists with these parameters (its Condition, if any, holds).</summary>
+    public bool OutputExists(string name)
+        => Template.Map("Outputs").Map(name).Str("Condition") is not { } condition || _conditions[condition];
 
     public string Arn(string logicalId)
     {
@@ -166,6 +170,11 @@ internal sealed partial class Stack
     {
         var mapping = (YamlMappingNode)node;
         var (key, value) = mapping.Children.Single();
+        if (((YamlScalarNode)key).Value == "Fn::Not")
+        {
+            return !EvaluateCondition(((YamlSequenceNode)value).Children.Single());
+        }
+
         if (((YamlScalarNode)key).Value != "Fn::Equals")
         {
             throw new NotSupportedException($"Condition function {key}");

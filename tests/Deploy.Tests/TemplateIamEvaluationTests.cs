@@ -10,6 +10,7 @@ namespace Deploy.Tests;
 public class TemplateIamEvaluationTests
 {
     private const string ExistingUser = "arn:aws:iam::123456789012:user/gateway";
+    private const string Operator = "arn:aws:iam::123456789012:user/operator";
     private const string Intruder = "arn:aws:iam::123456789012:role/SomethingElse";
 
     public static TheoryData<string> GatewayPrincipals => new() { "", ExistingUser };
@@ -102,6 +103,13 @@ public class TemplateIamEvaluationTests
     [InlineData("sts:AssumeRole", "GatewayRole", false)]
     [InlineData("iam:GetRole", "TenantRole", true)]
     [InlineData("iam:GetRole", "GatewayRole", false)]
+    [InlineData("iam:GetRolePolicy", "TenantRole", true)]
+    [InlineData("iam:GetRolePolicy", "GatewayRole", false)]
+    [InlineData("iam:PutRolePolicy", "TenantRole", false)]
+    [InlineData("iam:DeleteRolePolicy", "TenantRole", false)]
+    [InlineData("iam:ListRolePolicies", "TenantRole", false)]
+    [InlineData("iam:AttachRolePolicy", "TenantRole", false)]
+    [InlineData("iam:PutRolePolicy", "GatewayRole", false)]
     [InlineData("iam:UpdateAssumeRolePolicy", "TenantRole", false)]
     [InlineData("iam:ListRoles", "TenantRole", false)]
     public void GatewayPolicy_Allows(string action, string resource, bool allowed)
@@ -143,6 +151,44 @@ public class TemplateIamEvaluationTests
 
         var key = $"arn:aws:kms:{Stack.Region}:{Stack.AccountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest("kms:Decrypt", key, Context([.. keys]))).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("iam:GetRole", "TenantRole", true)]
+    [InlineData("iam:ListRolePolicies", "TenantRole", true)]
+    [InlineData("iam:GetRolePolicy", "TenantRole", true)]
+    [InlineData("iam:PutRolePolicy", "TenantRole", true)]
+    [InlineData("iam:DeleteRolePolicy", "TenantRole", true)]
+    [InlineData("iam:PutRolePolicy", "GatewayRole", false)]
+    [InlineData("iam:GetRolePolicy", "GatewayRole", false)]
+    [InlineData("iam:AttachRolePolicy", "TenantRole", false)]
+    [InlineData("iam:UpdateAssumeRolePolicy", "TenantRole", false)]
+    [InlineData("iam:DeleteRole", "TenantRole", false)]
+    [InlineData("iam:PutRolePermissionsBoundary", "TenantRole", false)]
+    [InlineData("sts:AssumeRole", "TenantRole", false)]
+    [InlineData("dynamodb:GetItem", "ApplicationsTable", false)]
+    public void RevocationPolicy_OperatorMayOnlyManageTheTenantRolesInlinePolicies(string action, string resource, bool allowed)
+    {
+        var stack = new Stack(new Dictionary<string, string> { ["OperatorPrincipalArn"] = Operator });
+        var policy = Policy(stack.Resolved("TenantRevocationPolicy", "PolicyDocument")!);
+        var request = new AuthorizationRequest(action, stack.Arn(resource), RequestContext.Empty) { PrincipalArn = Operator };
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, request).IsAllowed);
+    }
+
+    [Theory]
+    [InlineData("iam:PutRolePolicy", false)]
+    [InlineData("iam:DeleteRolePolicy", false)]
+    [InlineData("iam:GetRolePolicy", true)]
+    public void Gateway_WithAnOperatorConfigured_StillCannotWriteTheTenantRole(string action, bool allowed)
+    {
+        // The operator grant is a separate policy: the gateway's policy is the same with or without it, and the
+        // tenant role's trust admits the gateway only (the operator does not become a second trusted principal).
+        var stack = new Stack(new Dictionary<string, string> { ["GatewayPrincipalArn"] = ExistingUser, ["OperatorPrincipalArn"] = Operator });
+        var policy = Policy(stack.Resolved("GatewayPolicy", "PolicyDocument")!);
+        Assert.Equal(allowed, PolicyEvaluator.Evaluate(policy, new AuthorizationRequest(action, stack.Arn("TenantRole"), RequestContext.Empty)).IsAllowed);
+        var trust = Policy(stack.Resolved("TenantRole", "AssumeRolePolicyDocument")!);
+        Assert.False(Evaluate(trust, "sts:AssumeRole", stack.Arn("TenantRole"), Context(("sts:SourceIdentity", ["user-1"])), Operator).IsAllowed);
+        Assert.True(Evaluate(trust, "sts:AssumeRole", stack.Arn("TenantRole"), Context(("sts:SourceIdentity", ["user-1"])), ExistingUser).IsAllowed);
     }
 
     private static (Stack Stack, PolicyDocument Trust, string Gateway) Trust(string gatewayPrincipalArn)

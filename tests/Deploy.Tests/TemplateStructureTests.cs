@@ -11,6 +11,8 @@ public class TemplateStructureTests
         "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
     ];
 
+    private const string Operator = "arn:aws:iam::123456789012:user/operator";
+
     private readonly Stack _stack = new();
 
     [Fact]
@@ -172,14 +174,14 @@ public class TemplateStructureTests
         var statements = _stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray().Select(s => s!.AsObject()).ToList();
         Assert.All(statements, s => Assert.Equal("Allow", (string?)s["Effect"]));
         Assert.Equal(
-            ["dynamodb:GetItem", "iam:GetRole", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            ["dynamodb:GetItem", "iam:GetRole", "iam:GetRolePolicy", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             statements.SelectMany(Actions).Order(StringComparer.Ordinal));
 
         var sts = Assert.Single(statements, s => Actions(s).Contains("sts:AssumeRole"));
         Assert.Equal(_stack.Arn("TenantRole"), (string?)sts["Resource"]);
         var inspect = Assert.Single(statements, s => Actions(s).Contains("iam:GetRole"));
         Assert.Equal("InspectTenantRole", (string?)inspect["Sid"]);
-        Assert.Equal(["iam:GetRole"], Actions(inspect));
+        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy"], Actions(inspect));
         Assert.Equal(_stack.Arn("TenantRole"), (string?)inspect["Resource"]);
         var dynamo = Assert.Single(statements, s => Actions(s).Contains("dynamodb:GetItem"));
         Assert.Equal(
@@ -192,6 +194,68 @@ public class TemplateStructureTests
         var kms = Assert.Single(statements, s => Actions(s).Contains("kms:Decrypt"));
         Assert.Equal($"ssm.{Stack.Region}.amazonaws.com", (string?)kms["Condition"]!["StringEquals"]!["kms:ViaService"]);
         Assert.Equal(parameters, (string?)kms["Condition"]!["StringLike"]!["kms:EncryptionContext:PARAMETER_ARN"]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("arn:aws:iam::123456789012:user/gateway")]
+    public void GatewayPolicy_HasNoIamWriteAction(string gatewayPrincipalArn)
+    {
+        // The gateway must not be able to change its own tenant role (lift a revocation, widen the ceiling): its only
+        // IAM actions are the two reads verify needs, whatever OperatorPrincipalArn is.
+        var stack = new Stack(new Dictionary<string, string> { ["GatewayPrincipalArn"] = gatewayPrincipalArn, ["OperatorPrincipalArn"] = Operator });
+        var iam = stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray()
+            .SelectMany(s => Actions(s!.AsObject())).Where(a => a.StartsWith("iam:", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy"], iam);
+        Assert.Null(stack.Properties("GatewayRole").Get("Policies"));
+    }
+
+    [Fact]
+    public void OperatorPrincipalArn_Empty_NoRevocationPolicyNorOutputs()
+    {
+        Assert.Equal("", _stack.Ref("OperatorPrincipalArn"));
+        Assert.False(_stack.Condition("HasOperatorPrincipal"));
+        Assert.False(_stack.Exists("TenantRevocationPolicy"));
+        Assert.False(_stack.OutputExists("TenantRevocationPolicyArn"));
+        Assert.False(_stack.OutputExists("OperatorPrincipalArn"));
+    }
+
+    [Theory]
+    [InlineData(Operator)]
+    [InlineData("arn:aws:iam::123456789012:role/IncidentResponder")]
+    public void OperatorPrincipalArn_Set_RevocationPolicyGrantsExactlyTheInlinePolicyActionsOnTheTenantRoleOnly(string operatorArn)
+    {
+        var stack = new Stack(new Dictionary<string, string> { ["OperatorPrincipalArn"] = operatorArn });
+        Assert.True(stack.Exists("TenantRevocationPolicy"));
+        Assert.Equal("AWS::IAM::ManagedPolicy", stack.Resource("TenantRevocationPolicy").Str("Type"));
+        var statement = Assert.Single(stack.Resolved("TenantRevocationPolicy", "PolicyDocument", "Statement")!.AsArray())!.AsObject();
+        Assert.Equal("Allow", (string?)statement["Effect"]);
+        Assert.Equal(
+            ["iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:PutRolePolicy"],
+            Actions(statement).Order(StringComparer.Ordinal));
+        Assert.Equal(stack.Arn("TenantRole"), (string?)statement["Resource"]);
+        Assert.Null(statement["Condition"]);
+        Assert.Null(statement["NotResource"]);
+
+        // Not attached by the stack (it does not modify principals it did not create), nor to the gateway role.
+        var properties = stack.Properties("TenantRevocationPolicy");
+        Assert.Null(properties.Get("Roles"));
+        Assert.Null(properties.Get("Users"));
+        Assert.Null(properties.Get("Groups"));
+        Assert.DoesNotContain(stack.Ref("TenantRevocationPolicy"), stack.Resolved("GatewayRole", "ManagedPolicyArns")!.AsArray().Select(a => (string)a!));
+        Assert.Equal(operatorArn, stack.ResolvedOutput("OperatorPrincipalArn")!.GetValue<string>());
+        Assert.Equal($"arn:aws:iam::{Stack.AccountId}:policy/TenantRevocationPolicy", stack.ResolvedOutput("TenantRevocationPolicyArn")!.GetValue<string>());
+
+        // The operator is not trusted by the tenant role: it writes the role's policies, it never assumes it.
+        Assert.DoesNotContain(operatorArn, stack.Resolved("TenantRole", "AssumeRolePolicyDocument")!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RevocationPolicy_TemplateSaysPlainlyThatIamCannotLimitItToOnePolicyName()
+    {
+        var text = Repo.Read(Stack.TemplatePath);
+        Assert.Contains("IAM has NO condition key for an inline policy's name", text, StringComparison.Ordinal);
+        Assert.Contains("can put ANY inline policy on the tenant role", text, StringComparison.Ordinal);
     }
 
     [Fact]

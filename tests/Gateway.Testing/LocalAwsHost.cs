@@ -26,6 +26,9 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
     public const string GatewayAccessKeyId = "AKIALOCALGATEWAY0001";
     public const string GatewaySecretAccessKey = "local-gateway-secret";
     public const string GatewayUserArn = "arn:aws:iam::000000000000:user/gateway";
+    public const string OperatorAccessKeyId = "AKIALOCALOPERATOR001";
+    public const string OperatorSecretAccessKey = "local-operator-secret";
+    public const string OperatorUserArn = "arn:aws:iam::000000000000:user/operator";
     public const string TenantRoleArn = "arn:aws:iam::000000000000:role/TenantDataAccess";
     public const string DefaultAudience = "tenant-gateway";
 
@@ -53,6 +56,9 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
 
     /// <summary>The <c>gateway</c> principal (AssumeRole on TenantDataAccess; reads Organizations/OrganizationUsers).</summary>
     public AWSCredentials GatewayCredentials { get; } = new BasicAWSCredentials(GatewayAccessKeyId, GatewaySecretAccessKey);
+
+    /// <summary>The <c>operator</c> principal (the template's TenantRevocationPolicy: the tenant role's inline policies; the identity of <c>revoke</c>).</summary>
+    public AWSCredentials OperatorCredentials { get; } = new BasicAWSCredentials(OperatorAccessKeyId, OperatorSecretAccessKey);
 
     /// <summary>Process id of LocalAws.</summary>
     public int ProcessId => _process.ProcessId;

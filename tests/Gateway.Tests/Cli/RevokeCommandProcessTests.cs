@@ -43,7 +43,7 @@ public sealed class RevokeCommandProcessTests
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Contains("role TenantDataAccess: 1 active revocation(s) in tenant-revocations", list.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("  acme: sessions issued before ", list.StandardOutput, StringComparison.Ordinal);
-        Assert.DoesNotContain(LocalAwsHost.AdminSecretAccessKey, run.StandardOutput + run.StandardError + list.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain(LocalAwsHost.OperatorSecretAccessKey, run.StandardOutput + run.StandardError + list.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 
@@ -78,7 +78,8 @@ public sealed class RevokeCommandProcessTests
         Assert.Contains(expected, Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
-    private static AWSCredentials Operator => new BasicAWSCredentials(LocalAwsHost.AdminAccessKeyId, LocalAwsHost.AdminSecretAccessKey);
+    /// <summary>LocalAws's <c>operator</c> user: the template's TenantRevocationPolicy (OperatorPrincipalArn), nothing more.</summary>
+    private static AWSCredentials Operator => new BasicAWSCredentials(LocalAwsHost.OperatorAccessKeyId, LocalAwsHost.OperatorSecretAccessKey);
 
     private static async Task<ProcessRun> RevokeAsync(LocalAwsHost aws, AWSCredentials identity, params string[] args)
     {

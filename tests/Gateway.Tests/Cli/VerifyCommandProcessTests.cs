@@ -83,7 +83,7 @@ public sealed class VerifyCommandProcessTests
     {
         // A template copy without the InspectTenantRole grant: the trust cannot be read, so the check fails (named).
         var template = await WeakenedTemplateAsync(
-            ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles]\n"));
+            ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole, iam:GetRolePolicy]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles, iam:GetRolePolicy]\n"));
         var only = await OnlyFailureAsync(template);
         Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only["name"]!);
         Assert.Equal("cannot inspect (AccessDenied)", (string)only["observed"]!);

@@ -182,10 +182,13 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         Assert.Equal(("NoSuchEntity", HttpStatusCode.NotFound), (noRole.ErrorCode, noRole.StatusCode));
         var noRoleForGateway = await Refused(gateway.PutRolePolicyAsync("NoSuchRole", "p", Sized(200))); // authorized before existence is told
         Assert.Equal("AccessDenied", noRoleForGateway.ErrorCode);
-        foreach (var call in new[] { gateway.GetRolePolicyAsync(RoleName, "p"), gateway.DeleteRolePolicyAsync(RoleName, "p"), gateway.ListRolePoliciesAsync(RoleName) })
+        foreach (var call in new[] { gateway.DeleteRolePolicyAsync(RoleName, "p"), gateway.ListRolePoliciesAsync(RoleName) })
         {
             Assert.Equal("AccessDenied", (await Refused(call)).ErrorCode);
         }
+
+        // The gateway may read an inline policy (verify checks tenant-revocations): past authorization, so NoSuchEntity.
+        Assert.Equal("NoSuchEntity", (await Refused(gateway.GetRolePolicyAsync(RoleName, "p"))).ErrorCode);
 
         Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
         var noPolicy = await Refused(admin.DeleteRolePolicyAsync(RoleName, "p"));
@@ -215,6 +218,50 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
                 await admin.DeleteRolePolicyAsync(RoleName, name);
             }
         }
+    }
+
+    /// <summary>
+    /// The <c>operator</c> user (LocalAws's <c>OperatorPrincipalArn</c>) holds exactly the template's
+    /// TenantRevocationPolicy: the tenant role's inline policies and GetRole, nothing on any other role, no data, no
+    /// AssumeRole — decided by the same engine as the gateway's calls; the gateway is refused the writes.
+    /// </summary>
+    [Fact]
+    public async Task OperatorUser_ManagesOnlyTheTenantRolesInlinePolicies_GatewayMayNotWrite()
+    {
+        using var op = Iam(Aws.OperatorCredentials);
+        using var gateway = Iam(Aws.GatewayCredentials);
+        async Task<AmazonServiceException> Refused(Task call) => await Assert.ThrowsAsync<AmazonServiceException>(() => call);
+
+        var document = """{"Version":"2012-10-17","Statement":[{"Sid":"Probe","Effect":"Deny","Action":"dynamodb:DeleteTable","Resource":"*"}]}""";
+        Assert.Equal("AccessDenied", (await Refused(gateway.PutRolePolicyAsync(RoleName, PolicyName, document))).ErrorCode);
+        Assert.Equal("AccessDenied", (await Refused(gateway.DeleteRolePolicyAsync(RoleName, PolicyName))).ErrorCode);
+        Assert.Empty(await op.ListRolePoliciesAsync(RoleName));
+
+        await op.PutRolePolicyAsync(RoleName, PolicyName, document);
+        try
+        {
+            Assert.Equal([PolicyName], await op.ListRolePoliciesAsync(RoleName));
+            Assert.Equal(document, await op.GetRolePolicyAsync(RoleName, PolicyName));
+            Assert.Equal(document, await gateway.GetRolePolicyAsync(RoleName, PolicyName)); // read-only twin
+            var role = await op.CallAsync("GetRole", [KeyValuePair.Create("RoleName", RoleName)]);
+            Assert.Contains(LocalAwsHost.TenantRoleArn, role.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await op.DeleteRolePolicyAsync(RoleName, PolicyName);
+        }
+
+        Assert.Empty(await op.ListRolePoliciesAsync(RoleName));
+        // Only the tenant role: another role name is refused before its existence is told.
+        var other = await Refused(op.PutRolePolicyAsync("TenantGateway", PolicyName, document));
+        Assert.Equal("AccessDenied", other.ErrorCode);
+        Assert.Contains($"{LocalAwsHost.OperatorUserArn} is not authorized to perform: iam:PutRolePolicy on resource: arn:aws:iam::000000000000:role/TenantGateway", other.Message, StringComparison.Ordinal);
+        // No data and no tenant session.
+        using var dynamo = Aws.CreateDynamoDbClient(Aws.OperatorCredentials);
+        Assert.Equal("AccessDeniedException", (await Assert.ThrowsAsync<AmazonDynamoDBException>(() => ReadAsync(dynamo))).ErrorCode);
+        using var sts = Aws.CreateStsClient(Aws.OperatorCredentials);
+        var assume = await Assert.ThrowsAnyAsync<AmazonServiceException>(() => sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "acme+read-write", SourceIdentity = "tenant-gateway" }));
+        Assert.Equal("AccessDenied", assume.ErrorCode);
     }
 
     /// <summary>

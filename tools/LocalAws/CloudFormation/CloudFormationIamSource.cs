@@ -7,15 +7,27 @@ namespace LocalAws.CloudFormation;
 /// <summary>
 /// IAM from the deployment's CloudFormation template: its roles (trust, inline and managed policies, max session) and
 /// its policies' attachments, applied to the users of <see cref="LocalUsers"/> (the config file: a template creates no
-/// users with access keys). Then the operator step the template documents for an existing gateway principal: the
-/// policy in output <see cref="PolicyOutput"/> is attached to the principal in output <see cref="PrincipalOutput"/>
-/// (LocalAws's <c>gateway</c> user, passed as the <c>GatewayPrincipalArn</c> parameter). A principal or managed policy
-/// LocalAws cannot find is a start-up error.
+/// users with access keys). Then the operator steps the template documents for existing principals
+/// (<see cref="Attachments"/>): the policy in output <see cref="PolicyOutput"/> is attached to the principal in output
+/// <see cref="PrincipalOutput"/> (LocalAws's <c>gateway</c> user, passed as the <c>GatewayPrincipalArn</c> parameter),
+/// and, when the template has them (<c>OperatorPrincipalArn</c> set), the policy in output
+/// <see cref="OperatorPolicyOutput"/> to the principal in <see cref="OperatorPrincipalOutput"/> (LocalAws's
+/// <c>operator</c> user, the identity of <c>Gateway.dll revoke</c>). A principal or managed policy LocalAws cannot find
+/// is a start-up error.
 /// </summary>
 internal sealed class CloudFormationIamSource : IIamSource
 {
     public const string PolicyOutput = "GatewayPolicyArn";
     public const string PrincipalOutput = "GatewayPrincipalArn";
+    public const string OperatorPolicyOutput = "TenantRevocationPolicyArn";
+    public const string OperatorPrincipalOutput = "OperatorPrincipalArn";
+
+    /// <summary>(policy output, principal output, the parameter naming the principal): attached when both outputs exist.</summary>
+    public static readonly IReadOnlyList<(string PolicyOutput, string PrincipalOutput, string Parameter)> Attachments =
+    [
+        (PolicyOutput, PrincipalOutput, "GatewayPrincipalArn"),
+        (OperatorPolicyOutput, OperatorPrincipalOutput, "OperatorPrincipalArn"),
+    ];
 
     public CloudFormationIamSource(CloudFormationStack stack, IIamSource localUsers)
     {
@@ -109,7 +121,11 @@ internal sealed class CloudFormationIamSource : IIamSource
             }
         }
 
-        AttachGatewayPolicy(managed, local, userPolicies, rolePolicies, roleManaged, errors);
+        foreach (var attachment in Attachments)
+        {
+            AttachOutputPolicy(attachment, managed, local, userPolicies, rolePolicies, roleManaged, errors);
+        }
+
         LocalAwsConfigErrors(errors);
         return new IamDefinitions
         {
@@ -118,7 +134,8 @@ internal sealed class CloudFormationIamSource : IIamSource
         };
     }
 
-    private void AttachGatewayPolicy(
+    private void AttachOutputPolicy(
+        (string PolicyOutput, string PrincipalOutput, string Parameter) attachment,
         Dictionary<string, StackPolicy> managed,
         IamDefinitions local,
         Dictionary<string, List<PolicyDocument>> userPolicies,
@@ -126,12 +143,12 @@ internal sealed class CloudFormationIamSource : IIamSource
         Dictionary<string, HashSet<string>> roleManaged,
         List<string> errors)
     {
-        if (!Stack.Outputs.TryGetValue(PolicyOutput, out var policyArn) || !Stack.Outputs.TryGetValue(PrincipalOutput, out var principalArn))
+        if (!Stack.Outputs.TryGetValue(attachment.PolicyOutput, out var policyArn) || !Stack.Outputs.TryGetValue(attachment.PrincipalOutput, out var principalArn))
         {
             return;
         }
 
-        var where = $"outputs {PolicyOutput} -> {PrincipalOutput}";
+        var where = $"outputs {attachment.PolicyOutput} -> {attachment.PrincipalOutput}";
         if (!managed.TryGetValue(policyArn, out var policy))
         {
             errors.Add($"{where}: {policyArn} is not a managed policy of the template.");
@@ -149,7 +166,7 @@ internal sealed class CloudFormationIamSource : IIamSource
         }
         else
         {
-            errors.Add($"{where}: {principalArn} is neither a LocalAws user ({string.Join(", ", local.Users.Select(u => u.Arn))}) nor a role of the template; pass --parameter GatewayPrincipalArn=ARN of one.");
+            errors.Add($"{where}: {principalArn} is neither a LocalAws user ({string.Join(", ", local.Users.Select(u => u.Arn))}) nor a role of the template; pass --parameter {attachment.Parameter}=ARN of one.");
         }
     }
 
