@@ -29,8 +29,14 @@ internal sealed record Application(string OrganizationId, string ApplicationId, 
 /// <summary>Body of <c>POST /applications</c>.</summary>
 internal sealed record CreateApplicationRequest(string? Name);
 
-/// <summary>Body of <c>GET /applications</c>.</summary>
+/// <summary>Body of <c>GET /applications</c> (without <c>limit</c>).</summary>
 internal sealed record ApplicationList(string OrganizationId, IReadOnlyList<Application> Applications);
+
+/// <summary>
+/// Body of <c>GET /applications?limit=N[&amp;paginationToken=T]</c>: one page in <c>applicationId</c> order across every
+/// shard, and the token of the next page (null on the last).
+/// </summary>
+internal sealed record ApplicationPage(string OrganizationId, IReadOnlyList<Application> Applications, string? PaginationToken);
 
 /// <summary>Body of <c>GET /whoami</c>: identity only, never credentials.</summary>
 internal sealed record WhoAmI(string OrganizationId, string UserId, string Role, string RequestId);

@@ -17,6 +17,7 @@ namespace Applications.Api;
 internal static partial class ApplicationEndpoints
 {
     private const int MaxNameLength = 200;
+    private const int MaxPageSize = 1000;
 
     public static IEndpointRouteBuilder MapApplicationEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -33,10 +34,30 @@ internal static partial class ApplicationEndpoints
         return routes;
     }
 
-    private static async Task<IResult> ListAsync(ITenantContext tenant, IOptions<ApplicationsOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(
+        string? limit, string? paginationToken, ITenantContext tenant, IOptions<ApplicationsOptions> options, CancellationToken cancellationToken)
     {
-        var applications = await Applications(tenant, options).QueryAsync(cancellationToken: cancellationToken);
-        return TypedResults.Ok(new ApplicationList(tenant.OrganizationId, applications));
+        if (limit is null && paginationToken is null)
+        {
+            var applications = await Applications(tenant, options).QueryAsync(cancellationToken: cancellationToken);
+            return TypedResults.Ok(new ApplicationList(tenant.OrganizationId, applications));
+        }
+
+        if (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > MaxPageSize)
+        {
+            return Problem(400, "invalid_limit", $"'limit' is required with 'paginationToken': a whole number from 1 to {MaxPageSize}.", tenant.RequestId);
+        }
+
+        try
+        {
+            var page = await Applications(tenant, options).QueryPageAsync(
+                new TenantQuery { Limit = pageSize, PaginationToken = string.IsNullOrEmpty(paginationToken) ? null : paginationToken }, cancellationToken);
+            return TypedResults.Ok(new ApplicationPage(tenant.OrganizationId, page.Items, page.PaginationToken));
+        }
+        catch (InvalidPaginationTokenException)
+        {
+            return Problem(400, "invalid_pagination_token", "'paginationToken' is not one this endpoint returned for your organization; start again without it.", tenant.RequestId);
+        }
     }
 
     private static async Task<IResult> GetAsync(string applicationId, ITenantContext tenant, IOptions<ApplicationsOptions> options, CancellationToken cancellationToken)
@@ -112,9 +133,12 @@ internal static partial class ApplicationEndpoints
         return TypedResults.Ok(new ApplicationList(organizationId, items.Select(Application.FromItem).ToArray()));
     }
 
-    /// <summary>The safe path: the organization's typed view of the table; the partition key always comes from the context.</summary>
+    /// <summary>
+    /// The safe path: the organization's typed view of the table; the partition key (and, for a sharded organization,
+    /// the shard) always comes from the context.
+    /// </summary>
     private static TenantTable<Application> Applications(ITenantContext tenant, IOptions<ApplicationsOptions> options) =>
-        tenant.Table(options.Value.TableName, Application.FromItem, static a => a.ToItem());
+        tenant.Table(options.Value.TableName, Application.FromItem, static a => a.ToItem(), sortKeyName: "applicationId");
 
     private static bool IsApplicationId(string value) => ApplicationIdPattern().IsMatch(value);
 

@@ -1,24 +1,29 @@
+using Amazon.DynamoDBv2.Model;
 using Gateway.Backend.Context;
 
 namespace Gateway.Backend.DynamoDb;
 
-/// <summary><c>tenant.Table("Applications")</c>.</summary>
+/// <summary><c>tenant.Table("Applications", sortKeyName: "applicationId")</c>.</summary>
 public static class TenantTableExtensions
 {
-    /// <summary>The caller's organization's view of a tenant table, over the scoped client.</summary>
-    public static TenantTable Table(this ITenantContext tenant, string tableName, string partitionKeyName = "organizationId")
+    /// <summary>
+    /// The caller's organization's view of a tenant table, over the scoped client. Give <paramref name="sortKeyName"/>
+    /// (the table's sort key): a sharded organization's items are placed and merged by it.
+    /// </summary>
+    public static TenantTable Table(this ITenantContext tenant, string tableName, string partitionKeyName = "organizationId", string? sortKeyName = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return new TenantTable(tenant.Dynamo, tenant.OrganizationId, tableName, partitionKeyName);
+        return new TenantTable(tenant.Dynamo, tenant.OrganizationId, tableName, partitionKeyName, sortKeyName);
     }
 
     /// <summary>The caller's organization's typed view of a tenant table.</summary>
     public static TenantTable<T> Table<T>(
         this ITenantContext tenant,
         string tableName,
-        Func<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>, T> read,
-        Func<T, Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> write,
-        string partitionKeyName = "organizationId")
+        Func<Dictionary<string, AttributeValue>, T> read,
+        Func<T, Dictionary<string, AttributeValue>> write,
+        string partitionKeyName = "organizationId",
+        string? sortKeyName = null)
         where T : class =>
-        new(tenant.Table(tableName, partitionKeyName), read, write);
+        new(tenant.Table(tableName, partitionKeyName, sortKeyName), read, write);
 }

@@ -34,6 +34,14 @@ public sealed class TenantTable<T>
         return items.Select(_read).ToArray();
     }
 
+    /// <summary>See <see cref="TenantTable.QueryPageAsync"/>.</summary>
+    /// <exception cref="InvalidPaginationTokenException">The token is not one of this organization's for this query.</exception>
+    public async Task<TenantQueryPage<T>> QueryPageAsync(TenantQuery query, CancellationToken cancellationToken = default)
+    {
+        var page = await Untyped.QueryPageAsync(query, cancellationToken).ConfigureAwait(false);
+        return new TenantQueryPage<T>(page.Items.Select(_read).ToArray(), page.PaginationToken);
+    }
+
     /// <summary>See <see cref="TenantTable.GetItemAsync"/>.</summary>
     public async Task<T?> GetItemAsync(string sortKeyName, AttributeValue sortKeyValue, bool consistentRead = false, CancellationToken cancellationToken = default)
     {
@@ -52,6 +60,29 @@ public sealed class TenantTable<T>
         ArgumentNullException.ThrowIfNull(item);
         return Untyped.PutItemAsync(_write(item), conditionExpression, names, values, cancellationToken);
     }
+
+    /// <summary>See <see cref="TenantTable.UpdateItemAsync"/>.</summary>
+    public async Task<T> UpdateItemAsync(
+        string sortKeyName,
+        AttributeValue sortKeyValue,
+        string updateExpression,
+        string? conditionExpression = null,
+        IReadOnlyDictionary<string, string>? names = null,
+        IReadOnlyDictionary<string, AttributeValue>? values = null,
+        CancellationToken cancellationToken = default) =>
+        _read(await Untyped.UpdateItemAsync(sortKeyName, sortKeyValue, updateExpression, conditionExpression, names, values, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>See <see cref="TenantTable.BatchGetItemAsync"/>.</summary>
+    public async Task<IReadOnlyList<T>> BatchGetItemAsync(
+        string sortKeyName, IEnumerable<AttributeValue> sortKeyValues, bool consistentRead = false, CancellationToken cancellationToken = default)
+    {
+        var items = await Untyped.BatchGetItemAsync(sortKeyName, sortKeyValues, consistentRead, cancellationToken).ConfigureAwait(false);
+        return items.Select(_read).ToArray();
+    }
+
+    /// <summary>See <see cref="TenantTable.BatchWriteItemAsync"/>.</summary>
+    public Task BatchWriteItemAsync(IEnumerable<T>? puts, IEnumerable<AttributeValue>? deleteSortKeyValues = null, CancellationToken cancellationToken = default) =>
+        Untyped.BatchWriteItemAsync(puts?.Select(_write), deleteSortKeyValues, cancellationToken);
 
     /// <summary>See <see cref="TenantTable.DeleteItemAsync"/>.</summary>
     public Task<bool> DeleteItemAsync(string sortKeyName, AttributeValue sortKeyValue, CancellationToken cancellationToken = default) =>

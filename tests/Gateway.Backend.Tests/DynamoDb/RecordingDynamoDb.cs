@@ -25,8 +25,13 @@ public class RecordingDynamoDb : DispatchProxy
             throw new NotSupportedException(targetMethod.Name);
         }
 
-        Requests.Add(request);
-        var response = Respond(request);
+        object response;
+        lock (Requests)
+        {
+            Requests.Add(request);
+            response = Respond(request);
+        }
+
         var fromResult = typeof(Task).GetMethod(nameof(Task.FromResult))!.MakeGenericMethod(targetMethod.ReturnType.GetGenericArguments()[0]);
         return fromResult.Invoke(null, [response]);
     }
