@@ -34,10 +34,12 @@ public sealed class VerificationRunner : IVerificationRunner
     private readonly IamClient? _iam;
     private readonly VerificationEndpoint _stsEndpoint;
     private readonly VerificationEndpoint _dynamoDbEndpoint;
+    private readonly TimeProvider _time;
 
-    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamClient? iam = null)
+    internal VerificationRunner(ICredentialIssuer issuer, IAmazonSecurityTokenService sts, IAmazonDynamoDB gatewayDynamoDb, TenantIsolationOptions options, PermissionSetCatalog catalog, IamClient? iam = null, TimeProvider? time = null)
     {
         _iam = iam;
+        _time = time ?? TimeProvider.System;
         _issuer = issuer;
         _sts = sts;
         _gatewayDynamoDb = gatewayDynamoDb;
@@ -57,10 +59,11 @@ public sealed class VerificationRunner : IVerificationRunner
         var checks = new List<VerificationCheck>();
         var canarySortKey = VerificationPlan.CanaryPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-        await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
+        var caller = await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
         CheckPolicySizes(checks);
         await CheckSourceIdentityRequiredAsync(plan, checks, cancellationToken).ConfigureAwait(false);
         checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, _options.RoleArn, cancellationToken).ConfigureAwait(false));
+        await CheckTenantRoleRevocationsAsync(plan, caller, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
 
         var sessions = new Dictionary<(string Org, string Set), IAmazonDynamoDB>();
         try
@@ -100,7 +103,54 @@ public sealed class VerificationRunner : IVerificationRunner
         return new VerificationReport(checks);
     }
 
-    private async Task CheckGatewayIdentityAsync(VerificationPlan plan, string sortKey, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    /// <summary>
+    /// Per tenant role: the gateway's identity cannot write it, and its tenant-revocations are revoke's and sound
+    /// (<see cref="TenantRoleRevocations"/>); then, for each organization with an active revocation (at most
+    /// <see cref="TenantRoleRevocations.MaxFreshSessionProbes"/>), a fresh session from the gateway's issuer may still
+    /// read its own partition — a revocation must never lock out the credentials issued after it.
+    /// </summary>
+    private async Task CheckTenantRoleRevocationsAsync(VerificationPlan plan, string caller, string sortKey, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        var revoked = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var role in TenantRoleRevocations.RoleNames(_options, _catalog))
+        {
+            checks.Add(await TenantRoleRevocations.CheckWriteRefusedAsync(_iam, caller, role, cancellationToken).ConfigureAwait(false));
+            var (check, organizations) = await TenantRoleRevocations.CheckRevocationsAsync(_iam, role, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            checks.Add(check);
+            revoked.UnionWith(organizations.Select(o => o.Value));
+        }
+
+        // The first permission set that can read a table (the probe is a GetItem of a canary key that does not exist).
+        var reader = _catalog.Sets.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .SelectMany(s => s.Value.Tables.Where(t => t.Read && plan.Tables.ContainsKey(t.TableName)).OrderBy(t => t.TableName, StringComparer.Ordinal).Select(t => (Set: s.Key, Table: t.TableName)))
+            .FirstOrDefault();
+        foreach (var organization in revoked.Take(TenantRoleRevocations.MaxFreshSessionProbes))
+        {
+            var name = TenantRoleRevocations.FreshSessionCheckName(organization);
+            if (reader.Set is null)
+            {
+                checks.Add(new VerificationCheck(name, Allowed, "not checked (no permission set reads a table)", false));
+                continue;
+            }
+
+            var assumed = await AssumeAsync(organization, reader.Set, CanaryUser, cancellationToken).ConfigureAwait(false);
+            using var client = assumed.Client;
+            var observed = client is null
+                ? $"no session ({assumed.Check.Observed})"
+                : await ObserveAsync(client, _dynamoDbEndpoint, plan.Tables[reader.Table], new VerificationProbe
+                {
+                    Name = name,
+                    Operation = ProbeOperation.GetItem,
+                    Table = reader.Table,
+                    Targets = [organization],
+                    Expected = ProbeExpectation.Allowed,
+                }, sortKey, cancellationToken).ConfigureAwait(false);
+            checks.Add(new VerificationCheck(name, Allowed, observed, Passes(ProbeExpectation.Allowed, observed)));
+        }
+    }
+
+    /// <summary>Adds the gateway-identity checks; returns the caller's ARN as observed (or the error).</summary>
+    private async Task<string> CheckGatewayIdentityAsync(VerificationPlan plan, string sortKey, List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
         var observed = await ObserveAsync(async () =>
         {
@@ -118,6 +168,8 @@ public sealed class VerificationRunner : IVerificationRunner
             }, _dynamoDbEndpoint).ConfigureAwait(false);
             checks.Add(new VerificationCheck($"gateway identity: GetItem {name} → {plan.Organizations[0]}", Describe(ProbeExpectation.Denied), result, Passes(ProbeExpectation.Denied, result)));
         }
+
+        return observed;
     }
 
     private void CheckPolicySizes(List<VerificationCheck> checks)

@@ -28,7 +28,8 @@ public static class VerificationServiceCollectionExtensions
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value,
             sp.GetRequiredService<PermissionSetCatalog>(),
-            new IamClient(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
+            new IamClient(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IVerificationRunner>(sp => sp.GetRequiredService<VerificationRunner>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ContinuousVerificationService>());
         return services;

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Isolation.Configuration;
+using Gateway.Policies;
+using Gateway.Policies.Revocations;
 using Gateway.Verification;
 using Gateway.Testing;
 
@@ -14,6 +16,7 @@ namespace Gateway.Tests.Cli;
 public sealed class VerifyCommandProcessTests
 {
     private const string SourceIdentityCheck = "AssumeRole without SourceIdentity";
+    private const string TenantRole = "TenantDataAccess";
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
@@ -36,6 +39,8 @@ public sealed class VerifyCommandProcessTests
         Assert.Equal(0, (int)json["failed"]!);
         Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == SourceIdentityCheck)!["observed"]!);
         Assert.Equal(LocalAwsHost.GatewayUserArn, (string)checks.Single(c => (string)c!["name"]! == VerificationPlan.TenantRoleTrustCheck)!["observed"]!);
+        Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.WriteCheckName(TenantRole))!["observed"]!);
+        Assert.Equal("none in force", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.RevocationsCheckName(TenantRole))!["observed"]!);
         Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
         // When and against what: a timestamp (UTC) and the endpoints checked (here LocalAws for all three).
         var timestamp = DateTimeOffset.Parse((string)json["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
@@ -99,15 +104,91 @@ public sealed class VerifyCommandProcessTests
         Assert.Equal("gateway identity: GetItem Applications → zz-verify-a", (string)only["name"]!);
     }
 
+    [Fact]
+    public async Task Binary_GatewayMayPutRolePolicy_FailsOnlyTheWriteCheckNamingIdentityAndEndpointExit1()
+    {
+        // A template copy whose gateway policy may also write the tenant role's inline policies (it could lift a
+        // revocation): the probe is authorized, IAM refuses its malformed document, nothing is written, verify fails it.
+        var template = await WeakenedTemplateAsync(
+            ("            Action: [iam:GetRole, iam:GetRolePolicy]\n", "            Action: [iam:GetRole, iam:GetRolePolicy, iam:PutRolePolicy]\n"));
+        string? url = null;
+        var only = await OnlyFailureAsync(template, aws => url = aws.Url.ToString());
+        Assert.Equal(TenantRoleRevocations.WriteCheckName(TenantRole), (string)only["name"]!);
+        Assert.Equal(
+            $"allowed: {LocalAwsHost.GatewayUserArn} may call iam:PutRolePolicy on {TenantRole} at IAM at {url} (the probe was refused only as MalformedPolicyDocument; nothing written)",
+            (string)only["observed"]!);
+    }
+
+    [Fact]
+    public async Task Binary_RevocationInForce_CheckedAndAFreshSessionOfTheRevokedOrganizationAllowedExit0()
+    {
+        // Allow twin of the two below: a real revocation of acme (cut-off in the past, as revoke writes it).
+        await using var aws = await LocalAwsHost.StartAsync();
+        var cutoff = DateTimeOffset.UtcNow.AddSeconds(-5);
+        await PutRevocationsAsync(aws, TenantRevocations.Empty.Add(new Revocation(OrganizationId.Parse("acme"), cutoff)).ToDocument()!.ToJson());
+
+        var (run, json) = await VerifyAsync(aws, []);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var checks = json["checks"]!.AsArray();
+        Assert.All(checks, c => Assert.True((bool)c!["passed"]!, c!.ToJsonString()));
+        var names = ExpectedNames();
+        names.Insert(names.IndexOf(TenantRoleRevocations.RevocationsCheckName(TenantRole)) + 1, TenantRoleRevocations.FreshSessionCheckName("acme"));
+        Assert.Equal(names, checks.Select(c => (string)c!["name"]!));
+        Assert.StartsWith("1 active (acme)", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.RevocationsCheckName(TenantRole))!["observed"]!, StringComparison.Ordinal);
+        Assert.Equal("allowed", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.FreshSessionCheckName("acme"))!["observed"]!);
+    }
+
+    [Fact]
+    public async Task Binary_RevocationCutOffInTheFuture_FailsRevocationsAndFreshSessionChecksExit1()
+    {
+        // A cut-off in the future (a hand edit or a clock gone wrong) refuses the organization's fresh credentials too:
+        // the revocations check names it, and the fresh acme session is really refused by LocalAws.
+        await using var aws = await LocalAwsHost.StartAsync();
+        await PutRevocationsAsync(aws, TenantRevocations.Empty.Add(new Revocation(OrganizationId.Parse("acme"), DateTimeOffset.UtcNow.AddMinutes(30))).ToDocument()!.ToJson());
+
+        var (run, json) = await VerifyAsync(aws, []);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var failed = json["checks"]!.AsArray().Where(c => !(bool)c!["passed"]!).ToList();
+        Assert.Equal([TenantRoleRevocations.RevocationsCheckName(TenantRole), TenantRoleRevocations.FreshSessionCheckName("acme")], failed.Select(c => (string)c!["name"]!));
+        Assert.Matches(@"^acme: cut-off \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ is in the future, so fresh sessions are refused too$", (string)failed[0]!["observed"]!);
+        Assert.Equal("AccessDeniedException", (string)failed[1]!["observed"]!);
+    }
+
+    [Fact]
+    public async Task Binary_ForeignStatementInTenantRevocations_FailsOnlyTheRevocationsCheckExit1()
+    {
+        // An Allow slipped into tenant-revocations (which anyone with the operator's grant can write): named, fail.
+        await using var aws = await LocalAwsHost.StartAsync();
+        await PutRevocationsAsync(aws, """{"Version":"2012-10-17","Statement":[{"Sid":"Widen","Effect":"Allow","Action":"dynamodb:Scan","Resource":"*"}]}""");
+
+        var (run, json) = await VerifyAsync(aws, []);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+        var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!)!;
+        Assert.Equal(TenantRoleRevocations.RevocationsCheckName(TenantRole), (string)only["name"]!);
+        Assert.Contains("statement Widen was not written by revoke", (string)only["observed"]!, StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes tenant-revocations with LocalAws's operator user (the template's TenantRevocationPolicy).</summary>
+    private static async Task PutRevocationsAsync(LocalAwsHost aws, string document)
+    {
+        using var iam = new IamQueryClient(aws.Url, aws.OperatorCredentials, LocalAwsHost.Region);
+        await iam.PutRolePolicyAsync(TenantRole, TenantRevocations.PolicyName, document);
+    }
+
     /// <summary>
     /// Runs verify against LocalAws enforcing a weakened template copy (deleted afterwards): exit 1, every check still
     /// listed, exactly one failed; returns that one.
     /// </summary>
-    private static async Task<JsonNode> OnlyFailureAsync(string template)
+    private static async Task<JsonNode> OnlyFailureAsync(string template, Action<LocalAwsHost>? started = null)
     {
         try
         {
             await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
+            started?.Invoke(aws);
 
             var (run, json) = await VerifyAsync(aws, []);
 
@@ -185,6 +266,8 @@ public sealed class VerifyCommandProcessTests
             "worst-case session policy read-write",
             SourceIdentityCheck,
             VerificationPlan.TenantRoleTrustCheck,
+            TenantRoleRevocations.WriteCheckName(TenantRole),
+            TenantRoleRevocations.RevocationsCheckName(TenantRole),
         };
         names.AddRange(plan.Sessions.Select(s => $"{s.PermissionSet} {s.Organization}: AssumeRole with the session policy"));
         names.AddRange(plan.Sessions.SelectMany(s => s.Probes).Select(p => p.Name));
