@@ -10,5 +10,5 @@ internal interface IStsBudgetStore
     ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit);
 }
 
-/// <summary>Calls granted from the current budget second, and how long until the next second begins.</summary>
-internal readonly record struct StsBudgetGrant(int Granted, TimeSpan NextWindowIn);
+/// <summary>Calls granted from the current budget second, how long until the next second begins, and which second it is (Unix seconds of the budget's clock).</summary>
+internal readonly record struct StsBudgetGrant(int Granted, TimeSpan NextWindowIn, long Window);

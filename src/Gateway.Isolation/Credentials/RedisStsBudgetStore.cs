@@ -14,7 +14,7 @@ namespace Gateway.Isolation.Credentials;
 /// </summary>
 internal sealed class RedisStsBudgetStore : IStsBudgetStore
 {
-    // KEYS[1] budget hash; ARGV[1] want, ARGV[2] limit. Returns { granted, milliseconds until the next second }.
+    // KEYS[1] budget hash; ARGV[1] want, ARGV[2] limit. Returns { granted, milliseconds until the next second, the second }.
     internal const string Script = """
         local want = tonumber(ARGV[1])
         local limit = tonumber(ARGV[2])
@@ -26,7 +26,7 @@ internal sealed class RedisStsBudgetStore : IStsBudgetStore
         local granted = math.max(0, math.min(want, limit - used))
         redis.call('HSET', KEYS[1], 's', second, 'n', used + granted)
         redis.call('PEXPIRE', KEYS[1], 2000)
-        return { granted, 1000 - math.floor(tonumber(t[2]) / 1000) }
+        return { granted, 1000 - math.floor(tonumber(t[2]) / 1000), second }
         """;
 
     private readonly RedisConnection _connection;
@@ -63,7 +63,7 @@ internal sealed class RedisStsBudgetStore : IStsBudgetStore
             var values = (RedisResult[])result!;
             var granted = (int)(long)values[0];
             var nextMs = Math.Clamp((long)values[1], 1, 1000);
-            return new StsBudgetGrant(granted, TimeSpan.FromMilliseconds(nextMs));
+            return new StsBudgetGrant(granted, TimeSpan.FromMilliseconds(nextMs), (long)values[2]);
         }
 #pragma warning disable CA1031 // any Redis failure (timeout, connection, script) means the local share, never unlimited and never a refusal
         catch (Exception)

@@ -8,7 +8,9 @@ namespace Gateway.Isolation.Credentials;
 /// <summary>
 /// The AssumeRole budget (docs/gateway.md, "STS admission"): at most <c>Sts:MaxAssumeRolePerSecond</c> calls per second
 /// (a window per second of <see cref="TimeProvider"/>), per instance — or for the fleet through <see cref="IStsBudgetStore"/>
-/// (Redis), with this instance's share <c>MaxAssumeRolePerSecond / ExpectedInstances</c> while Redis is slow or down.
+/// (Redis): then each instance takes at most its share, <c>MaxAssumeRolePerSecond / ExpectedInstances</c> rounded down
+/// (≥ 1), of each Redis second, and admits the same share locally while Redis is slow or down — so the fleet stays within
+/// the budget whichever instances reach Redis, and an instance that reaches Redis late in a second still finds its share.
 /// While nobody waits and the second has budget left, a call is admitted at once. Otherwise it waits: refresh-ahead
 /// calls in one queue that is served first (an organization that has credentials keeps them), new sessions in one
 /// queue per organization, served round-robin across organizations as each second's budget arrives (one organization's
@@ -18,20 +20,15 @@ namespace Gateway.Isolation.Credentials;
 /// </summary>
 internal sealed partial class StsAdmission : IDisposable
 {
-    /// <summary>
-    /// With the fleet budget (Redis) an instance takes at most its share (<c>MaxAssumeRolePerSecond / ExpectedInstances</c>)
-    /// per round and waits this long before its next round, so every instance with waiters gets a part of each second's
-    /// budget: the first instance to reach Redis at a second's start no longer takes all of it (its flooding organization's
-    /// cold users then starved the first request of an organization queued on another instance).
-    /// </summary>
-    internal static readonly TimeSpan FleetRound = TimeSpan.FromMilliseconds(10);
+    /// <summary>Organizations whose last admission is remembered for the ring's order; beyond it, those not waiting are forgotten.</summary>
+    private const int MaxRememberedOrganizations = 10_000;
 
     private readonly TimeProvider _time;
     private readonly IsolationMetrics _metrics;
     private readonly ILogger _logger;
     private readonly IStsBudgetStore? _fleet;
     private readonly int _limit;
-    private readonly int _localShare;
+    private readonly int _share;
     private readonly TimeSpan _timeout;
     private readonly TimeSpan _retryAfter;
     private readonly ITimer _timer;
@@ -41,12 +38,16 @@ internal sealed partial class StsAdmission : IDisposable
     private readonly Queue<Waiter> _refreshes = new();
     private readonly Dictionary<string, OrganizationQueue> _organizations = new(StringComparer.Ordinal);
     private readonly LinkedList<OrganizationQueue> _ring = new();
+    private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);
     private int _waiting;
     private bool _draining;
     private bool _armed;
     private long _windowSecond = long.MinValue;
     private int _windowUsed;
     private DateTimeOffset _nextWindowAt;
+    private long _fleetWindow = long.MinValue;
+    private int _fleetWindowTaken;
+    private long _serveSequence;
     private int _fallback;
 
     public StsAdmission(IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<StsAdmission> logger, IStsBudgetStore? fleet = null)
@@ -59,7 +60,7 @@ internal sealed partial class StsAdmission : IDisposable
         _fleet = fleet;
         _limit = sts.MaxAssumeRolePerSecond;
         var instances = sts.ExpectedInstances ?? options.Value.RateLimits.ExpectedInstances;
-        _localShare = Math.Max(1, (int)Math.Ceiling(sts.MaxAssumeRolePerSecond / (double)Math.Max(1, instances)));
+        _share = Math.Max(1, sts.MaxAssumeRolePerSecond / Math.Max(1, instances));
         _timeout = sts.AdmissionTimeout;
         _retryAfter = sts.RetryAfter;
         _timer = time.CreateTimer(static s => ((StsAdmission)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -89,11 +90,19 @@ internal sealed partial class StsAdmission : IDisposable
     public async ValueTask AdmitAsync(OrganizationId organizationId, bool refresh)
     {
         var kind = refresh ? "refresh" : "new";
-        if (Waiting == 0)
+        if (MayTakeAtOnce())
         {
             var grant = await TakeAsync(1).ConfigureAwait(false);
             if (grant.Granted == 1)
             {
+                if (!refresh)
+                {
+                    lock (_lock)
+                    {
+                        ServedLocked(organizationId.Value);
+                    }
+                }
+
                 _metrics.StsAdmission("admitted", kind, TimeSpan.Zero);
                 return;
             }
@@ -110,8 +119,8 @@ internal sealed partial class StsAdmission : IDisposable
             {
                 if (!_organizations.TryGetValue(waiter.OrganizationId, out var queue))
                 {
-                    queue = new OrganizationQueue(waiter.OrganizationId);
-                    _ring.AddLast(queue);
+                    queue = new OrganizationQueue(waiter.OrganizationId, _lastServed.GetValueOrDefault(waiter.OrganizationId));
+                    InsertLocked(queue);
                     _organizations.Add(waiter.OrganizationId, queue);
                 }
 
@@ -157,11 +166,16 @@ internal sealed partial class StsAdmission : IDisposable
                 List<Waiter>? expired;
                 lock (_lock)
                 {
-                    expired = ExpireLocked(_time.GetUtcNow());
-                    want = Math.Min(_waiting, _fleet is null ? _limit : _localShare);
+                    var at = _time.GetUtcNow();
+                    expired = ExpireLocked(at);
+                    want = Math.Min(_waiting, _fleet is null ? _limit : FleetWantLocked(at));
                     if (want == 0)
                     {
                         _draining = false;
+                        if (_waiting > 0)
+                        {
+                            ArmLocked(at);
+                        }
                     }
                 }
 
@@ -173,18 +187,16 @@ internal sealed partial class StsAdmission : IDisposable
 
                 var grant = await TakeAsync(want).ConfigureAwait(false);
                 var exhausted = grant.Granted < want;
-                var yieldRound = !exhausted && _fleet is not null;
                 List<Waiter> admitted;
                 lock (_lock)
                 {
                     admitted = DequeueLocked(grant.Granted);
-                    if (exhausted || yieldRound)
+                    if (exhausted)
                     {
                         _draining = false;
                         if (_waiting > 0)
                         {
-                            var armNow = _time.GetUtcNow();
-                            ArmLocked(armNow, yieldRound ? armNow + FleetRound : null);
+                            ArmLocked(_time.GetUtcNow());
                         }
                     }
                 }
@@ -196,7 +208,7 @@ internal sealed partial class StsAdmission : IDisposable
                     waiter.Completion.TrySetResult();
                 }
 
-                if (exhausted || yieldRound)
+                if (exhausted)
                 {
                     return;
                 }
@@ -217,10 +229,30 @@ internal sealed partial class StsAdmission : IDisposable
         }
     }
 
-    /// <summary>The timer at <paramref name="round"/> (the next fleet round) or else the next budget second, or the earliest deadline, whichever comes first.</summary>
-    private void ArmLocked(DateTimeOffset now, DateTimeOffset? round = null)
+    /// <summary>
+    /// True when a call may ask for budget without queueing: nobody waits here, and with the fleet budget this instance
+    /// has not taken its share of the current budget second yet.
+    /// </summary>
+    private bool MayTakeAtOnce()
     {
-        var due = round ?? (_nextWindowAt > now ? _nextWindowAt : now + TimeSpan.FromMilliseconds(1));
+        lock (_lock)
+        {
+            return _waiting == 0 && (_fleet is null || FleetWantLocked(_time.GetUtcNow()) > 0);
+        }
+    }
+
+    /// <summary>
+    /// How many calls this instance may still ask the fleet for in the current budget second: its share
+    /// (<c>MaxAssumeRolePerSecond / ExpectedInstances</c>, rounded down, ≥ 1) less what it took in that second from Redis
+    /// (a second not seen yet: the whole share). While Redis fails, the local budget (the same share) decides.
+    /// </summary>
+    private int FleetWantLocked(DateTimeOffset now)
+        => IsFallback || now >= _nextWindowAt ? _share : Math.Max(0, _share - _fleetWindowTaken);
+
+    /// <summary>The timer at the next budget second, or the earliest deadline, whichever comes first.</summary>
+    private void ArmLocked(DateTimeOffset now)
+    {
+        var due = _nextWindowAt > now ? _nextWindowAt : now + TimeSpan.FromMilliseconds(1);
         if (_refreshes.TryPeek(out var first) && first.Deadline < due)
         {
             due = first.Deadline;
@@ -253,6 +285,7 @@ internal sealed partial class StsAdmission : IDisposable
             var queue = node.Value;
             admitted.Add(queue.Items.Dequeue());
             _ring.RemoveFirst();
+            queue.LastServed = ServedLocked(queue.OrganizationId);
             if (queue.Items.Count > 0)
             {
                 _ring.AddLast(node);
@@ -265,6 +298,42 @@ internal sealed partial class StsAdmission : IDisposable
 
         _waiting -= admitted.Count;
         return admitted;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="organizationId"/> was just admitted a new session. The ring stays ordered by the last
+    /// admission (least recently served first), so an organization that starts waiting goes ahead of the organization
+    /// served last — with a budget of one call per tick the flooding organization served at this tick no longer goes
+    /// before another organization's first request at the next one — and behind those that waited longer since theirs.
+    /// </summary>
+    private long ServedLocked(string organizationId)
+    {
+        if (_lastServed.Count >= MaxRememberedOrganizations)
+        {
+            foreach (var key in _lastServed.Keys.Where(k => !_organizations.ContainsKey(k)).ToList())
+            {
+                _lastServed.Remove(key);
+            }
+        }
+
+        var sequence = ++_serveSequence;
+        _lastServed[organizationId] = sequence;
+        return sequence;
+    }
+
+    /// <summary>Inserts a newly waiting organization before the first one served after it (never served: 0).</summary>
+    private void InsertLocked(OrganizationQueue queue)
+    {
+        for (var node = _ring.First; node is not null; node = node.Next)
+        {
+            if (node.Value.LastServed > queue.LastServed)
+            {
+                _ring.AddBefore(node, queue);
+                return;
+            }
+        }
+
+        _ring.AddLast(queue);
     }
 
     private List<Waiter>? ExpireLocked(DateTimeOffset now)
@@ -315,7 +384,7 @@ internal sealed partial class StsAdmission : IDisposable
         }
     }
 
-    /// <summary>Up to <paramref name="want"/> calls from the current second: the fleet's budget, or the local one (the whole limit alone, the local share while Redis fails).</summary>
+    /// <summary>Up to <paramref name="want"/> calls from the current second: the fleet's budget, or the local one (the whole limit alone, the share while Redis fails).</summary>
     private async ValueTask<StsBudgetGrant> TakeAsync(int want)
     {
         if (_fleet is not null)
@@ -330,6 +399,13 @@ internal sealed partial class StsAdmission : IDisposable
                 lock (_lock)
                 {
                     _nextWindowAt = _time.GetUtcNow() + fleetGrant.NextWindowIn;
+                    if (fleetGrant.Window != _fleetWindow)
+                    {
+                        _fleetWindow = fleetGrant.Window;
+                        _fleetWindowTaken = 0;
+                    }
+
+                    _fleetWindowTaken += fleetGrant.Granted;
                 }
 
                 return fleetGrant;
@@ -337,10 +413,10 @@ internal sealed partial class StsAdmission : IDisposable
 
             if (Interlocked.Exchange(ref _fallback, 1) == 0)
             {
-                Log.FleetFallback(_logger, _localShare);
+                Log.FleetFallback(_logger, _share);
             }
 
-            return TakeLocal(want, _localShare);
+            return TakeLocal(want, _share);
         }
 
         return TakeLocal(want, _limit);
@@ -361,7 +437,7 @@ internal sealed partial class StsAdmission : IDisposable
             var granted = Math.Max(0, Math.Min(want, limit - _windowUsed));
             _windowUsed += granted;
             _nextWindowAt = new DateTimeOffset((second + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero);
-            return new StsBudgetGrant(granted, _nextWindowAt - now);
+            return new StsBudgetGrant(granted, _nextWindowAt - now, second);
         }
     }
 
@@ -380,9 +456,12 @@ internal sealed partial class StsAdmission : IDisposable
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class OrganizationQueue(string organizationId)
+    private sealed class OrganizationQueue(string organizationId, long lastServed)
     {
         public string OrganizationId { get; } = organizationId;
+
+        /// <summary>The serve sequence of this organization's last admitted new session; 0 if none is remembered.</summary>
+        public long LastServed { get; set; } = lastServed;
 
         public Queue<Waiter> Items { get; } = new();
     }

@@ -68,7 +68,7 @@ public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
         options.Sts.MaxAssumeRolePerSecond = 10;
         options.Sts.ExpectedInstances = 3;
         options.RateLimits.ExpectedInstances = 1; // the STS budget's own setting wins
-        await AssertRedisDownShareAsync(options, share: 4); // ceil(10 / 3): not 10 (unlimited), not 0
+        await AssertRedisDownShareAsync(options, share: 3); // 10 / 3 rounded down (three instances: 9, never above 10): not 10 (unlimited), not 0
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
         options.Sts.MaxAssumeRolePerSecond = 10;
         options.Sts.ExpectedInstances = null;
         options.RateLimits.ExpectedInstances = 5;
-        await AssertRedisDownShareAsync(options, share: 2); // ceil(10 / 5); with 1 instance it would be all 10
+        await AssertRedisDownShareAsync(options, share: 2); // 10 / 5; with 1 instance it would be all 10
     }
 
     private async Task AssertRedisDownShareAsync(TenantIsolationOptions options, int share)
@@ -107,22 +107,34 @@ public sealed class RedisStsBudgetStoreTests : IAsyncLifetime, IDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = TestOptions.Valid();
         options.Sts.MaxAssumeRolePerSecond = 10;
-        options.Sts.ExpectedInstances = 3;
+        options.Sts.ExpectedInstances = 3; // a share of 3
         using var admission = new StsAdmission(TestOptions.Wrap(options), time, _metrics!, NullLogger<StsAdmission>.Instance, await StoreAsync(TimeProvider.System));
-        while (DateTimeOffset.UtcNow.Millisecond is > 300)
+        var other = await StoreAsync(TimeProvider.System); // another member of the fleet (counting itself as alone)
+        List<Task> calls;
+        var attempt = 0;
+        while (true)
         {
-            await Task.Delay(10);
-        }
+            // Early in a Redis second, so the other member's 8 and these calls fall in the same second.
+            await Task.Delay(TimeSpan.FromMilliseconds(1000 - DateTimeOffset.UtcNow.Millisecond + 20));
+            var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            Assert.Equal(8, (await other.TryTakeAsync(8, 10))!.Value.Granted);
+            calls = [];
+            for (var i = 0; i < 3; i++)
+            {
+                calls.Add(admission.AdmitAsync(OrganizationId.Parse("acme"), refresh: false).AsTask());
+                await Task.WhenAny(calls[^1], Task.Delay(TimeSpan.FromMilliseconds(300)));
+            }
 
-        var calls = new List<Task>();
-        for (var i = 0; i < 6; i++)
-        {
-            calls.Add(admission.AdmitAsync(OrganizationId.Parse("acme"), refresh: false).AsTask());
-            await Task.WhenAny(calls[^1], Task.Delay(TimeSpan.FromSeconds(2)));
+            if (DateTimeOffset.UtcNow.ToUnixTimeSeconds() == second || ++attempt == 5)
+            {
+                break;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1)); // the next attempt is another second for the admission too
         }
 
         Assert.False(admission.IsFallback);
-        Assert.Equal(6, calls.Count(c => c.IsCompletedSuccessfully)); // more than the local share of 4
+        Assert.Equal(2, calls.Count(c => c.IsCompletedSuccessfully)); // what the fleet had left: not the local share of 3
     }
 
     public async Task DisposeAsync()

@@ -168,52 +168,127 @@ public sealed class StsAdmissionTests : IDisposable
     }
 
     [Fact]
-    public async Task Admit_FleetBudget_TheFirstInstanceAtTheSecondTakesItsShareNotTheWholeBudget()
+    public async Task Admit_FleetBudget_AnInstanceTakesItsShareOfEachSecond_NotTheWholeBudget()
     {
-        // Two instances share a fleet budget of 10/s (a share of 5 each). Instance A holds 100 of acme's cold users;
-        // instance B, waking 5 ms after A at each second (its own round trip), holds globex's first request.
+        // Two instances share a fleet budget of 10/s (a share of 5 each). Instance A holds 100 of acme's cold users.
         var budget = new SharedBudget(_time);
         var a = Create(limit: 10, timeout: TimeSpan.FromSeconds(6), instances: 2, fleet: budget.View(TimeSpan.Zero));
         var b = Create(limit: 10, instances: 2, fleet: budget.View(TimeSpan.FromMilliseconds(5)));
         var acme = Enumerable.Range(0, 100).Select(_ => a.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
-        await AssertCompletedAsync(acme, 10); // this second's whole budget: nothing else waited
+        await AssertCompletedAsync(acme, 5); // deny: its share, not the second's whole budget
+
+        _time.Advance(TimeSpan.FromMilliseconds(900));
         var globex = b.AdmitAsync(Globex, refresh: false).AsTask();
-        Assert.False(globex.IsCompleted);
 
-        _time.Advance(TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(5));
-
-        // Allow: 5 ms into the next second globex is admitted, A having taken its share (5) and let B in — failed before:
-        // A took all 10 at the second's start and globex got nothing that second.
+        // Allow: 900 ms into the second B's share is still there for globex's first request — failed before: A took all
+        // 10 at the second's start and globex waited for the next second.
         await AssertCompletedAsync([globex], 1);
         Assert.True(globex.IsCompletedSuccessfully);
-        await AssertCompletedAsync(acme, 15);
+        await AssertCompletedAsync(acme, 5);
 
-        _time.Advance(TimeSpan.FromMilliseconds(10)); // StsAdmission.FleetRound
+        _time.Advance(TimeSpan.FromMilliseconds(100));
 
-        await AssertCompletedAsync(acme, 19); // A's next round takes what is left: never above the fleet's 10 (5 + 1 + 4)
+        await AssertCompletedAsync(acme, 10); // allow: A's share again in the next second
     }
 
     [Fact]
-    public async Task Admit_WhileOthersWait_ANewCallQueuesBehindThem_NotAheadOfThem()
+    public async Task Admit_FleetBudget_AnInstanceReachingRedisLateInTheSecond_StillGetsItsShare()
     {
-        // One instance of two over the fleet budget of 10 (its share, 5, per round): between two rounds the second still
-        // has budget, and acme's users wait for it; globex's new call joins the round-robin instead of taking the budget
-        // ahead of them (a refresh-ahead queued meanwhile would otherwise lose its priority the same way).
+        // Three instances share a fleet budget of 3/s (a share of 1 each). Instance A holds 100 of acme's cold users;
+        // instance B learns of each new second 100 ms late (a loaded host: its timer, its thread pool, its round trip):
+        // its share of this second went to an initech user, and globex's first request waits for the next second.
+        var budget = new SharedBudget(_time);
+        var a = Create(limit: 3, timeout: TimeSpan.FromSeconds(6), instances: 3, fleet: budget.View(TimeSpan.Zero));
+        var b = Create(limit: 3, instances: 3, fleet: budget.View(TimeSpan.FromMilliseconds(100)));
+        var acme = Enumerable.Range(0, 100).Select(_ => a.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        var initech = b.AdmitAsync(Initech, refresh: false).AsTask();
+        var globex = b.AdmitAsync(Globex, refresh: false).AsTask();
+        Assert.False(globex.IsCompleted);
+
+        for (var step = 0; step < 110; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10)); // to 1.1 s, timer by timer
+        }
+
+        // Allow: B, 100 ms into the second, still finds its share — failed before (rounds of 10 ms): A took all 3 in
+        // its first three rounds of every second and globex was rejected after Sts:AdmissionTimeout (2 s).
+        await AssertCompletedAsync([globex], 1);
+        Assert.True(globex.IsCompletedSuccessfully);
+        Assert.True(initech.IsCompletedSuccessfully);
+        await AssertCompletedAsync(acme, 2); // deny: A had one a second (its share), never the whole second
+    }
+
+    [Fact]
+    public async Task Admit_FleetBudget_OneInstanceCannotReachRedis_TheFleetStaysWithinTheBudget()
+    {
+        // Three instances over a fleet budget of 3/s: A and B reach Redis, C cannot (a timeout on a loaded host) and admits
+        // its share locally. Each holds 10 cold users.
+        var budget = new SharedBudget(_time);
+        var instances = new[] { budget.View(TimeSpan.Zero), budget.View(TimeSpan.Zero), new DownStore() }
+            .Select(store => Create(limit: 3, timeout: TimeSpan.FromSeconds(10), instances: 3, fleet: store))
+            .ToList();
+        var calls = instances.SelectMany(i => Enumerable.Range(0, 10).Select(_ => i.AdmitAsync(Acme, refresh: false).AsTask())).ToList();
+
+        // Exactly 3 a second (allow: the whole budget; deny: not 4) — failed before: A took all 3 from Redis while C
+        // admitted its local share too (LocalAws counted 4 AssumeRoles a second in the fleet's noisy-neighbour run).
+        await AssertCompletedAsync(calls, 3);
+        for (var second = 1; second <= 3; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await AssertCompletedAsync(calls, 3 * (second + 1));
+        }
+
+        Assert.True(instances[2].IsFallback);
+        Assert.All(instances, i => Assert.Equal(6, i.Waiting)); // one a second each
+    }
+
+    [Fact]
+    public async Task Admit_FleetShareTaken_ANewOrganizationWaitsForTheNextSecond_ThenGoesFirst()
+    {
+        // One instance of two over the fleet budget of 10 (its share, 5): acme took the share and 25 more wait; the
+        // second still has 5 in Redis (the other instance's share).
         var budget = new SharedBudget(_time);
         var admission = Create(limit: 10, timeout: TimeSpan.FromSeconds(6), instances: 2, fleet: budget.View(TimeSpan.Zero));
         var acme = Enumerable.Range(0, 30).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
-        await AssertCompletedAsync(acme, 10);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        await AssertCompletedAsync(acme, 15); // the second's first round: the share
+        await AssertCompletedAsync(acme, 5);
 
         var globex = admission.AdmitAsync(Globex, refresh: false).AsTask();
         await Task.Delay(100);
-        Assert.False(globex.IsCompleted); // deny: not ahead of acme's 15 waiting users
+        Assert.False(globex.IsCompleted); // deny: neither ahead of acme's waiting users nor into the other instance's share
 
-        _time.Advance(TimeSpan.FromMilliseconds(10)); // StsAdmission.FleetRound
+        _time.Advance(TimeSpan.FromSeconds(1));
 
-        await AssertCompletedAsync([globex], 1); // allow: the next round, in turn
-        await AssertCompletedAsync(acme, 19);
+        await AssertCompletedAsync([globex], 1); // allow: the next second's share, first (acme was served last)
+        await AssertCompletedAsync(acme, 9);
+    }
+
+    /// <summary>An instance's connection to a Redis that does not answer in time.</summary>
+    private sealed class DownStore : IStsBudgetStore
+    {
+        public ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit) => ValueTask.FromResult<StsBudgetGrant?>(null);
+    }
+
+    [Fact]
+    public async Task Admit_BudgetOfOnePerSecond_AnotherOrganizationsFirstRequest_GoesAheadOfTheOrganizationServedLast()
+    {
+        // One call per second (an instance's share of a small fleet budget): acme, served this second, has five more
+        // waiting when globex's first request comes.
+        var admission = Create(limit: 1, timeout: TimeSpan.FromSeconds(6));
+        await admission.AdmitAsync(Acme, refresh: false);
+        var acme = Enumerable.Range(0, 5).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        var globex = admission.AdmitAsync(Globex, refresh: false).AsTask();
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Allow: globex at the next tick — failed before: acme's queue was ahead in the ring, globex waited two ticks
+        // (2 s = Sts:AdmissionTimeout: with the noisy neighbour's fleet that was a victim's 503 credentials_unavailable).
+        await AssertCompletedAsync([globex], 1);
+        Assert.True(globex.IsCompletedSuccessfully);
+        await AssertCompletedAsync(acme, 0);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        await AssertCompletedAsync(acme, 1); // allow twin: acme goes on at the tick after, not starved
     }
 
     /// <summary>
@@ -242,7 +317,7 @@ public sealed class StsAdmissionTests : IDisposable
 
                 var granted = Math.Max(0, Math.Min(want, limit - _used));
                 _used += granted;
-                return new StsBudgetGrant(granted, new DateTimeOffset((second + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero) - now + lag);
+                return new StsBudgetGrant(granted, new DateTimeOffset((second + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero) - now + lag, second);
             }
         }
 
