@@ -21,6 +21,9 @@ public static class EnvelopeClaimNames
     /// <summary>Permission set.</summary>
     public const string PermissionSet = "ps";
 
+    /// <summary>The organization's shard count (a number; absent = 1, written only when greater than 1).</summary>
+    public const string Shards = "shards";
+
     /// <summary>STS access key id.</summary>
     public const string AccessKeyId = "aws_akid";
 

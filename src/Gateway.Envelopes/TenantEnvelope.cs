@@ -34,10 +34,23 @@ public sealed record TenantEnvelope
     /// <summary>When the STS credentials expire (claim <c>aws_exp</c>, unix seconds).</summary>
     public required DateTimeOffset CredentialExpiration { get; init; }
 
+    /// <summary>
+    /// How many partition keys the organization's data is spread over (claim <c>shards</c>; absent = 1): 1 means the single
+    /// key <c>{org}</c>, N (a power of two up to <see cref="MaxShards"/>) the keys <c>{org}#0</c>…<c>{org}#N−1</c>. The
+    /// credentials allow exactly those keys.
+    /// </summary>
+    public int Shards { get; init; } = 1;
+
+    /// <summary>The largest shard count an envelope may carry.</summary>
+    public const int MaxShards = 64;
+
+    /// <summary>True for 1, 2, 4, … <see cref="MaxShards"/>.</summary>
+    public static bool IsValidShardCount(long shards) => shards is >= 1 and <= MaxShards && (shards & (shards - 1)) == 0;
+
     /// <summary>Shows identity fields only; the credentials are redacted.</summary>
     public override string ToString() =>
         $"TenantEnvelope {{ OrganizationId = {OrganizationId}, UserId = {UserId}, Role = {Role}, RequestId = {RequestId}, " +
-        $"PermissionSet = {PermissionSet}, AccessKeyId = {RedactAccessKeyId(AccessKeyId)}, SecretAccessKey = [redacted], " +
+        $"PermissionSet = {PermissionSet}, Shards = {Shards}, AccessKeyId = {RedactAccessKeyId(AccessKeyId)}, SecretAccessKey = [redacted], " +
         $"SessionToken = [redacted], CredentialExpiration = {CredentialExpiration:O} }}";
 
     /// <summary>

@@ -232,6 +232,17 @@ public sealed class TenantEnvelopeReader
             return Invalid($"implausible claim '{EnvelopeClaimNames.SessionToken}'");
         }
 
+        // Absent = 1 (an older gateway, or an unsharded organization); present, it must be a whole power of two in 1…64.
+        var shards = 1L;
+        if (claims.TryGetClaim(EnvelopeClaimNames.Shards, out var shardsClaim)
+            && (!claims.TryGetPayloadValue(EnvelopeClaimNames.Shards, out shards) || !TenantEnvelope.IsValidShardCount(shards)
+                || !string.Equals(shardsClaim.ValueType, System.Security.Claims.ClaimValueTypes.Integer, StringComparison.Ordinal)
+                   && !string.Equals(shardsClaim.ValueType, System.Security.Claims.ClaimValueTypes.Integer32, StringComparison.Ordinal)
+                   && !string.Equals(shardsClaim.ValueType, System.Security.Claims.ClaimValueTypes.Integer64, StringComparison.Ordinal)))
+        {
+            return Invalid($"implausible claim '{EnvelopeClaimNames.Shards}'");
+        }
+
         var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
         return EnvelopeReadResult.Success(new TenantEnvelope
         {
@@ -244,6 +255,7 @@ public sealed class TenantEnvelopeReader
             SecretAccessKey = secret,
             SessionToken = sessionToken,
             CredentialExpiration = credentialExpiration,
+            Shards = (int)shards,
         }, expires < credentialExpiration ? expires : credentialExpiration);
     }
 

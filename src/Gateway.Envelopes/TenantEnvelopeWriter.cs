@@ -54,6 +54,10 @@ public sealed class TenantEnvelopeWriter
         RequireValue(envelope.AccessKeyId, nameof(envelope.AccessKeyId));
         RequireValue(envelope.SecretAccessKey, nameof(envelope.SecretAccessKey));
         RequireValue(envelope.SessionToken, nameof(envelope.SessionToken));
+        if (!TenantEnvelope.IsValidShardCount(envelope.Shards))
+        {
+            throw new ArgumentException("TenantEnvelope.Shards must be a power of two from 1 to 64.", nameof(envelope));
+        }
 
         // JWT times are whole seconds: truncate now, and floor the expiry so exp never outlives the credentials.
         var now = DateTimeOffset.FromUnixTimeSeconds(_time.GetUtcNow().ToUnixTimeSeconds());
@@ -74,7 +78,7 @@ public sealed class TenantEnvelopeWriter
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             EncryptingCredentials = _encryptingCredentials,
-            Claims = new Dictionary<string, object>(9, StringComparer.Ordinal)
+            Claims = new Dictionary<string, object>(10, StringComparer.Ordinal)
             {
                 [EnvelopeClaimNames.Organization] = envelope.OrganizationId,
                 [EnvelopeClaimNames.Subject] = envelope.UserId,
@@ -87,6 +91,11 @@ public sealed class TenantEnvelopeWriter
                 [EnvelopeClaimNames.CredentialExpiration] = credentialExpiry.ToUnixTimeSeconds(),
             },
         };
+        if (envelope.Shards > 1)
+        {
+            // Absent means 1: an unsharded organization's envelope is exactly what it was before shards existed.
+            descriptor.Claims[EnvelopeClaimNames.Shards] = envelope.Shards;
+        }
 
         return _handler.CreateToken(descriptor);
     }

@@ -23,6 +23,12 @@ public interface ITenantContext
     /// <summary>The permission set the credentials were scoped with, e.g. <c>read-only</c>.</summary>
     string PermissionSet { get; }
 
+    /// <summary>
+    /// The organization's shard count from the envelope (claim <c>shards</c>, absent = 1): its partition-key values are
+    /// <c>{org}</c> with 1, else <c>{org}#0</c>…<c>{org}#N−1</c>. <c>tenant.Table(...)</c> uses it.
+    /// </summary>
+    int Shards { get; }
+
     /// <summary>When the scoped credentials expire.</summary>
     DateTimeOffset CredentialExpiration { get; }
 

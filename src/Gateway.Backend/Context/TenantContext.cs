@@ -27,6 +27,8 @@ internal sealed class TenantContext : ITenantContext, IDisposable
 
     public string PermissionSet => _envelope.PermissionSet;
 
+    public int Shards => _envelope.Shards;
+
     public DateTimeOffset CredentialExpiration => _envelope.CredentialExpiration;
 
     public IAmazonDynamoDB Dynamo => (_lease ??= _clients.Rent(_envelope)).Client;

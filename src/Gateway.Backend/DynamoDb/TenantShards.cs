@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Amazon.DynamoDBv2.Model;
+using Gateway.Envelopes;
 
 namespace Gateway.Backend.DynamoDb;
 
@@ -18,13 +19,13 @@ namespace Gateway.Backend.DynamoDb;
 public static class TenantShards
 {
     /// <summary>The most shards an organization can have.</summary>
-    public const int MaxShards = 64;
+    public const int MaxShards = TenantEnvelope.MaxShards;
 
     /// <summary>Separates the organization id from the shard number; outside the organization-id alphabet.</summary>
     public const char Separator = '#';
 
     /// <summary>True when <paramref name="shards"/> is 1 or a power of two up to <see cref="MaxShards"/>.</summary>
-    public static bool IsValidShardCount(int shards) => shards is >= 1 and <= MaxShards && (shards & (shards - 1)) == 0;
+    public static bool IsValidShardCount(int shards) => TenantEnvelope.IsValidShardCount(shards);
 
     /// <summary>The shard (0 … <paramref name="shards"/> − 1) of an item with this sort-key value.</summary>
     /// <exception cref="ArgumentException">Not an S, N or B value, or a number not in canonical form.</exception>

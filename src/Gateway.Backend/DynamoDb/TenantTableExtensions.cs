@@ -7,13 +7,14 @@ namespace Gateway.Backend.DynamoDb;
 public static class TenantTableExtensions
 {
     /// <summary>
-    /// The caller's organization's view of a tenant table, over the scoped client. Give <paramref name="sortKeyName"/>
-    /// (the table's sort key): a sharded organization's items are placed and merged by it.
+    /// The caller's organization's view of a tenant table, over the scoped client, with the organization's shard count
+    /// (<see cref="ITenantContext.Shards"/>). Give <paramref name="sortKeyName"/> (the table's sort key): a sharded
+    /// organization's items are placed and merged by it.
     /// </summary>
     public static TenantTable Table(this ITenantContext tenant, string tableName, string partitionKeyName = "organizationId", string? sortKeyName = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return new TenantTable(tenant.Dynamo, tenant.OrganizationId, tableName, partitionKeyName, sortKeyName);
+        return new TenantTable(tenant.Dynamo, tenant.OrganizationId, tableName, partitionKeyName, sortKeyName, tenant.Shards);
     }
 
     /// <summary>The caller's organization's typed view of a tenant table.</summary>
