@@ -28,7 +28,7 @@ internal static class CliArguments
         ("verify", "[--organizations A,B] [--json FILE]", "prove isolation against the AWS the configuration points at (exit 0 all passed, 1 any failed)"),
         ("report", "--out DIR [--verify-json FILE] [--template FILE]", "write the auditor's evidence pack (report.html, report.md)"),
         ("audit", "--organization ORG [--from TIME] [--to TIME] FILE...", "print one organization's audit events from JSON console logs"),
-        ("evict", "--user USER [--organization ORG]", "revoke a user's cached memberships on every instance now (fleet mode)"),
+        ("evict", "--user USER [--organization ORG] | --organization ORG", "drop a user's cached memberships, or everything cached of an organization, on every instance now (fleet mode)"),
         ("revoke", "--organization ORG [--user USER] [--reason TEXT] [--timeout SECONDS] | --list", "deny an organization's (or a user's) STS sessions issued before now, with the operator's identity, and prove it"),
         ("help", "[VERB]", "print this text, or one verb's"),
     ];

@@ -12,15 +12,17 @@ namespace Gateway.Cli;
 /// <summary>
 /// <c>Gateway.dll evict --user U [--organization O]</c>: revokes now what the caches would otherwise remember until
 /// <c>TenantIsolation:Membership:PositiveTtl</c>: removes the user's memberships (and per-user credentials) from the
-/// shared cache and, through the backplane, from every running instance, which each confirm. Same configuration as
-/// <see cref="PolicyCommand"/>. Prints one line. Exit 0 done and every instance confirmed; 1 Redis unreachable or an
+/// shared cache and, through the backplane, from every running instance, which each confirm. <c>evict --organization O</c>
+/// (no user) drops everything cached of the organization: its record, every user's memberships in it and every
+/// credential set of it, so the next request mints credentials issued after now (what <c>revoke</c> needs). Same
+/// configuration as <see cref="PolicyCommand"/>. Prints one line. Exit 0 done and every instance confirmed; 1 Redis unreachable or an
 /// instance did not confirm in time; 2 bad usage or no shared cache configured.
 /// </summary>
 internal static class EvictCommand
 {
     public const int Failed = 1;
     public const int Usage = CliArguments.Usage;
-    private const string UsageText = "usage: Gateway evict --user USER [--organization ORG]";
+    private const string UsageText = "usage: Gateway evict --user USER [--organization ORG] | Gateway evict --organization ORG";
 
     public static async Task<int> RunAsync(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -36,9 +38,9 @@ internal static class EvictCommand
         var user = values.GetValueOrDefault("--user");
         var organization = values.GetValueOrDefault("--organization");
 
-        if (user is null)
+        if (user is null && organization is null)
         {
-            return CliArguments.Fail(stderr, $"evict: --user is required. {UsageText}", Usage);
+            return CliArguments.Fail(stderr, $"evict: --user or --organization is required. {UsageText}", Usage);
         }
 
         if (organization is not null && !OrganizationId.IsWellFormed(organization))
@@ -64,7 +66,9 @@ internal static class EvictCommand
 
         if (!shared.Enabled)
         {
-            return CliArguments.Fail(stderr, string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
+            return CliArguments.Fail(stderr, user is null
+                ? "evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; a single instance keeps the organization's credentials until they are refreshed (RefreshAhead before CredentialLifetime ends) or it restarts — restart it to drop them now."
+                : string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
         }
 
         FleetEvictionResult result;
@@ -78,15 +82,25 @@ internal static class EvictCommand
             return CliArguments.Fail(stderr, $"evict: Redis at {RedactedEndpoints(shared.Redis!)} is unreachable ({cause}); nothing was evicted.", Failed);
         }
 
-        var scope = organization is null ? "all organizations" : $"organization {organization}";
-        var line = string.Create(CultureInfo.InvariantCulture, $"evicted user {user} in {scope}: {result.EntriesRemoved} shared cache entries removed, {result.Confirmed} of {result.Instances} instances confirmed");
+        var line = Describe(user, organization, result);
         if (result.Confirmed < result.Instances)
         {
-            return CliArguments.Fail(stderr, $"evict: {line}; the others keep it until TenantIsolation:Membership:PositiveTtl.", Failed);
+            return CliArguments.Fail(stderr, user is null
+                ? $"evict: {line}; the others keep the organization's credentials until they are refreshed or rejected by the data store (an instance older than organization-wide evictions never confirms: evict each user)."
+                : $"evict: {line}; the others keep it until TenantIsolation:Membership:PositiveTtl.", Failed);
         }
 
         await stdout.WriteLineAsync(line).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The outcome line: what was evicted, how many L2 entries went, how many instances confirmed.</summary>
+    internal static string Describe(string? user, string? organization, FleetEvictionResult result)
+    {
+        var what = user is null
+            ? $"organization {organization} (its record, every user's memberships and every credential set)"
+            : $"user {user} in {(organization is null ? "all organizations" : $"organization {organization}")}";
+        return string.Create(CultureInfo.InvariantCulture, $"evicted {what}: {result.EntriesRemoved} shared cache entries removed, {result.Confirmed} of {result.Instances} instances confirmed");
     }
 
     /// <summary>

@@ -313,25 +313,31 @@ internal static class RevokeCommand
         return 0;
     }
 
-    /// <summary>With a fleet: the user's cached memberships and credentials dropped on every instance (as <c>evict</c>).</summary>
+    /// <summary>
+    /// With a fleet: as <c>evict</c> — the user's cached memberships and credentials, or (no user) everything cached of
+    /// the organization, dropped from L2 and on every instance, so the next request mints credentials issued after the
+    /// cut-off. Without one there is no fleet to reach: the line says what happens instead.
+    /// </summary>
     private static async Task EvictAsync(TenantIsolationOptions options, Scope scope, TextWriter stdout, CancellationToken cancellationToken)
     {
-        if (scope.User is null || !options.SharedCache.Enabled)
+        if (!options.SharedCache.Enabled)
         {
             await stdout.WriteLineAsync(scope.User is null
-                ? "caches: the gateway's cached credentials of the organization were issued before the cut-off and are refused by the data store until they are re-minted (refresh, or a restart of the gateway); suspend the organization first (the runbook in docs/deploy.md)."
+                ? "caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from: each gateway instance keeps the organization's cached credentials, issued before the cut-off, and the data store refuses them (403 tenant_access_denied, which is not a rejection the gateway re-mints on) until refresh-ahead replaces them or the instance restarts — restart the gateway before reactivating the organization (the runbook in docs/deploy.md)."
                 : "caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from; each instance forgets the user's membership after TenantIsolation:Membership:PositiveTtl.").ConfigureAwait(false);
             return;
         }
 
+        var again = scope.User is null ? $"evict --organization {scope.Organization.Value}" : $"evict --user {scope.User} --organization {scope.Organization.Value}";
         try
         {
             var result = await FleetEviction.EvictAsync(options.SharedCache, scope.User, scope.Organization.Value, cancellationToken).ConfigureAwait(false);
-            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"caches: evicted user {scope.User} in {scope.Organization.Value}: {result.EntriesRemoved} shared cache entries removed, {result.Confirmed} of {result.Instances} instances confirmed")).ConfigureAwait(false);
+            var line = $"caches: {EvictCommand.Describe(scope.User, scope.Organization.Value, result)}";
+            await stdout.WriteLineAsync(result.Confirmed < result.Instances ? $"{line}; run {again} once every instance answers" : line).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            await stdout.WriteLineAsync($"caches: Redis unreachable ({ex.GetType().Name}); run evict --user {scope.User} --organization {scope.Organization.Value} once it answers").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"caches: Redis unreachable ({ex.GetType().Name}); run {again} once it answers").ConfigureAwait(false);
         }
     }
 

@@ -8,7 +8,8 @@ namespace Gateway.Isolation.Caching;
 /// <summary>
 /// Subscribes the instance to the eviction channel (<c>{prefix}evict</c>): a message drops the organization's record
 /// (every organization's when the message names none), the user's memberships and per-user credentials from this
-/// instance's L1 and waits for its membership writes to L2 that were under way, then the instance confirms on
+/// instance's L1 — with no user, every membership and every credential set of the organization it names — and waits
+/// for its writes to L2 that were under way, then the instance confirms on
 /// <c>{prefix}evict-ack</c>, so <c>evict</c> returns only once every subscribed instance has dropped them. While Redis is
 /// unreachable it keeps trying to subscribe (the client re-subscribes by itself after a reconnect). The same subscription
 /// carries <c>{prefix}credentials-rejected</c>: a credential set the data store rejected (reported to one instance by its
@@ -94,8 +95,10 @@ internal sealed partial class EvictionBackplane(
         }
 
         // The message comes from Redis, not from a validated token: its user id must pass the claim rule before it is
-        // used or logged, and its organization must be an OrganizationId (the same rule as the keys it would match).
-        if (eviction is null || !UserIds.IsValid(eviction.UserId) || string.IsNullOrEmpty(eviction.Id) || eviction.Id.Length > 64
+        // used or logged, and its organization must be an OrganizationId (the same rule as the keys it would match). No
+        // user means the whole organization, which must then be named (never "everything of everyone").
+        if (eviction is null || (eviction.UserId is null ? eviction.OrganizationId is null : !UserIds.IsValid(eviction.UserId))
+            || string.IsNullOrEmpty(eviction.Id) || eviction.Id.Length > 64
             || (eviction.OrganizationId is not null && !OrganizationId.TryParse(eviction.OrganizationId, out _)))
         {
             Log.Malformed(logger);
@@ -110,7 +113,7 @@ internal sealed partial class EvictionBackplane(
             removed += await cache.EvictAsync(eviction.UserId, eviction.OrganizationId).ConfigureAwait(false);
         }
 
-        Log.Evicted(logger, eviction.UserId, eviction.OrganizationId ?? "*", removed);
+        Log.Evicted(logger, eviction.UserId ?? "*", eviction.OrganizationId ?? "*", removed);
         _ = subscriber.PublishAsync(connection.Channel(SharedCacheKeys.EvictAckChannel), eviction.Id, CommandFlags.FireAndForget);
     }
 

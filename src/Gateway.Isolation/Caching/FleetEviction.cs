@@ -8,14 +8,24 @@ namespace Gateway.Isolation.Caching;
 /// What <c>evict</c> does: remove the user's entries from L2, tell every instance through the backplane to drop them
 /// from L1, wait for each subscribed instance to confirm, remove from L2 once more (an instance may have written an
 /// answer it looked up before the revocation), then tell every instance again and wait (an instance may have copied
-/// that answer from L2 before the removal) and remove a last time. Throws <see cref="RedisException"/> when Redis is unreachable.
+/// that answer from L2 before the removal) and remove a last time. With no user, the same for a whole organization: its
+/// record, every user's memberships in it and every credential set of it (<c>evict --organization</c>, <c>revoke</c>).
+/// Throws <see cref="RedisException"/> when Redis is unreachable.
 /// </summary>
 public static class FleetEviction
 {
-    /// <summary>Evicts <paramref name="userId"/> (in <paramref name="organizationId"/> when given) from L2 and every instance.</summary>
-    public static async Task<FleetEvictionResult> EvictAsync(SharedCacheOptions options, string userId, string? organizationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Evicts <paramref name="userId"/> (in <paramref name="organizationId"/> when given) from L2 and every instance; with
+    /// no user, everything of <paramref name="organizationId"/> (one of the two is required).
+    /// </summary>
+    public static async Task<FleetEvictionResult> EvictAsync(SharedCacheOptions options, string? userId, string? organizationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (userId is null && organizationId is null)
+        {
+            throw new ArgumentException("An eviction names a user, an organization or both.", nameof(userId));
+        }
+
         await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Configure(options, abortOnConnectFail: true)).ConfigureAwait(false);
         var prefix = options.KeyPrefix;
         var removed = await RemoveAsync(redis, prefix, userId, organizationId).ConfigureAwait(false);
@@ -37,7 +47,7 @@ public static class FleetEviction
     }
 
     /// <summary>Publishes one eviction and waits (at most <c>EvictTimeout</c>) for every subscribed instance's confirmation.</summary>
-    private static async Task<(int Instances, int Confirmed)> BroadcastAsync(ISubscriber subscriber, SharedCacheOptions options, string prefix, string userId, string? organizationId, CancellationToken cancellationToken)
+    private static async Task<(int Instances, int Confirmed)> BroadcastAsync(ISubscriber subscriber, SharedCacheOptions options, string prefix, string? userId, string? organizationId, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N");
         var confirmed = 0;
@@ -73,13 +83,13 @@ public static class FleetEviction
         return ((int)receivers, Math.Min(Volatile.Read(ref confirmed), (int)receivers));
     }
 
-    private static async Task<int> RemoveAsync(ConnectionMultiplexer redis, string prefix, string userId, string? organizationId)
+    private static async Task<int> RemoveAsync(ConnectionMultiplexer redis, string prefix, string? userId, string? organizationId)
     {
         var database = redis.GetDatabase();
         var removed = 0;
         foreach (var server in redis.GetServers().Where(s => s.IsConnected && !s.IsReplica))
         {
-            foreach (var pattern in SharedCacheKeys.UserPatterns(userId, organizationId))
+            foreach (var pattern in SharedCacheKeys.EvictionPatterns(userId, organizationId))
             {
                 var keys = new List<RedisKey>();
                 await foreach (var key in server.KeysAsync(database.Database, prefix + pattern, pageSize: 500).ConfigureAwait(false))

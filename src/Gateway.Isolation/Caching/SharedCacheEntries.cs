@@ -11,8 +11,13 @@ internal sealed record CredentialEntry(string AccessKeyId, string SecretAccessKe
 /// <summary>A membership answer as stored in L2, with the instant its TTL ends.</summary>
 internal sealed record MembershipEntry(int Status, string? Role, DateTimeOffset ExpiresAt);
 
-/// <summary>A backplane eviction: drop (user[, organization]) everywhere, then confirm with <see cref="Id"/>.</summary>
-internal sealed record EvictionMessage(string Id, string UserId, string? OrganizationId);
+/// <summary>
+/// A backplane eviction: drop (user[, organization]) everywhere — with no user, everything of the organization (its
+/// record, every user's memberships in it, every credential set of it) — then confirm with <see cref="Id"/>. An instance
+/// older than organization-wide evictions finds no user, ignores the message as malformed and does not confirm, so
+/// <c>evict</c> reports it as not confirmed.
+/// </summary>
+internal sealed record EvictionMessage(string Id, string? UserId, string? OrganizationId);
 
 /// <summary>
 /// A backplane notice that the data store rejected one credential set: every instance drops it (by

@@ -22,9 +22,20 @@ internal static class SharedCacheKeys
 
     public static string Membership(string userId, string organizationId) => $"{MembershipPrefix}{Uri.EscapeDataString(userId)}:{organizationId}";
 
-    /// <summary>SCAN patterns (prefix excluded) matching a user's memberships and per-user credentials, optionally in one organization.</summary>
-    public static IReadOnlyList<string> UserPatterns(string userId, string? organizationId)
+    /// <summary>
+    /// SCAN patterns (prefix excluded) matching a user's memberships and per-user credentials, optionally in one
+    /// organization; with no user, every membership in <paramref name="organizationId"/> and every credential set of it
+    /// (organization-wide and per-user). Organization ids are <c>[A-Za-z0-9._-]</c> and user ids percent-encoded, so neither
+    /// holds a glob character or a <c>:</c>: <c>c:acme:*</c> never matches <c>c:acme-2:…</c>.
+    /// </summary>
+    public static IReadOnlyList<string> EvictionPatterns(string? userId, string? organizationId)
     {
+        if (userId is null)
+        {
+            ArgumentNullException.ThrowIfNull(organizationId);
+            return [$"{MembershipPrefix}*:{organizationId}", $"c:{organizationId}:*"];
+        }
+
         var user = Uri.EscapeDataString(userId);
         var organization = organizationId ?? "*";
         return [$"{MembershipPrefix}{user}:{organization}", $"c:{organization}:*:u.{user}"];

@@ -9,9 +9,11 @@ namespace Gateway.Isolation.Caching;
 /// <see cref="TimeProvider"/> (never the wall clock of <see cref="MemoryCache"/> alone), concurrent misses collapsed into
 /// one load (<see cref="SingleFlight{TKey, TValue}"/>), failures never cached. Optional pieces: a refresh instant per
 /// entry (refresh-ahead: <see cref="TryGet"/> reports it, the owner claims it with <see cref="TryClaimRefresh"/>), and
-/// eviction generations per partition (e.g. a user): an eviction advances its partition's generation, and a load begun
-/// under an older generation is neither joined by later callers, nor stored, nor handed out (<see cref="GetOrLoadAsync"/>
-/// loads again), so once <see cref="Evict"/> returned nobody is answered from before it. An owner's L2 (the fleet's
+/// eviction generations per partition (e.g. a user) and, optionally, per group (a second dimension, e.g. an
+/// organization): an eviction advances its partition's (<see cref="Evict"/>) or its group's (<see cref="EvictGroup"/>)
+/// generation, and a load begun under an older generation of either is neither joined by later callers, nor stored, nor
+/// handed out (<see cref="GetOrLoadAsync"/> loads again), so once an eviction returned nobody is answered from before it.
+/// An owner's L2 (the fleet's
 /// Redis) writes go through <see cref="StoreAndWriteAsync"/>, which <see cref="WhenWritesDoneAsync"/> waits for.
 /// </summary>
 internal sealed class TimedCache<TKey, TValue> : IDisposable
@@ -23,20 +25,24 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     private readonly TimeProvider _time;
     private readonly int _sizeLimit;
     private readonly Func<TKey, string>? _partition;
+    private readonly Func<TKey, string>? _group;
     private readonly MemoryCache _cache;
     private readonly SingleFlight<(TKey Key, long Generation), TValue> _flights = new();
     private readonly long[] _generations = new long[GenerationStripes];
+    private readonly long[] _groupGenerations = new long[GenerationStripes];
     private readonly ConcurrentDictionary<long, Task> _writes = new();
     private long _writeIds;
 
     /// <param name="sizeLimit">Most entries held (least recently used compacted first).</param>
     /// <param name="time">The clock of every expiry.</param>
     /// <param name="partition">The eviction partition of a key (e.g. its user id); null: no generations (evictions only remove).</param>
-    public TimedCache(int sizeLimit, TimeProvider time, Func<TKey, string>? partition = null)
+    /// <param name="group">The eviction group of a key (e.g. its organization), evicted by <see cref="EvictGroup"/>; null: none.</param>
+    public TimedCache(int sizeLimit, TimeProvider time, Func<TKey, string>? partition = null, Func<TKey, string>? group = null)
     {
         _time = time;
         _sizeLimit = sizeLimit;
         _partition = partition;
+        _group = group;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = sizeLimit, CompactionPercentage = 0.1 });
     }
 
@@ -81,7 +87,15 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     /// <summary>The eviction generation of <paramref name="partition"/>'s stripe (moves with every eviction of it).</summary>
     public long Generation(string partition) => Volatile.Read(ref _generations[Stripe(partition)]);
 
-    private long GenerationOf(TKey key) => _partition is null ? 0 : Generation(_partition(key));
+    /// <summary>The eviction generation of <paramref name="group"/>'s stripe (moves with every <see cref="EvictGroup"/> of it).</summary>
+    public long GroupGeneration(string group) => Volatile.Read(ref _groupGenerations[Stripe(group)]);
+
+    /// <summary>
+    /// A key's generation: its partition's plus its group's. Both only ever grow, so the sum moves whenever either does
+    /// (a load compares it with the value read when it began).
+    /// </summary>
+    private long GenerationOf(TKey key)
+        => (_partition is null ? 0 : Generation(_partition(key))) + (_group is null ? 0 : GroupGeneration(_group(key)));
 
     /// <summary>
     /// The in-flight load of <paramref name="key"/> under the current generation, starting <paramref name="load"/> (with
@@ -157,7 +171,7 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     /// <see cref="Store"/>, then <paramref name="write"/> (the owner's L2 write) if it stored. The write is registered before
     /// the generation check, so an eviction either stops it or waits for it (<see cref="WhenWritesDoneAsync"/>).
     /// </summary>
-    public async Task StoreAndWriteAsync<TState>(TKey key, TValue value, DateTimeOffset usableUntil, long generation, TState state, Func<TState, Task> write)
+    public async Task StoreAndWriteAsync<TState>(TKey key, TValue value, DateTimeOffset usableUntil, long generation, TState state, Func<TState, Task> write, DateTimeOffset? refreshFrom = null, DateTimeOffset? removeAt = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -170,7 +184,7 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
         Interlocked.MemoryBarrier();
         try
         {
-            if (Store(key, value, usableUntil, generation))
+            if (Store(key, value, usableUntil, generation, refreshFrom, removeAt))
             {
                 await write(state).ConfigureAwait(false);
             }
@@ -214,6 +228,28 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
             }
         }
 
+        return Remove(match);
+    }
+
+    /// <summary>
+    /// Advances the generation of <paramref name="group"/> (a load of any key of the group begun before is then neither
+    /// stored nor handed out), then removes the entries <paramref name="match"/> selects; returns how many.
+    /// </summary>
+    public int EvictGroup(string group, Func<TKey, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(match);
+        if (_group is null)
+        {
+            throw new InvalidOperationException("This cache has no eviction groups.");
+        }
+
+        Interlocked.Increment(ref _groupGenerations[Stripe(group)]);
+        return Remove(match);
+    }
+
+    private int Remove(Func<TKey, bool> match)
+    {
         var removed = 0;
         foreach (var item in _cache.Keys)
         {
@@ -247,7 +283,20 @@ internal sealed class TimedCache<TKey, TValue> : IDisposable
     /// <summary>Test hook: drop everything.</summary>
     internal void Clear() => _cache.Compact(1.0);
 
-    private static int Stripe(string partition) => (StringComparer.Ordinal.GetHashCode(partition) & int.MaxValue) % GenerationStripes;
+    /// <summary>
+    /// The stripe of a partition or group: FNV-1a over its UTF-16 code units — the same in every process (a collision only
+    /// costs another load, and which names share a stripe is reproducible, unlike <c>string.GetHashCode</c>'s per-process seed).
+    /// </summary>
+    private static int Stripe(string partition)
+    {
+        var hash = 2166136261u;
+        foreach (var c in partition)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % GenerationStripes);
+    }
 
     public void Dispose() => _cache.Dispose();
 

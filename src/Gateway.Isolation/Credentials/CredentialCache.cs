@@ -16,6 +16,10 @@ namespace Gateway.Isolation.Credentials;
 /// L2 or the lock falls back to this instance's own single flight. A set the data store rejected (reported by a backend,
 /// <see cref="RejectedAsync"/>, or by another instance, <see cref="OnCredentialsRejected"/>) is dropped from L1, L2 and the
 /// fleet — that set only, never a newer one under the same key — at most once per <c>Cache:RejectionCooldown</c> per key.
+/// Evictions (<see cref="Evict"/>, the backplane's <c>evict</c>: a user's sets, or every set of an organization) advance
+/// the generation of the organization (the cache's partition) or of the user (its group): a load begun before is neither
+/// joined, nor stored in L1 or L2, nor handed out — its callers load again — so once an instance confirmed an eviction no
+/// credential set obtained before it is served there.
 /// </summary>
 internal sealed partial class CredentialCache : IUserEviction, ICredentialRejectionListener, IDisposable
 {
@@ -31,6 +35,12 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     private readonly SharedCache? _shared;
     private readonly TimeSpan _rejectionCooldown;
     private readonly StsAdmission? _admission;
+
+    /// <summary>Loads one caller makes while evictions keep overtaking them, before it gives up (503 credentials_unavailable).</summary>
+    private const int MaxLoadAttempts = 3;
+
+    /// <summary>The eviction group of organization-wide credentials (user ids are never empty).</summary>
+    private const string OrganizationWide = "";
 
     /// <summary>
     /// The last rejected set per key (its access key id and when it was dropped): the cooldown, and a set that must not come
@@ -55,7 +65,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         _shared = shared;
         _admission = admission;
         _rejectionCooldown = o.Cache.RejectionCooldown;
-        _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time);
+        _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time, static key => key.OrganizationId.Value, static key => key.UserId ?? OrganizationWide);
         _rejections = new TimedCache<CredentialKey, Rejection>(o.Cache.SizeLimit, time);
     }
 
@@ -97,10 +107,10 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// <summary>The miss path (internal for tests: a caller that checked the cache before another flight filled it).</summary>
     internal async ValueTask<CredentialResult> WaitForFreshAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
-        var flight = _cache.Run(key, (this, permissionSet), static (k, _, s) => s.Item1.LoadUnlessFreshAsync(k, s.permissionSet), out _);
         try
         {
-            var credentials = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            // A load an eviction overtook is not handed out: GetOrLoadAsync loads again (at most MaxLoadAttempts times).
+            var credentials = await _cache.GetOrLoadAsync(key, (this, permissionSet), static (k, generation, s) => s.Item1.LoadUnlessFreshAsync(k, generation, s.permissionSet), cancellationToken, MaxLoadAttempts, Overtaken).ConfigureAwait(false);
             return new CredentialResult(credentials, TimeSpan.Zero);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -115,6 +125,8 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             return CredentialResult.Unavailable(RetryAfterFor(ex));
         }
     }
+
+    private static Exception Overtaken() => new InvalidOperationException("The credentials were evicted while they were being obtained; try again.");
 
     private TimeSpan RetryAfterFor(Exception ex)
     {
@@ -138,7 +150,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             return; // another request claimed this refresh, or it failed less than RefreshRetryInterval ago
         }
 
-        var flight = _cache.Run(key, (this, permissionSet), static (k, _, s) => s.Item1.ObtainAsync(k, s.permissionSet, refresh: true), out var started);
+        var flight = _cache.Run(key, (this, permissionSet), static (k, generation, s) => s.Item1.ObtainAsync(k, generation, s.permissionSet, refresh: true), out var started);
         if (started)
         {
             _metrics.CredentialRefresh();
@@ -159,33 +171,34 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// A caller that missed the cache may reach the single-flight only after another flight for the key stored fresh
     /// credentials and finished: look again before calling STS, so N concurrent misses stay one AssumeRole.
     /// </summary>
-    private Task<ScopedCredentials> LoadUnlessFreshAsync(CredentialKey key, PermissionSet permissionSet)
+    private Task<ScopedCredentials> LoadUnlessFreshAsync(CredentialKey key, long generation, PermissionSet permissionSet)
     {
         if (_cache.TryGet(key, out var cached, out _))
         {
             return Task.FromResult(cached);
         }
 
-        return ObtainAsync(key, permissionSet, refresh: false);
+        return ObtainAsync(key, generation, permissionSet, refresh: false);
     }
 
     /// <summary>
     /// Credentials from L2 when the fleet has them, else from the issuer — in fleet mode under the fleet lock, so one
     /// instance calls STS while the others wait (at most <see cref="SharedCache.LockWait"/>) for its result in L2.
     /// </summary>
+    /// <param name="generation">The key's eviction generation when the load began (what is stored is stored under it).</param>
     /// <param name="refresh">Refresh-ahead: only credentials younger than the refresh window are worth taking from L2.</param>
-    private async Task<ScopedCredentials> ObtainAsync(CredentialKey key, PermissionSet permissionSet, bool refresh)
+    private async Task<ScopedCredentials> ObtainAsync(CredentialKey key, long generation, PermissionSet permissionSet, bool refresh)
     {
         if (_shared is null)
         {
-            return await LoadAsync(key, permissionSet, null, refresh).ConfigureAwait(false);
+            return await LoadAsync(key, generation, permissionSet, null, refresh).ConfigureAwait(false);
         }
 
         var entryKey = key.SharedCacheKey;
         var deadline = _time.GetUtcNow() + _shared.LockWait;
         while (true)
         {
-            if (await FromFleetAsync(key, entryKey, refresh).ConfigureAwait(false) is { } shared)
+            if (await FromFleetAsync(key, generation, entryKey, refresh).ConfigureAwait(false) is { } shared)
             {
                 return shared;
             }
@@ -196,8 +209,8 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
                 try
                 {
                     // Another instance may have stored fresh credentials between the read above and the lock.
-                    return await FromFleetAsync(key, entryKey, refresh).ConfigureAwait(false)
-                        ?? await LoadAsync(key, permissionSet, entryKey, refresh).ConfigureAwait(false);
+                    return await FromFleetAsync(key, generation, entryKey, refresh).ConfigureAwait(false)
+                        ?? await LoadAsync(key, generation, permissionSet, entryKey, refresh).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -207,14 +220,14 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
 
             if (state == FleetLockState.Unavailable || _time.GetUtcNow() >= deadline)
             {
-                return await LoadAsync(key, permissionSet, entryKey, refresh).ConfigureAwait(false);
+                return await LoadAsync(key, generation, permissionSet, entryKey, refresh).ConfigureAwait(false);
             }
 
             await Task.Delay(SharedCache.PollInterval, _time).ConfigureAwait(false);
         }
     }
 
-    private async Task<ScopedCredentials?> FromFleetAsync(CredentialKey key, string entryKey, bool refresh)
+    private async Task<ScopedCredentials?> FromFleetAsync(CredentialKey key, long generation, string entryKey, bool refresh)
     {
         var entry = await _shared!.GetAsync(entryKey, SharedCacheJsonContext.Default.CredentialEntry).ConfigureAwait(false);
         if (entry is null)
@@ -229,7 +242,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         }
 
         var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName);
-        Store(key, credentials);
+        Store(key, credentials, generation);
         return credentials;
     }
 
@@ -237,7 +250,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// One AssumeRole, admitted by the AssumeRole budget first (<see cref="StsAdmission"/>: refresh-ahead before new
     /// sessions, new sessions round-robin across organizations; not admitted in time → <see cref="StsAdmissionRejectedException"/>).
     /// </summary>
-    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, PermissionSet permissionSet, string? entryKey, bool refresh)
+    private async Task<ScopedCredentials> LoadAsync(CredentialKey key, long generation, PermissionSet permissionSet, string? entryKey, bool refresh)
     {
         if (_admission is not null)
         {
@@ -252,11 +265,20 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             throw new CredentialsRejectedException($"STS returned credentials expiring at {credentials.Expiration:O}, inside the expiry buffer ({_expiryBuffer}) at {now:O}.");
         }
 
-        Store(key, credentials);
-        if (_shared is not null && entryKey is not null)
+        if (_shared is null || entryKey is null)
         {
+            Store(key, credentials, generation);
+        }
+        else if (!IsRejected(key, credentials.AccessKeyId))
+        {
+            // The L2 write is registered before the generation check, so an eviction either stops it (a set obtained
+            // before it never reaches L2) or waits for it (EvictAsync) before the instance confirms — evict's next
+            // removal then finds it in Redis.
             var entry = new CredentialEntry(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Expiration, credentials.SessionName);
-            await _shared.SetAsync(entryKey, entry, SharedCacheJsonContext.Default.CredentialEntry, credentials.Expiration - _expiryBuffer).ConfigureAwait(false);
+            await _cache.StoreAndWriteAsync(
+                key, credentials, credentials.Expiration - _expiryBuffer, generation, (this, entryKey, entry), static async s =>
+                    await s.Item1._shared!.SetAsync(s.entryKey, s.entry, SharedCacheJsonContext.Default.CredentialEntry, s.entry.Expiration - s.Item1._expiryBuffer).ConfigureAwait(false),
+                credentials.Expiration - _refreshAhead, credentials.Expiration).ConfigureAwait(false);
         }
 
         return credentials;
@@ -265,11 +287,11 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// <summary>
     /// Usable until the expiry buffer, refreshed ahead from <c>RefreshAhead</c> before expiry, dropped at expiry.
     /// A set the data store rejected is not stored again (a load begun before the drop may bring it back from L2).</summary>
-    private void Store(CredentialKey key, ScopedCredentials credentials)
+    private void Store(CredentialKey key, ScopedCredentials credentials, long generation)
     {
         if (!IsRejected(key, credentials.AccessKeyId))
         {
-            _cache.Store(key, credentials, credentials.Expiration - _expiryBuffer, generation: 0, refreshFrom: credentials.Expiration - _refreshAhead, removeAt: credentials.Expiration);
+            _cache.Store(key, credentials, credentials.Expiration - _expiryBuffer, generation, refreshFrom: credentials.Expiration - _refreshAhead, removeAt: credentials.Expiration);
         }
     }
 
@@ -392,14 +414,33 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
 
     /// <summary>
     /// Drops this instance's per-user credentials of <paramref name="userId"/> (in <paramref name="organizationId"/> when
-    /// given) — the backplane's <c>evict</c>. Organization-wide credentials are not a user's and stay: the membership check
-    /// in front of them is what an eviction revokes.
+    /// given) — the backplane's <c>evict</c>; organization-wide credentials are not a user's and stay (the membership
+    /// check in front of them is what a user's eviction revokes). With no user, every credential set of
+    /// <paramref name="organizationId"/> — organization-wide and per-user, of every permission set and policy digest —
+    /// is dropped (<c>evict --organization</c>, <c>revoke --organization</c>: the next request mints a set issued after the
+    /// revocation). Either way a load of those keys under way is overtaken (neither stored nor handed out).
     /// </summary>
-    public int Evict(string userId, string? organizationId)
-        => _cache.Evict(null, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
-            && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)));
+    public int Evict(string? userId, string? organizationId)
+    {
+        if (userId is null)
+        {
+            ArgumentNullException.ThrowIfNull(organizationId);
+            return _cache.Evict(organizationId, key => string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal));
+        }
 
-    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => ValueTask.FromResult(Evict(userId, organizationId));
+        return _cache.EvictGroup(userId, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
+            && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)));
+    }
+
+    /// <summary><see cref="Evict"/>, then waits for the L2 writes that were under way (so none lands after <c>evict</c>'s removal).</summary>
+    public async Task<int> EvictAsync(string? userId, string? organizationId)
+    {
+        var removed = Evict(userId, organizationId);
+        await _cache.WhenWritesDoneAsync().ConfigureAwait(false);
+        return removed;
+    }
+
+    ValueTask<int> IUserEviction.EvictAsync(string? userId, string? organizationId) => new(EvictAsync(userId, organizationId));
 
     /// <summary>Test hook: evict everything.</summary>
     internal void Clear() => _cache.Clear();

@@ -84,7 +84,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     {
         // Read before the organization's record: an eviction of the user drops the record too, and a check that finds the
         // generation moved reads it again (and, while credentials are awaited, the membership as well).
-        var generation = _membership.Generation(userId);
+        var generation = _membership.Generation(userId, organizationId.Value);
         OrganizationRecord organization;
         try
         {
@@ -157,7 +157,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason));
         }
 
-        if (organization is null || _membership.Generation(userId) != generation)
+        if (organization is null || _membership.Generation(userId, organizationId.Value) != generation)
         {
             try
             {
@@ -259,20 +259,20 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             }
         }
 
-        if (result.Credentials is not null && _membership.Generation(userId) != generation)
+        if (result.Credentials is not null && _membership.Generation(userId, organizationId.Value) != generation)
         {
             // Evicted meanwhile: check once more (fresh lookups of the membership and the organization's record, as the
             // eviction dropped both). A denial
             // stands; the same role and permission set keeps the credentials; anything else (another role, or yet
             // another eviction) is refused with 503 rather than allowed on an answer that may predate the revocation.
-            var recheckGeneration = _membership.Generation(userId);
+            var recheckGeneration = _membership.Generation(userId, organizationId.Value);
             var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, null, recheckGeneration, cancellationToken).ConfigureAwait(false);
             if (againDenial is not null)
             {
                 return againDenial;
             }
 
-            if (again!.Value != membership || _membership.Generation(userId) != recheckGeneration)
+            if (again!.Value != membership || _membership.Generation(userId, organizationId.Value) != recheckGeneration)
             {
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, EvictedMeanwhileReason, _membershipRetryAfter);
             }

@@ -12,9 +12,9 @@ namespace Gateway.Isolation.Memberships;
 /// reloaded TTL applies to the next answer), store failures never cached; concurrent misses share one lookup. With a
 /// <see cref="SharedCache"/> (fleet mode) a miss reads L2 before the table and a lookup is written to L2 with the same
 /// expiry; <see cref="EvictAsync"/> (driven by the backplane) drops answers everywhere before their TTL ends. Each
-/// eviction advances the user's generation (<see cref="TimedCache{TKey, TValue}"/>): a lookup begun under an older
-/// generation is neither joined by later callers nor cached nor handed out, so once an instance has confirmed an
-/// eviction it admits nobody on the old answer.
+/// eviction advances the user's generation — an organization-wide one the organization's (the cache's group,
+/// <see cref="TimedCache{TKey, TValue}"/>): a lookup begun under an older generation is neither joined by later callers
+/// nor cached nor handed out, so once an instance has confirmed an eviction it admits nobody on the old answer.
 /// </summary>
 internal sealed class MembershipService : IUserEviction, IDisposable
 {
@@ -36,7 +36,7 @@ internal sealed class MembershipService : IUserEviction, IDisposable
         _metrics = metrics;
         _options = options;
         _shared = shared;
-        _cache = new TimedCache<MembershipKey, Membership>(options.CurrentValue.Membership.CacheSizeLimit, time, static key => key.UserId);
+        _cache = new TimedCache<MembershipKey, Membership>(options.CurrentValue.Membership.CacheSizeLimit, time, static key => key.UserId, static key => key.OrganizationId);
     }
 
     public int Count => _cache.Count;
@@ -100,30 +100,42 @@ internal sealed class MembershipService : IUserEviction, IDisposable
         return membership;
     }
 
-    /// <summary>Drops this instance's cached answers for <paramref name="userId"/> (in <paramref name="organizationId"/> when given).</summary>
-    public int Evict(string userId, string? organizationId)
-        => _cache.Evict(userId, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
+    /// <summary>
+    /// Drops this instance's cached answers for <paramref name="userId"/> (in <paramref name="organizationId"/> when
+    /// given); with no user, every user's answers in <paramref name="organizationId"/> (an organization-wide eviction).
+    /// </summary>
+    public int Evict(string? userId, string? organizationId)
+    {
+        if (userId is null)
+        {
+            ArgumentNullException.ThrowIfNull(organizationId);
+            return _cache.EvictGroup(organizationId, key => string.Equals(key.OrganizationId, organizationId, StringComparison.Ordinal));
+        }
+
+        return _cache.Evict(userId, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
             && (organizationId is null || string.Equals(key.OrganizationId, organizationId, StringComparison.Ordinal)));
+    }
 
     /// <summary>
     /// <see cref="Evict"/>, then waits for the L2 writes that were under way when it happened (each bounded by
     /// <c>SharedCache:OperationTimeout</c>), so that once this instance confirms an eviction none of its answers looked up
     /// before it can still land in Redis after <c>evict</c>'s final removal.
     /// </summary>
-    public async Task<int> EvictAsync(string userId, string? organizationId)
+    public async Task<int> EvictAsync(string? userId, string? organizationId)
     {
         var removed = Evict(userId, organizationId);
         await _cache.WhenWritesDoneAsync().ConfigureAwait(false);
         return removed;
     }
 
-    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => new(EvictAsync(userId, organizationId));
+    ValueTask<int> IUserEviction.EvictAsync(string? userId, string? organizationId) => new(EvictAsync(userId, organizationId));
 
     /// <summary>
-    /// The eviction generation of <paramref name="userId"/>'s stripe: a caller that reads it before a membership check and
-    /// finds it moved afterwards knows an eviction of the user (or of one sharing its stripe) may have overtaken the check.
+    /// The eviction generation of <paramref name="userId"/>'s stripe plus <paramref name="organizationId"/>'s: a caller
+    /// that reads it before a membership check and finds it moved afterwards knows an eviction of the user, or of the whole
+    /// organization (or of one sharing a stripe), may have overtaken the check.
     /// </summary>
-    public long Generation(string userId) => _cache.Generation(userId);
+    public long Generation(string userId, string organizationId) => _cache.Generation(userId) + _cache.GroupGeneration(organizationId);
 
     /// <summary>L2 writes under way (test hook).</summary>
     internal int PendingWrites => _cache.PendingWrites;

@@ -59,8 +59,8 @@ internal sealed class OrganizationService : IUserEviction, IDisposable
     public int Evict(string? organizationId)
         => _cache.Evict(organizationId, key => organizationId is null || string.Equals(key, organizationId, StringComparison.Ordinal));
 
-    /// <summary>An eviction of a user drops the record of the organization it names (every record when none).</summary>
-    ValueTask<int> IUserEviction.EvictAsync(string userId, string? organizationId) => ValueTask.FromResult(Evict(organizationId));
+    /// <summary>An eviction of a user, or of a whole organization, drops the record of the organization it names (every record when none).</summary>
+    ValueTask<int> IUserEviction.EvictAsync(string? userId, string? organizationId) => ValueTask.FromResult(Evict(organizationId));
 
     private static Exception Overtaken() => new MembershipUnavailableException("The organization was evicted while it was being read; try again.");
 

@@ -197,12 +197,13 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         var forged = "carol\n2026-01-01 INFO Evicted user admin in organization *: 9 local cache entries dropped";
         await Publish(new EvictionMessage("forged", forged, null));
         await Publish(new EvictionMessage("invalid-org", "carol", "acme\nforged"));
+        await Publish(new EvictionMessage("everything", null, null)); // no user and no organization: never "drop everything"
         await Publish(new EvictionMessage("valid", "carol", "acme")); // the twin: a valid message is applied and confirmed
         await validConfirmed.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(["valid"], acks.ToArray());
         Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Message.Contains("forged", StringComparison.Ordinal) || r.Message.Contains("admin", StringComparison.Ordinal));
-        Assert.Equal(2, logger.Collector.GetSnapshot().Count(r => r.Id.Id == 3113)); // both logged as malformed
+        Assert.Equal(3, logger.Collector.GetSnapshot().Count(r => r.Id.Id == 3113)); // all three logged as malformed
         await backplane.StopAsync(CancellationToken.None);
 
         Task Publish(EvictionMessage message)
@@ -259,19 +260,133 @@ public sealed class FleetEvictionTests : IAsyncLifetime
         Assert.Equal(2, logger.Collector.GetSnapshot().Count(r => r.Id.Id == 3113)); // both malformed ones logged, not applied
         await backplaneB.StopAsync(CancellationToken.None);
 
-        SharedCache Shared(RedisConnection connection)
-        {
-            var redisCache = new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCache(Microsoft.Extensions.Options.Options.Create(new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions
-            {
-                InstanceName = connection.Prefix,
-                ConnectionMultiplexerFactory = connection.GetAsync,
-            }));
-            var sealedCache = new SealedDistributedCache(redisCache, options.SharedCache.Sealing, connection.Prefix, NullLogger<SealedDistributedCache>.Instance);
-            return new SharedCache(sealedCache, new RedisFleetLock(connection), options.SharedCache, time, metrics, NullLogger<SharedCache>.Instance, new RedisFleetAnnouncer(connection));
-        }
+        SharedCache Shared(RedisConnection connection) => SharedOn(connection, options, time, metrics);
 
         Task Publish(CredentialsRejectedMessage message)
             => Redis.GetSubscriber().PublishAsync(RedisChannel.Literal("gateway:credentials-rejected"), JsonSerializer.SerializeToUtf8Bytes(message, SharedCacheJsonContext.Default.CredentialsRejectedMessage));
+    }
+
+    [Fact]
+    public async Task EvictAsync_WholeOrganization_EverySetAndMembershipOfItGoneFromL2AndFromEveryInstance_TwinsOtherOrganizationsStay()
+    {
+        // revoke --organization acme: two instances hold acme's credential sets (organization-wide and carol's) and
+        // memberships in L1 and L2; after the eviction no instance and no L2 entry serves a set obtained before it, so each
+        // instance's next request for acme mints (or takes from L2) a set issued after. globex and acme-2 (acme is its
+        // prefix) keep theirs everywhere.
+        var time = TimeProvider.System;
+        using var meters = new TestMeterFactory();
+        using var metrics = new IsolationMetrics(meters);
+        var options = TestOptions.Valid();
+        options.SharedCache = new SharedCacheOptions
+        {
+            Redis = Host.ConnectionString,
+            OperationTimeout = TimeSpan.FromSeconds(2),
+            EvictTimeout = TimeSpan.FromSeconds(5),
+            Sealing = new SharedCacheSealingOptions { ActiveKeyId = "k1", Keys = { ["k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) } },
+        };
+        var issuer = new FakeCredentialIssuer(time);
+        var store = new FakeMembershipStore { Answer = new Membership(MembershipStatus.Member, "MEMBER") };
+        var permissionSet = new Gateway.Policies.SessionPolicies.PermissionSet { Name = "read-write", Tables = [new Gateway.Policies.SessionPolicies.TableAccess { TableName = "Applications", PartitionKey = "organizationId", Read = true, Write = true }] };
+        var acmeWide = new CredentialKey(Acme, "read-write", null, "0123456789abcdef");
+        CredentialKey[] acmeKeys = [acmeWide, acmeWide with { UserId = "carol" }];
+        CredentialKey[] otherKeys = [acmeWide with { OrganizationId = OrganizationId.Parse("globex") }, acmeWide with { OrganizationId = OrganizationId.Parse("acme-2") }];
+
+        var instances = new List<(CredentialCache Credentials, MembershipService Memberships, EvictionBackplane Backplane, IDisposable[] Owned)>();
+        var connections = new List<RedisConnection>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var connection = new RedisConnection(options.SharedCache);
+                connections.Add(connection);
+                var shared = SharedOn(connection, options, time, metrics);
+                var credentials = new CredentialCache(issuer, TestOptions.Wrap(options), time, metrics, NullLogger<CredentialCache>.Instance, shared);
+                var memberships = new MembershipService(store, TestOptions.Watch(options), time, metrics, shared);
+                var organizations = new OrganizationService(new FakeOrganizationStore(), TestOptions.Watch(options), time);
+                var backplane = new EvictionBackplane(connection, [organizations, memberships, credentials], time, NullLogger<EvictionBackplane>.Instance);
+                await backplane.StartAsync(CancellationToken.None);
+                instances.Add((credentials, memberships, backplane, [credentials, memberships, organizations, backplane]));
+            }
+
+            for (var i = 0; i < 100 && (long)(await Redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", "gateway:evict"))[1] != 2; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            var before = new Dictionary<CredentialKey, string>();
+            foreach (var key in acmeKeys.Concat(otherKeys))
+            {
+                before[key] = (await instances[0].Credentials.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId;
+                Assert.Equal(before[key], (await instances[1].Credentials.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId); // from L2
+            }
+
+            foreach (var (user, organization) in new[] { ("carol", "acme"), ("dave", "acme"), ("carol", "acme-2"), ("carol", "globex") })
+            {
+                await instances[0].Memberships.GetAsync(user, OrganizationId.Parse(organization), CancellationToken.None);
+            }
+
+            Assert.Equal(4, issuer.Calls);
+            var lookups = store.Calls;
+
+            var result = await FleetEviction.EvictAsync(options.SharedCache, null, "acme", CancellationToken.None);
+
+            Assert.Equal((2, 2), (result.Instances, result.Confirmed));
+            var keys = Redis.GetServers().Single().Keys(pattern: "gateway:*").Select(k => k.ToString()).ToList();
+            Assert.DoesNotContain(keys, k => k.StartsWith("gateway:c:acme:", StringComparison.Ordinal) || k.EndsWith(":acme", StringComparison.Ordinal));
+            Assert.Contains(keys, k => k.StartsWith("gateway:c:acme-2:", StringComparison.Ordinal)); // the twins: still in L2
+            Assert.Contains(keys, k => k.StartsWith("gateway:c:globex:", StringComparison.Ordinal));
+            Assert.Contains("gateway:m2:carol:acme-2", keys);
+            Assert.Contains("gateway:m2:carol:globex", keys);
+            foreach (var instance in instances)
+            {
+                foreach (var key in otherKeys)
+                {
+                    Assert.Equal(before[key], (await instance.Credentials.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId);
+                }
+            }
+
+            Assert.Equal(4, issuer.Calls); // nothing of another organization was minted again
+            foreach (var key in acmeKeys)
+            {
+                var first = (await instances[1].Credentials.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId;
+                var second = (await instances[0].Credentials.GetAsync(key, permissionSet, CancellationToken.None)).Credentials!.AccessKeyId;
+                Assert.NotEqual(before[key], first); // a set issued after the eviction, on both instances
+                Assert.Equal(first, second);
+            }
+
+            Assert.Equal(6, issuer.Calls); // one AssumeRole per acme key for the fleet
+            await instances[0].Memberships.GetAsync("carol", OrganizationId.Parse("globex"), CancellationToken.None);
+            Assert.Equal(lookups, store.Calls); // globex's membership still cached
+            await instances[0].Memberships.GetAsync("dave", Acme, CancellationToken.None);
+            Assert.Equal(lookups + 1, store.Calls); // acme's was dropped
+        }
+        finally
+        {
+            foreach (var instance in instances)
+            {
+                await instance.Backplane.StopAsync(CancellationToken.None);
+                foreach (var owned in instance.Owned)
+                {
+                    owned.Dispose();
+                }
+            }
+
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private static SharedCache SharedOn(RedisConnection connection, TenantIsolationOptions options, TimeProvider time, IsolationMetrics metrics)
+    {
+        var redisCache = new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCache(Microsoft.Extensions.Options.Options.Create(new Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions
+        {
+            InstanceName = connection.Prefix,
+            ConnectionMultiplexerFactory = connection.GetAsync,
+        }));
+        var sealedCache = new SealedDistributedCache(redisCache, options.SharedCache.Sealing, connection.Prefix, NullLogger<SealedDistributedCache>.Instance);
+        return new SharedCache(sealedCache, new RedisFleetLock(connection), options.SharedCache, time, metrics, NullLogger<SharedCache>.Instance, new RedisFleetAnnouncer(connection));
     }
 
     public async Task DisposeAsync()

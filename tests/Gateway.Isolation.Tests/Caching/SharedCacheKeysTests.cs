@@ -22,7 +22,7 @@ public sealed class SharedCacheKeysTests
     [Fact]
     public void UserPatterns_MatchTheUsersCredentialsAndMembership_NotTheOrganizationWideOrAnotherUsers()
     {
-        var patterns = SharedCacheKeys.UserPatterns("carol", "acme").Select(Glob).ToList();
+        var patterns = SharedCacheKeys.EvictionPatterns("carol", "acme").Select(Glob).ToList();
         bool Matched(string key) => patterns.Any(p => p.IsMatch(key));
 
         Assert.True(Matched(new CredentialKey(Acme, "read-write", "carol", "0123456789abcdef").SharedCacheKey));
@@ -30,6 +30,25 @@ public sealed class SharedCacheKeysTests
         Assert.False(Matched(new CredentialKey(Acme, "read-write", null, "0123456789abcdef").SharedCacheKey));
         Assert.False(Matched(new CredentialKey(Acme, "read-write", "xcarol", "0123456789abcdef").SharedCacheKey));
         Assert.False(Matched(SharedCacheKeys.Membership("carolyn", "acme")));
+    }
+
+    [Fact]
+    public void EvictionPatterns_NoUser_MatchEveryCredentialSetAndMembershipOfTheOrganization_NotALookalikes()
+    {
+        var patterns = SharedCacheKeys.EvictionPatterns(null, "acme").Select(Glob).ToList();
+        bool Matched(string key) => patterns.Any(p => p.IsMatch(key));
+        var acme2 = OrganizationId.Parse("acme-2");
+
+        Assert.True(Matched(new CredentialKey(Acme, "read-write", null, "0123456789abcdef").SharedCacheKey));
+        Assert.True(Matched(new CredentialKey(Acme, "read", "carol", "fedcba9876543210").SharedCacheKey));
+        Assert.True(Matched(SharedCacheKeys.Membership("carol", "acme")));
+        Assert.True(Matched(SharedCacheKeys.Membership("dave@example.com", "acme")));
+        // Deny twins: an organization whose id has acme as prefix, the same user in another organization, other keys.
+        Assert.False(Matched(new CredentialKey(acme2, "read-write", null, "0123456789abcdef").SharedCacheKey));
+        Assert.False(Matched(new CredentialKey(acme2, "read", "carol", "0123456789abcdef").SharedCacheKey));
+        Assert.False(Matched(SharedCacheKeys.Membership("carol", "acme-2")));
+        Assert.False(Matched(SharedCacheKeys.Lock(new CredentialKey(Acme, "read-write", null, "0123456789abcdef").SharedCacheKey)));
+        Assert.Throws<ArgumentNullException>(() => SharedCacheKeys.EvictionPatterns(null, null));
     }
 
     [Fact]
@@ -42,7 +61,7 @@ public sealed class SharedCacheKeysTests
 
         Assert.Equal("m2:alice:acme", key);
         Assert.False(key.StartsWith("m:", StringComparison.Ordinal));
-        Assert.All(SharedCacheKeys.UserPatterns("alice", null), pattern => Assert.False(pattern.StartsWith("m:", StringComparison.Ordinal)));
+        Assert.All(SharedCacheKeys.EvictionPatterns("alice", null), pattern => Assert.False(pattern.StartsWith("m:", StringComparison.Ordinal)));
     }
 
     /// <summary>Redis SCAN MATCH semantics for the patterns used here (<c>*</c> = any run of characters).</summary>

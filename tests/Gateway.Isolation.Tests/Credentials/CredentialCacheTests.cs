@@ -212,6 +212,64 @@ public sealed class CredentialCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Evict_WholeOrganization_DropsEverySetOfIt_TwinsOtherOrganizationsAndALookalikeStay()
+    {
+        // revoke --organization acme: every set of acme (organization-wide and per-user, any permission set or digest) was
+        // issued before the cut-off and must be minted again; globex and acme-2 (acme is its prefix) keep theirs.
+        var acmeAlice = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef");
+        var acmeOtherDigest = Key() with { PolicyDigest = "fedcba9876543210" };
+        foreach (var key in new[] { Key(), acmeAlice, acmeOtherDigest, Key("globex"), Key("acme-2") })
+        {
+            await Cache.GetAsync(key, ReadWrite, CancellationToken.None);
+        }
+
+        Assert.Equal(3, Cache.Evict(null, "acme"));
+
+        Assert.Equal(2, Cache.Count);
+        await Cache.GetAsync(Key("globex"), ReadWrite, CancellationToken.None);
+        await Cache.GetAsync(Key("acme-2"), ReadWrite, CancellationToken.None);
+        Assert.Equal(5, _issuer.Calls); // the twins: served from the cache
+        foreach (var key in new[] { Key(), acmeAlice, acmeOtherDigest })
+        {
+            await Cache.GetAsync(key, ReadWrite, CancellationToken.None);
+        }
+
+        Assert.Equal(8, _issuer.Calls);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Evict_WhileAnAssumeRoleIsInFlight_ItsSetIsNeitherHandedOutNorCached_TwinOtherOrganizationsLoadServed(bool organizationWide)
+    {
+        // An AssumeRole for acme began before the eviction (its set may be issued before revoke's cut-off): the callers
+        // waiting for it — and those arriving later — get a set minted after the eviction; globex's load in flight at the
+        // same moment is handed out and cached (an eviction loses nothing of another organization).
+        var alice = new CredentialKey(OrganizationId.Parse("acme"), "read-write", "alice", "0123456789abcdef");
+        var acmeKey = organizationWide ? Key() : alice;
+        var cache = Cache;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = gate.Task;
+        var acme = cache.GetAsync(acmeKey, ReadWrite, CancellationToken.None).AsTask();
+        var globex = cache.GetAsync(Key("globex"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 2);
+
+        cache.Evict(organizationWide ? null : "alice", "acme");
+        _issuer.Gate = null;
+        gate.SetResult();
+        var (acmeResult, globexResult) = (await acme, await globex);
+
+        Assert.Equal(3, _issuer.Calls); // acme's overtaken load was followed by one more AssumeRole; globex's was not
+        var issuedFirst = _issuer.Issued.ToArray();
+        Assert.Equal(acmeKey, issuedFirst[2].Key);
+        Assert.Equal("ASIA0000000000000003", acmeResult.Credentials!.AccessKeyId);
+        Assert.NotNull(globexResult.Credentials);
+        Assert.Same(acmeResult.Credentials, (await cache.GetAsync(acmeKey, ReadWrite, CancellationToken.None)).Credentials);
+        Assert.Same(globexResult.Credentials, (await cache.GetAsync(Key("globex"), ReadWrite, CancellationToken.None)).Credentials);
+        Assert.Equal(3, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task GetAsync_IssuerReturnsExpiredCredentials_RejectsThem()
     {
         _issuer.Lifetime = TimeSpan.FromMinutes(1); // inside the 2-minute buffer on arrival

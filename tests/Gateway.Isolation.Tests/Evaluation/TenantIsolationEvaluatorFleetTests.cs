@@ -26,6 +26,7 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly FakeMembershipStore _store = new() { Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR") };
     private readonly FakeCredentialIssuer _issuer;
+    private readonly FakeOrganizationStore _organizationStore = new();
     private readonly TestMeterFactory _meters = new();
     private readonly IsolationMetrics _metrics;
     private readonly TestSharedCache _redis = new();
@@ -53,7 +54,7 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<IMembershipStore>(_store);
-        services.AddSingleton<IOrganizationStore>(new FakeOrganizationStore());
+        services.AddSingleton<IOrganizationStore>(_organizationStore);
         services.AddSingleton<ICredentialIssuer>(_issuer);
         services.AddSingleton(_redis.For(_time, _metrics));
         services.AddTenantIsolation(configuration);
@@ -112,6 +113,66 @@ public sealed class TenantIsolationEvaluatorFleetTests : IDisposable
         }
 
         Assert.Equal(2, _store.Calls); // the re-check looked the membership up again
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EvaluateAsync_OrganizationEvictedWhileWaitingForCredentials_RecheckedAndServedWithASetMintedAfter_TwinOtherOrganizationUntouched(bool suspended)
+    {
+        // Two requests passed their checks and wait for STS: alice in acme, bob in globex. The runbook suspends acme and
+        // evicts it (evict --organization, or revoke's own eviction), in the backplane's order. acme's request must not be
+        // allowed on the record it read before (suspended → 403 organization_suspended), and when still allowed, only
+        // with a set minted after the eviction (the one in flight may predate revoke's cut-off). globex's request is
+        // neither re-checked nor re-minted: it is allowed with the set it waited for.
+        var evaluator = Instance("ReadWrite");
+        var provider = _instances[^1];
+        var sts = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = sts.Task;
+        var globex = OrganizationId.Parse("globex");
+        var acmeRequest = evaluator.DecideAsync(new TenantRequest("alice", Acme), CancellationToken.None).AsTask();
+        var globexRequest = evaluator.DecideAsync(new TenantRequest("bob", globex), CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 2);
+        var (memberships, organizations) = (_store.Calls, _organizationStore.Calls);
+
+        if (suspended)
+        {
+            _organizationStore.ByOrganization["acme"] = new OrganizationRecord(OrganizationStatus.Inactive, OrganizationDataLocation.Legacy);
+        }
+
+        // As FleetEviction does: acme's L2 entries first, then each cache of the instance in the backplane's order.
+        foreach (var key in _redis.Redis.Values.Keys.Where(k => k.Contains("c:acme:", StringComparison.Ordinal) || k.EndsWith(":acme", StringComparison.Ordinal)).ToList())
+        {
+            _redis.Redis.Values.TryRemove(key, out _);
+        }
+
+        foreach (var cache in provider.GetServices<IUserEviction>())
+        {
+            await cache.EvictAsync(null, "acme");
+        }
+
+        _issuer.Gate = null;
+        sts.SetResult();
+        var (acme, other) = (await acmeRequest, await globexRequest);
+
+        Assert.True(other.IsAllowed);
+        Assert.Single(_issuer.Issued, i => i.Key.OrganizationId == globex);
+        // acme's set in flight was overtaken: one more AssumeRole, for acme only (before the re-check refuses a suspension)
+        Assert.Equal(3, _issuer.Calls);
+        Assert.Equal(Acme, _issuer.Issued.Last().Key.OrganizationId);
+        Assert.Equal(suspended, !acme.IsAllowed);
+        if (suspended)
+        {
+            Assert.Equal(TenantDenialCode.OrganizationSuspended, acme.Denial);
+        }
+        else
+        {
+            Assert.Equal("ASIA0000000000000003", acme.Credentials!.AccessKeyId);
+        }
+
+        // acme was checked again (its record and alice's membership read afresh); globex was not.
+        Assert.Equal(memberships + 1, _store.Calls);
+        Assert.Equal(organizations + 1, _organizationStore.Calls);
     }
 
     private void RemoveMembershipsFromL2(string user)

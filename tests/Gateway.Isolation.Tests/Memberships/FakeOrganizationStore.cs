@@ -12,6 +12,9 @@ internal sealed class FakeOrganizationStore : IOrganizationStore
 
     public OrganizationRecord Answer { get; set; } = Active;
 
+    /// <summary>Answers for named organizations (others get <see cref="Answer"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, OrganizationRecord> ByOrganization { get; } = new(StringComparer.Ordinal);
+
     public bool Fail { get; set; }
 
     public int Calls => Volatile.Read(ref _calls);
@@ -22,7 +25,7 @@ internal sealed class FakeOrganizationStore : IOrganizationStore
     public async Task<OrganizationRecord> ReadAsync(OrganizationId organizationId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
-        var answer = Answer;
+        var answer = ByOrganization.TryGetValue(organizationId.Value, out var named) ? named : Answer;
         if (Gate is { } gate)
         {
             await gate.Task.ConfigureAwait(false);

@@ -128,6 +128,54 @@ public sealed class MembershipServiceFleetTests : IDisposable
     }
 
     [Fact]
+    public async Task GetAsync_OrganizationEvictedDuringTheLookups_ItsAnswerNeitherHandedOutNorCached_TwinOtherOrganizationsServedAndCached()
+    {
+        // Lookups of alice in acme and in globex read the table before alice's acme row was deleted; then acme is evicted
+        // as a whole (evict --organization acme). acme's lookup must not answer anybody; globex's — the same user, another
+        // organization — is served and cached (one lookup).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new PerOrganizationStore(gate.Task);
+        using var service = new MembershipService(store, TestOptions.Watch(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        var globex = OrganizationId.Parse("globex");
+        var acmeLookup = service.GetAsync("alice", Acme, CancellationToken.None).AsTask();
+        var globexLookup = service.GetAsync("alice", globex, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => store.Calls("acme") == 1 && store.Calls("globex") == 1);
+        var before = service.Generation("alice", "globex");
+
+        store.Remove("alice", "acme");
+        Assert.Equal(0, service.Evict(null, "acme")); // nothing cached yet: only acme's generation moves
+        gate.SetResult();
+
+        Assert.False((await acmeLookup).IsMember); // overtaken: it looked again
+        Assert.True((await globexLookup).IsMember);
+        Assert.Equal(before, service.Generation("alice", "globex"));
+        Assert.True((await service.GetAsync("alice", globex, CancellationToken.None)).IsMember);
+        Assert.Equal((2, 1), (store.Calls("acme"), store.Calls("globex")));
+        // Nor did the overtaken answer reach L2: another instance of the fleet does not find alice a member of acme there.
+        using var second = new MembershipService(store, TestOptions.Watch(TestOptions.Valid()), _time, _metrics, _redis.For(_time, _metrics));
+        Assert.False((await second.GetAsync("alice", Acme, CancellationToken.None)).IsMember);
+    }
+
+    [Fact]
+    public async Task Evict_WholeOrganization_DropsEveryUsersAnswerInIt_TwinsOtherOrganizationAndLookalikeStay()
+    {
+        var service = Instance(shared: false);
+        foreach (var (user, organization) in new[] { ("alice", "acme"), ("bob", "acme"), ("alice", "acme-2"), ("bob", "globex") })
+        {
+            await service.GetAsync(user, OrganizationId.Parse(organization), CancellationToken.None);
+        }
+
+        Assert.Equal(2, service.Evict(null, "acme"));
+        Assert.Equal(2, service.Count);
+        Assert.Equal(4, _store.Calls);
+        await service.GetAsync("alice", OrganizationId.Parse("acme-2"), CancellationToken.None);
+        await service.GetAsync("bob", OrganizationId.Parse("globex"), CancellationToken.None);
+        Assert.Equal(4, _store.Calls); // the twins: still cached
+        await service.GetAsync("bob", Acme, CancellationToken.None);
+        Assert.Equal(5, _store.Calls);
+    }
+
+    [Fact]
     public async Task GetAsync_LookupOvertakenByEviction_ItsAnswerIsNeitherCachedNorWrittenToL2()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -203,6 +251,30 @@ public sealed class MembershipServiceFleetTests : IDisposable
     }
 
     /// <summary>The first lookup waits for <paramref name="gate"/> and answers Member (read before the table changed); later ones answer <paramref name="later"/>.</summary>
+    /// <summary>Members until <see cref="Remove"/>; each organization's first lookup waits for the gate.</summary>
+    private sealed class PerOrganizationStore(Task gate) : IMembershipStore
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), bool> _removed = new();
+
+        public int Calls(string organization) => _calls.GetValueOrDefault(organization);
+
+        public void Remove(string user, string organization) => _removed[(user, organization)] = true;
+
+        public async Task<Membership> LookupAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+        {
+            var membership = _removed.ContainsKey((userId, organizationId.Value)) ? Membership.NotAMember : new Membership(MembershipStatus.Member, "MEMBER");
+            if (_calls.AddOrUpdate(organizationId.Value, 1, (_, n) => n + 1) == 1)
+            {
+                await gate;
+            }
+
+            return membership;
+        }
+
+        public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class GatedStore(Task gate, Membership? later = null) : IMembershipStore
     {
         private int _calls;

@@ -30,4 +30,32 @@ public sealed class EvictCommandTests
             root.Delete(recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData(new string[0], "evict: --user or --organization is required.")]
+    [InlineData(new[] { "--organization", "ac me" }, "is not a valid organization id")]
+    [InlineData(new[] { "--organization", "acme" }, "no fleet to evict from; a single instance keeps the organization's credentials")]
+    [InlineData(new[] { "--user", "carol" }, "each instance forgets a membership after TenantIsolation:Membership:PositiveTtl")]
+    public async Task RunAsync_BadUsageOrNoSharedCache_OneLineExit2(string[] args, string expected)
+    {
+        // Organization-wide eviction is `evict --organization ORG` (no --user); without a shared cache there is no fleet to
+        // reach, and the line says what applies instead (per user: the membership TTL; per organization: refresh or restart).
+        var root = Directory.CreateTempSubdirectory("gateway-evict-");
+        await File.WriteAllTextAsync(Path.Combine(root.FullName, "appsettings.json"), "{}");
+        try
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+
+            var exit = await EvictCommand.RunAsync(args, Program.VerbHost(root.FullName), stdout, stderr);
+
+            Assert.Equal(EvictCommand.Usage, exit);
+            Assert.Empty(stdout.ToString());
+            Assert.Contains(expected, Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }
