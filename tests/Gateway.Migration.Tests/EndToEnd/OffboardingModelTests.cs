@@ -1,6 +1,11 @@
 using System.Globalization;
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Amazon.SecurityToken.Model;
 using CsCheck;
+using Gateway.Policies.SessionPolicies;
+using Gateway.Testing;
 using Xunit.Abstractions;
 
 namespace Gateway.Migration.Tests.EndToEnd;
@@ -14,6 +19,12 @@ namespace Gateway.Migration.Tests.EndToEnd;
 /// step: every neighbour item is exactly as written (none is ever lost or changed) and X's items are exactly the model's
 /// (erased only when the model allowed it); refusals are exit 1 with one line. Seed printed
 /// (OFFBOARDING_MODEL_SEED, OFFBOARDING_MODEL_SEQUENCES to vary).
+/// The incident runbook's sequences (<see cref="RunbookSequences_RevokedSessionsAlwaysDenied_NeighboursUntouched_EraseOnlyWhenPermitted"/>)
+/// add the gateway binary's <c>evict --organization X</c> (a redis-server with no instance subscribed: exit 0, 0 of 0
+/// confirmed) and <c>revoke --organization X</c> (exit 0, proven) to the same steps, with a further invariant after every
+/// step: every STS session of X assumed before a revoke is refused by DynamoDB, the session assumed after the latest one
+/// and the neighbours' sessions (assumed at the start, never revoked) are allowed. Seed printed (RUNBOOK_MODEL_SEED,
+/// RUNBOOK_MODEL_SEQUENCES).
 /// </summary>
 public sealed class OffboardingModelTests(InProcessMigration migration, ITestOutputHelper output) : IClassFixture<InProcessMigration>
 {
@@ -39,6 +50,21 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
 
     private static readonly Gen<Step[]> Sequence = AnyStep.Array[6, 12];
 
+    private sealed record EvictStep : Step;
+
+    private sealed record RevokeStep : Step;
+
+    /// <summary>The runbook's steps: suspend / evict / revoke / reactivate / export / erase, with writes of X and its neighbours between.</summary>
+    private static readonly Gen<Step> RunbookStep = Gen.Frequency(
+        (3, Gen.Const<Step>(new ExportStep())),
+        (3, Gen.Select(Gen.Bool, Gen.Int[0, 1], Gen.Int[0, 4], Gen.Int[0, 1], (n, w, i, v) => (Step)new WriteStep(n, w, i, v))),
+        (3, Gen.Bool.Select(s => (Step)new StatusStep(s))),
+        (2, Gen.Const<Step>(new EvictStep())),
+        (2, Gen.Const<Step>(new RevokeStep())),
+        (3, Gen.Int[0, 3].Select(m => (Step)new EraseStep(m))));
+
+    private static readonly Gen<Step[]> RunbookSequence = RunbookStep.Array[5, 9];
+
     private sealed record Snapshot(string Directory, Dictionary<string, string> Items, int Members);
 
     [Fact]
@@ -62,9 +88,32 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
         Assert.True(erased > 0 && refused > 0, "the sequences must exercise both outcomes");
     }
 
-    private async Task<(int Erased, int Refused)> RunSequenceAsync(ulong seed, int index, Step[] sequence)
+    [Fact]
+    public async Task RunbookSequences_RevokedSessionsAlwaysDenied_NeighboursUntouched_EraseOnlyWhenPermitted()
     {
-        var x = string.Create(CultureInfo.InvariantCulture, $"om{seed}-{index}");
+        var seed = Environment.GetEnvironmentVariable("RUNBOOK_MODEL_SEED") is { Length: > 0 } s ? ulong.Parse(s, CultureInfo.InvariantCulture) : DefaultSeed + 1;
+        var sequences = Environment.GetEnvironmentVariable("RUNBOOK_MODEL_SEQUENCES") is { Length: > 0 } n ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
+        output.WriteLine($"runbook model seed {seed}, {sequences} sequences (RUNBOOK_MODEL_SEED={seed} to repeat)");
+        var started = DateTime.UtcNow;
+        await using var redis = await RedisHost.StartAsync();
+        var runbook = new Runbook(migration, redis);
+        int steps = 0, erased = 0, refused = 0;
+        for (var i = 0; i < sequences; i++)
+        {
+            var sequence = RunbookSequence.Generate(new PCG(7, seed + (ulong)i), null, out _);
+            steps += sequence.Length;
+            var (e, r) = await RunSequenceAsync(seed, i, sequence, runbook);
+            erased += e;
+            refused += r;
+        }
+
+        output.WriteLine($"{sequences} sequences, {steps} steps ({erased} erasures, {refused} refusals, {runbook.Revokes} revokes, {runbook.Evicts} evicts) in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+        Assert.True(runbook.Revokes > 0 && runbook.Evicts > 0, "the sequences must revoke and evict");
+    }
+
+    private async Task<(int Erased, int Refused)> RunSequenceAsync(ulong seed, int index, Step[] sequence, Runbook? runbook = null)
+    {
+        var x = string.Create(CultureInfo.InvariantCulture, $"{(runbook is null ? "om" : "rb")}{seed}-{index}");
         string[] neighbours = [x + "-2", x + "x"];
         var model = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         var members = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -91,6 +140,7 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
 
         var exports = new List<Snapshot>();
         var suspended = false;
+        var sessions = runbook is null ? null : await runbook.StartAsync(x, neighbours);
         int erasedCount = 0, refusedCount = 0, step = 0;
         foreach (var s in sequence)
         {
@@ -118,6 +168,19 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
                     suspended = status.Suspended;
                     break;
                 }
+
+                case EvictStep:
+                {
+                    var run = await runbook!.RunGatewayAsync("evict", "--organization", x);
+                    Assert.True(run.ExitCode == 0, where + "\n" + run);
+                    Assert.StartsWith($"evicted organization {x} ", run.StandardOutput, StringComparison.Ordinal);
+                    runbook.Evicts++;
+                    break;
+                }
+
+                case RevokeStep:
+                    await runbook!.RevokeAsync(x, sessions!, where);
+                    break;
 
                 case EraseStep erase:
                 {
@@ -160,6 +223,16 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
                     $"{where}: {organization} holds [{string.Join(", ", actual.OrderBy(a => a.Key).Select(a => a.Key + "=" + a.Value))}], the model [{string.Join(", ", model[organization].OrderBy(a => a.Key).Select(a => a.Key + "=" + a.Value))}]");
                 Assert.Equal(members[organization], await MembersAsync(organization));
             }
+
+            if (sessions is not null)
+            {
+                await Runbook.CheckSessionsAsync(sessions, where);
+            }
+        }
+
+        if (sessions is not null)
+        {
+            sessions.Dispose();
         }
 
         return (erasedCount, refusedCount);
@@ -187,5 +260,120 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
         }
         while (request.ExclusiveStartKey is not null);
         return count;
+    }
+
+    /// <summary>STS sessions as the gateway assumes them, and what each must get from DynamoDB now.</summary>
+    private sealed class Sessions : IDisposable
+    {
+        public List<(string Name, IAmazonDynamoDB Client, string Organization, bool Denied)> All { get; } = [];
+
+        public void Dispose()
+        {
+            foreach (var session in All)
+            {
+                session.Client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The runbook's gateway verbs (the built binary, the operator's identity) and the session invariant.</summary>
+    private sealed class Runbook(InProcessMigration migration, RedisHost redis)
+    {
+        public int Revokes { get; private set; }
+
+        public int Evicts { get; set; }
+
+        /// <summary>One session of X and one per neighbour, all assumed before anything happens (each allowed).</summary>
+        public async Task<Sessions> StartAsync(string x, string[] neighbours)
+        {
+            var sessions = new Sessions();
+            foreach (var organization in neighbours.Prepend(x))
+            {
+                sessions.All.Add(($"{organization} at the start", await AssumeAsync(organization), organization, false));
+            }
+
+            await CheckSessionsAsync(sessions, $"{x}: before the first step");
+            return sessions;
+        }
+
+        /// <summary>revoke --organization X: exit 0 and proven; every session of X assumed so far is then denied, a fresh one allowed.</summary>
+        public async Task RevokeAsync(string x, Sessions sessions, string where)
+        {
+            sessions.All.Add(($"{x} just before revoke {Revokes + 1}", await AssumeAsync(x), x, false));
+            var run = await RunGatewayAsync("revoke", "--organization", x, "--timeout", "30");
+            Assert.True(run.ExitCode == 0, where + "\n" + run);
+            Assert.Contains("proven: the cut-off took effect", run.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"caches: evicted organization {x} ", run.StandardOutput, StringComparison.Ordinal);
+            Revokes++;
+            for (var i = 0; i < sessions.All.Count; i++)
+            {
+                if (sessions.All[i].Organization == x)
+                {
+                    sessions.All[i] = sessions.All[i] with { Denied = true };
+                }
+            }
+
+            sessions.All.Add(($"{x} after revoke {Revokes}", await AssumeAsync(x), x, false));
+        }
+
+        public static async Task CheckSessionsAsync(Sessions sessions, string where)
+        {
+            foreach (var (name, client, organization, denied) in sessions.All)
+            {
+                var observed = await ReadAsync(client, organization);
+                Assert.True(observed == (denied ? "AccessDeniedException" : "allowed"), $"{where}: session '{name}' got {observed}, expected {(denied ? "AccessDenied" : "allowed")}");
+            }
+        }
+
+        /// <summary>The gateway binary (evict, revoke) against this LocalAws and redis-server, with LocalAws's operator user.</summary>
+        public Task<ProcessRun> RunGatewayAsync(params string[] args)
+        {
+            var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var (key, value) in TopologyEnvironment.Gateway(migration.Aws.Url, new Uri("http://127.0.0.1:9/")))
+            {
+                env[key] = value;
+            }
+
+            env["TenantIsolation__SharedCache__Redis"] = redis.ConnectionString;
+            env["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = "model-1";
+            env["TenantIsolation__SharedCache__Sealing__Keys__model-1"] = Convert.ToBase64String(new byte[32]);
+            env["AWS_ACCESS_KEY_ID"] = LocalAwsHost.OperatorAccessKeyId;
+            env["AWS_SECRET_ACCESS_KEY"] = LocalAwsHost.OperatorSecretAccessKey;
+            env["AWS_PROFILE"] = null;
+            return ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), .. args], env, RepoPaths.Root, TimeSpan.FromMinutes(2));
+        }
+
+        /// <summary>A tenant session as the gateway assumes it (tag, SourceIdentity, a policy scoped to the organization).</summary>
+        private async Task<IAmazonDynamoDB> AssumeAsync(string organization)
+        {
+            using var sts = migration.Aws.CreateStsClient(migration.Aws.GatewayCredentials);
+            var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
+            {
+                RoleArn = LocalAwsHost.TenantRoleArn,
+                RoleSessionName = SessionNames.RoleSessionName(Policies.OrganizationId.Parse(organization), "read-write", null),
+                SourceIdentity = "tenant-gateway",
+                Tags = [new Amazon.SecurityToken.Model.Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = organization }],
+                Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["ORG"]}}}]}""".Replace("ORG", organization, StringComparison.Ordinal),
+            });
+            var c = response.Credentials;
+            return migration.Aws.CreateDynamoDbClient(new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
+        }
+
+        private static async Task<string> ReadAsync(IAmazonDynamoDB session, string organization)
+        {
+            try
+            {
+                await session.GetItemAsync(new GetItemRequest
+                {
+                    TableName = "Applications",
+                    Key = new Dictionary<string, AttributeValue> { ["organizationId"] = new(organization), ["applicationId"] = new("app-0") },
+                });
+                return "allowed";
+            }
+            catch (AmazonServiceException ex)
+            {
+                return ex.ErrorCode;
+            }
+        }
     }
 }
