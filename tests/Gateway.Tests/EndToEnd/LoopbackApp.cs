@@ -25,13 +25,16 @@ public sealed class LoopbackApp : IAsyncDisposable
     public Uri Address => new($"http://127.0.0.1:{Port}/");
 
     /// <summary>Starts an app on a free port; <paramref name="map"/> adds its endpoints (or <c>Run</c>) before it starts.</summary>
-    public static async Task<LoopbackApp> StartAsync(Action<WebApplication> map)
+    /// <param name="configure">Adds services before the app is built (e.g. <c>AddTenantContext</c>); none when null.</param>
+    /// <param name="environment">The host environment's name (default Production).</param>
+    public static async Task<LoopbackApp> StartAsync(Action<WebApplication> map, Action<WebApplicationBuilder>? configure = null, string? environment = null)
     {
         ArgumentNullException.ThrowIfNull(map);
         var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = environment });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         await app.StartAsync();
