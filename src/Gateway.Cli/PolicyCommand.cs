@@ -8,8 +8,10 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Cli;
 
 /// <summary>
-/// <c>Gateway.dll policy --organization ORG (--permission-set SET | --role ROLE)</c>: prints the exact session policy
-/// the gateway would send to STS for that organization (stdout) and its size (stderr), using the same configuration
+/// <c>Gateway.dll policy --organization ORG (--permission-set SET | --role ROLE) [--shards N]</c>: prints the exact session
+/// policy the gateway would send to STS for that organization with N shards (default 1: the organization's Organizations
+/// item is not read) (stdout) and its size, the form of its LeadingKeys condition and the worst case (64-character id,
+/// 64 shards) (stderr), using the same configuration
 /// (appsettings.json [+ appsettings.{Environment}.json] + environment variables, from the current directory, which
 /// <c>dotnet run --project src/Gateway</c> keeps: see RunWorkingDirectory in Gateway.csproj) and the same isolation
 /// engine, loaded by <see cref="GatewayConfiguration"/> as the host loads it (<c>AddTenantIsolation</c> + the forwarding and
@@ -19,7 +21,7 @@ namespace Gateway.Cli;
 internal static class PolicyCommand
 {
     public const int Usage = CliArguments.Usage;
-    private const string UsageText = "usage: Gateway policy --organization ORG (--permission-set SET | --role ROLE)";
+    private const string UsageText = "usage: Gateway policy --organization ORG (--permission-set SET | --role ROLE) [--shards N]";
 
     public static int Run(string[] args, VerbHost host, TextWriter stdout, TextWriter stderr)
     {
@@ -27,7 +29,7 @@ internal static class PolicyCommand
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (CliArguments.TryRead("policy", args, UsageText, ["--organization", "--permission-set", "--role"], stdout, stderr, out var values) is { } exit)
+        if (CliArguments.TryRead("policy", args, UsageText, ["--organization", "--permission-set", "--role", "--shards"], stdout, stderr, out var values) is { } exit)
         {
             return exit;
         }
@@ -35,6 +37,7 @@ internal static class PolicyCommand
         var organization = values.GetValueOrDefault("--organization");
         var permissionSetName = values.GetValueOrDefault("--permission-set");
         var role = values.GetValueOrDefault("--role");
+        var shardsText = values.GetValueOrDefault("--shards");
 
         if (organization is null || (permissionSetName is null) == (role is null))
         {
@@ -44,6 +47,12 @@ internal static class PolicyCommand
         if (!OrganizationId.TryParse(organization, out var organizationId))
         {
             return CliArguments.Fail(stderr, $"policy: '{CliArguments.Truncate(organization)}' is not a valid organization id ({CliArguments.OrganizationIdRule}).");
+        }
+
+        var shards = ShardCount.One;
+        if (shardsText is not null && !ShardCount.TryParse(shardsText, out shards))
+        {
+            return CliArguments.Fail(stderr, $"policy: --shards '{CliArguments.Truncate(shardsText)}' is not a power of two from 1 to {ShardCount.Max}.");
         }
 
         var configuration = LoadConfiguration(host.ContentRoot);
@@ -103,10 +112,11 @@ internal static class PolicyCommand
                 return 0;
             }
 
-            var policy = builder.Build(organizationId, permissionSet);
+            var policy = builder.Build(organizationId, permissionSet, shards);
             stdout.WriteLine(policy.Json);
             stderr.WriteLine($"configuration: {configuration.DescribeSources()}");
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"size: {policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (permission set '{permissionSet.Name}', worst case {builder.WorstCaseLength(permissionSet)})"));
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"shards: {shards.Value}; leading keys: {Describe(policy.Keys, organizationId, shards)}"));
             return 0;
         }
         catch (SessionPolicyTooLargeException ex)
@@ -114,6 +124,13 @@ internal static class PolicyCommand
             return CliArguments.Fail(stderr, $"policy: {ex.Message}");
         }
     }
+
+    private static string Describe(LeadingKeysForm form, OrganizationId organization, ShardCount shards) => form switch
+    {
+        LeadingKeysForm.ExactList => string.Create(CultureInfo.InvariantCulture, $"exact list of {shards.Value + 1} ({organization}, {organization}#0 ... {organization}#{shards.Value - 1})"),
+        LeadingKeysForm.ShardPattern => $"pattern ({organization}, {organization}#*: the exact list exceeds {SessionPolicyBuilder.MaxPlaintextLength} characters)",
+        _ => $"exact ({organization})",
+    };
 
     /// <summary>The gateway's configuration as the host loads it (<see cref="GatewayConfiguration"/>), from <paramref name="contentRoot"/>, without the verb's arguments.</summary>
     internal static GatewayConfiguration LoadConfiguration(string contentRoot)

@@ -211,7 +211,7 @@ internal static class ReportCommand
             else
             {
                 var policy = builder.Build(organization, set);
-                policies.Paragraph(string.Create(CultureInfo.InvariantCulture, $"{policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (worst case for any organization id: {builder.WorstCaseLength(set)}); STS session name {SessionNames.RoleSessionName(organization, set.Name, null)}."))
+                policies.Paragraph(string.Create(CultureInfo.InvariantCulture, $"{policy.Length} of {SessionPolicyBuilder.MaxPlaintextLength} characters (worst case for any organization id and shard count: {builder.WorstCaseLength(set)}); STS session name {SessionNames.RoleSessionName(organization, set.Name, null)}."))
                     .Code(Indent(policy.Json), "json");
             }
         }

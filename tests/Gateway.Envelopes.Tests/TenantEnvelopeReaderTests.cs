@@ -23,6 +23,60 @@ public sealed class TenantEnvelopeReaderTests
         Assert.Null(result.FailureCode);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(64)]
+    public void Read_RoundTrip_ShardCount(int shards)
+    {
+        var envelope = EnvelopeTestData.Envelope() with { Shards = shards };
+        var token = Writer().Write(envelope, EnvelopeTestData.Audience, Lifetime);
+
+        var result = Reader().Read(token);
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(shards, result.Envelope!.Shards);
+        Assert.Equal(envelope, result.Envelope);
+    }
+
+    /// <summary>Backward compatible: an envelope without the claim (an older gateway, an unsharded organization) is 1.</summary>
+    [Fact]
+    public void Read_NoShardsClaim_One()
+    {
+        var token = Handler.CreateToken(Descriptor(ValidClaims(), encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(token);
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(1, result.Envelope!.Shards);
+    }
+
+    public static TheoryData<object> ImplausibleShards => new() { 0, 3, 128, -8, 8.5, "8", true };
+
+    [Theory]
+    [MemberData(nameof(ImplausibleShards))]
+    public void Read_ImplausibleShardsClaim_Invalid(object value)
+    {
+        var claims = ValidClaims();
+        claims["shards"] = value;
+        var token = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+        claims["shards"] = 8;
+        var twin = Handler.CreateToken(Descriptor(claims, encrypting: Encrypting(EnvelopeTestData.LocalKey)));
+
+        var result = Reader().Read(token);
+
+        Assert.Equal(EnvelopeFailureCodes.Invalid, result.FailureCode);
+        Assert.Equal("implausible claim 'shards'", result.FailureReason);
+        Assert.Equal(8, Reader().Read(twin).Envelope!.Shards);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(128)]
+    public void Write_InvalidShardCount_Refused(int shards)
+        => Assert.Throws<ArgumentException>(() => Writer().Write(EnvelopeTestData.Envelope() with { Shards = shards }, EnvelopeTestData.Audience, Lifetime));
+
     [Fact]
     public void Read_Success_ExpiresAtExpWithoutSkew()
     {

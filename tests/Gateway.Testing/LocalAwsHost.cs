@@ -90,6 +90,9 @@ public sealed partial class LocalAwsHost : IAsyncDisposable
             if (options.CloudFormationTemplate is not null) { args.AddRange(["--cloudformation", options.CloudFormationTemplate]); }
             foreach (var (name, value) in options.Parameters) { args.AddRange(["--parameter", $"{name}={value}"]); }
             foreach (var (name, value) in options.SsmParameters) { args.AddRange(["--ssm-parameter", $"{name}={value}"]); }
+            if (!options.PartitionThroughput) { args.Add("--no-partition-throughput"); }
+            if (options.PartitionWriteUnits is { } writeUnits) { args.AddRange(["--partition-write-units", writeUnits.ToString(CultureInfo.InvariantCulture)]); }
+            if (options.PartitionReadUnits is { } readUnits) { args.AddRange(["--partition-read-units", readUnits.ToString(CultureInfo.InvariantCulture)]); }
             var env = new Dictionary<string, string?>(options.Environment);
             var readyLine = $"LocalAws listening on http://127.0.0.1:{port}";
             try

@@ -46,6 +46,15 @@ public sealed record LocalAwsHostOptions
     /// <summary>Extra environment variables for the LocalAws process.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>LocalAws's per-partition-key throughput budget (on by default, as in DynamoDB); false passes <c>--no-partition-throughput</c>.</summary>
+    public bool PartitionThroughput { get; init; } = true;
+
+    /// <summary><c>--partition-write-units N</c> (LocalAws's default: 1,000 per second per key value).</summary>
+    public int? PartitionWriteUnits { get; init; }
+
+    /// <summary><c>--partition-read-units N</c> (LocalAws's default: 3,000 per second per key value).</summary>
+    public int? PartitionReadUnits { get; init; }
+
     /// <summary>Start-up limit (includes a first-time <c>npm ci</c> of dynalite).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

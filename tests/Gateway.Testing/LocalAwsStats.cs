@@ -13,4 +13,7 @@ public sealed record LocalAwsStats
     public long Denied { get; init; }
     public IReadOnlyDictionary<string, long> DeniedByCode { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> StsErrorsByCode { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>DynamoDB requests refused by the per-partition-key budget (ProvisionedThroughputExceededException); not denials.</summary>
+    public long Throttled { get; init; }
 }

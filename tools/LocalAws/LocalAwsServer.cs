@@ -63,6 +63,7 @@ internal static class LocalAwsServer
         services.AddSingleton(sp => new RequestAuthenticator(sp.GetRequiredService<CredentialStore>(), clock, wallClock, config.Region));
         services.AddSingleton(new FaultInjector(wallClock));
         services.AddSingleton(new LocalAwsStats(wallClock));
+        services.AddSingleton(new PartitionThroughput(commandLine.Throughput, wallClock));
         services.AddSingleton(new DevTokenIssuer(config.TokenAudience, clock));
         services.AddSingleton<AssumeRoleSessionIssuer>();
         services.AddSingleton<StsEndpoint>();
@@ -106,6 +107,7 @@ internal static class LocalAwsServer
             var url = new Uri(address).GetLeftPart(UriPartial.Authority).Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
             app.Services.GetRequiredService<DevTokenIssuer>().Issuer = url;
             Log.Ready(startupLogger, url, upstreamUrl);
+            Log.ThroughputBudget(startupLogger, commandLine.Throughput.Enabled ? "on" : "off (--no-partition-throughput)", commandLine.Throughput.WriteUnitsPerSecond, commandLine.Throughput.ReadUnitsPerSecond);
             Console.Out.WriteLine(ReadyLinePrefix + url);
             await Console.Out.FlushAsync(cancellationToken);
 

@@ -133,7 +133,8 @@ internal sealed partial class EvictionBackplane(
         if (rejection is null
             || !OrganizationId.TryParse(rejection.OrganizationId, out _)
             || (rejection.UserId is not null && !UserIds.IsValid(rejection.UserId))
-            || !IsField(rejection.PermissionSet) || !IsField(rejection.PolicyDigest) || !IsField(rejection.AccessKeyId))
+            || !IsField(rejection.PermissionSet) || !IsField(rejection.PolicyDigest) || !IsField(rejection.AccessKeyId)
+            || (rejection.Shards is { } shards && !ShardCount.IsValid(shards)))
         {
             Log.Malformed(logger);
             return;

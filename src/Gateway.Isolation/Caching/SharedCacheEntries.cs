@@ -23,8 +23,9 @@ internal sealed record EvictionMessage(string Id, string? UserId, string? Organi
 /// A backplane notice that the data store rejected one credential set: every instance drops it (by
 /// <see cref="AccessKeyId"/>, never a newer set under the same key) and starts the key's rejection cooldown. The access key
 /// id is no secret (it is in CloudTrail and in <c>ScopedCredentials.ToString</c>); nothing else of the set travels.
+/// <see cref="Shards"/> is the key's shard count (absent from older instances' messages: 1).
 /// </summary>
-internal sealed record CredentialsRejectedMessage(string OrganizationId, string PermissionSet, string PolicyDigest, string? UserId, string AccessKeyId);
+internal sealed record CredentialsRejectedMessage(string OrganizationId, string PermissionSet, string PolicyDigest, string? UserId, string AccessKeyId, int? Shards = null);
 
 [JsonSerializable(typeof(CredentialEntry))]
 [JsonSerializable(typeof(CredentialsRejectedMessage))]

@@ -43,6 +43,13 @@ public sealed class MembershipOptions
     /// <summary>Attribute of the organizations table naming the organization's rate-limit tier (<c>TenantIsolation:RateLimits:Tiers</c>); absent → the default tier. Default tier.</summary>
     public string TierAttribute { get; set; } = "tier";
 
+    /// <summary>
+    /// Number attribute of the organizations table giving the organization's shard count: absent or 1 → the single
+    /// partition key <c>{organizationId}</c>; 2, 4, … 64 → the keys <c>{organizationId}#0</c>…<c>#N−1</c>. Any other value
+    /// refuses the organization's requests (500 <c>invalid_shard_count</c>), never treats it as unsharded. Default shards.
+    /// </summary>
+    public string ShardsAttribute { get; set; } = "shards";
+
     /// <summary>Value of <see cref="DataLocationAttribute"/> for a migrated organization. Default PARTITIONED.</summary>
     public string PartitionedLocation { get; set; } = "PARTITIONED";
 

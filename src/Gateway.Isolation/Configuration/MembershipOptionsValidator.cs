@@ -30,6 +30,7 @@ internal static class MembershipOptionsValidator
         Required(m.MigratingStatus, section, nameof(MembershipOptions.MigratingStatus), errors);
         Required(m.DataLocationAttribute, section, nameof(MembershipOptions.DataLocationAttribute), errors);
         Required(m.TierAttribute, section, nameof(MembershipOptions.TierAttribute), errors);
+        Required(m.ShardsAttribute, section, nameof(MembershipOptions.ShardsAttribute), errors);
         Required(m.PartitionedLocation, section, nameof(MembershipOptions.PartitionedLocation), errors);
         Required(m.LegacyLocation, section, nameof(MembershipOptions.LegacyLocation), errors);
         if (string.Equals(m.MigratingStatus, m.ActiveStatus, StringComparison.Ordinal) || string.Equals(m.PartitionedLocation, m.LegacyLocation, StringComparison.Ordinal))

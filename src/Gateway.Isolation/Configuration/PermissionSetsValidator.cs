@@ -80,7 +80,7 @@ internal static class PermissionSetsValidator
                 if (length > SessionPolicyBuilder.MaxPlaintextLength)
                 {
                     errors.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{key}: the worst-case session policy for permission set '{setName}' is {length} characters; STS accepts at most {SessionPolicyBuilder.MaxPlaintextLength}. Split the permission set or use Mode=Abac."));
+                        $"{key}: the worst-case session policy for permission set '{setName}' (64-character organization id, 64 shards) is {length} characters; STS accepts at most {SessionPolicyBuilder.MaxPlaintextLength}. Split the permission set or use Mode=Abac."));
                 }
             }
             catch (SessionPolicyTooLargeException ex)

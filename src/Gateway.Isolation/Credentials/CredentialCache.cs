@@ -343,7 +343,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
 
         var removed = _shared is not null && await RemoveFromFleetAsync(key, rejected.AccessKeyId).ConfigureAwait(false);
         var announced = _shared is not null && await _shared.AnnounceAsync(
-            new CredentialsRejectedMessage(key.OrganizationId.Value, key.PermissionSet, key.PolicyDigest, key.UserId, rejected.AccessKeyId)).ConfigureAwait(false);
+            new CredentialsRejectedMessage(key.OrganizationId.Value, key.PermissionSet, key.PolicyDigest, key.UserId, rejected.AccessKeyId, key.Shards.IsSharded ? key.Shards.Value : null)).ConfigureAwait(false);
         Log.RejectedDropped(_logger, key.OrganizationId.Value, key.PermissionSet, rejected.SessionName, rejected.AccessKeyId, removed, announced);
         return outcome;
     }
@@ -352,12 +352,13 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     public void OnCredentialsRejected(CredentialsRejectedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!OrganizationId.TryParse(message.OrganizationId, out var organizationId))
+        var shards = ShardCount.One;
+        if (!OrganizationId.TryParse(message.OrganizationId, out var organizationId) || (message.Shards is { } n && !ShardCount.TryCreate(n, out shards)))
         {
             return;
         }
 
-        var key = new CredentialKey(organizationId, message.PermissionSet, message.UserId, message.PolicyDigest);
+        var key = new CredentialKey(organizationId, message.PermissionSet, message.UserId, message.PolicyDigest, shards);
         bool revoked;
         lock (_rejectionLock)
         {

@@ -72,6 +72,15 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
                 throw new CredentialsRejectedException("STS returned incomplete credentials.");
             }
 
+#pragma warning disable CS0618 // Still what AssumeRole returns (percent of the packed limit); the SDK marks it deprecated.
+            if (activity is not null && response.PackedPolicySize is { } packed)
+            {
+                // How close the session policy (and tags) came to STS's packed limit: a sharded organization's exact key
+                // list is the largest policy the gateway sends.
+                activity.SetTag("aws.sts.packed_policy_size", packed);
+            }
+#pragma warning restore CS0618
+
             var expiration = c.Expiration.Value;
             if (expiration.Kind == DateTimeKind.Unspecified)
             {
@@ -135,7 +144,7 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
         }
         else
         {
-            request.Policy = _builder.Build(key.OrganizationId, permissionSet).Json;
+            request.Policy = _builder.Build(key.OrganizationId, permissionSet, key.Shards).Json;
             // No authority here (no policy in this mode reads it): the tag lets an operator's revocation deny exactly this
             // organization's sessions (Gateway.dll revoke, the tenant-revocations role policy) — the session name cannot,
             // since a long organization id is hashed out of it.

@@ -42,6 +42,9 @@ internal static class IsolationLogEvents
     /// <summary>Redis answers again; rate limits are fleet-wide again (Information, once per switch).</summary>
     public const int RateLimitFleetRestored = 3403;
 
+    /// <summary>An organization's <c>shards</c> attribute is not a power of two in 1…64: its requests are refused (Warning, once per read of its record).</summary>
+    public const int OrganizationShardsInvalid = 3501;
+
     /// <summary>Continuous verification: checks failed (Critical).</summary>
     public const int VerificationChecksFailed = 7001;
 

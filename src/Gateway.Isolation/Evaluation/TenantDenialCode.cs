@@ -35,4 +35,10 @@ public enum TenantDenialCode
     /// <see cref="TenantIsolationDecision.RetryAfter"/>. <see cref="TenantIsolationDecision.RateLimit"/> carries the headers' values.
     /// </summary>
     OrganizationRateLimited,
+
+    /// <summary>
+    /// The organization's <c>shards</c> attribute is not a power of two in 1…64: refused (fail closed), never treated as
+    /// unsharded. Fix the item; nothing else helps.
+    /// </summary>
+    InvalidShardCount,
 }

@@ -71,6 +71,12 @@ public sealed class TenantIsolationDecision
     /// <summary>The route's legacy cluster the request goes to (legacy).</summary>
     public string? LegacyClusterId { get; }
 
+    /// <summary>
+    /// The organization's shard count the credentials were minted for (allowed): its partition keys are <c>{org}</c> or
+    /// <c>{org}#0</c>…<c>{org}#N−1</c>, and the envelope tells the backend N. One unless the engine allowed a sharded organization.
+    /// </summary>
+    public ShardCount Shards => CredentialKey?.Shards ?? ShardCount.One;
+
     /// <summary>The cache key <see cref="Credentials"/> came from (allowed by the engine): what a rejection of them may drop.</summary>
     internal CredentialKey? CredentialKey { get; private init; }
 

@@ -24,6 +24,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     internal const string StsUnavailableReason = "sts_unavailable";
     internal const string MigratingReason = "organization_migrating";
     internal const string UnknownDataLocationReason = "unknown_data_location";
+    internal const string InvalidShardCountReason = "invalid_shard_count";
     internal const string EvictedMeanwhileReason = "The membership was evicted while credentials were being obtained; try again.";
 
     private readonly MembershipService _membership;
@@ -181,13 +182,18 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             return (null, organizationDenial);
         }
 
+        if (organization.ShardsInvalid)
+        {
+            return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.InvalidShardCount, InvalidShardCountReason));
+        }
+
         if (!membership.IsMember)
         {
             return (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.NotAMember, NotAMemberReason));
         }
 
         return _catalog.TryGetForRole(membership.Role!, out var set)
-            ? (new Member(membership.Role!, set), null)
+            ? (new Member(membership.Role!, set, organization.Shards), null)
             : (null, TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.RoleNotMapped, RoleNotMappedReason));
     }
 
@@ -241,8 +247,8 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
 
     private async ValueTask<TenantIsolationDecision> DecideCredentialsAsync(string userId, OrganizationId organizationId, Member membership, long generation, CancellationToken cancellationToken)
     {
-        var (role, permissionSet) = membership;
-        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null, _catalog.PolicyDigest(permissionSet));
+        var (role, permissionSet, shards) = membership;
+        var key = new CredentialKey(organizationId, permissionSet.Name, _perUser ? userId : null, _catalog.PolicyDigest(permissionSet), shards);
         CredentialResult result;
         using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.CredentialsSpan))
         {
@@ -292,6 +298,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             : ValueTask.FromResult(CredentialRejectionOutcome.NotApplicable);
     }
 
-    /// <summary>A member whose role maps to a permission set (the set as found, not looked up again).</summary>
-    private readonly record struct Member(string Role, Gateway.Policies.SessionPolicies.PermissionSet PermissionSet);
+    /// <summary>A member whose role maps to a permission set (the set as found, not looked up again), and the shard count of
+    /// the organization record that decided it (part of the credential key: a reshard is another key).</summary>
+    private readonly record struct Member(string Role, Gateway.Policies.SessionPolicies.PermissionSet PermissionSet, ShardCount Shards);
 }

@@ -3,12 +3,17 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Gateway.Isolation.Configuration;
 using Gateway.Policies;
+using Gateway.Isolation.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Isolation.Memberships;
 
-/// <summary>An organization's item with the gateway's own credentials: GetItem on the organizations table, strongly consistent.</summary>
-internal sealed class DynamoDbOrganizationStore(IAmazonDynamoDB dynamoDb, IOptionsMonitor<TenantIsolationOptions> options) : IOrganizationStore
+/// <summary>
+/// An organization's item with the gateway's own credentials: GetItem on the organizations table, strongly consistent.
+/// An invalid shard count is logged (warning 3501) once per read, i.e. at most once per organization per StatusTtl.
+/// </summary>
+internal sealed partial class DynamoDbOrganizationStore(IAmazonDynamoDB dynamoDb, IOptionsMonitor<TenantIsolationOptions> options, ILogger<DynamoDbOrganizationStore>? logger = null) : IOrganizationStore
 {
     public async Task<OrganizationRecord> ReadAsync(OrganizationId organizationId, CancellationToken cancellationToken)
     {
@@ -33,6 +38,16 @@ internal sealed class DynamoDbOrganizationStore(IAmazonDynamoDB dynamoDb, IOptio
             throw new MembershipUnavailableException("DynamoDB organization lookup failed (client error, network or timeout).", ex);
         }
 
-        return OrganizationRecord.FromItem(response.Item, membership);
+        var record = OrganizationRecord.FromItem(response.Item, membership);
+        if (record.ShardsInvalid && logger is not null)
+        {
+            LogShardsInvalid(logger, organizationId.Value, membership.ShardsAttribute);
+        }
+
+        return record;
     }
+
+    [LoggerMessage(EventId = IsolationLogEvents.OrganizationShardsInvalid, Level = LogLevel.Warning,
+        Message = "Organization {OrganizationId}: its '{Attribute}' attribute is not a power of two from 1 to 64; its requests are refused (invalid_shard_count) until it is fixed")]
+    private static partial void LogShardsInvalid(ILogger logger, string organizationId, string attribute);
 }

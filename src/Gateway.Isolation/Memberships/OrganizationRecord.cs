@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2.Model;
 using Gateway.Isolation.Configuration;
+using Gateway.Policies;
 
 namespace Gateway.Isolation.Memberships;
 
@@ -7,10 +8,15 @@ namespace Gateway.Isolation.Memberships;
 /// An organization's item in the organizations table as the engine needs it, read once per
 /// <see cref="MembershipOptions.StatusTtl"/> by <see cref="OrganizationService"/>: whether it exists, its status and where
 /// its data lives, and its rate-limit <see cref="Tier"/> as written in the item (null when absent; the rate limiter
-/// resolves it against the configured tiers). (Issue 23 adds <c>shards</c> here.)
+/// resolves it against the configured tiers), and its <see cref="Shards"/> (<see cref="MembershipOptions.ShardsAttribute"/>:
+/// absent → one; a value that is not a power of two in 1…64 → <see cref="ShardsInvalid"/>, and the engine refuses the
+/// organization's requests rather than treat it as unsharded).
 /// </summary>
-internal sealed record OrganizationRecord(OrganizationStatus Status, OrganizationDataLocation DataLocation, string? Tier = null)
+internal sealed record OrganizationRecord(OrganizationStatus Status, OrganizationDataLocation DataLocation, string? Tier = null, ShardCount Shards = default)
 {
+    /// <summary>The item's shard count attribute holds something other than a power of two in 1…64 (fail closed).</summary>
+    public bool ShardsInvalid { get; init; }
+
     /// <summary>No item in the organizations table.</summary>
     public static readonly OrganizationRecord Unknown = new(OrganizationStatus.Unknown, OrganizationDataLocation.Legacy);
 
@@ -31,7 +37,9 @@ internal sealed record OrganizationRecord(OrganizationStatus Status, Organizatio
             ? OrganizationDataLocation.Legacy
             : string.Equals(l.S, options.PartitionedLocation, StringComparison.Ordinal) ? OrganizationDataLocation.Partitioned : OrganizationDataLocation.Unrecognized;
         var tier = item.TryGetValue(options.TierAttribute, out var t) && !string.IsNullOrEmpty(t.S) ? t.S : null;
-        return new OrganizationRecord(status, location, tier);
+        var shards = ShardCount.One;
+        var shardsInvalid = item.TryGetValue(options.ShardsAttribute, out var n) && !ShardCount.TryParse(n?.N, out shards);
+        return new OrganizationRecord(status, location, tier, shards) { ShardsInvalid = shardsInvalid };
     }
 }
 

@@ -3,9 +3,20 @@ using Gateway.Policies.Documents;
 namespace Gateway.Policies.SessionPolicies;
 
 /// <summary>
-/// Builds the minimal session policy for (organization, permission set): explicit item actions only, table and index ARNs,
-/// <c>ForAllValues:StringEquals</c> on <c>dynamodb:LeadingKeys</c> plus the <c>Null</c> guard on every statement.
+/// Builds the minimal session policy for (organization, permission set, shard count): explicit item actions only, table
+/// and index ARNs, <c>ForAllValues:StringEquals</c> on <c>dynamodb:LeadingKeys</c> plus the <c>Null</c> guard on every
+/// statement.
 /// </summary>
+/// <remarks>
+/// A sharded organization (<see cref="ShardCount"/> N &gt; 1) is allowed exactly its keys: <c>ForAllValues:StringEquals</c>
+/// over <c>{org}</c>, <c>{org}#0</c>…<c>{org}#N−1</c> (<see cref="LeadingKeysForm.ExactList"/>) whenever that policy fits
+/// <see cref="MaxPlaintextLength"/>; only when it does not (long ids with 32 or 64 shards) <c>ForAllValues:StringLike</c>
+/// over <c>{org}</c> and <c>{org}#*</c> (<see cref="LeadingKeysForm.ShardPattern"/>). The pattern is safe because
+/// <c>#</c> is outside the organization id alphabet: a value matching <c>{org}#*</c> has its first <c>#</c> right after
+/// <c>{org}</c>, and another organization B's keys (<c>B</c>, <c>B#k</c>) have theirs right after B (or none), so they
+/// match only if B = org. It admits the organization's own out-of-range keys (<c>{org}#64</c>, <c>{org}#1x</c>), which
+/// no other organization can own; <c>{org}</c> itself is never a pattern (no <c>*</c> or <c>?</c> in the alphabet).
+/// </remarks>
 /// <remarks>
 /// Tables that are granted the same action list share one statement (the partition key's name does not appear in an
 /// IAM policy, only its value), which keeps policies for many tables under the STS limit. The JSON is produced by
@@ -34,6 +45,7 @@ public sealed class SessionPolicyBuilder
 
     private const string NullOperator = "Null";
     private const string ForAllValuesStringEquals = "ForAllValues:StringEquals";
+    private const string ForAllValuesStringLike = "ForAllValues:StringLike";
     private const string TagVariable = "${aws:PrincipalTag/organizationId}";
     private static readonly string WorstCaseOrganization = new('x', OrganizationId.MaxLength);
 
@@ -41,16 +53,22 @@ public sealed class SessionPolicyBuilder
 
     public AwsScope Scope { get; }
 
+    /// <summary>The session policy of an unsharded organization (LeadingKeys = <c>{org}</c>).</summary>
     /// <exception cref="SessionPolicyTooLargeException">The policy exceeds <see cref="MaxPlaintextLength"/>.</exception>
     /// <exception cref="ArgumentException">The organization id is uninitialized or the permission set is invalid.</exception>
-    public SessionPolicy Build(OrganizationId organizationId, PermissionSet permissionSet)
+    public SessionPolicy Build(OrganizationId organizationId, PermissionSet permissionSet) => Build(organizationId, permissionSet, ShardCount.One);
+
+    /// <summary>The session policy allowing exactly the organization's partition keys (see the remarks on the type).</summary>
+    /// <exception cref="SessionPolicyTooLargeException">Even the shorter form exceeds <see cref="MaxPlaintextLength"/>.</exception>
+    /// <exception cref="ArgumentException">The organization id is uninitialized or the permission set is invalid.</exception>
+    public SessionPolicy Build(OrganizationId organizationId, PermissionSet permissionSet, ShardCount shards)
     {
         if (!organizationId.IsValid)
         {
             throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
         }
 
-        var policy = BuildCore(organizationId.Value, permissionSet, abac: false);
+        var policy = BuildFitting(organizationId.Value, permissionSet, shards);
         if (policy.Length > MaxPlaintextLength)
         {
             throw new SessionPolicyTooLargeException(permissionSet.Name, policy.Length, MaxPlaintextLength);
@@ -59,9 +77,20 @@ public sealed class SessionPolicyBuilder
         return policy;
     }
 
-    /// <summary>Length of the policy for the longest possible organization id (64 characters).</summary>
+    /// <summary>
+    /// The longest policy any organization can get for <paramref name="permissionSet"/>: the longer of the unsharded
+    /// policy and the <see cref="LeadingKeysForm.ShardPattern"/> policy, both for a 64-character id. Every sharded policy
+    /// is an exact list that fits <see cref="MaxPlaintextLength"/> or the pattern form (no longer for a shorter id), so
+    /// when this fits, <see cref="Build(OrganizationId, PermissionSet, ShardCount)"/> succeeds for every id and shard count.
+    /// </summary>
     /// <remarks>Organization ids never need JSON escaping, so a 64-character id gives the exact maximum.</remarks>
-    public int WorstCaseLength(PermissionSet permissionSet) => BuildCore(WorstCaseOrganization, permissionSet, abac: false).Length;
+    public int WorstCaseLength(PermissionSet permissionSet)
+        => Math.Max(
+            BuildCore(ExactValues(WorstCaseOrganization, ShardCount.One), permissionSet, abac: false).Length,
+            BuildCore(PatternValues(WorstCaseOrganization), permissionSet, abac: false).Length);
+
+    /// <summary>The policy for a 64-character id and 64 shards, the worst case checked at start-up and by <c>verify</c>.</summary>
+    public SessionPolicy WorstCase(PermissionSet permissionSet) => BuildFitting(WorstCaseOrganization, permissionSet, ShardCount.Create(ShardCount.Max));
 
     /// <summary>The ABAC role policy for a permission set, and the session tags for an organization.</summary>
     /// <remarks>The role policy compares <c>dynamodb:LeadingKeys</c> with <c>${aws:PrincipalTag/organizationId}</c> and
@@ -73,7 +102,7 @@ public sealed class SessionPolicyBuilder
             throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
         }
 
-        var rolePolicy = BuildCore(TagVariable, permissionSet, abac: true).Document;
+        var rolePolicy = BuildCore(ExactValues(TagVariable, ShardCount.One), permissionSet, abac: true).Document;
         var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [OrganizationTagKey] = organizationId.Value };
         return new AbacPolicy(rolePolicy, tags);
     }
@@ -165,7 +194,36 @@ public sealed class SessionPolicyBuilder
         return true;
     }
 
-    private SessionPolicy BuildCore(string leadingKey, PermissionSet permissionSet, bool abac)
+    /// <summary>The exact list when it fits the limit (or the organization is unsharded), else the pattern form.</summary>
+    private SessionPolicy BuildFitting(string organization, PermissionSet permissionSet, ShardCount shards)
+    {
+        var exact = BuildCore(ExactValues(organization, shards), permissionSet, abac: false);
+        return exact.Length <= MaxPlaintextLength || !shards.IsSharded ? exact : BuildCore(PatternValues(organization), permissionSet, abac: false);
+    }
+
+    private static LeadingKeys ExactValues(string organization, ShardCount shards)
+    {
+        if (!shards.IsSharded)
+        {
+            return new LeadingKeys(LeadingKeysForm.Unsharded, ForAllValuesStringEquals, [organization]);
+        }
+
+        var values = new string[shards.Value + 1];
+        values[0] = organization;
+        for (var k = 0; k < shards.Value; k++)
+        {
+            values[k + 1] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{organization}{ShardCount.Separator}{k}");
+        }
+
+        return new LeadingKeys(LeadingKeysForm.ExactList, ForAllValuesStringEquals, values);
+    }
+
+    private static LeadingKeys PatternValues(string organization)
+        => new(LeadingKeysForm.ShardPattern, ForAllValuesStringLike, [organization, organization + ShardCount.Separator + "*"]);
+
+    private readonly record struct LeadingKeys(LeadingKeysForm Form, string Operator, string[] Values);
+
+    private SessionPolicy BuildCore(LeadingKeys leadingKeys, PermissionSet permissionSet, bool abac)
     {
         ArgumentNullException.ThrowIfNull(permissionSet);
         var errors = Validate(permissionSet);
@@ -210,17 +268,16 @@ public sealed class SessionPolicyBuilder
             }
         }
 
-        var leadingKeys = new[] { leadingKey };
         PolicyCondition[] conditions = abac
             ?
             [
-                new PolicyCondition(ForAllValuesStringEquals, LeadingKeysConditionKey, leadingKeys),
+                new PolicyCondition(leadingKeys.Operator, LeadingKeysConditionKey, leadingKeys.Values),
                 new PolicyCondition(NullOperator, LeadingKeysConditionKey, ["false"]),
                 new PolicyCondition(NullOperator, OrganizationTagConditionKey, ["false"]),
             ]
             :
             [
-                new PolicyCondition(ForAllValuesStringEquals, LeadingKeysConditionKey, leadingKeys),
+                new PolicyCondition(leadingKeys.Operator, LeadingKeysConditionKey, leadingKeys.Values),
                 new PolicyCondition(NullOperator, LeadingKeysConditionKey, ["false"]),
             ];
 
@@ -237,7 +294,7 @@ public sealed class SessionPolicyBuilder
         }
 
         var document = new PolicyDocument { Statements = statements };
-        return new SessionPolicy(document, document.ToJson());
+        return new SessionPolicy(document, document.ToJson()) { Keys = leadingKeys.Form };
     }
 
     private static List<string> ActionsFor(TableAccess table)

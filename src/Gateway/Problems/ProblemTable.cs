@@ -40,6 +40,7 @@ internal static class ProblemTable
         TenantDenialCode.CredentialsUnavailable => new(503, "credentials_unavailable", "Scoped credentials cannot be issued right now."),
         TenantDenialCode.OrganizationMigrating => new(503, "organization_migrating", "The organization's data is being migrated; retry shortly."),
         TenantDenialCode.UnknownDataLocation => InternalError,
+        TenantDenialCode.InvalidShardCount => new(500, "invalid_shard_count", "The organization's shard count is invalid; its requests are refused until it is fixed."),
         TenantDenialCode.OrganizationRateLimited => new(429, "organization_rate_limited", "The organization is over its rate limit; retry after the Retry-After delay."),
     };
 

@@ -178,6 +178,7 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             SecretAccessKey = credentials.SecretAccessKey,
             SessionToken = credentials.SessionToken,
             CredentialExpiration = credentials.Expiration,
+            Shards = decision.Shards.Value,
         };
         var remaining = credentials.Expiration - _time.GetUtcNow();
         return writer.Write(envelope, clusterId, remaining < _lifetime ? remaining : _lifetime);

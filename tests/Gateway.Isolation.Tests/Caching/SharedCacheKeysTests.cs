@@ -19,6 +19,23 @@ public sealed class SharedCacheKeysTests
         Assert.NotEqual(organizationWide, userNamedDash);
     }
 
+    /// <summary>The shard count is part of the L2 key (a reshard is another key); unsharded keys are unchanged, and a
+    /// user's sharded per-user credentials still match the user's eviction pattern.</summary>
+    [Fact]
+    public void Credentials_ShardCount_PartOfTheKey_UnshardedUnchanged()
+    {
+        var unsharded = new CredentialKey(Acme, "read-write", null, "0123456789abcdef", ShardCount.One).SharedCacheKey;
+        var eight = new CredentialKey(Acme, "read-write", null, "0123456789abcdef", ShardCount.Create(8)).SharedCacheKey;
+        var sixteen = new CredentialKey(Acme, "read-write", null, "0123456789abcdef", ShardCount.Create(16)).SharedCacheKey;
+        var carol = new CredentialKey(Acme, "read-write", "carol", "0123456789abcdef", ShardCount.Create(8)).SharedCacheKey;
+
+        Assert.Equal("c:acme:read-write:0123456789abcdef:-", unsharded);
+        Assert.Equal("c:acme:read-write:0123456789abcdef.s8:-", eight);
+        Assert.NotEqual(eight, sixteen);
+        Assert.NotEqual(new CredentialKey(Acme, "read-write", null, "0123456789abcdef"), new CredentialKey(Acme, "read-write", null, "0123456789abcdef", ShardCount.Create(8)));
+        Assert.Contains(SharedCacheKeys.UserPatterns("carol", "acme").Select(Glob), p => p.IsMatch(carol));
+    }
+
     [Fact]
     public void UserPatterns_MatchTheUsersCredentialsAndMembership_NotTheOrganizationWideOrAnotherUsers()
     {

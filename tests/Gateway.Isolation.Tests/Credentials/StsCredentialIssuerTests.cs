@@ -40,6 +40,21 @@ public sealed class StsCredentialIssuerTests : IDisposable
     }
 
     [Fact]
+    public void BuildRequest_ShardedOrganization_PolicyListsExactlyItsShardKeys()
+    {
+        var options = TestOptions.Valid();
+        var acme = OrganizationId.Parse("acme");
+
+        var request = Issuer(options).BuildRequest(new CredentialKey(acme, "read-write", null, "0123456789abcdef", ShardCount.Create(8)), ReadWrite(options));
+
+        var policy = Gateway.Policies.Documents.PolicyDocument.Parse(request.Policy);
+        var leading = policy.Statements.SelectMany(s => s.Conditions!).Where(c => c.Key == SessionPolicyBuilder.LeadingKeysConditionKey && c.Operator != "Null").ToList();
+        Assert.NotEmpty(leading);
+        Assert.All(leading, c => Assert.Equal(["acme", .. ShardCount.Create(8).PartitionKeys(acme)], c.Values));
+        Assert.All(leading, c => Assert.Equal("ForAllValues:StringEquals", c.Operator));
+    }
+
+    [Fact]
     public void BuildRequest_UserScope_SetsSourceIdentityAndDistinctSessionName()
     {
         var options = TestOptions.Valid();

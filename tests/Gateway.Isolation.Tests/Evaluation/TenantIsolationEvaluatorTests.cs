@@ -430,4 +430,59 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         Assert.NotNull(next.ConcurrencyLease);
         next.ConcurrencyLease!.Dispose();
     }
+
+    [Fact]
+    public async Task EvaluateAsync_ShardedOrganization_CredentialKeyAndDecisionCarryTheShardCount()
+    {
+        _organizations.Answer = FakeOrganizationStore.Active with { Shards = ShardCount.Create(8) };
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        var decision = await EvaluateAsync();
+
+        Assert.True(decision.IsAllowed);
+        Assert.Equal(8, decision.Shards.Value);
+        Assert.Equal(8, Assert.Single(_issuer.Issued).Key.Shards.Value);
+    }
+
+    /// <summary>A reshard (the record's shard count changes) is another credential key: the credentials minted for one
+    /// shard count are never served for the other (failed before: one STS call, the unsharded session served for 8 shards).</summary>
+    [Fact]
+    public async Task EvaluateAsync_Resharded_NewCredentialsNotTheCachedOnes()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var before = await EvaluateAsync();
+        _organizations.Answer = FakeOrganizationStore.Active with { Shards = ShardCount.Create(8) };
+        _time.Advance(TimeSpan.FromSeconds(3)); // past Membership:StatusTtl (2 s): the record is read again
+
+        var after = await EvaluateAsync();
+
+        Assert.True(before.IsAllowed);
+        Assert.True(after.IsAllowed);
+        Assert.Equal((1, 8), (before.Shards.Value, after.Shards.Value));
+        Assert.NotEqual(before.Credentials!.AccessKeyId, after.Credentials!.AccessKeyId);
+        Assert.Equal([1, 8], _issuer.Issued.Select(i => i.Key.Shards.Value));
+        Assert.NotEqual(_issuer.Issued.First().Key.SharedCacheKey, _issuer.Issued.Last().Key.SharedCacheKey);
+    }
+
+    /// <summary>An invalid shard count refuses a member's requests (never unsharded); a non-member still learns nothing,
+    /// and the same member with a valid count is allowed (twin).</summary>
+    [Fact]
+    public async Task EvaluateAsync_InvalidShardCount_DeniedFailClosed_NonMemberNotAMember()
+    {
+        _organizations.Answer = FakeOrganizationStore.Active with { ShardsInvalid = true };
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var member = await EvaluateAsync();
+        _store.Answer = Membership.NotAMember;
+        var stranger = await Evaluator.DecideAsync(new TenantRequest("mallory", Acme), CancellationToken.None);
+        _organizations.Answer = FakeOrganizationStore.Active with { Shards = ShardCount.Create(4) };
+        _time.Advance(TimeSpan.FromSeconds(3));
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var fixedRecord = await EvaluateAsync();
+
+        Assert.Equal(TenantDenialCode.InvalidShardCount, member.Denial);
+        Assert.Equal("invalid_shard_count", member.Reason);
+        Assert.Equal(TenantDenialCode.NotAMember, stranger.Denial);
+        Assert.True(fixedRecord.IsAllowed);
+        Assert.Equal(4, Assert.Single(_issuer.Issued).Key.Shards.Value);
+    }
 }

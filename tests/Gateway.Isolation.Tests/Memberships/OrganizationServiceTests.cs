@@ -63,6 +63,37 @@ public sealed class OrganizationServiceTests
         Assert.Equal(expected, OrganizationRecord.FromItem(item, Options).Tier);
     }
 
+    [Theory]
+    [InlineData(null, null, 1, false)]
+    [InlineData("1", null, 1, false)]
+    [InlineData("2", null, 2, false)]
+    [InlineData("8", null, 8, false)]
+    [InlineData("64", null, 64, false)]
+    [InlineData("0", null, 1, true)]
+    [InlineData("3", null, 1, true)]
+    [InlineData("128", null, 1, true)]
+    [InlineData("-8", null, 1, true)]
+    [InlineData("8.5", null, 1, true)]
+    [InlineData(null, "8", 1, true)]
+    public void FromItem_ShardsAttribute_PowerOfTwoUpTo64_AnythingElseInvalid(string? number, string? text, int expected, bool invalid)
+    {
+        var item = Item("ACTIVE", null);
+        if (number is not null)
+        {
+            item["shards"] = new AttributeValue { N = number };
+        }
+
+        if (text is not null)
+        {
+            item["shards"] = new AttributeValue { S = text };
+        }
+
+        var record = OrganizationRecord.FromItem(item, Options);
+
+        Assert.Equal(expected, record.Shards.Value);
+        Assert.Equal(invalid, record.ShardsInvalid);
+    }
+
     [Fact]
     public void FromItem_NoItem_Unknown() => Assert.Equal(OrganizationStatus.Unknown, OrganizationRecord.FromItem(null, Options).Status);
 

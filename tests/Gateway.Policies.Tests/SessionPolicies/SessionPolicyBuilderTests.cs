@@ -95,11 +95,115 @@ public class SessionPolicyBuilderTests
         var longest = OrganizationId.Parse(new string('z', OrganizationId.MaxLength));
 
         var worst = Builder.WorstCaseLength(permissionSet);
-        var built = Builder.Build(longest, permissionSet);
+        var unsharded = Builder.Build(longest, permissionSet);
+        var sharded = Builder.Build(longest, permissionSet, ShardCount.Create(ShardCount.Max));
 
-        Assert.Equal(built.Length, worst);
+        Assert.Equal(Math.Max(unsharded.Length, sharded.Length), worst);
+        Assert.Equal(sharded.Length, Builder.WorstCase(permissionSet).Length);
+        Assert.Equal(LeadingKeysForm.ShardPattern, sharded.Keys);
         Assert.InRange(worst, 1, SessionPolicyBuilder.MaxPlaintextLength);
-        Assert.Equal(name == "read-write" ? 564 : 475, worst);
+        Assert.Equal(name == "read-write" ? 564 : 475, unsharded.Length);
+        Assert.Equal(name == "read-write" ? 633 : 544, worst);
+    }
+
+    [Fact]
+    public void Build_Unsharded_IsTodaysPolicy()
+    {
+        var acme = OrganizationId.Parse("acme");
+
+        var policy = Builder.Build(acme, TestData.ReadWrite, ShardCount.One);
+
+        Assert.Equal(Builder.Build(acme, TestData.ReadWrite).Json, policy.Json);
+        Assert.Equal(LeadingKeysForm.Unsharded, policy.Keys);
+        Assert.Contains("\"ForAllValues:StringEquals\":{\"dynamodb:LeadingKeys\":\"acme\"}", policy.Json, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    [InlineData(64)]
+    public void Build_Sharded_ListsExactlyTheOrganizationsKeys_WithTheNullGuard(int count)
+    {
+        var acme = OrganizationId.Parse("acme");
+        var shards = ShardCount.Create(count);
+
+        var policy = Builder.Build(acme, TestData.ReadWrite, shards);
+
+        Assert.Equal(LeadingKeysForm.ExactList, policy.Keys);
+        var conditions = policy.Document.Statements.Single().Conditions!;
+        var leading = Assert.Single(conditions, c => c.Operator == "ForAllValues:StringEquals");
+        Assert.Equal(["acme", .. shards.PartitionKeys(acme)], leading.Values);
+        Assert.Equal(count + 1, leading.Values.Count);
+        Assert.Contains(conditions, c => c.Operator == "Null" && c.Key == "dynamodb:LeadingKeys" && c.Values.SequenceEqual(["false"]));
+        Assert.DoesNotContain(conditions, c => c.Operator.Contains("Like", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_ExactListTooLong_FallsBackToTheShardPattern_AndNeverAboveTheLimit()
+    {
+        var longest = OrganizationId.Parse(new string('z', OrganizationId.MaxLength));
+
+        var sixteen = Builder.Build(longest, TestData.ReadWrite, ShardCount.Create(16));
+        var sixtyFour = Builder.Build(longest, TestData.ReadWrite, ShardCount.Create(64));
+
+        Assert.Equal(LeadingKeysForm.ExactList, sixteen.Keys);
+        Assert.Equal(LeadingKeysForm.ShardPattern, sixtyFour.Keys);
+        Assert.InRange(sixteen.Length, 1, SessionPolicyBuilder.MaxPlaintextLength);
+        var leading = Assert.Single(sixtyFour.Document.Statements.Single().Conditions!, c => c.Key == "dynamodb:LeadingKeys" && c.Operator != "Null");
+        Assert.Equal("ForAllValues:StringLike", leading.Operator);
+        Assert.Equal([longest.Value, longest.Value + "#*"], leading.Values);
+    }
+
+    /// <summary>acme with 8 shards: each of its keys (and {org}) is allowed; the look-alikes are denied — acme#8 (out of
+    /// range), acme#1x, acme#01, acme- 2, acme.x, acme#, acme##1, ACME#1 and another organization's shard keys.</summary>
+    [Theory]
+    [InlineData("acme", true)]
+    [InlineData("acme#0", true)]
+    [InlineData("acme#7", true)]
+    [InlineData("acme#8", false)]
+    [InlineData("acme#64", false)]
+    [InlineData("acme#1x", false)]
+    [InlineData("acme#01", false)]
+    [InlineData("acme#", false)]
+    [InlineData("acme##1", false)]
+    [InlineData("ACME#1", false)]
+    [InlineData("acme-2", false)]
+    [InlineData("acme.x", false)]
+    [InlineData("acme-2#1", false)]
+    [InlineData("globex#1", false)]
+    [InlineData("acm", false)]
+    public void Build_EightShards_AllowsItsKeysOnly(string key, bool allowed)
+    {
+        var policy = Builder.Build(OrganizationId.Parse("acme"), TestData.ReadWrite, ShardCount.Create(8)).Document;
+        var body = """{"TableName":"Applications","Key":{"organizationId":{"S":""" + System.Text.Json.JsonSerializer.Serialize(key) + """},"applicationId":{"S":"app-1"}}}""";
+
+        Assert.Equal(allowed, TestData.Authorize(policy, "GetItem", body).Allowed);
+        Assert.Equal(allowed, TestData.Authorize(policy, "PutItem", body.Replace("\"Key\"", "\"Item\"", StringComparison.Ordinal)).Allowed);
+    }
+
+    /// <summary>The pattern form (64-character id, 64 shards) denies every other organization's keys, including
+    /// look-alikes that extend the id; it admits the organization's own out-of-range keys (documented: no other
+    /// organization can own them).</summary>
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("#0", true)]
+    [InlineData("#63", true)]
+    [InlineData("#64", true)]
+    [InlineData("-2", false)]
+    [InlineData(".x", false)]
+    [InlineData("x#0", false)]
+    [InlineData("-2#0", false)]
+    public void Build_ShardPattern_DeniesOtherOrganizations(string suffix, bool allowed)
+    {
+        var id = new string('z', 63) + "a";
+        var shorter = id[..^1];
+        var policy = Builder.Build(OrganizationId.Parse(id), TestData.ReadWrite, ShardCount.Create(64));
+        Assert.Equal(LeadingKeysForm.ShardPattern, policy.Keys);
+        var key = suffix.StartsWith('x') || suffix.StartsWith('-') || suffix.StartsWith('.') ? shorter + suffix : id + suffix;
+        var body = """{"TableName":"Applications","Key":{"organizationId":{"S":""" + System.Text.Json.JsonSerializer.Serialize(key) + """},"applicationId":{"S":"app-1"}}}""";
+
+        Assert.Equal(allowed, TestData.Authorize(policy.Document, "GetItem", body).Allowed);
+        Assert.False(TestData.Authorize(policy.Document, "GetItem", body.Replace(key, shorter + "#0", StringComparison.Ordinal)).Allowed);
     }
 
     [Fact]
@@ -116,7 +220,8 @@ public class SessionPolicyBuilderTests
         Assert.Equal("huge", ex.PermissionSet);
         Assert.Equal(SessionPolicyBuilder.MaxPlaintextLength, ex.Limit);
         Assert.True(ex.Length > ex.Limit);
-        Assert.Equal(ex.Length, Builder.WorstCaseLength(large) - OrganizationId.MaxLength + "org-a".Length);
+        Assert.True(Builder.WorstCaseLength(large) > ex.Length);
+        Assert.Throws<SessionPolicyTooLargeException>(() => Builder.Build(OrganizationId.Parse("org-a"), large, ShardCount.Create(8)));
         Assert.True(Builder.Build(OrganizationId.Parse("org-a"), fits).Length <= SessionPolicyBuilder.MaxPlaintextLength);
     }
 

@@ -49,6 +49,31 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public void Run_Shards_PrintsTheExactShardListAndItsSize()
+    {
+        var (exit, stdout, stderr) = RunWithLocalConfig("--organization", "acme", "--permission-set", "read-write", "--shards", "8");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Contains("\"dynamodb:LeadingKeys\":[\"acme\",\"acme#0\",\"acme#1\",\"acme#2\",\"acme#3\",\"acme#4\",\"acme#5\",\"acme#6\",\"acme#7\"]", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("acme#8", stdout, StringComparison.Ordinal);
+        Assert.Contains($"size: {stdout.TrimEnd().Length} of 2048", stderr, StringComparison.Ordinal);
+        Assert.Contains("shards: 8; leading keys: exact list of 9", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SixtyFourShardsLongestId_PrintsThePatternForm()
+    {
+        var id = new string('z', 64);
+
+        var (exit, stdout, stderr) = RunWithLocalConfig("--organization", id, "--permission-set", "read-write", "--shards", "64");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"\"ForAllValues:StringLike\":{{\"dynamodb:LeadingKeys\":[\"{id}\",\"{id}#*\"]}}", stdout, StringComparison.Ordinal);
+        Assert.Contains("shards: 64; leading keys: pattern", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_ViewerRole_PrintsReadOnlyPolicy()
     {
         var (exit, stdout, _) = RunWithLocalConfig("--organization", "acme", "--role", "VIEWER");
@@ -65,6 +90,10 @@ public sealed class PolicyCommandTests
     [InlineData("--organization", "acme")]
     [InlineData("--bogus")]
     [InlineData("--organization")]
+    [InlineData("--organization", "acme", "--permission-set", "read-write", "--shards", "3")]
+    [InlineData("--organization", "acme", "--permission-set", "read-write", "--shards", "128")]
+    [InlineData("--organization", "acme", "--permission-set", "read-write", "--shards", "0")]
+    [InlineData("--organization", "acme", "--permission-set", "read-write", "--shards", "eight")]
     public void Run_BadInput_ExitCode2AndOneLine(params string[] args)
     {
         var (exit, stdout, stderr) = RunWithLocalConfig(args);

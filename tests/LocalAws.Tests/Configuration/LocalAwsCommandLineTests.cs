@@ -24,6 +24,26 @@ public sealed class LocalAwsCommandLineTests
     }
 
     [Fact]
+    public void Parse_PartitionThroughput_DefaultOnAtDynamoDbsPerKeyLimits_ConfigurableAndOffWithAFlag()
+    {
+        var defaults = LocalAwsCommandLine.Parse([]).Throughput;
+        var configured = LocalAwsCommandLine.Parse(["--partition-write-units", "10", "--partition-read-units", "30"]).Throughput;
+        var off = LocalAwsCommandLine.Parse(["--no-partition-throughput"]).Throughput;
+
+        Assert.Equal((true, 1000, 3000), (defaults.Enabled, defaults.WriteUnitsPerSecond, defaults.ReadUnitsPerSecond));
+        Assert.Equal((true, 10, 30), (configured.Enabled, configured.WriteUnitsPerSecond, configured.ReadUnitsPerSecond));
+        Assert.False(off.Enabled);
+    }
+
+    [Theory]
+    [InlineData("--partition-write-units", "0")]
+    [InlineData("--partition-write-units", "-1")]
+    [InlineData("--partition-read-units", "many")]
+    [InlineData("--partition-read-units", "1.5")]
+    public void Parse_PartitionUnitsNotAPositiveNumber_Throws(string name, string value)
+        => Assert.Throws<ArgumentException>(() => LocalAwsCommandLine.Parse([name, value]));
+
+    [Fact]
     public void Parse_CloudFormationWithParameters_LastValueWins()
     {
         var options = LocalAwsCommandLine.Parse(["--cloudformation", "/tmp/t.yaml", "--parameter", "A=1", "--parameter", "B=x=y", "--parameter", "A=2"]);

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using Gateway.CommandLines;
+using LocalAws.DynamoDb;
 
 namespace LocalAws.Configuration;
 
 /// <summary>
-/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]…] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]…</c>.
+/// <c>LocalAws.dll [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]…] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]… [--partition-write-units N] [--partition-read-units N] [--no-partition-throughput]</c>.
 /// Port 0 binds a free port (the ready line names it). <c>--help</c> sets <see cref="Help"/>; anything unknown throws.
 /// Parsed with <see cref="CommandLineSyntax"/> (System.CommandLine); a single-valued option given twice: the last one counts.
 /// </summary>
@@ -13,7 +14,7 @@ internal sealed record LocalAwsCommandLine
 {
     public const int DefaultPort = 4566;
 
-    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]...] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]... [--help]";
+    public const string Usage = "usage: LocalAws [--port P] [--dynamodb-upstream URL] [--data-dir DIR] [--config FILE] [--cloudformation FILE [--parameter Name=Value]...] [--dynalite-dir DIR] [--no-seed] [--ssm-parameter NAME=VALUE]... [--partition-write-units N] [--partition-read-units N] [--no-partition-throughput] [--help]";
 
     public int Port { get; init; } = DefaultPort;
     public Uri? DynamoDbUpstream { get; init; }
@@ -27,6 +28,9 @@ internal sealed record LocalAwsCommandLine
     /// <summary>Template parameter values (<c>--parameter Name=Value</c>, repeatable; the last one wins).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
     public bool Seed { get; init; } = true;
+
+    /// <summary>The per-partition-key throughput budget (DynamoDB's 1,000 write / 3,000 read units per second per key value by default).</summary>
+    public PartitionThroughputOptions Throughput { get; init; } = new();
     public bool Help { get; init; }
 
     /// <summary>SSM SecureString parameters to serve (<c>--ssm-parameter NAME=VALUE</c>, repeatable; a later NAME wins). Values are secrets.</summary>
@@ -41,11 +45,14 @@ internal sealed record LocalAwsCommandLine
     private static readonly Option<string> s_dynaliteDirectory = CommandLineSyntax.Value("--dynalite-dir", lastWins: true);
     private static readonly Option<bool> s_noSeed = CommandLineSyntax.Flag("--no-seed");
     private static readonly Option<string[]> s_ssmParameters = CommandLineSyntax.Repeatable("--ssm-parameter");
+    private static readonly Option<string> s_writeUnits = CommandLineSyntax.Value("--partition-write-units", lastWins: true);
+    private static readonly Option<string> s_readUnits = CommandLineSyntax.Value("--partition-read-units", lastWins: true);
+    private static readonly Option<bool> s_noThroughput = CommandLineSyntax.Flag("--no-partition-throughput");
 
     private static readonly RootCommand s_root = new Func<RootCommand>(() =>
     {
         var root = CommandLineSyntax.Root("Local STS, IAM-enforcing DynamoDB, SSM and a dev token issuer on one loopback port.");
-        foreach (var option in new Option[] { s_port, s_dynamoDbUpstream, s_dataDirectory, s_config, s_cloudFormation, s_parameters, s_dynaliteDirectory, s_noSeed, s_ssmParameters })
+        foreach (var option in new Option[] { s_port, s_dynamoDbUpstream, s_dataDirectory, s_config, s_cloudFormation, s_parameters, s_dynaliteDirectory, s_noSeed, s_ssmParameters, s_writeUnits, s_readUnits, s_noThroughput })
         {
             root.Options.Add(option);
         }
@@ -83,6 +90,12 @@ internal sealed record LocalAwsCommandLine
             DynaliteDirectory = FullPath(parsed.GetValue(s_dynaliteDirectory)),
             Seed = !parsed.GetValue(s_noSeed),
             SsmParameters = WithParameters("--ssm-parameter", parsed.GetValue(s_ssmParameters)),
+            Throughput = new PartitionThroughputOptions
+            {
+                Enabled = !parsed.GetValue(s_noThroughput),
+                WriteUnitsPerSecond = parsed.GetValue(s_writeUnits) is { } w ? ParseUnits("--partition-write-units", w) : PartitionThroughputOptions.DefaultWriteUnits,
+                ReadUnitsPerSecond = parsed.GetValue(s_readUnits) is { } r ? ParseUnits("--partition-read-units", r) : PartitionThroughputOptions.DefaultReadUnits,
+            },
         };
         if (result.Parameters.Count > 0 && result.CloudFormationTemplate is null)
         {
@@ -118,6 +131,11 @@ internal sealed record LocalAwsCommandLine
 
         return new Dictionary<string, string>(parameters, StringComparer.Ordinal) { [value[..separator]] = value[(separator + 1)..] };
     }
+
+    private static int ParseUnits(string option, string value)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var units) && units is >= 1 and <= 1_000_000_000
+            ? units
+            : throw new ArgumentException($"{option} '{value}' is not a number of units per second (1-1000000000).");
 
     private static int ParsePort(string value)
         => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535

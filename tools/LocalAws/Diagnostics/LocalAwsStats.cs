@@ -20,6 +20,7 @@ internal sealed class LocalAwsStats(TimeProvider clock)
     private long _dynamoDbRequests;
     private long _dynamoDbAllowed;
     private long _denied;
+    private long _throttled;
 
     public void AssumeRoleCalled()
     {
@@ -53,6 +54,9 @@ internal sealed class LocalAwsStats(TimeProvider clock)
         _dynamoDbErrors.AddOrUpdate(code, 1, (_, n) => n + 1);
     }
 
+    /// <summary>A DynamoDB request refused by the per-partition-key budget (ProvisionedThroughputExceededException); not a denial.</summary>
+    public void DynamoDbThrottled() => Interlocked.Increment(ref _throttled);
+
     public StatsSnapshot Snapshot() => new(
         Interlocked.Read(ref _assumeRoleCalls),
         AssumeRoleCallsBySecond(),
@@ -61,7 +65,8 @@ internal sealed class LocalAwsStats(TimeProvider clock)
         Interlocked.Read(ref _dynamoDbAllowed),
         Interlocked.Read(ref _denied),
         new SortedDictionary<string, long>(_dynamoDbErrors, StringComparer.Ordinal),
-        new SortedDictionary<string, long>(_stsErrors, StringComparer.Ordinal));
+        new SortedDictionary<string, long>(_stsErrors, StringComparer.Ordinal),
+        Interlocked.Read(ref _throttled));
 
     /// <summary>AssumeRole calls per whole UTC second (Unix seconds as strings) of the last <see cref="SecondsKept"/> seconds; seconds without calls are absent.</summary>
     private SortedDictionary<string, long> AssumeRoleCallsBySecond()
@@ -83,7 +88,7 @@ internal sealed class LocalAwsStats(TimeProvider clock)
     }
 }
 
-/// <summary>JSON: <c>{"assumeRoleCalls","assumeRoleCallsBySecond","assumeRoleSucceeded","dynamoDbRequests","dynamoDbAllowed","denied","deniedByCode","stsErrorsByCode"}</c>.</summary>
+/// <summary>JSON: <c>{"assumeRoleCalls","assumeRoleCallsBySecond","assumeRoleSucceeded","dynamoDbRequests","dynamoDbAllowed","denied","deniedByCode","stsErrorsByCode","throttled"}</c>.</summary>
 internal sealed record StatsSnapshot(
     long AssumeRoleCalls,
     IReadOnlyDictionary<string, long> AssumeRoleCallsBySecond,
@@ -92,4 +97,5 @@ internal sealed record StatsSnapshot(
     long DynamoDbAllowed,
     long Denied,
     IReadOnlyDictionary<string, long> DeniedByCode,
-    IReadOnlyDictionary<string, long> StsErrorsByCode);
+    IReadOnlyDictionary<string, long> StsErrorsByCode,
+    long Throttled);

@@ -38,4 +38,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4000, Level = LogLevel.Error, Message = "DynamoDB upstream request failed for {Operation}")]
     public static partial void UpstreamFailed(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "DynamoDB {Operation} by {Principal} throttled: a partition key is over its per-second budget (ProvisionedThroughputExceededException)")]
+    public static partial void Throttled(ILogger logger, string principal, string operation);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Per-partition-key throughput budget: {Enabled}, {WriteUnits} write units and {ReadUnits} read units per second per key value")]
+    public static partial void ThroughputBudget(ILogger logger, string enabled, int writeUnits, int readUnits);
 }

@@ -13,7 +13,8 @@ namespace LocalAws.DynamoDb;
 /// <summary>
 /// The IAM-enforcing DynamoDB front (JSON protocol). Order: authenticate (SigV4, key, token, expiry) → analyze the
 /// request into IAM checks (Gateway.Policies analyzer; "cannot analyze" is a deny) → evaluate identity ∩ session
-/// policy per check → forward the untouched body to the upstream and stream its answer back (with x-amz-crc32).
+/// policy per check → the per-partition-key throughput budget (<see cref="PartitionThroughput"/>) → forward the untouched
+/// body to the upstream and stream its answer back (with x-amz-crc32).
 /// </summary>
 internal sealed class DynamoDbEndpoint(
     RequestAuthenticator authenticator,
@@ -22,6 +23,7 @@ internal sealed class DynamoDbEndpoint(
     DecisionCache decisions,
     AwsScope scope,
     LocalAwsStats stats,
+    PartitionThroughput throughput,
     ILogger<DynamoDbEndpoint> logger)
 {
     public const string Service = "dynamodb";
@@ -73,7 +75,7 @@ internal sealed class DynamoDbEndpoint(
         }
 
         var principal = auth.Principal;
-        var (denial, tables) = await AuthorizeAsync(principal, operation, body, cancellationToken);
+        var (denial, tables, checks) = await AuthorizeAsync(principal, operation, body, cancellationToken);
         if (denial is not null)
         {
             stats.DynamoDbDenied("AccessDeniedException");
@@ -93,15 +95,33 @@ internal sealed class DynamoDbEndpoint(
             return;
         }
 
+        var charges = throughput.Enabled ? ThroughputCharges.For(operation, body, checks, schemas.Find) : [];
+        if (!throughput.TryAdmit(charges))
+        {
+            stats.DynamoDbThrottled();
+            Log.Throttled(logger, principal.Arn, operation);
+            await WriteErrorAsync(
+                context,
+                "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "ProvisionedThroughputExceededException",
+                "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+                lowerCaseMessage: true);
+            return;
+        }
+
         stats.DynamoDbAllowed();
-        await ForwardAsync(context, operation, body, tables, cancellationToken);
+        var bytesRead = await ForwardAsync(context, operation, body, tables, cancellationToken);
+        if (bytesRead is { } read && ThroughputCharges.Reads(charges) is { Count: > 0 } reads)
+        {
+            throughput.ChargeRead(reads, read, ThroughputCharges.IsConsistentRead(body));
+        }
     }
 
     /// <summary>
     /// Denial: null when every check is allowed, otherwise the AWS-style denial message. Tables: those the body names,
     /// from the same single parse of the body as the analysis.
     /// </summary>
-    private async Task<(string? Denial, IReadOnlyList<string> Tables)> AuthorizeAsync(Principal principal, string operation, byte[] body, CancellationToken cancellationToken)
+    private async Task<(string? Denial, IReadOnlyList<string> Tables, IReadOnlyList<AuthorizationCheck> Checks)> AuthorizeAsync(Principal principal, string operation, byte[] body, CancellationToken cancellationToken)
     {
         RequestAnalysis analysis;
         IReadOnlyList<string> tables = [];
@@ -131,13 +151,13 @@ internal sealed class DynamoDbEndpoint(
         {
             var resource = tables.Count > 0 ? scope.TableArnOrWildcard(tables[0]) : "*";
             Log.AuthorizationDenied(logger, principal.Arn, action, resource, "cannot analyze: " + analysis.Error);
-            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: {resource} because LocalAws could not analyze the request ({analysis.Error})", tables);
+            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: {resource} because LocalAws could not analyze the request ({analysis.Error})", tables, []);
         }
 
         if (analysis.Checks.Count == 0)
         {
             Log.AuthorizationDenied(logger, principal.Arn, action, "*", "analysis produced no checks");
-            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: * because LocalAws could not analyze the request (no authorization checks)", tables);
+            return ($"User: {principal.Arn} is not authorized to perform: {action} on resource: * because LocalAws could not analyze the request (no authorization checks)", tables, []);
         }
 
         foreach (var check in analysis.Checks)
@@ -157,14 +177,15 @@ internal sealed class DynamoDbEndpoint(
             if (!result.IsAllowed)
             {
                 Log.AuthorizationDenied(logger, principal.Arn, check.Action, check.Resource, $"{result.Decision} by {result.PolicyKind ?? "policy"}: {result.Reason}");
-                return (Authorizer.DenialMessage(principal.Arn, check.Action, check.Resource, result), tables);
+                return (Authorizer.DenialMessage(principal.Arn, check.Action, check.Resource, result), tables, []);
             }
         }
 
-        return (null, tables);
+        return (null, tables, analysis.Checks);
     }
 
-    private async Task ForwardAsync(HttpContext context, string operation, byte[] body, IReadOnlyList<string> tables, CancellationToken cancellationToken)
+    /// <summary>Streams the upstream's answer back; the bytes of a successful answer (for read units), null otherwise.</summary>
+    private async Task<long?> ForwardAsync(HttpContext context, string operation, byte[] body, IReadOnlyList<string> tables, CancellationToken cancellationToken)
     {
         HttpResponseMessage upstreamResponse;
         try
@@ -175,7 +196,7 @@ internal sealed class DynamoDbEndpoint(
         {
             Log.UpstreamFailed(logger, operation, e);
             await WriteErrorAsync(context, "com.amazon.coral.service#InternalFailure", "InternalFailure", "The DynamoDB upstream did not answer.", lowerCaseMessage: false, status: 500);
-            return;
+            return null;
         }
 
         using (upstreamResponse)
@@ -196,9 +217,16 @@ internal sealed class DynamoDbEndpoint(
                 response.ContentLength = length;
             }
 
+            long copied = 0;
             await using (var stream = await upstreamResponse.Content.ReadAsStreamAsync(cancellationToken))
             {
-                await stream.CopyToAsync(response.Body, cancellationToken);
+                var buffer = new byte[16 * 1024];
+                int n;
+                while ((n = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await response.Body.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                    copied += n;
+                }
             }
 
             if (s_schemaChanging.Contains(operation) && upstreamResponse.IsSuccessStatusCode)
@@ -208,6 +236,8 @@ internal sealed class DynamoDbEndpoint(
                     schemas.Invalidate(table);
                 }
             }
+
+            return upstreamResponse.IsSuccessStatusCode ? copied : null;
         }
     }
 
