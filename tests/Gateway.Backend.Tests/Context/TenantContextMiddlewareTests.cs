@@ -35,6 +35,20 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
         Assert.Equal("read-write", body.GetProperty("permissionSet").GetString());
     }
 
+    /// <summary>The envelope's shard count reaches the endpoint and the organization's TenantTable (absent = 1).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public async Task ShardedEnvelope_TenantContextAndTableCarryTheShardCount(int shards)
+    {
+        var response = await SendAsync("/whoami", Envelope(EnvelopeTestData.Envelope() with { Shards = shards }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(shards, body.GetProperty("shards").GetInt32());
+        Assert.Equal(shards, body.GetProperty("tableShards").GetInt32());
+    }
+
     [Theory]
     [InlineData("0HNQC71M6NLOE:00000001", "0HNQC71M6NLOE:00000001")]
     [InlineData("not a request id!", "req-0001")]
@@ -362,6 +376,8 @@ public sealed class TenantContextMiddlewareTests : IAsyncLifetime
             tenant.Role,
             tenant.RequestId,
             tenant.PermissionSet,
+            tenant.Shards,
+            TableShards = tenant.Table("Applications", sortKeyName: "applicationId").Shards,
         });
         app.MapGet("/client", (ITenantContext tenant) => RuntimeHelpers.GetHashCode(tenant.Dynamo).ToString(System.Globalization.CultureInfo.InvariantCulture));
         app.MapGet("/denied", IResult (ITenantContext tenant) => throw new AmazonDynamoDBException(
