@@ -33,12 +33,6 @@ public interface ITenantContext
     DateTimeOffset CredentialExpiration { get; }
 
     /// <summary>
-    /// The organization's shard count (the envelope's <c>shards</c>, absent = 1): 1 means the single partition key
-    /// <see cref="OrganizationId"/>; N &gt; 1 the keys <c>{org}#0</c>…<c>{org}#N−1</c>, which the credentials allow exactly.
-    /// </summary>
-    int Shards => 1;
-
-    /// <summary>
     /// A DynamoDB client signed with the organization-scoped STS session credentials: IAM itself refuses any
     /// item outside <see cref="OrganizationId"/>'s partition. Owned by the library; do not dispose it.
     /// </summary>

@@ -31,8 +31,6 @@ internal sealed class TenantContext : ITenantContext, IDisposable
 
     public DateTimeOffset CredentialExpiration => _envelope.CredentialExpiration;
 
-    public int Shards => _envelope.Shards;
-
     public IAmazonDynamoDB Dynamo => (_lease ??= _clients.Rent(_envelope)).Client;
 
     public void Dispose()
