@@ -33,7 +33,8 @@ public sealed class SharedCacheKeysTests
         Assert.Equal("c:acme:read-write:0123456789abcdef.s8:-", eight);
         Assert.NotEqual(eight, sixteen);
         Assert.NotEqual(new CredentialKey(Acme, "read-write", null, "0123456789abcdef"), new CredentialKey(Acme, "read-write", null, "0123456789abcdef", ShardCount.Create(8)));
-        Assert.Contains(SharedCacheKeys.UserPatterns("carol", "acme").Select(Glob), p => p.IsMatch(carol));
+        Assert.Contains(SharedCacheKeys.EvictionPatterns("carol", "acme").Select(Glob), p => p.IsMatch(carol));
+        Assert.Contains(SharedCacheKeys.EvictionPatterns(null, "acme").Select(Glob), p => p.IsMatch(eight));
     }
 
     [Fact]
