@@ -107,7 +107,7 @@ internal static class RevokeCommand
         }
 
         var iam = new IamClient(options.Aws, time, operatorCredentials);
-        var roles = TenantRoleNames(options, catalog);
+        var roles = catalog.TenantRoleNames().ToList();
         if (roles.Count == 0)
         {
             return CliArguments.Fail(stderr, "revoke: no tenant role is configured (TenantIsolation:RoleArn, or each permission set's RoleArn in Abac mode).");
@@ -139,15 +139,6 @@ internal static class RevokeCommand
         {
             return CliArguments.Fail(stderr, $"revoke: {ex.Message}; nothing was changed.", Failed);
         }
-    }
-
-    /// <summary>The tenant role names: the one role in SessionPolicy mode, each permission set's role in Abac mode.</summary>
-    private static List<string> TenantRoleNames(TenantIsolationOptions options, PermissionSetCatalog catalog)
-    {
-        IEnumerable<string?> arns = options.Mode == IsolationMode.Abac
-            ? catalog.Sets.Values.Select(catalog.RoleArnOf)
-            : [options.RoleArn];
-        return arns.OfType<string>().Select(arn => arn[(arn.LastIndexOf('/') + 1)..]).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
     private static async Task<int> ListAsync(IamClient iam, List<string> roles, TextWriter stdout, CancellationToken cancellationToken)
@@ -316,15 +307,19 @@ internal static class RevokeCommand
     /// <summary>
     /// With a fleet: as <c>evict</c> — the user's cached memberships and credentials, or (no user) everything cached of
     /// the organization, dropped from L2 and on every instance, so the next request mints credentials issued after the
-    /// cut-off. Without one there is no fleet to reach: the line says what happens instead.
+    /// cut-off. Without one there is no fleet to reach: each gateway re-mints on its own (it watches the revocations,
+    /// <c>TenantIsolation:Revocations</c>), and the line says so.
     /// </summary>
     private static async Task EvictAsync(TenantIsolationOptions options, Scope scope, TextWriter stdout, CancellationToken cancellationToken)
     {
         if (!options.SharedCache.Enabled)
         {
-            await stdout.WriteLineAsync(scope.User is null
-                ? "caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from: each gateway instance keeps the organization's cached credentials, issued before the cut-off, and the data store refuses them (403 tenant_access_denied, which is not a rejection the gateway re-mints on) until refresh-ahead replaces them or the instance restarts — restart the gateway before reactivating the organization (the runbook in docs/deploy.md)."
-                : "caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from; each instance forgets the user's membership after TenantIsolation:Membership:PositiveTtl.").ConfigureAwait(false);
+            var poll = options.Revocations.PollInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+            await stdout.WriteLineAsync(!options.Revocations.Enabled
+                ? "caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from, and TenantIsolation:Revocations:Enabled is false: each gateway instance keeps the cached credentials issued before the cut-off, and the data store refuses them (403 tenant_access_denied) until refresh-ahead replaces them or the instance restarts — restart the gateway before reactivating the organization (the runbook in docs/deploy.md)."
+                : scope.User is null
+                ? $"caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from; each gateway instance reads {TenantRevocations.PolicyName} every TenantIsolation:Revocations:PollInterval ({poll} s) and re-mints its cached credentials of the organization issued before the cut-off (an instance that may not read it — /readyz revocations Degraded — serves them, refused by the data store with 403 tenant_access_denied, until refresh-ahead or a restart)."
+                : $"caches: no TenantIsolation:SharedCache:Redis, so no fleet to evict from; each gateway instance forgets the user's membership after TenantIsolation:Membership:PositiveTtl and, within TenantIsolation:Revocations:PollInterval ({poll} s), re-mints its cached credentials the revocation covers.").ConfigureAwait(false);
             return;
         }
 

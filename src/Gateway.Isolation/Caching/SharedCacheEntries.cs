@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Gateway.Isolation.Caching;
 
 /// <summary>A credential set as stored in L2 (sealed by <see cref="SealedDistributedCache"/> before it leaves the process).</summary>
-internal sealed record CredentialEntry(string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration, string SessionName)
+internal sealed record CredentialEntry(string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration, string SessionName, DateTimeOffset? RequestedAt = null)
 {
     public override string ToString() => $"CredentialEntry {{ AccessKeyId = {AccessKeyId}, Expiration = {Expiration:O}, [secrets redacted] }}";
 }

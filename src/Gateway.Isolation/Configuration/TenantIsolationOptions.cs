@@ -54,6 +54,9 @@ public sealed class TenantIsolationOptions
     /// <summary>Per-organization limits by tier (<c>TenantIsolation:RateLimits</c>); off unless <c>Enabled</c>.</summary>
     public RateLimitOptions RateLimits { get; set; } = new();
 
+    /// <summary>The gateway's watch over <c>tenant-revocations</c> (<c>TenantIsolation:Revocations</c>); on by default.</summary>
+    public RevocationOptions Revocations { get; set; } = new();
+
     /// <summary>Continuous verification (<c>TenantIsolation:Verification</c>); off by default.</summary>
     public VerificationOptions Verification { get; set; } = new();
 

@@ -22,6 +22,7 @@ internal sealed class TenantIsolationOptionsValidator : IValidateOptions<TenantI
         SharedCacheOptionsValidator.Validate(options.SharedCache, $"{S}:SharedCache", errors);
         PermissionSetsValidator.Validate(options, S, errors);
         RateLimitOptionsValidator.Validate(options.RateLimits, $"{S}:RateLimits", errors);
+        RevocationOptionsValidator.Validate(options.Revocations, $"{S}:Revocations", errors);
         VerificationOptionsValidator.Validate(options.Verification, VerificationOptions.SectionName, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

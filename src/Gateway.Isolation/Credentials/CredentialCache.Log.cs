@@ -18,6 +18,9 @@ internal sealed partial class CredentialCache
         [LoggerMessage(EventId = IsolationLogEvents.CredentialsRejectedIgnored, Level = LogLevel.Debug, Message = "A rejection of credential set {AccessKeyId} of organization {OrganizationId} / {PermissionSet} was not acted on: {Outcome}")]
         public static partial void RejectionIgnored(ILogger logger, string organizationId, string permissionSet, string accessKeyId, CredentialRejectionOutcome outcome);
 
+        [LoggerMessage(EventId = IsolationLogEvents.RevokedCredentialsDropped, Level = LogLevel.Information, Message = "Credential set {SessionName} ({AccessKeyId}) of organization {OrganizationId} / {PermissionSet} was requested before a revocation's cut-off: refused from {Tier}; the request gets a set issued after it")]
+        public static partial void RevokedSetDropped(ILogger logger, string organizationId, string permissionSet, string sessionName, string accessKeyId, string tier);
+
         [LoggerMessage(EventId = IsolationLogEvents.CredentialsRejectedAnnounced, Level = LogLevel.Information, Message = "Another instance dropped rejected credential set {AccessKeyId} of organization {OrganizationId} / {PermissionSet}; this instance's copy dropped: {Dropped}")]
         public static partial void RejectedAnnounced(ILogger logger, string organizationId, string permissionSet, string accessKeyId, bool dropped);
     }

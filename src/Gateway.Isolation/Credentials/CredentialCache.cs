@@ -1,6 +1,7 @@
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Diagnostics;
+using Gateway.Isolation.Revocations;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,11 @@ namespace Gateway.Isolation.Credentials;
 /// the generation of the organization (the cache's partition) or of the user (its group): a load begun before is neither
 /// joined, nor stored in L1 or L2, nor handed out — its callers load again — so once an instance confirmed an eviction no
 /// credential set obtained before it is served there.
+/// Revocations (<see cref="RevocationCutoffs"/>, read from the tenant role's <c>tenant-revocations</c> by
+/// <see cref="RevocationWatcher"/>): a cached set — L1 or L2 — the gateway requested before a revocation's cut-off (plus the
+/// clock skew) for its scope is refused and re-minted; a newly observed cut-off overtakes the loads under way for its
+/// organization (<see cref="OvertakeLoads"/>, the eviction generations), and a load for a scope revoked less than the clock
+/// skew ago waits until then, so the set it hands out was issued after the cut-off.
 /// </summary>
 internal sealed partial class CredentialCache : IUserEviction, ICredentialRejectionListener, IDisposable
 {
@@ -35,6 +41,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     private readonly SharedCache? _shared;
     private readonly TimeSpan _rejectionCooldown;
     private readonly StsAdmission? _admission;
+    private readonly RevocationCutoffs? _revocations;
 
     /// <summary>Loads one caller makes while evictions keep overtaking them, before it gives up (503 credentials_unavailable).</summary>
     private const int MaxLoadAttempts = 3;
@@ -50,7 +57,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     private readonly Lock _rejectionLock = new();
     private long _lastRejectionTicks;
 
-    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null, StsAdmission? admission = null)
+    public CredentialCache(ICredentialIssuer issuer, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<CredentialCache> logger, SharedCache? shared = null, StsAdmission? admission = null, RevocationCutoffs? revocations = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
@@ -64,6 +71,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         _retryAfter = o.Sts.RetryAfter;
         _shared = shared;
         _admission = admission;
+        _revocations = revocations;
         _rejectionCooldown = o.Cache.RejectionCooldown;
         _cache = new TimedCache<CredentialKey, ScopedCredentials>(o.Cache.SizeLimit, time, static key => key.OrganizationId.Value, static key => key.UserId ?? OrganizationWide);
         _rejections = new TimedCache<CredentialKey, Rejection>(o.Cache.SizeLimit, time);
@@ -87,7 +95,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// <summary>Valid credentials for <paramref name="key"/>, or <see cref="CredentialResult.Unavailable"/> (never throws for STS failures).</summary>
     public ValueTask<CredentialResult> GetAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
     {
-        if (_cache.TryGet(key, out var cached, out var refreshDue))
+        if (TryGetUsable(key, out var cached, out var refreshDue))
         {
             if (refreshDue)
             {
@@ -124,6 +132,34 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             Log.CredentialsUnavailable(_logger, key.OrganizationId.Value, key.PermissionSet, ex.GetType().Name, ex.Message);
             return CredentialResult.Unavailable(RetryAfterFor(ex));
         }
+    }
+
+    /// <summary>
+    /// The L1 entry of <paramref name="key"/> unless a revocation covers it (requested before the cut-off plus the clock
+    /// skew): that entry is made unusable (exactly that set; a newer one stored meanwhile stays) and the lookup is a miss.
+    /// </summary>
+    private bool TryGetUsable(CredentialKey key, out ScopedCredentials cached, out bool refreshDue)
+    {
+        if (!_cache.TryGet(key, out cached, out refreshDue))
+        {
+            return false;
+        }
+
+        if (_revocations is null || !_revocations.Refuses(key, cached.RequestedAt))
+        {
+            return true;
+        }
+
+        var refused = cached;
+        if (_cache.Revoke(key, c => ReferenceEquals(c, refused)))
+        {
+            _metrics.CredentialsRevoked("l1");
+            Log.RevokedSetDropped(_logger, key.OrganizationId.Value, key.PermissionSet, refused.SessionName, refused.AccessKeyId, "L1");
+        }
+
+        cached = null!;
+        refreshDue = false;
+        return false;
     }
 
     private static Exception Overtaken() => new InvalidOperationException("The credentials were evicted while they were being obtained; try again.");
@@ -173,7 +209,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// </summary>
     private Task<ScopedCredentials> LoadUnlessFreshAsync(CredentialKey key, long generation, PermissionSet permissionSet)
     {
-        if (_cache.TryGet(key, out var cached, out _))
+        if (TryGetUsable(key, out var cached, out _))
         {
             return Task.FromResult(cached);
         }
@@ -241,7 +277,16 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             return null; // a rejected set still in L2 (another instance wrote it back, or the removal failed) is a miss
         }
 
-        var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName);
+        if (_revocations is not null && _revocations.Refuses(key, entry.RequestedAt))
+        {
+            // Requested before a revocation's cut-off (or by an older gateway, when unknown): a miss; the load that follows
+            // replaces the entry in L2 under the fleet lock.
+            _metrics.CredentialsRevoked("l2");
+            Log.RevokedSetDropped(_logger, key.OrganizationId.Value, key.PermissionSet, entry.SessionName, entry.AccessKeyId, "L2");
+            return null;
+        }
+
+        var credentials = new ScopedCredentials(entry.AccessKeyId, entry.SecretAccessKey, entry.SessionToken, entry.Expiration, entry.SessionName) { RequestedAt = entry.RequestedAt };
         Store(key, credentials, generation);
         return credentials;
     }
@@ -257,7 +302,20 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             await _admission.AdmitAsync(key.OrganizationId, refresh).ConfigureAwait(false);
         }
 
-        var credentials = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
+        if (_revocations?.RefusedBefore(key) is { } notBefore && notBefore > _time.GetUtcNow())
+        {
+            // The scope was revoked less than the clock skew ago: a set requested now could carry an STS issue time before
+            // the cut-off. Wait (at most the clock skew: a cut-off counts from when it was read, never from later).
+            var wait = notBefore - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _time).ConfigureAwait(false);
+            }
+        }
+
+        var requestedAt = _time.GetUtcNow();
+        var issued = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
+        var credentials = new ScopedCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken, issued.Expiration, issued.SessionName) { RequestedAt = requestedAt };
         var now = _time.GetUtcNow();
         var usableFor = credentials.Expiration - _expiryBuffer - now;
         if (usableFor <= TimeSpan.Zero)
@@ -274,7 +332,7 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
             // The L2 write is registered before the generation check, so an eviction either stops it (a set obtained
             // before it never reaches L2) or waits for it (EvictAsync) before the instance confirms — evict's next
             // removal then finds it in Redis.
-            var entry = new CredentialEntry(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Expiration, credentials.SessionName);
+            var entry = new CredentialEntry(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Expiration, credentials.SessionName, credentials.RequestedAt);
             await _cache.StoreAndWriteAsync(
                 key, credentials, credentials.Expiration - _expiryBuffer, generation, (this, entryKey, entry), static async s =>
                     await s.Item1._shared!.SetAsync(s.entryKey, s.entry, SharedCacheJsonContext.Default.CredentialEntry, s.entry.Expiration - s.Item1._expiryBuffer).ConfigureAwait(false),
@@ -432,6 +490,13 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         return _cache.EvictGroup(userId, key => string.Equals(key.UserId, userId, StringComparison.Ordinal)
             && (organizationId is null || string.Equals(key.OrganizationId.Value, organizationId, StringComparison.Ordinal)));
     }
+
+    /// <summary>
+    /// A revocation of <paramref name="organization"/> was observed (new, or a later cut-off): every load of its keys under
+    /// way now is overtaken — neither stored nor handed out; its callers load again, after the cut-off. Cached sets stay
+    /// until a lookup finds them covered (<see cref="TryGetUsable"/>): a set requested after the cut-off is kept.
+    /// </summary>
+    public void OvertakeLoads(OrganizationId organization) => _cache.Evict(organization.Value, static _ => false);
 
     /// <summary><see cref="Evict"/>, then waits for the L2 writes that were under way (so none lands after <c>evict</c>'s removal).</summary>
     public async Task<int> EvictAsync(string? userId, string? organizationId)

@@ -33,6 +33,21 @@ internal static class IsolationLogEvents
     /// <summary>Redis answers again; the AssumeRole budget is fleet-wide again (Information, once per switch).</summary>
     public const int StsBudgetFleetRestored = 3008;
 
+    /// <summary>A cached credential set (L1 or L2) requested before a revocation's cut-off was refused and is re-minted (Information).</summary>
+    public const int RevokedCredentialsDropped = 3009;
+
+    /// <summary>The revocations in <c>tenant-revocations</c> changed: the active cut-offs now in force (Information).</summary>
+    public const int RevocationsChanged = 3011;
+
+    /// <summary>Reading <c>tenant-revocations</c> failed (AccessDenied names the missing <c>iam:GetRolePolicy</c>); the last cut-offs read stay in force (Warning, once per role and cause).</summary>
+    public const int RevocationsReadFailed = 3012;
+
+    /// <summary>Reading <c>tenant-revocations</c> works again after a failure (Information).</summary>
+    public const int RevocationsReadRestored = 3013;
+
+    /// <summary>A statement of <c>tenant-revocations</c> that revoke did not write, or a cut-off after this gateway's clock: noted and ignored (Warning, once per statement).</summary>
+    public const int RevocationStatementIgnored = 3014;
+
     /// <summary>An organization's <c>tier</c> names no configured tier; the default tier applies (Warning, at most once per organization per minute).</summary>
     public const int RateLimitUnknownTier = 3401;
 

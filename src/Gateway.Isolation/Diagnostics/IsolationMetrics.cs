@@ -37,6 +37,8 @@ public sealed class IsolationMetrics : IDisposable
     private readonly Histogram<double> _stsDuration;
     private readonly Counter<long> _verificationFailures;
     private readonly Counter<long> _rateLimitDecisions;
+    private readonly Counter<long> _credentialsRevoked;
+    private readonly Counter<long> _revocationReads;
     private Func<int>? _rateLimitFallback;
     private readonly bool _verificationEnabled;
     private int _seriesInitialized;
@@ -52,6 +54,8 @@ public sealed class IsolationMetrics : IDisposable
         _credentialMisses = _meter.CreateCounter<long>("gateway.credentials.cache.misses", "{lookup}", "Credential cache misses (callers waited for STS).");
         _credentialRefreshes = _meter.CreateCounter<long>("gateway.credentials.cache.refreshes", "{refresh}", "Background refresh-ahead starts.");
         _credentialsRejected = _meter.CreateCounter<long>("gateway.credentials.rejected", "{report}", "Backend reports that the data store rejected a credential set (X-Tenant-Credentials-Rejected), by outcome: dropped (re-minted), cooldown (the key's set was dropped less than Cache:RejectionCooldown ago), superseded (a newer set was already cached).");
+        _credentialsRevoked = _meter.CreateCounter<long>("gateway.credentials.revoked", "{set}", "Cached credential sets refused because the gateway requested them before a revocation's cut-off (tenant-revocations), by tier (l1, l2); the request got a set issued after it.");
+        _revocationReads = _meter.CreateCounter<long>("gateway.revocations.reads", "{read}", "Reads of a tenant role's tenant-revocations inline policy by result (ok, access_denied: the gateway lacks iam:GetRolePolicy, failed).");
         _membershipHits = _meter.CreateCounter<long>("gateway.membership.cache.hits", "{lookup}", "Membership cache hits.");
         _membershipMisses = _meter.CreateCounter<long>("gateway.membership.cache.misses", "{lookup}", "Membership cache misses.");
         _l2Hits = _meter.CreateCounter<long>("gateway.cache.l2.hits", "{lookup}", "Shared (Redis) cache reads that found a usable entry.");
@@ -92,6 +96,16 @@ public sealed class IsolationMetrics : IDisposable
         _l2Hits.Add(0);
         _l2Misses.Add(0);
         _l2Errors.Add(0);
+        foreach (var tier in (ReadOnlySpan<string>)["l1", "l2"])
+        {
+            _credentialsRevoked.Add(0, new KeyValuePair<string, object?>("tier", tier));
+        }
+
+        foreach (var result in RevocationReadResults)
+        {
+            _revocationReads.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
+
         foreach (var outcome in RejectionOutcomes)
         {
             _credentialsRejected.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
@@ -114,6 +128,15 @@ public sealed class IsolationMetrics : IDisposable
 
     /// <param name="outcome">One of <see cref="RejectionOutcomes"/>.</param>
     internal void CredentialsRejected(string outcome) => _credentialsRejected.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <param name="tier">l1 or l2.</param>
+    internal void CredentialsRevoked(string tier) => _credentialsRevoked.Add(1, new KeyValuePair<string, object?>("tier", tier));
+
+    /// <summary>The <c>result</c> label values of <c>gateway.revocations.reads</c>.</summary>
+    public static readonly IReadOnlyList<string> RevocationReadResults = ["ok", "access_denied", "failed"];
+
+    /// <param name="result">One of <see cref="RevocationReadResults"/>.</param>
+    internal void RevocationRead(string result) => _revocationReads.Add(1, new KeyValuePair<string, object?>("result", result));
 
     internal void MembershipCacheHit() => _membershipHits.Add(1);
 

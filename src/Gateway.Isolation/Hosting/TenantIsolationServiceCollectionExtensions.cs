@@ -7,6 +7,7 @@ using Gateway.Isolation.Evaluation;
 using Gateway.Isolation.Memberships;
 using Gateway.Isolation.Permissions;
 using Gateway.Isolation.RateLimiting;
+using Gateway.Isolation.Revocations;
 using Amazon.DynamoDBv2;
 using Amazon.SecurityToken;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
@@ -69,7 +70,14 @@ public static class TenantIsolationServiceCollectionExtensions
             sp.GetRequiredService<IsolationMetrics>(),
             sp.GetRequiredService<ILogger<StsAdmission>>(),
             sp.GetService<IStsBudgetStore>()));
+        // The revocations in force (tenant-revocations, read by the watcher with the gateway's identity): the credential
+        // cache refuses the sets it requested before a cut-off.
+        services.TryAddSingleton<RevocationCutoffs>();
         services.TryAddSingleton<CredentialCache>();
+        services.TryAddSingleton<IRolePolicyReader>(sp => new IamRolePolicyReader(
+            new IamClient(sp.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Aws, sp.GetRequiredService<TimeProvider>())));
+        services.TryAddSingleton<RevocationWatcher>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationWatcher>(sp => sp.GetRequiredService<RevocationWatcher>()));
         services.TryAddSingleton<IMembershipStore, DynamoDbMembershipStore>();
         services.TryAddSingleton<MembershipService>();
         services.TryAddSingleton<IOrganizationStore, DynamoDbOrganizationStore>();
@@ -90,6 +98,7 @@ public static class TenantIsolationServiceCollectionExtensions
         services.TryAddSingleton<StsHealthCheck>();
         services.TryAddSingleton<MembershipStoreHealthCheck>();
         services.TryAddSingleton<CredentialRejectionHealthCheck>();
+        services.TryAddSingleton<RevocationHealthCheck>();
         return services;
     }
 
@@ -137,7 +146,8 @@ public static class TenantIsolationServiceCollectionExtensions
     /// <summary>
     /// Adds the engine's readiness checks: <c>sts</c> (GetCallerIdentity; Degraded while AssumeRole fails),
     /// <c>membership</c> (the membership table is readable) and <c>credentials</c> (Degraded for
-    /// <c>Cache:RejectionCooldown</c> after the data store rejected a credential set). Requires <see cref="AddTenantIsolation"/>.
+    /// <c>Cache:RejectionCooldown</c> after the data store rejected a credential set) and <c>revocations</c> (Degraded while
+    /// <c>tenant-revocations</c> cannot be read). Requires <see cref="AddTenantIsolation"/>.
     /// </summary>
     public static IHealthChecksBuilder AddTenantIsolationChecks(this IHealthChecksBuilder builder, params string[] tags)
     {
@@ -145,6 +155,7 @@ public static class TenantIsolationServiceCollectionExtensions
         return builder
             .AddCheck<StsHealthCheck>("sts", tags: tags)
             .AddCheck<MembershipStoreHealthCheck>("membership", tags: tags)
-            .AddCheck<CredentialRejectionHealthCheck>("credentials", tags: tags);
+            .AddCheck<CredentialRejectionHealthCheck>("credentials", tags: tags)
+            .AddCheck<RevocationHealthCheck>("revocations", tags: tags);
     }
 }

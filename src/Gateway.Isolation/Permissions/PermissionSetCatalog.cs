@@ -81,6 +81,19 @@ public sealed class PermissionSetCatalog : IDisposable
         return _fixed.PermissionSets.TryGetValue(permissionSet.Name, out var set) && !string.IsNullOrEmpty(set.RoleArn) ? set.RoleArn : null;
     }
 
+    /// <summary>
+    /// The names of the tenant roles the gateway assumes (where <c>tenant-revocations</c> lives): <c>TenantIsolation:RoleArn</c>
+    /// in SessionPolicy mode; in Abac mode each permission set's own role, or <c>RoleArn</c> for a set without one. Ordinal
+    /// order, no duplicates.
+    /// </summary>
+    public IReadOnlyList<string> TenantRoleNames()
+    {
+        IEnumerable<string?> arns = _fixed.Mode == IsolationMode.Abac
+            ? Sets.Values.Select(set => RoleArnOf(set) ?? _fixed.RoleArn)
+            : [_fixed.RoleArn];
+        return arns.OfType<string>().Select(arn => arn[(arn.LastIndexOf('/') + 1)..]).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+    }
+
     public void Dispose() => _subscription?.Dispose();
 
     private bool TryFind(PermissionSet permissionSet, out Entry entry)

@@ -175,6 +175,33 @@ public sealed class TenantRevocations
         return Create(document.Statements.Select(FromStatement));
     }
 
+    /// <summary>
+    /// Reads the inline policy as the gateway's revocation watcher does: every statement <see cref="Parse"/> accepts, and
+    /// each one it refuses (a hand edit) skipped and described in <paramref name="foreign"/> — the watcher cannot know whose
+    /// sessions such a statement denies, and IAM enforces it regardless.
+    /// </summary>
+    /// <exception cref="PolicyDocumentException">The document itself is malformed.</exception>
+    public static TenantRevocations ParseKnown(string json, out IReadOnlyList<string> foreign)
+    {
+        var document = PolicyDocument.Parse(json);
+        var entries = new List<Revocation>(document.Statements.Count);
+        var skipped = new List<string>();
+        foreach (var statement in document.Statements)
+        {
+            try
+            {
+                entries.Add(FromStatement(statement));
+            }
+            catch (PolicyDocumentException ex)
+            {
+                skipped.Add(ex.Message);
+            }
+        }
+
+        foreign = skipped;
+        return Create(entries);
+    }
+
     private static TenantRevocations Create(IEnumerable<Revocation> entries)
         => new(entries
             .OrderBy(e => e.Organization.Value, StringComparer.Ordinal)

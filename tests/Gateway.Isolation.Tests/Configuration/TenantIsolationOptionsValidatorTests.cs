@@ -199,4 +199,33 @@ public sealed class TenantIsolationOptionsValidatorTests
 
     [Fact]
     public void RejectionCooldown_Default_ThirtySeconds() => Assert.Equal(TimeSpan.FromSeconds(30), new CredentialCacheOptions().RejectionCooldown);
+
+    [Theory]
+    [InlineData("00:00:10", "00:00:05", true)]
+    [InlineData("00:00:01", "00:00:00", true)]
+    [InlineData("00:10:00", "00:01:00", true)]
+    [InlineData("00:00:00.500", "00:00:05", false)]
+    [InlineData("00:10:01", "00:00:05", false)]
+    [InlineData("00:00:10", "-00:00:01", false)]
+    [InlineData("00:00:10", "00:01:01", false)]
+    public void Validate_Revocations_RangeChecked(string pollInterval, string clockSkew, bool valid)
+    {
+        var options = TestOptions.Valid();
+        options.Revocations.PollInterval = TimeSpan.Parse(pollInterval, System.Globalization.CultureInfo.InvariantCulture);
+        options.Revocations.ClockSkew = TimeSpan.Parse(clockSkew, System.Globalization.CultureInfo.InvariantCulture);
+
+        var result = new TenantIsolationOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.Equal(valid, result.FailureMessage?.Contains("TenantIsolation:Revocations:", StringComparison.Ordinal) != true);
+    }
+
+    [Fact]
+    public void Revocations_Defaults_OnEveryTenSecondsWithFiveSecondsOfSkew()
+    {
+        var options = new RevocationOptions();
+        Assert.True(options.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.ClockSkew);
+    }
 }
