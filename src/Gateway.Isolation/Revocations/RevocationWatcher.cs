@@ -40,7 +40,7 @@ internal sealed partial class RevocationWatcher : BackgroundService
     private readonly Dictionary<string, string> _failures = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile Status _status = new(null, null);
+    private volatile Status _status = new(null, null, false, null);
 
     public RevocationWatcher(IRolePolicyReader reader, RevocationCutoffs cutoffs, CredentialCache cache, PermissionSetCatalog catalog, IOptions<TenantIsolationOptions> options, TimeProvider time, IsolationMetrics metrics, ILogger<RevocationWatcher> logger)
     {
@@ -94,11 +94,13 @@ internal sealed partial class RevocationWatcher : BackgroundService
         {
             var roles = _catalog.TenantRoleNames();
             var failures = new List<string>();
+            var refused = false;
             foreach (var role in roles)
             {
                 if (await ReadAsync(role, cancellationToken).ConfigureAwait(false) is { } failure)
                 {
-                    failures.Add(failure);
+                    failures.Add(failure.Description);
+                    refused |= failure.Refused;
                 }
             }
 
@@ -121,7 +123,10 @@ internal sealed partial class RevocationWatcher : BackgroundService
                 Log.Changed(_logger, organizations, _cutoffs.Count);
             }
 
-            _status = failures.Count == 0 ? new Status(now, null) : new Status(_status.LastRead, string.Join("; ", failures));
+            var previous = _status;
+            _status = failures.Count == 0
+                ? new Status(now, null, false, null)
+                : new Status(previous.LastRead, string.Join("; ", failures), refused, previous.FailingSince ?? now);
         }
         finally
         {
@@ -130,10 +135,11 @@ internal sealed partial class RevocationWatcher : BackgroundService
     }
 
     /// <summary>Reads one role into <see cref="_lastRead"/>; a failure keeps its last entries and is described.</summary>
-    private async Task<string?> ReadAsync(string role, CancellationToken cancellationToken)
+    private async Task<(string Description, bool Refused)?> ReadAsync(string role, CancellationToken cancellationToken)
     {
         string? failure;
         string result;
+        var refused = true;
         try
         {
             var json = await _reader.GetRolePolicyAsync(role, TenantRevocations.PolicyName, cancellationToken).ConfigureAwait(false);
@@ -175,6 +181,7 @@ internal sealed partial class RevocationWatcher : BackgroundService
 #pragma warning restore CA1031
         {
             result = "failed";
+            refused = false;
             failure = $"reading {TenantRevocations.PolicyName} of role {role} from {_reader.Endpoint} failed ({ex.GetType().Name}{(ex is AmazonServiceException { ErrorCode: { } code } ? " " + code : string.Empty)})";
         }
 
@@ -185,7 +192,7 @@ internal sealed partial class RevocationWatcher : BackgroundService
             Log.ReadFailed(_logger, failure);
         }
 
-        return failure;
+        return (failure, refused);
     }
 
     public override void Dispose()
@@ -194,8 +201,12 @@ internal sealed partial class RevocationWatcher : BackgroundService
         base.Dispose();
     }
 
-    /// <summary>The last complete read (every role answered) and the failures of the latest read, if any.</summary>
-    internal sealed record Status(DateTimeOffset? LastRead, string? Failure);
+    /// <summary>
+    /// The last complete read (every role answered); the failures of the latest read, if any; whether IAM refused a read or
+    /// the document is malformed (<paramref name="Refused"/>: it will not heal by itself) rather than a transient failure;
+    /// and since when reads have been failing.
+    /// </summary>
+    internal sealed record Status(DateTimeOffset? LastRead, string? Failure, bool Refused, DateTimeOffset? FailingSince);
 
     private static partial class Log
     {

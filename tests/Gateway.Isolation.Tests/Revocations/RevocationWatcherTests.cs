@@ -232,7 +232,7 @@ public sealed class RevocationWatcherTests : IDisposable
     public async Task IamReadRefused_KeepsServing_LastCutoffsStay_ReadinessDegradedNamingTheAction()
     {
         var (cache, watcher) = Gateway();
-        var health = new RevocationHealthCheck(watcher);
+        var health = new RevocationHealthCheck(watcher, _time);
         var acme = await Get(cache, Key("acme"));
         var globex = await Get(cache, Key("globex"));
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -257,6 +257,26 @@ public sealed class RevocationWatcherTests : IDisposable
         _reader.Failure = null;
         await watcher.PollOnceAsync(CancellationToken.None);
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(null!)).Status);
+    }
+
+    [Fact]
+    public async Task IamUnreachable_KeepsServing_ReadinessDegradedOnlyAfterThreeIntervals()
+    {
+        var (cache, watcher) = Gateway();
+        var health = new RevocationHealthCheck(watcher, _time);
+        var acme = await Get(cache, Key("acme"));
+        _reader.Failure = new HttpRequestException("Connection refused");
+        await watcher.PollOnceAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync(null!)).Status); // a blip: not yet
+        _time.Advance(watcher.PollInterval * 3);
+        await watcher.PollOnceAsync(CancellationToken.None);
+
+        var result = await health.CheckHealthAsync(null!);
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+        Assert.Contains("HttpRequestException", result.Description, StringComparison.Ordinal);
+        Assert.Same(acme, await Get(cache, Key("acme")));
+        Assert.Equal(2, _reads.GetMeasurementSnapshot().Where(m => (string?)m.Tags["result"] == "failed").Sum(m => m.Value));
     }
 
     [Fact]
