@@ -49,17 +49,6 @@ public static class TenantRoleRevocations
 
     public static string FreshSessionCheckName(string organization) => $"{organization}: a fresh session is not refused by its revocation";
 
-    /// <summary>The tenant role names: the one role in SessionPolicy mode, each permission set's role in Abac mode (sorted, distinct).</summary>
-    public static IReadOnlyList<string> RoleNames(TenantIsolationOptions options, PermissionSetCatalog catalog)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(catalog);
-        IEnumerable<string?> arns = options.Mode == IsolationMode.Abac
-            ? catalog.Sets.Values.Select(catalog.RoleArnOf)
-            : [options.RoleArn];
-        return arns.OfType<string>().Select(arn => arn[(arn.LastIndexOf('/') + 1)..]).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-    }
-
     /// <summary>PutRolePolicy of the probe with the gateway's identity: passes only on a genuine AccessDenied.</summary>
     public static async Task<VerificationCheck> CheckWriteRefusedAsync(IamClient? iam, string callerArn, string role, CancellationToken cancellationToken)
     {

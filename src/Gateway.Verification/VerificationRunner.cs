@@ -112,7 +112,7 @@ public sealed class VerificationRunner : IVerificationRunner
     private async Task CheckTenantRoleRevocationsAsync(VerificationPlan plan, string caller, string sortKey, List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
         var revoked = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var role in TenantRoleRevocations.RoleNames(_options, _catalog))
+        foreach (var role in _catalog.TenantRoleNames())
         {
             checks.Add(await TenantRoleRevocations.CheckWriteRefusedAsync(_iam, caller, role, cancellationToken).ConfigureAwait(false));
             var (check, organizations) = await TenantRoleRevocations.CheckRevocationsAsync(_iam, role, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
