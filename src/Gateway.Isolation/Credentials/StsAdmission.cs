@@ -6,11 +6,13 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Isolation.Credentials;
 
 /// <summary>
-/// The AssumeRole budget (docs/gateway.md, "STS admission"): at most <c>Sts:MaxAssumeRolePerSecond</c> calls per second
-/// (a window per second of <see cref="TimeProvider"/>), per instance — or for the fleet through <see cref="IStsBudgetStore"/>
+/// The AssumeRole budget (docs/gateway.md, "STS admission"): at most <c>Sts:MaxAssumeRolePerSecond</c> calls in any
+/// 1 s of <see cref="TimeProvider"/> (a sliding window), per instance — or for the fleet through <see cref="IStsBudgetStore"/>
 /// (Redis): then each instance takes at most its share, <c>MaxAssumeRolePerSecond / ExpectedInstances</c> rounded down
-/// (≥ 1), of each Redis second, and admits the same share locally while Redis is slow or down — so the fleet stays within
-/// the budget whichever instances reach Redis, and an instance that reaches Redis late in a second still finds its share.
+/// (≥ 1), of each Redis second, admits the same share locally while Redis is slow or down, and — whichever path granted
+/// them — never admits more than its share in any 1 s of its own clock (one record of its last admissions, so a switch
+/// between Redis and the local share, or Redis seconds not aligned with the local clock, cannot add one). The fleet stays
+/// within the budget whichever instances reach Redis, and an instance that reaches Redis late in a second still finds its share.
 /// While nobody waits and the second has budget left, a call is admitted at once. Otherwise it waits: refresh-ahead
 /// calls in one queue that is served first (an organization that has credentials keeps them), new sessions in one
 /// queue per organization, served round-robin across organizations as each second's budget arrives (one organization's
@@ -42,8 +44,9 @@ internal sealed partial class StsAdmission : IDisposable
     private int _waiting;
     private bool _draining;
     private bool _armed;
-    private long _windowSecond = long.MinValue;
-    private int _windowUsed;
+    private readonly int _capacity;
+    private readonly Queue<long> _admittedAt = new(); // UTC ticks of this instance's admissions in the last second, oldest first
+    private int _reserved; // slots held by takes in flight (a Redis call)
     private DateTimeOffset _nextWindowAt;
     private long _fleetWindow = long.MinValue;
     private int _fleetWindowTaken;
@@ -61,6 +64,7 @@ internal sealed partial class StsAdmission : IDisposable
         _limit = sts.MaxAssumeRolePerSecond;
         var instances = sts.ExpectedInstances ?? options.Value.RateLimits.ExpectedInstances;
         _share = Math.Max(1, sts.MaxAssumeRolePerSecond / Math.Max(1, instances));
+        _capacity = fleet is null ? _limit : _share;
         _timeout = sts.AdmissionTimeout;
         _retryAfter = sts.RetryAfter;
         _timer = time.CreateTimer(static s => ((StsAdmission)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -168,7 +172,7 @@ internal sealed partial class StsAdmission : IDisposable
                 {
                     var at = _time.GetUtcNow();
                     expired = ExpireLocked(at);
-                    want = Math.Min(_waiting, _fleet is null ? _limit : FleetWantLocked(at));
+                    want = Math.Min(_waiting, WantLocked(at));
                     if (want == 0)
                     {
                         _draining = false;
@@ -237,22 +241,82 @@ internal sealed partial class StsAdmission : IDisposable
     {
         lock (_lock)
         {
-            return _waiting == 0 && (_fleet is null || FleetWantLocked(_time.GetUtcNow()) > 0);
+            return _waiting == 0 && WantLocked(_time.GetUtcNow()) > 0;
         }
     }
 
     /// <summary>
-    /// How many calls this instance may still ask the fleet for in the current budget second: its share
-    /// (<c>MaxAssumeRolePerSecond / ExpectedInstances</c>, rounded down, ≥ 1) less what it took in that second from Redis
-    /// (a second not seen yet: the whole share). While Redis fails, the local budget (the same share) decides.
+    /// How many calls this instance may ask for now: what its record of the last second leaves of its capacity (the whole
+    /// limit alone, its share in a fleet) — and with the fleet budget at most its share less what it took in the current
+    /// Redis second (a second not seen yet: the whole share; while Redis fails the record alone decides).
     /// </summary>
-    private int FleetWantLocked(DateTimeOffset now)
-        => IsFallback || now >= _nextWindowAt ? _share : Math.Max(0, _share - _fleetWindowTaken);
+    private int WantLocked(DateTimeOffset now)
+    {
+        var free = FreeLocked(now);
+        return _fleet is null || IsFallback || now >= _nextWindowAt ? free : Math.Min(free, Math.Max(0, _share - _fleetWindowTaken));
+    }
 
-    /// <summary>The timer at the next budget second, or the earliest deadline, whichever comes first.</summary>
+    /// <summary>Slots of the capacity not used by an admission in the last second (<c>(now − 1 s, now]</c>) nor held by a take in flight.</summary>
+    private int FreeLocked(DateTimeOffset now)
+    {
+        var horizon = now.UtcTicks - TimeSpan.TicksPerSecond;
+        while (_admittedAt.TryPeek(out var at) && at <= horizon)
+        {
+            _admittedAt.Dequeue();
+        }
+
+        return Math.Max(0, _capacity - _admittedAt.Count - _reserved);
+    }
+
+    /// <summary>When a slot of the record frees: one second after its oldest admission (a take in flight: shortly, to look again).</summary>
+    private DateTimeOffset FreeAtLocked(DateTimeOffset now)
+    {
+        if (FreeLocked(now) > 0)
+        {
+            return now;
+        }
+
+        return _admittedAt.Count >= _capacity && _admittedAt.TryPeek(out var oldest)
+            ? new DateTimeOffset(oldest + TimeSpan.TicksPerSecond, TimeSpan.Zero)
+            : now + TimeSpan.FromMilliseconds(10);
+    }
+
+    /// <summary>Up to <paramref name="want"/> slots of the record, held while the take is in flight.</summary>
+    private int ReserveLocked(int want)
+    {
+        var reserved = Math.Min(want, FreeLocked(_time.GetUtcNow()));
+        _reserved += reserved;
+        return reserved;
+    }
+
+    /// <summary>Releases <paramref name="reserved"/> held slots and records <paramref name="granted"/> admissions now.</summary>
+    private void CommitLocked(int reserved, int granted)
+    {
+        _reserved -= reserved;
+        var now = _time.GetUtcNow().UtcTicks;
+        for (var i = 0; i < granted; i++)
+        {
+            _admittedAt.Enqueue(now);
+        }
+    }
+
+    /// <summary>
+    /// The timer at the next budget second (the fleet's, after a take that found the second exhausted) or when a slot of
+    /// the record frees, whichever is later — or the earliest deadline, whichever comes first.
+    /// </summary>
     private void ArmLocked(DateTimeOffset now)
     {
-        var due = _nextWindowAt > now ? _nextWindowAt : now + TimeSpan.FromMilliseconds(1);
+        var due = FreeAtLocked(now);
+        if (_nextWindowAt > due)
+        {
+            due = _nextWindowAt;
+        }
+
+        if (due <= now)
+        {
+            due = now + TimeSpan.FromMilliseconds(1);
+        }
+
         if (_refreshes.TryPeek(out var first) && first.Deadline < due)
         {
             due = first.Deadline;
@@ -384,8 +448,36 @@ internal sealed partial class StsAdmission : IDisposable
         }
     }
 
-    /// <summary>Up to <paramref name="want"/> calls from the current second: the fleet's budget, or the local one (the whole limit alone, the share while Redis fails).</summary>
+    /// <summary>
+    /// Up to <paramref name="want"/> calls: no more than this instance's record of the last second leaves, then from the
+    /// fleet's budget (Redis) or, alone or while Redis fails, from that record only.
+    /// </summary>
     private async ValueTask<StsBudgetGrant> TakeAsync(int want)
+    {
+        int reserved;
+        lock (_lock)
+        {
+            reserved = ReserveLocked(want);
+        }
+
+        var granted = 0;
+        try
+        {
+            var grant = reserved == 0 ? new StsBudgetGrant(0, TimeSpan.Zero, 0) : await TakeReservedAsync(reserved).ConfigureAwait(false);
+            granted = grant.Granted;
+            return grant;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                CommitLocked(reserved, granted);
+            }
+        }
+    }
+
+    /// <summary>Up to <paramref name="want"/> calls from the fleet's budget, or all of them (already within this instance's record) alone or while Redis fails.</summary>
+    private async ValueTask<StsBudgetGrant> TakeReservedAsync(int want)
     {
         if (_fleet is not null)
         {
@@ -415,30 +507,9 @@ internal sealed partial class StsAdmission : IDisposable
             {
                 Log.FleetFallback(_logger, _share);
             }
-
-            return TakeLocal(want, _share);
         }
 
-        return TakeLocal(want, _limit);
-    }
-
-    private StsBudgetGrant TakeLocal(int want, int limit)
-    {
-        var now = _time.GetUtcNow();
-        var second = now.UtcTicks / TimeSpan.TicksPerSecond;
-        lock (_lock)
-        {
-            if (second != _windowSecond)
-            {
-                _windowSecond = second;
-                _windowUsed = 0;
-            }
-
-            var granted = Math.Max(0, Math.Min(want, limit - _windowUsed));
-            _windowUsed += granted;
-            _nextWindowAt = new DateTimeOffset((second + 1) * TimeSpan.TicksPerSecond, TimeSpan.Zero);
-            return new StsBudgetGrant(granted, _nextWindowAt - now, second);
-        }
+        return new StsBudgetGrant(want, TimeSpan.Zero, 0);
     }
 
     public void Dispose() => _timer.Dispose();

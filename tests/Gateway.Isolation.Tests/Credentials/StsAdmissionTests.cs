@@ -28,7 +28,7 @@ public sealed class StsAdmissionTests : IDisposable
     public StsAdmissionTests()
     {
         _metrics = new IsolationMetrics(_meters);
-        _admission = new MetricCollector<long>(_meters.Meters.Single(), IsolationMetrics.StsAdmissionInstrument);
+        _admission = new MetricCollector<long>(_meters.Meters.Single(), IsolationMetrics.StsAdmissionInstrument, _time);
     }
 
     private StsAdmission Create(int limit, TimeSpan? timeout = null, int instances = 1, IStsBudgetStore? fleet = null)
@@ -44,6 +44,13 @@ public sealed class StsAdmissionTests : IDisposable
 
     private long Count(string result) => _admission.GetMeasurementSnapshot()
         .Where(m => Equals(m.Tags["result"], result)).Sum(m => m.Value);
+
+    /// <summary>When each admission happened (the fake clock when it was counted), in order.</summary>
+    private List<DateTimeOffset> AdmittedAt() => _admission.GetMeasurementSnapshot()
+        .Where(m => Equals(m.Tags["result"], "admitted"))
+        .SelectMany(m => Enumerable.Repeat(m.Timestamp, (int)m.Value))
+        .Order()
+        .ToList();
 
     /// <summary>Waits until exactly <paramref name="expected"/> tasks completed, then a moment longer to see no more do.</summary>
     private static async Task AssertCompletedAsync(IReadOnlyCollection<Task> tasks, int expected)
@@ -224,7 +231,7 @@ public sealed class StsAdmissionTests : IDisposable
         // Three instances over a fleet budget of 3/s: A and B reach Redis, C cannot (a timeout on a loaded host) and admits
         // its share locally. Each holds 10 cold users.
         var budget = new SharedBudget(_time);
-        var instances = new[] { budget.View(TimeSpan.Zero), budget.View(TimeSpan.Zero), new DownStore() }
+        var instances = new IStsBudgetStore[] { budget.View(TimeSpan.Zero), budget.View(TimeSpan.Zero), new DownStore() }
             .Select(store => Create(limit: 3, timeout: TimeSpan.FromSeconds(10), instances: 3, fleet: store))
             .ToList();
         var calls = instances.SelectMany(i => Enumerable.Range(0, 10).Select(_ => i.AdmitAsync(Acme, refresh: false).AsTask())).ToList();
@@ -262,6 +269,89 @@ public sealed class StsAdmissionTests : IDisposable
         await AssertCompletedAsync(acme, 9);
     }
 
+    [Fact]
+    public async Task Admit_FleetShareOfOne_RedisGrantThenFallbackInTheNextLocalSecond_RefusedUntilOneSecondAfterTheGrant()
+    {
+        // Three instances over 3/s (a share of 1). This one is granted acme's call by Redis at 0.9 s; then Redis stops
+        // answering (a timeout on a loaded host) and globex's call comes at 1.1 s, a new second of the local clock.
+        var budget = new SharedBudget(_time);
+        var redis = budget.View(TimeSpan.Zero);
+        var admission = Create(limit: 3, timeout: TimeSpan.FromSeconds(6), instances: 3, fleet: redis);
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.True(admission.AdmitAsync(Acme, refresh: false).AsTask().IsCompletedSuccessfully);
+
+        redis.Down = true;
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        var globex = admission.AdmitAsync(Globex, refresh: false).AsTask();
+
+        // Deny: within 1 s of the Redis grant the local share is spent too — failed before: the fallback counted its own
+        // second (1.x, unused) and admitted a second call 200 ms after the first (LocalAws: 4 in a second of a budget of 3).
+        await AssertCompletedAsync([globex], 0);
+        _time.Advance(TimeSpan.FromMilliseconds(790));
+        await AssertCompletedAsync([globex], 0);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+
+        await AssertCompletedAsync([globex], 1); // allow: 1 s after the grant, from the local share
+        Assert.True(globex.IsCompletedSuccessfully);
+        Assert.True(admission.IsFallback);
+    }
+
+    [Fact]
+    public async Task Admit_FleetShareOfOne_RedisSecondsNotAlignedWithTheLocalClock_NeverTwoWithinOneSecond()
+    {
+        // Redis's seconds begin at x.5 s of this instance's clock. Ten cold users wait from 0.4 s on; time runs 10 ms a step.
+        var budget = new SharedBudget(_time, redisAhead: TimeSpan.FromMilliseconds(500));
+        var admission = Create(limit: 3, timeout: TimeSpan.FromSeconds(10), instances: 3, fleet: budget.View(TimeSpan.Zero));
+        _time.Advance(TimeSpan.FromMilliseconds(400));
+        var calls = Enumerable.Range(0, 10).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+        for (var step = 0; step < 400; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(10)); // to 4.4 s
+        }
+
+        var admitted = AdmittedAt();
+
+        // Deny: never two admissions within 1 s — failed before: one at 0.4 s (Redis second ending at 0.5 s) and the next
+        // at 0.5 s (a new Redis second), two within 100 ms. Allow: still one a second (0.4, 1.4, 2.4, 3.4, 4.4 s).
+        Assert.All(admitted.Zip(admitted.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromSeconds(1), $"{pair.First:ss.fff} and {pair.Second:ss.fff}"));
+        Assert.Equal(5, admitted.Count);
+        await AssertCompletedAsync(calls, 5);
+    }
+
+    [Fact]
+    public async Task Admit_FleetShareOfTwo_TwoAtOnce_TheThirdOneSecondAfterThem()
+    {
+        // Allow twin of the two above: a share of 2 (6/s over 3 instances) admits 2 at once, and the third 1 s later.
+        var budget = new SharedBudget(_time);
+        var admission = Create(limit: 6, timeout: TimeSpan.FromSeconds(6), instances: 3, fleet: budget.View(TimeSpan.Zero));
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        var calls = Enumerable.Range(0, 3).Select(_ => admission.AdmitAsync(Acme, refresh: false).AsTask()).ToList();
+
+        await AssertCompletedAsync(calls, 2);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        await AssertCompletedAsync(calls, 2);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await AssertCompletedAsync(calls, 3);
+    }
+
+    [Fact]
+    public async Task Admit_Alone_NeverMoreThanTheLimitInAnyOneSecond_NotPerCalendarSecond()
+    {
+        // One instance, no Redis, 1/s: a call at 0.9 s, the next at 1.1 s.
+        var admission = Create(limit: 1, timeout: TimeSpan.FromSeconds(6));
+        _time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.True(admission.AdmitAsync(Acme, refresh: false).AsTask().IsCompletedSuccessfully);
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        var next = admission.AdmitAsync(Globex, refresh: false).AsTask();
+
+        await AssertCompletedAsync([next], 0); // deny: failed before (a window per calendar second: admitted at 1.1 s)
+        _time.Advance(TimeSpan.FromMilliseconds(790));
+        await AssertCompletedAsync([next], 0);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await AssertCompletedAsync([next], 1); // allow: 1 s after the first
+    }
+
     /// <summary>An instance's connection to a Redis that does not answer in time.</summary>
     private sealed class DownStore : IStsBudgetStore
     {
@@ -293,21 +383,22 @@ public sealed class StsAdmissionTests : IDisposable
 
     /// <summary>
     /// The fleet's budget as Redis keeps it (a count per second) on the fake clock; each <see cref="View"/> is one
-    /// instance's connection, <c>lag</c> later than the second's start when it learns of the next one.
+    /// instance's connection, <c>lag</c> later than the second's start when it learns of the next one; Redis's clock is
+    /// <c>redisAhead</c> ahead of the instances' (its seconds need not begin at theirs).
     /// </summary>
-    private sealed class SharedBudget(FakeTimeProvider time)
+    private sealed class SharedBudget(FakeTimeProvider time, TimeSpan redisAhead = default)
     {
         private readonly Lock _lock = new();
         private long _second = long.MinValue;
         private int _used;
 
-        public IStsBudgetStore View(TimeSpan lag) => new Store(this, lag);
+        public Store View(TimeSpan lag) => new(this, lag);
 
         private StsBudgetGrant Take(int want, int limit, TimeSpan lag)
         {
             lock (_lock)
             {
-                var now = time.GetUtcNow();
+                var now = time.GetUtcNow() + redisAhead;
                 var second = now.UtcTicks / TimeSpan.TicksPerSecond;
                 if (second != _second)
                 {
@@ -321,9 +412,13 @@ public sealed class StsAdmissionTests : IDisposable
             }
         }
 
-        private sealed class Store(SharedBudget budget, TimeSpan lag) : IStsBudgetStore
+        public sealed class Store(SharedBudget budget, TimeSpan lag) : IStsBudgetStore
         {
-            public ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit) => ValueTask.FromResult<StsBudgetGrant?>(budget.Take(want, limit, lag));
+            /// <summary>Redis stops answering (the caller's timeout): null, the caller's local share.</summary>
+            public bool Down { get; set; }
+
+            public ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit)
+                => ValueTask.FromResult<StsBudgetGrant?>(Down ? null : budget.Take(want, limit, lag));
         }
     }
 
