@@ -16,7 +16,8 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// Instances of the fleet. With <c>TenantIsolation:SharedCache:Redis</c> set the limits are the fleet's; while Redis
-    /// is slow or down each instance enforces <c>limit / ExpectedInstances</c> locally (rounded up, at least 1), and
+    /// is slow or down each instance enforces <c>limit / ExpectedInstances</c> locally (the rate exactly, e.g. 2.5/s;
+    /// the burst rounded down, at least 1: the fleet in fallback never exceeds the limit), and
     /// <see cref="RateLimitTierOptions.ConcurrentRequests"/> is always per instance as <c>limit / ExpectedInstances</c>.
     /// Default 1.
     /// </summary>

@@ -64,8 +64,8 @@ public sealed class StsResilienceOptions
 
     /// <summary>
     /// Instances the fleet is expected to run: while Redis is slow or down each instance admits
-    /// <c>MaxAssumeRolePerSecond / ExpectedInstances</c> per second (rounded up, at least 1), so the fleet stays near its
-    /// budget without Redis. Unset (the default): <c>RateLimits:ExpectedInstances</c> (1 unless set) — one fleet size
+    /// <c>MaxAssumeRolePerSecond / ExpectedInstances</c> per second (rounded down, at least 1; with Redis too, each
+    /// instance takes at most that share), so the fleet stays within its budget without Redis. Unset (the default): <c>RateLimits:ExpectedInstances</c> (1 unless set) — one fleet size
     /// serves both; set this only when the STS budget should assume another. Ignored without <c>SharedCache:Redis</c>.
     /// </summary>
     public int? ExpectedInstances { get; set; }

@@ -52,7 +52,10 @@ internal sealed record TierLimits(string Tier, double? Rate, int Burst, int? Con
         var rate = tier.RequestsPerSecond;
         var burst = tier.Burst ?? (rate is { } r ? Math.Max(1, (int)Math.Ceiling(r)) : 0);
         double? localRate = rate is { } fleetRate ? fleetRate / instances : null;
-        var localBurst = Math.Max(1, (int)Math.Ceiling(burst / (double)instances));
+        // The local share never adds up to more than the fleet's limit: the rate is the exact fraction (a token bucket takes
+        // 2.5/s), the burst rounded down — at least 1, so an instance never refuses everyone (a burst below the fleet size
+        // is the one case where the instances' bursts together exceed it: by at most one request each).
+        var localBurst = Math.Max(1, burst / instances);
         int? localConcurrent = tier.ConcurrentRequests is { } c ? Math.Max(1, (int)Math.Ceiling(c / (double)instances)) : null;
         RateLimitPolicyShape? shape = rate is { } q ? new RateLimitPolicyShape(burst, (int)Math.Clamp(Math.Ceiling(burst / q), 1, int.MaxValue)) : null;
         return new TierLimits(name, rate, burst, tier.ConcurrentRequests, localRate, localBurst, localConcurrent, shape);

@@ -200,6 +200,50 @@ public sealed class OrganizationRateLimiterTests : IDisposable
     }
 
     [Fact]
+    public async Task AcquireAsync_WholeFleetInFallback_NeverMoreThanTheFleetLimit_NeverNothing()
+    {
+        // Four instances, Redis down for all of them, the tier's 10/s (burst 10): each its local share.
+        _options.Set(Limits(defaultRate: 10, enterpriseRate: 10, instances: 4));
+        var fleet = Enumerable.Range(0, 4).Select(_ => Limiter(new FakeFleet { Answer = null })).ToList();
+
+        var atOnce = new List<int>();
+        foreach (var instance in fleet)
+        {
+            atOnce.Add(await AdmittedAsync(instance, Acme, null, 100));
+        }
+
+        // Deny: at most the fleet's burst of 10 at once — failed before: each rounded 10 / 4 up to 3, 12 at once.
+        // Allow: every instance admits (2 each: 10 / 4 rounded down), never nothing.
+        Assert.InRange(atOnce.Sum(), 1, 10);
+        Assert.All(atOnce, n => Assert.True(n >= 1));
+        var total = atOnce.Sum();
+        for (var step = 0; step < 40; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            foreach (var instance in fleet)
+            {
+                total += await AdmittedAsync(instance, Acme, null, 5);
+            }
+        }
+
+        // Over 4 s the fleet's own bucket allows at most burst + rate × 4 s = 50 (failed before: 52); the exact 2.5/s
+        // each still serves the whole rate (allow: at least 40).
+        Assert.InRange(total, 40, 50);
+    }
+
+    [Fact]
+    public async Task AcquireAsync_FallbackBurstBelowTheFleetSize_EachInstanceStillAdmitsOne()
+    {
+        // Allow twin: a burst of 2 over 4 instances rounds down to 0 — never that: 1, and the rate 0.5/s each.
+        _options.Set(Limits(defaultRate: 2, enterpriseRate: 10, instances: 4));
+        var limiter = Limiter(new FakeFleet { Answer = null });
+
+        Assert.Equal(1, await AdmittedAsync(limiter, Acme, null, 10));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, await AdmittedAsync(limiter, Acme, null, 10));
+    }
+
+    [Fact]
     public async Task AcquireAsync_FleetStore_ConcurrencyIsThisInstancesShare_WithoutItTheWholeLimit()
     {
         // Concurrency is counted per instance: with a fleet (Redis) each instance holds ConcurrentRequests / ExpectedInstances
