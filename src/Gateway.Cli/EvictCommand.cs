@@ -67,7 +67,7 @@ internal static class EvictCommand
         if (!shared.Enabled)
         {
             return CliArguments.Fail(stderr, user is null
-                ? "evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; a single instance keeps the organization's credentials until they are refreshed (RefreshAhead before CredentialLifetime ends) or it restarts — restart it to drop them now."
+                ? "evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; a single instance keeps the organization's still valid credentials until they are refreshed (RefreshAhead before CredentialLifetime ends); suspend the organization to stop its requests, and revoke --organization to cut off its credentials (the instance re-mints them within TenantIsolation:Revocations:PollInterval)."
                 : string.Create(CultureInfo.InvariantCulture, $"evict: TenantIsolation:SharedCache:Redis is not configured, so there is no fleet to evict from; each instance forgets a membership after TenantIsolation:Membership:PositiveTtl ({ttl.TotalSeconds:0.###} s)."), Usage);
         }
 

@@ -34,7 +34,7 @@ public sealed class EvictCommandTests
     [Theory]
     [InlineData(new string[0], "evict: --user or --organization is required.")]
     [InlineData(new[] { "--organization", "ac me" }, "is not a valid organization id")]
-    [InlineData(new[] { "--organization", "acme" }, "no fleet to evict from; a single instance keeps the organization's credentials")]
+    [InlineData(new[] { "--organization", "acme" }, "no fleet to evict from; a single instance keeps the organization's still valid credentials")]
     [InlineData(new[] { "--user", "carol" }, "each instance forgets a membership after TenantIsolation:Membership:PositiveTtl")]
     public async Task RunAsync_BadUsageOrNoSharedCache_OneLineExit2(string[] args, string expected)
     {
