@@ -1,7 +1,6 @@
 using Gateway.Isolation.Caching;
 using Gateway.Isolation.Configuration;
 using Gateway.Isolation.Diagnostics;
-using Gateway.Isolation.Revocations;
 using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,7 @@ namespace Gateway.Isolation.Credentials;
 /// joined, nor stored in L1 or L2, nor handed out — its callers load again — so once an instance confirmed an eviction no
 /// credential set obtained before it is served there.
 /// Revocations (<see cref="RevocationCutoffs"/>, read from the tenant role's <c>tenant-revocations</c> by
-/// <see cref="RevocationWatcher"/>): a cached set — L1 or L2 — the gateway requested before a revocation's cut-off (plus the
+/// <see cref="Revocations.RevocationWatcher"/>): a cached set — L1 or L2 — the gateway requested before a revocation's cut-off (plus the
 /// clock skew) for its scope is refused and re-minted; a newly observed cut-off overtakes the loads under way for its
 /// organization (<see cref="OvertakeLoads"/>, the eviction generations), and a load for a scope revoked less than the clock
 /// skew ago waits until then, so the set it hands out was issued after the cut-off.

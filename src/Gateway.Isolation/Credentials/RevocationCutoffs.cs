@@ -1,14 +1,13 @@
 using Gateway.Isolation.Configuration;
-using Gateway.Isolation.Credentials;
 using Gateway.Policies;
 using Gateway.Policies.Revocations;
 using Gateway.Policies.SessionPolicies;
 using Microsoft.Extensions.Options;
 
-namespace Gateway.Isolation.Revocations;
+namespace Gateway.Isolation.Credentials;
 
 /// <summary>
-/// The revocations in force as this gateway last read them (<see cref="RevocationWatcher"/>): per organization, the instant
+/// The revocations in force as this gateway last read them (<see cref="Revocations.RevocationWatcher"/>): per organization, the instant
 /// before which a credential set the gateway requested is refused — the cut-off plus <c>Revocations:ClockSkew</c> — for all
 /// of its sessions, or for the sessions of one <c>SourceIdentity</c> (a user's, and in <c>CredentialScope=Organization</c>
 /// the shared one). Read on every credential lookup: one dictionary lookup by organization (none while nothing is revoked),
