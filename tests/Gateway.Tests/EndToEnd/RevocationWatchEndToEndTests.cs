@@ -133,57 +133,10 @@ public sealed class RevocationWatchEndToEndTests(ITestOutputHelper output) : IAs
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>"200", or "STATUS code" from the problem+json body.</summary>
-    private async Task<string> StatusAsync(string user, string organization)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/applications");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Topology.Aws.MintTokenAsync(user));
-        request.Headers.TryAddWithoutValidation("X-Organization-Id", organization);
-        using var response = await _client!.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode == HttpStatusCode.OK)
-        {
-            return "200";
-        }
+    private Task<string> StatusAsync(string user, string organization) => RunbookSteps.StatusAsync(Topology, _client!, user, organization);
 
-        string? code = null;
-        try
-        {
-            using var problem = JsonDocument.Parse(body);
-            code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
-        }
-        catch (JsonException)
-        {
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {code ?? body}");
-    }
-
-    private async Task SetStatusAsync(string organization, string status)
-    {
-        using var dynamo = Topology.Aws.CreateDynamoDbClient(Topology.Aws.AdminCredentials);
-        await dynamo.UpdateItemAsync(new UpdateItemRequest
-        {
-            TableName = "Organizations",
-            Key = new() { ["organizationId"] = new AttributeValue { S = organization } },
-            UpdateExpression = "SET #s = :s",
-            ExpressionAttributeNames = new() { ["#s"] = "status" },
-            ExpressionAttributeValues = new() { [":s"] = new AttributeValue { S = status } },
-        });
-    }
+    private Task SetStatusAsync(string organization, string status) => RunbookSteps.SetStatusAsync(Topology, organization, status);
 
     /// <summary>The gateway binary's <c>revoke</c> with the gateway's configuration and the operator's identity (LocalAws's <c>operator</c>).</summary>
-    private Task<ProcessRun> RevokeAsync(params string[] args)
-    {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (key, value) in TopologyEnvironment.Gateway(Topology.Aws.Url, Topology.ApplicationsUrl))
-        {
-            env[key] = value;
-        }
-
-        env["AWS_ACCESS_KEY_ID"] = LocalAwsHost.OperatorAccessKeyId;
-        env["AWS_SECRET_ACCESS_KEY"] = LocalAwsHost.OperatorSecretAccessKey;
-        env["AWS_PROFILE"] = null;
-        return ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), "revoke", .. args], env, RepoPaths.Root, TimeSpan.FromMinutes(3));
-    }
+    private Task<ProcessRun> RevokeAsync(params string[] args) => RunbookSteps.OperatorCliAsync(Topology, [], TimeSpan.FromMinutes(3), ["revoke", .. args]);
 }

@@ -156,62 +156,11 @@ public sealed class RevokeEndToEndTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.All(globex, s => Assert.Equal("200", s));
     }
 
-    /// <summary>"200", or "STATUS code" from the problem+json body.</summary>
-    private async Task<string> StatusAsync(int instance, string user, string organization, string? hold = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, hold is null ? "/api/applications" : $"/api/applications?hold={hold}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await Topology.Aws.MintTokenAsync(user));
-        request.Headers.TryAddWithoutValidation("X-Organization-Id", organization);
-        using var response = await _clients[instance].SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode == HttpStatusCode.OK)
-        {
-            return "200";
-        }
+    private Task<string> StatusAsync(int instance, string user, string organization, string? hold = null)
+        => RunbookSteps.StatusAsync(Topology, _clients[instance], user, organization, hold is null ? "/api/applications" : $"/api/applications?hold={hold}");
 
-        string? code = null;
-        try
-        {
-            using var problem = JsonDocument.Parse(body);
-            code = problem.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
-        }
-        catch (JsonException)
-        {
-        }
-
-        return string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {code ?? body}");
-    }
-
-    private async Task SetStatusAsync(string organization, string status)
-    {
-        using var dynamo = Topology.Aws.CreateDynamoDbClient(Topology.Aws.AdminCredentials);
-        await dynamo.UpdateItemAsync(new UpdateItemRequest
-        {
-            TableName = "Organizations",
-            Key = new() { ["organizationId"] = new AttributeValue { S = organization } },
-            UpdateExpression = "SET #s = :s",
-            ExpressionAttributeNames = new() { ["#s"] = "status" },
-            ExpressionAttributeValues = new() { [":s"] = new AttributeValue { S = status } },
-        });
-    }
+    private Task SetStatusAsync(string organization, string status) => RunbookSteps.SetStatusAsync(Topology, organization, status);
 
     /// <summary>The gateway binary's verb with the fleet's configuration and the operator's identity (LocalAws's operator user).</summary>
-    private Task<ProcessRun> CliAsync(params string[] args)
-    {
-        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var (key, value) in TopologyEnvironment.Gateway(Topology.Aws.Url, Topology.ApplicationsUrl))
-        {
-            env[key] = value;
-        }
-
-        foreach (var (key, value) in Topology.SharedCacheEnvironment())
-        {
-            env[key] = value;
-        }
-
-        env["AWS_ACCESS_KEY_ID"] = LocalAwsHost.OperatorAccessKeyId;
-        env["AWS_SECRET_ACCESS_KEY"] = LocalAwsHost.OperatorSecretAccessKey;
-        env["AWS_PROFILE"] = null;
-        return ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), .. args], env, RepoPaths.Root, CliTimeout);
-    }
+    private Task<ProcessRun> CliAsync(params string[] args) => RunbookSteps.OperatorCliAsync(Topology, Topology.SharedCacheEnvironment(), CliTimeout, args);
 }
