@@ -296,10 +296,8 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
     /// </summary>
     private async Task<ScopedCredentials> LoadAsync(CredentialKey key, long generation, PermissionSet permissionSet, string? entryKey, bool refresh)
     {
-        if (_admission is not null)
-        {
-            await _admission.AdmitAsync(key.OrganizationId, refresh).ConfigureAwait(false);
-        }
+        // The budget's slot is held until STS answered (or failed): it frees one second after the call completed.
+        using var slot = _admission is null ? null : await _admission.AcquireAsync(key.OrganizationId, refresh).ConfigureAwait(false);
 
         if (_revocations?.RefusedBefore(key) is { } notBefore && notBefore > _time.GetUtcNow())
         {
@@ -313,7 +311,15 @@ internal sealed partial class CredentialCache : IUserEviction, ICredentialReject
         }
 
         var requestedAt = _time.GetUtcNow();
-        var issued = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
+        ScopedCredentials issued;
+        try
+        {
+            issued = await _issuer.IssueAsync(key, permissionSet, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            slot?.Dispose();
+        }
         var credentials = new ScopedCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken, issued.Expiration, issued.SessionName) { RequestedAt = requestedAt };
         var now = _time.GetUtcNow();
         var usableFor = credentials.Expiration - _expiryBuffer - now;

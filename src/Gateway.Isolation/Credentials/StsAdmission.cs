@@ -13,6 +13,10 @@ namespace Gateway.Isolation.Credentials;
 /// them — never admits more than its share in any 1 s of its own clock (one record of its last admissions, so a switch
 /// between Redis and the local share, or Redis seconds not aligned with the local clock, cannot add one). The fleet stays
 /// within the budget whichever instances reach Redis, and an instance that reaches Redis late in a second still finds its share.
+/// A call holds its slot from its admission until one second after it completed (<see cref="Slot"/>): STS counts a call when
+/// it arrives, which is some time after the admission (the request is sent, a busy host delays it) but never after the
+/// response — so no more than the capacity can arrive in any 1 s, however the calls' latencies vary (counting from the
+/// admission let a call admitted late in one second arrive together with the next second's).
 /// While nobody waits and the second has budget left, a call is admitted at once. Otherwise it waits: refresh-ahead
 /// calls in one queue that is served first (an organization that has credentials keeps them), new sessions in one
 /// queue per organization, served round-robin across organizations as each second's budget arrives (one organization's
@@ -45,7 +49,9 @@ internal sealed partial class StsAdmission : IDisposable
     private bool _draining;
     private bool _armed;
     private readonly int _capacity;
-    private readonly Queue<long> _admittedAt = new(); // UTC ticks of this instance's admissions in the last second, oldest first
+    private readonly Queue<long> _completedAt = new(); // UTC ticks when this instance's calls of the last second completed, oldest first
+    private long _lastCompletedAt;
+    private int _inFlight; // admitted calls not completed yet (each holds its slot)
     private int _reserved; // slots held by takes in flight (a Redis call)
     private DateTimeOffset _nextWindowAt;
     private long _fleetWindow = long.MinValue;
@@ -87,11 +93,21 @@ internal sealed partial class StsAdmission : IDisposable
     internal bool IsFallback => Volatile.Read(ref _fallback) == 1;
 
     /// <summary>
-    /// Completes when one AssumeRole of <paramref name="organizationId"/> may be made; throws
-    /// <see cref="StsAdmissionRejectedException"/> when the budget did not admit it within <c>Sts:AdmissionTimeout</c>.
+    /// An admission whose call completes at once (the slot is counted from now): what <see cref="AcquireAsync"/> and an
+    /// immediate <see cref="Slot.Dispose"/> do.
+    /// </summary>
+    public async ValueTask AdmitAsync(OrganizationId organizationId, bool refresh)
+    {
+        using var slot = await AcquireAsync(organizationId, refresh).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Completes when one AssumeRole of <paramref name="organizationId"/> may be made, with the slot the call holds until it
+    /// completes (dispose it then: the slot frees one second later); throws <see cref="StsAdmissionRejectedException"/> when
+    /// the budget did not admit it within <c>Sts:AdmissionTimeout</c>.
     /// </summary>
     /// <param name="refresh">Refresh-ahead of credentials still in use: served before new sessions.</param>
-    public async ValueTask AdmitAsync(OrganizationId organizationId, bool refresh)
+    public async ValueTask<Slot> AcquireAsync(OrganizationId organizationId, bool refresh)
     {
         var kind = refresh ? "refresh" : "new";
         if (MayTakeAtOnce())
@@ -108,7 +124,7 @@ internal sealed partial class StsAdmission : IDisposable
                 }
 
                 _metrics.StsAdmission("admitted", kind, TimeSpan.Zero);
-                return;
+                return new Slot(this);
             }
         }
 
@@ -140,6 +156,23 @@ internal sealed partial class StsAdmission : IDisposable
 
         _metrics.StsAdmission("queued", kind, null);
         await waiter.Completion.Task.ConfigureAwait(false);
+        return new Slot(this);
+    }
+
+    /// <summary>A call's completion: its slot is counted from now and frees one second later; a waiter may be due sooner.</summary>
+    private void Complete()
+    {
+        lock (_lock)
+        {
+            _inFlight--;
+            var now = _time.GetUtcNow();
+            _lastCompletedAt = Math.Max(now.UtcTicks, _lastCompletedAt); // oldest first, even if the clock stepped back
+            _completedAt.Enqueue(_lastCompletedAt);
+            if (_waiting > 0 && !_draining)
+            {
+                ArmLocked(now);
+            }
+        }
     }
 
     private void OnTimer() => _ = DrainAsync();
@@ -256,19 +289,25 @@ internal sealed partial class StsAdmission : IDisposable
         return _fleet is null || IsFallback || now >= _nextWindowAt ? free : Math.Min(free, Math.Max(0, _share - _fleetWindowTaken));
     }
 
-    /// <summary>Slots of the capacity not used by an admission in the last second (<c>(now − 1 s, now]</c>) nor held by a take in flight.</summary>
+    /// <summary>
+    /// Slots of the capacity not held by a call in flight, by a call that completed in the last second
+    /// (<c>(now − 1 s, now]</c>), nor by a take in flight.
+    /// </summary>
     private int FreeLocked(DateTimeOffset now)
     {
         var horizon = now.UtcTicks - TimeSpan.TicksPerSecond;
-        while (_admittedAt.TryPeek(out var at) && at <= horizon)
+        while (_completedAt.TryPeek(out var at) && at <= horizon)
         {
-            _admittedAt.Dequeue();
+            _completedAt.Dequeue();
         }
 
-        return Math.Max(0, _capacity - _admittedAt.Count - _reserved);
+        return Math.Max(0, _capacity - _completedAt.Count - _inFlight - _reserved);
     }
 
-    /// <summary>When a slot of the record frees: one second after its oldest admission (a take in flight: shortly, to look again).</summary>
+    /// <summary>
+    /// When a slot frees: one second after the oldest completed call; with every slot held by a call in flight, not before
+    /// one completes (<see cref="Complete"/> arms the timer then); a take in flight: shortly, to look again.
+    /// </summary>
     private DateTimeOffset FreeAtLocked(DateTimeOffset now)
     {
         if (FreeLocked(now) > 0)
@@ -276,9 +315,12 @@ internal sealed partial class StsAdmission : IDisposable
             return now;
         }
 
-        return _admittedAt.Count >= _capacity && _admittedAt.TryPeek(out var oldest)
-            ? new DateTimeOffset(oldest + TimeSpan.TicksPerSecond, TimeSpan.Zero)
-            : now + TimeSpan.FromMilliseconds(10);
+        if (_completedAt.TryPeek(out var oldest))
+        {
+            return new DateTimeOffset(oldest + TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        }
+
+        return _reserved > 0 ? now + TimeSpan.FromMilliseconds(10) : DateTimeOffset.MaxValue;
     }
 
     /// <summary>Up to <paramref name="want"/> slots of the record, held while the take is in flight.</summary>
@@ -289,15 +331,11 @@ internal sealed partial class StsAdmission : IDisposable
         return reserved;
     }
 
-    /// <summary>Releases <paramref name="reserved"/> held slots and records <paramref name="granted"/> admissions now.</summary>
+    /// <summary>Releases <paramref name="reserved"/> held slots; <paramref name="granted"/> of them become calls in flight.</summary>
     private void CommitLocked(int reserved, int granted)
     {
         _reserved -= reserved;
-        var now = _time.GetUtcNow().UtcTicks;
-        for (var i = 0; i < granted; i++)
-        {
-            _admittedAt.Enqueue(now);
-        }
+        _inFlight += granted;
     }
 
     /// <summary>
@@ -330,7 +368,7 @@ internal sealed partial class StsAdmission : IDisposable
             }
         }
 
-        var delay = due - now;
+        var delay = due == DateTimeOffset.MaxValue ? TimeSpan.FromMinutes(1) : due - now; // no deadline without a waiter: a bound only
         _timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
         _armed = true;
     }
@@ -513,6 +551,19 @@ internal sealed partial class StsAdmission : IDisposable
     }
 
     public void Dispose() => _timer.Dispose();
+
+    /// <summary>
+    /// The slot of one admitted call: dispose it when the call completed, failed or was abandoned (once; later disposals do
+    /// nothing). Until then the slot stays taken; from then it frees one second later.
+    /// </summary>
+    public sealed class Slot : IDisposable
+    {
+        private StsAdmission? _owner;
+
+        internal Slot(StsAdmission owner) => _owner = owner;
+
+        public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Complete();
+    }
 
     private sealed class Waiter(string organizationId, bool refresh, DateTimeOffset queued, DateTimeOffset deadline)
     {

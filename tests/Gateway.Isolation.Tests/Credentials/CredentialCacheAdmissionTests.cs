@@ -107,6 +107,53 @@ public sealed class CredentialCacheAdmissionTests : IDisposable
         Assert.False(carol.IsCompleted);
     }
 
+    [Fact]
+    public async Task GetAsync_AssumeRoleStillInFlight_TheNextColdMissWaitsUntilOneSecondAfterStsAnswered()
+    {
+        // 1/s: alice's AssumeRole takes 1.5 s to answer. bob's cold miss must not reach STS while it may still arrive in the
+        // same second as alice's (STS counts arrivals; the budget counts each call until 1 s after it was answered).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = gate.Task;
+        var alice = _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 1);
+        var bob = _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _admission.Waiting == 1);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
+        await Task.Delay(100);
+        Assert.Equal(1, _issuer.Calls); // deny: failed before (bob's call was admitted at 1 s, alice's still in flight)
+        _issuer.Gate = null;
+        gate.SetResult();
+        Assert.NotNull((await alice.WaitAsync(TimeSpan.FromSeconds(10))).Credentials);
+        _time.Advance(TimeSpan.FromMilliseconds(400)); // 1.9 s: within the admission timeout (2 s) of bob's miss, 0.4 s after alice's answer
+        await Task.Delay(100);
+        Assert.Equal(1, _issuer.Calls);
+        Assert.False(bob.IsCompleted);
+    }
+
+    [Fact]
+    public async Task GetAsync_AssumeRoleAnsweredAfterHalfASecond_TheNextColdMissIsAdmittedOneSecondAfterTheAnswer()
+    {
+        // The allow twin: alice's AssumeRole answers at 0.5 s; bob's cold miss (admission timeout 2 s) goes at 1.5 s.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = gate.Task;
+        var alice = _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 1);
+        var bob = _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _admission.Waiting == 1);
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        _issuer.Gate = null;
+        gate.SetResult();
+        Assert.NotNull((await alice.WaitAsync(TimeSpan.FromSeconds(10))).Credentials);
+        _time.Advance(TimeSpan.FromMilliseconds(990));
+        await Task.Delay(100);
+        Assert.Equal(1, _issuer.Calls); // deny: 0.99 s after alice's answer
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        Assert.NotNull((await bob.WaitAsync(TimeSpan.FromSeconds(10))).Credentials); // allow: 1 s after it
+        Assert.Equal(2, _issuer.Calls);
+    }
+
     public void Dispose()
     {
         _cache.Dispose();

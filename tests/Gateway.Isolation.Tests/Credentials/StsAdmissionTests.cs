@@ -308,6 +308,8 @@ public sealed class StsAdmissionTests : IDisposable
         for (var step = 0; step < 400; step++)
         {
             _time.Advance(TimeSpan.FromMilliseconds(10)); // to 4.4 s
+            // Each admitted call completes at once (its slot counts from then): let it, before the clock moves on.
+            await Eventually.UntilAsync(() => calls.Count(t => t.IsCompleted) == AdmittedAt().Count);
         }
 
         var admitted = AdmittedAt();
@@ -350,6 +352,59 @@ public sealed class StsAdmissionTests : IDisposable
         await AssertCompletedAsync([next], 0);
         _time.Advance(TimeSpan.FromMilliseconds(10));
         await AssertCompletedAsync([next], 1); // allow: 1 s after the first
+    }
+
+    [Fact]
+    public async Task Acquire_CallStillInFlight_HoldsItsSlot_UntilOneSecondAfterItCompletes()
+    {
+        // 1/s; the first call is admitted at 0 s and STS answers at 1.5 s. STS counts a call when it arrives, anywhere up to
+        // the answer: a second call admitted 1 s after the first admission could arrive within the same second as it.
+        var admission = Create(limit: 1, timeout: TimeSpan.FromSeconds(6));
+        var first = await admission.AcquireAsync(Acme, refresh: false);
+        var next = admission.AcquireAsync(Globex, refresh: false).AsTask();
+
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
+        await AssertCompletedAsync([next], 0); // deny: failed before (admitted at 1 s, while the first was in flight)
+        first.Dispose();
+        _time.Advance(TimeSpan.FromMilliseconds(990));
+        await AssertCompletedAsync([next], 0); // deny: 0.99 s after the first completed
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await AssertCompletedAsync([next], 1); // allow: 1 s after it completed
+        (await next).Dispose();
+        first.Dispose(); // a second disposal frees nothing more
+        var third = admission.AcquireAsync(Acme, refresh: false).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(990));
+        await AssertCompletedAsync([third], 0);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        await AssertCompletedAsync([third], 1);
+    }
+
+    [Fact]
+    public async Task Acquire_CallsOfDifferentLatencies_EachSlotFreesOneSecondAfterItsCallCompleted()
+    {
+        // 3/s; three calls admitted at 0 s answer at 0.2, 0.5 and 0.9 s. The next three are admitted at 1.2, 1.5 and 1.9 s —
+        // whenever each of the six arrived at STS (between its admission and its answer), no four arrived within 1 s.
+        var admission = Create(limit: 3, timeout: TimeSpan.FromSeconds(6));
+        var first = new List<StsAdmission.Slot>();
+        for (var i = 0; i < 3; i++)
+        {
+            first.Add(await admission.AcquireAsync(Acme, refresh: false));
+        }
+
+        var next = Enumerable.Range(0, 3).Select(_ => admission.AcquireAsync(Globex, refresh: false).AsTask()).ToList();
+        foreach (var (slot, answeredAt) in first.Zip([200, 500, 900]))
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(answeredAt) - (_time.GetUtcNow() - _time.Start));
+            slot.Dispose();
+        }
+
+        foreach (var (freesAt, admitted) in new[] { (1200, 1), (1500, 2), (1900, 3) })
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(freesAt - 1) - (_time.GetUtcNow() - _time.Start));
+            await AssertCompletedAsync(next, admitted - 1); // deny: 1 ms before the slot frees
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await AssertCompletedAsync(next, admitted); // allow: the moment it frees
+        }
     }
 
     /// <summary>An instance's connection to a Redis that does not answer in time.</summary>
