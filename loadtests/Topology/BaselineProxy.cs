@@ -14,6 +14,9 @@ internal sealed class BaselineProxy : IAsyncDisposable
     /// <summary>Where PlainYarp serves its process counters (the gateway's are in its own <c>/metrics</c>).</summary>
     public const string MetricsPath = "/_baseline/metrics";
 
+    /// <summary>The largest constant header PlainYarp adds (its <c>--constant-header-bytes</c> limit).</summary>
+    public const int MaxConstantHeaderBytes = 16_384;
+
     private readonly ProcessHost _process;
 
     private BaselineProxy(ProcessHost process, Uri url)
@@ -30,11 +33,27 @@ internal sealed class BaselineProxy : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    /// <summary>Plain YARP: one catch-all route to <paramref name="destination"/>; <paramref name="http2"/> forwards with HTTP/2 prior knowledge.</summary>
-    public static Task<BaselineProxy> StartProxyAsync(Uri destination, bool http2, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plain YARP: one catch-all route to <paramref name="destination"/>; <paramref name="http2"/> forwards with HTTP/2 prior
+    /// knowledge; <paramref name="constantHeaderBytes"/> adds one constant <c>X-Tenant-Context</c> of that many bytes to
+    /// every forwarded request (YARP's stock request-header transform).
+    /// </summary>
+    public static Task<BaselineProxy> StartProxyAsync(Uri destination, bool http2, CancellationToken cancellationToken, int? constantHeaderBytes = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return StartAsync(http2 ? ["--destination", destination.ToString(), "--http2"] : ["--destination", destination.ToString()], cancellationToken);
+        List<string> args = ["--destination", destination.ToString()];
+        if (http2)
+        {
+            args.Add("--http2");
+        }
+
+        if (constantHeaderBytes is { } bytes)
+        {
+            args.Add("--constant-header-bytes");
+            args.Add(bytes.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return StartAsync([.. args], cancellationToken);
     }
 
     /// <summary>

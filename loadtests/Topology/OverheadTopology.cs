@@ -23,6 +23,9 @@ internal sealed class OverheadTopology : IAsyncDisposable
 
     public BaselineProxy YarpToSample { get; private set; } = null!;
 
+    /// <summary>Plain YARP in front of the trivial backend adding one constant envelope-sized header; null until <see cref="StartHeaderProxyAsync"/>.</summary>
+    public BaselineProxy? YarpHeaderToTrivial { get; private set; }
+
     /// <summary>The gateway in front of the trivial backend.</summary>
     public Uri GatewayToTrivial { get; private set; } = null!;
 
@@ -84,6 +87,18 @@ internal sealed class OverheadTopology : IAsyncDisposable
             await topology.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts plain YARP in front of the trivial backend with one constant <c>X-Tenant-Context</c> of
+    /// <paramref name="headerBytes"/> bytes (the size the gateway sends, read from the trivial backend once the gateway
+    /// has forwarded a request): the design's ceiling — YARP doing nothing but adding the envelope's bytes.
+    /// </summary>
+    public async Task<BaselineProxy> StartHeaderProxyAsync(int headerBytes, bool http2, CancellationToken cancellationToken)
+    {
+        var trivial = TrivialBackend.H2cUrl ?? TrivialBackend.Url;
+        YarpHeaderToTrivial = Own(await BaselineProxy.StartProxyAsync(trivial, http2, cancellationToken, headerBytes).ConfigureAwait(false));
+        return YarpHeaderToTrivial;
     }
 
     public async ValueTask DisposeAsync()

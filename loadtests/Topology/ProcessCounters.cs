@@ -28,6 +28,30 @@ internal static class ProcessCounters
         }
     }
 
+    /// <summary>The trivial backend's length of the last <c>X-Tenant-Context</c> it received (PlainYarp's counters only).</summary>
+    public const string TenantContextHeaderBytes = "baseline_tenant_context_header_bytes";
+
+    /// <summary>The value of one unlabelled series, or null when the endpoint did not answer or lacks it.</summary>
+    public static async Task<double?> ReadValueAsync(HttpClient client, Uri metricsUrl, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        try
+        {
+            using var response = await client.GetAsync(metricsUrl, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return text.Split('\n').Select(line => Value(line.Trim(), name)).FirstOrDefault(v => v is not null);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Sums every series of the two counters (CPU time comes per <c>cpu_mode</c>); comment lines are skipped.</summary>
     public static ProcessSample? Parse(string text)
     {

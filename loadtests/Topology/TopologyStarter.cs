@@ -56,6 +56,15 @@ internal static class TopologyStarter
             }
         }
 
+        // overhead measures the path as it ships: rate limiting on (a tier no phase reaches), in both of its gateways.
+        if (options.Scenario == Scenarios.OverheadScenario.ScenarioName)
+        {
+            foreach (var (key, value) in Scenarios.OverheadScenario.GatewaySettings)
+            {
+                gatewayEnvironment[key] = value;
+            }
+        }
+
         foreach (var (key, value) in Passthrough("LOADTESTS_GATEWAY__"))
         {
             gatewayEnvironment[key] = value;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace PlainYarp;
 
@@ -14,7 +15,13 @@ namespace PlainYarp;
 /// </summary>
 internal static class PlainYarpHost
 {
-    public const string Usage = "usage: PlainYarp --urls http://127.0.0.1:PORT (--destination http://HOST:PORT/ [--http2] | --trivial-backend [--h2c-port PORT])";
+    public const string Usage = "usage: PlainYarp --urls http://127.0.0.1:PORT (--destination http://HOST:PORT/ [--http2] [--constant-header-bytes N] | --trivial-backend [--h2c-port PORT])";
+
+    /// <summary>The header <c>--constant-header-bytes</c> adds (the gateway's envelope header, so the backend sees the same name).</summary>
+    public const string ConstantHeaderName = "X-Tenant-Context";
+
+    /// <summary>The largest <c>--constant-header-bytes</c> (Kestrel's default request-header limit is 32 KB).</summary>
+    public const int MaxConstantHeaderBytes = 16_384;
 
     public static async Task<int> RunAsync(string[] args, TextWriter error)
     {
@@ -22,6 +29,7 @@ internal static class PlainYarpHost
         var trivial = false;
         var http2 = false;
         int? h2cPort = null;
+        int? constantHeaderBytes = null;
         var hostArgs = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -40,6 +48,10 @@ internal static class PlainYarpHost
                     h2cPort = port;
                     i++;
                     break;
+                case "--constant-header-bytes" when i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) && bytes is > 0 and <= MaxConstantHeaderBytes:
+                    constantHeaderBytes = bytes;
+                    i++;
+                    break;
                 case "--urls" when i + 1 < args.Length:
                     hostArgs.Add(args[i]);
                     hostArgs.Add(args[++i]);
@@ -50,7 +62,7 @@ internal static class PlainYarpHost
             }
         }
 
-        if (trivial == (destination is not null) || (h2cPort is not null && !trivial)
+        if (trivial == (destination is not null) || (h2cPort is not null && !trivial) || (constantHeaderBytes is not null && trivial)
             || (destination is not null && (!Uri.TryCreate(destination, UriKind.Absolute, out var uri) || !uri.IsLoopback)))
         {
             await error.WriteLineAsync($"PlainYarp: give either --destination with a loopback http URL or --trivial-backend; {Usage}").ConfigureAwait(false);
@@ -68,7 +80,16 @@ internal static class PlainYarpHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         if (destination is not null)
         {
-            builder.Services.AddReverseProxy().LoadFromMemory(
+            var proxy = builder.Services.AddReverseProxy();
+            if (constantHeaderBytes is { } length)
+            {
+                // The design's ceiling: plain YARP plus one constant header of the envelope's size, set by a stock transform
+                // (one string, built once; the header is the only per-request difference from plain YARP).
+                var value = new string('e', length);
+                proxy.AddTransforms(context => context.AddRequestHeader(ConstantHeaderName, value, append: false));
+            }
+
+            proxy.LoadFromMemory(
                 [new RouteConfig { RouteId = "all", ClusterId = "backend", Match = new RouteMatch { Path = "{**catch-all}" } }],
                 [
                     new ClusterConfig
@@ -107,6 +128,13 @@ internal static class PlainYarpHost
         {
             app.Run(static context =>
             {
+                // app.Run is terminal and runs before the endpoints mapped above: the counters are answered here.
+                if (context.Request.Path.Equals(ProcessStats.Path, StringComparison.Ordinal))
+                {
+                    return ProcessStats.Write(context);
+                }
+
+                ProcessStats.SawTenantContext(context.Request.Headers[ConstantHeaderName]);
                 context.Response.ContentType = "text/plain";
                 return context.Response.WriteAsync("ok", context.RequestAborted);
             });
