@@ -22,22 +22,48 @@ public static class LogValue
             return "-";
         }
 
-        var clean = true;
-        foreach (var c in value)
-        {
-            if (NeedsEscape(c))
-            {
-                clean = false;
-                break;
-            }
-        }
-
-        if (clean)
+        if (IsClean(value))
         {
             return string.Concat("\"", value, "\"");
         }
 
-        var builder = new StringBuilder(value.Length + 16).Append('"');
+        return AppendEscaped(new StringBuilder(value.Length + 16), value).ToString();
+    }
+
+    /// <summary>
+    /// Appends what <see cref="Quote"/> returns for <paramref name="value"/> to <paramref name="builder"/>, without the
+    /// intermediate string (for a line built of many values).
+    /// </summary>
+    /// <param name="builder">The line being built.</param>
+    /// <param name="value">Any string, typically untrusted.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    public static StringBuilder AppendQuoted(StringBuilder builder, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (value is null)
+        {
+            return builder.Append('-');
+        }
+
+        return IsClean(value) ? builder.Append('"').Append(value).Append('"') : AppendEscaped(builder, value);
+    }
+
+    private static bool IsClean(string value)
+    {
+        foreach (var c in value)
+        {
+            if (NeedsEscape(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static StringBuilder AppendEscaped(StringBuilder builder, string value)
+    {
+        builder.Append('"');
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
@@ -63,7 +89,7 @@ public static class LogValue
             }
         }
 
-        return builder.Append('"').ToString();
+        return builder.Append('"');
     }
 
     private static bool NeedsEscape(char c)

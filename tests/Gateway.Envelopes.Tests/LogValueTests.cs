@@ -67,5 +67,25 @@ public sealed class LogValueTests
         }
     }
 
+    [Fact]
+    public void AppendQuoted_EveryChar_AppendsExactlyWhatQuoteReturns()
+    {
+        var builder = new System.Text.StringBuilder("prefix ");
+        for (var c = 0; c <= char.MaxValue; c++)
+        {
+            var value = "x" + (char)c + "y";
+            builder.Length = 7;
+
+            LogValue.AppendQuoted(builder, value);
+
+            Assert.Equal("prefix " + LogValue.Quote(value), builder.ToString());
+        }
+
+        builder.Length = 7;
+        Assert.Equal("prefix -", LogValue.AppendQuoted(builder, null).ToString());
+        builder.Length = 7;
+        Assert.Equal("prefix \"a\\ud800\"", LogValue.AppendQuoted(builder, "a" + (char)0xD800).ToString());
+    }
+
     private static readonly System.Buffers.SearchValues<char> LineBreaks = System.Buffers.SearchValues.Create("\r\n\v\f\u0085\u2028\u2029");
 }

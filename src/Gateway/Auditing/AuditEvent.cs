@@ -55,6 +55,12 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     /// <summary>The formatter passed to <see cref="ILogger.Log{TState}"/>.</summary>
     public static readonly Func<AuditEvent, Exception?, string> Formatter = static (state, _) => state.ToString();
 
+    /// <summary>A builder grown past this (a huge value) is not kept for the thread's next line.</summary>
+    private const int MaxCachedBuilderCapacity = 4096;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
     private readonly string _event;
     private readonly string _requestId;
     private readonly string? _organizationId;
@@ -133,7 +139,11 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
     /// <summary>The text formatter's one-line message; every value quoted by <see cref="LogValue.Quote"/>.</summary>
     public override string ToString()
     {
-        var text = new StringBuilder(256).Append("audit decision=").Append(DecisionText);
+        // One builder per thread, reused: the line is built once per audited request (every allow at the default sample
+        // rate), and the quoted values are appended in place (LogValue.AppendQuoted), so the line is the only string.
+        var text = t_builder ?? new StringBuilder(256);
+        t_builder = null;
+        text.Clear().Append("audit decision=").Append(DecisionText);
         Append(text, RequestId, _requestId);
         if (_event != RefusedEvent)
         {
@@ -165,7 +175,13 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
             text.Append(' ').Append(Suppressed).Append('=').Append(_suppressed.GetValueOrDefault().ToString(CultureInfo.InvariantCulture));
         }
 
-        return text.ToString();
+        var line = text.ToString();
+        if (text.Capacity <= MaxCachedBuilderCapacity)
+        {
+            t_builder = text;
+        }
+
+        return line;
     }
 
     private string DecisionText => _event switch
@@ -175,5 +191,5 @@ internal readonly struct AuditEvent : IReadOnlyList<KeyValuePair<string, object?
         _ => "deny",
     };
 
-    private static void Append(StringBuilder text, string name, string? value) => text.Append(' ').Append(name).Append('=').Append(LogValue.Quote(value));
+    private static void Append(StringBuilder text, string name, string? value) => LogValue.AppendQuoted(text.Append(' ').Append(name).Append('='), value);
 }

@@ -15,6 +15,8 @@ internal static class RateLimitHeaders
     public const string PolicyHeader = "RateLimit-Policy";
     public const string StateHeader = "RateLimit";
 
+    private static PolicyText? s_lastPolicy;
+
     public static void Write(HttpResponse response, RateLimitStatus? status)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -24,7 +26,26 @@ internal static class RateLimitHeaders
         }
 
         // Tier names are [A-Za-z0-9._-] (validated), so they are valid structured-field strings as they are.
-        response.Headers[PolicyHeader] = string.Create(CultureInfo.InvariantCulture, $"\"{status.Tier}\";q={status.Quota};w={status.WindowSeconds}");
+        response.Headers[PolicyHeader] = PolicyValue(status);
         response.Headers[StateHeader] = string.Create(CultureInfo.InvariantCulture, $"\"{status.Tier}\";r={status.Remaining};t={status.ResetSeconds}");
     }
+
+    /// <summary>
+    /// The <c>RateLimit-Policy</c> value: the same for every request of a tier, so the last one built is reused while the
+    /// tier, quota and window are those it was built for (one compare instead of a string per request).
+    /// </summary>
+    internal static string PolicyValue(RateLimitStatus status)
+    {
+        var last = Volatile.Read(ref s_lastPolicy);
+        if (last is not null && last.Quota == status.Quota && last.WindowSeconds == status.WindowSeconds && string.Equals(last.Tier, status.Tier, StringComparison.Ordinal))
+        {
+            return last.Value;
+        }
+
+        var value = string.Create(CultureInfo.InvariantCulture, $"\"{status.Tier}\";q={status.Quota};w={status.WindowSeconds}");
+        Volatile.Write(ref s_lastPolicy, new PolicyText(status.Tier, status.Quota, status.WindowSeconds, value));
+        return value;
+    }
+
+    private sealed record PolicyText(string Tier, int Quota, int WindowSeconds, string Value);
 }

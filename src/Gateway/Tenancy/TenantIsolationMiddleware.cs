@@ -104,14 +104,13 @@ internal sealed partial class TenantIsolationMiddleware(
         }
     }
 
-    private async Task ActOnDecisionAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision)
+    private Task ActOnDecisionAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision)
     {
         var organizationId = decision.OrganizationId.Value;
         var userId = decision.UserId;
         if (!decision.IsAllowed)
         {
-            await RefuseOrRouteToLegacyAsync(context, routeId, decision);
-            return;
+            return RefuseOrRouteToLegacyAsync(context, routeId, decision);
         }
 
         // The envelope's audience and key are those of the cluster YARP will actually send to.
@@ -126,30 +125,27 @@ internal sealed partial class TenantIsolationMiddleware(
 #pragma warning restore CA1031
         {
             LogEnvelopeFailed(logger, ex.GetType().FullName ?? ex.GetType().Name, clusterId, context.TraceIdentifier);
-            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), EnvelopeFailedReason);
-            return;
+            return DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), EnvelopeFailedReason);
         }
 
         if (envelope is null)
         {
-            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoEnvelopeKeyReason);
-            return;
+            return DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoEnvelopeKeyReason);
         }
 
         context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
         if (!GatewayTelemetry.IsTracing)
         {
-            await ForwardAsync(context, routeId, counted: true);
-            return;
+            return ForwardAsync(context, routeId, counted: true);
         }
 
         GatewayTelemetry.Outcome("ok");
-        await ForwardTracedAsync(context, routeId, clusterId, decision);
+        return ForwardTracedAsync(context, routeId, clusterId, decision);
     }
 
     /// <summary>A denial (through <see cref="ProblemTable"/>), or organization-by-organization migration: an organization not yet migrated goes to the legacy cluster, no envelope, no credentials.</summary>
-    private async Task RefuseOrRouteToLegacyAsync(HttpContext context, string routeId, TenantIsolationDecision decision)
+    private Task RefuseOrRouteToLegacyAsync(HttpContext context, string routeId, TenantIsolationDecision decision)
     {
         var organizationId = decision.OrganizationId.Value;
         var userId = decision.UserId;
@@ -161,26 +157,23 @@ internal sealed partial class TenantIsolationMiddleware(
             metrics.Denied(organizationId, limited.Code);
             GatewayTelemetry.Outcome(limited.Code);
             refusals.Limited(context.TraceIdentifier, organizationId, userId, routeId, limited.Code, decision.Reason);
-            await ProblemWriter.WriteAsync(context, limited, decision.RetryAfter);
-            return;
+            return ProblemWriter.WriteAsync(context, limited, decision.RetryAfter);
         }
 
         if (!decision.IsLegacy)
         {
-            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(decision.Denial), decision.Reason, decision.RetryAfter);
-            return;
+            return DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(decision.Denial), decision.Reason, decision.RetryAfter);
         }
 
         if (!proxyState.TryGetCluster(decision.LegacyClusterId, out var legacyCluster))
         {
-            await DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoLegacyClusterReason);
-            return;
+            return DenyAsync(context, routeId, organizationId, userId, ProblemTable.For(GatewayProblem.InternalError), NoLegacyClusterReason);
         }
 
         context.ReassignProxyRequest(legacyCluster);
         context.Features.Set(new LegacyTenantFeature(decision.OrganizationId, userId, decision.Role));
         audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.LegacyClusterId);
-        await ForwardAsync(context, routeId, counted: true);
+        return ForwardAsync(context, routeId, counted: true);
     }
 
     /// <summary>

@@ -78,4 +78,20 @@ public sealed class AuditEventTests
         Assert.Equal("globex", root.GetProperty("organizationId").GetString());
         Assert.Equal("deny", root.GetProperty("decision").GetString());
     }
+
+    [Fact]
+    public void ToString_ConsecutiveLinesOnOneThread_EachOnlyItsOwnValues()
+    {
+        var huge = new string('x', 10_000);
+
+        var first = AuditEvent.Allowed("r1", "acme", "alice", "api", "ADMINISTRATOR", "read-write", "acme-rw", null).ToString();
+        var long1 = AuditEvent.Denied("r2", huge, "bob", "api", "not_a_member", "not_a_member", null).ToString();
+        var second = AuditEvent.Refused("r3", null, "unauthenticated", "no_token", 2, null).ToString();
+        var third = AuditEvent.Allowed("r4", "globex", "carol\nwarn: forged", "api", "MEMBER", "read-only", "globex-ro", null).ToString();
+
+        Assert.Equal("audit decision=allow requestId=\"r1\" organizationId=\"acme\" userId=\"alice\" route=\"api\" role=\"ADMINISTRATOR\" permissionSet=\"read-write\" session=\"acme-rw\"", first);
+        Assert.Equal($"audit decision=deny requestId=\"r2\" organizationId=\"{huge}\" userId=\"bob\" route=\"api\" code=\"not_a_member\" reason=\"not_a_member\"", long1);
+        Assert.Equal("audit decision=deny requestId=\"r3\" route=- code=\"unauthenticated\" reason=\"no_token\" suppressed=2", second);
+        Assert.Equal("audit decision=allow requestId=\"r4\" organizationId=\"globex\" userId=\"carol\\u000awarn: forged\" route=\"api\" role=\"MEMBER\" permissionSet=\"read-only\" session=\"globex-ro\"", third);
+    }
 }
