@@ -93,8 +93,15 @@ public sealed class SessionPolicyBuilder
     public SessionPolicy WorstCase(PermissionSet permissionSet) => BuildFitting(WorstCaseOrganization, permissionSet, ShardCount.Create(ShardCount.Max));
 
     /// <summary>The ABAC role policy for a permission set, and the session tags for an organization.</summary>
-    /// <remarks>The role policy compares <c>dynamodb:LeadingKeys</c> with <c>${aws:PrincipalTag/organizationId}</c> and
-    /// also requires the tag to be present (<c>Null</c> guard), so a session without the tag gets nothing.</remarks>
+    /// <remarks>
+    /// The role policy is the same for every organization and shard count (it is attached to the role once): every
+    /// statement carries <c>ForAllValues:StringLike</c> on <c>dynamodb:LeadingKeys</c> with
+    /// <c>${aws:PrincipalTag/organizationId}</c> (the unsharded key; a substituted value is literal, and the alphabet has no
+    /// <c>*</c> or <c>?</c>) and <c>${aws:PrincipalTag/organizationId}#*</c> (the shard keys <c>{org}#k</c>), the
+    /// LeadingKeys <c>Null</c> guard, and a <c>Null</c> guard on the tag itself, so a session without the tag gets nothing
+    /// (an unresolvable variable matches no value). Safe for the reason the <see cref="LeadingKeysForm.ShardPattern"/> is:
+    /// <c>#</c> is outside the organization id alphabet, so only the tagged organization's own keys match.
+    /// </remarks>
     public AbacPolicy BuildAbac(OrganizationId organizationId, PermissionSet permissionSet)
     {
         if (!organizationId.IsValid)
@@ -102,7 +109,7 @@ public sealed class SessionPolicyBuilder
             throw new ArgumentException("The organization id is not initialized.", nameof(organizationId));
         }
 
-        var rolePolicy = BuildCore(ExactValues(TagVariable, ShardCount.One), permissionSet, abac: true).Document;
+        var rolePolicy = BuildCore(PatternValues(TagVariable), permissionSet, abac: true).Document;
         var tags = new Dictionary<string, string>(StringComparer.Ordinal) { [OrganizationTagKey] = organizationId.Value };
         return new AbacPolicy(rolePolicy, tags);
     }

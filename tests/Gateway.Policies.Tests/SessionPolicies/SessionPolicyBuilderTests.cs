@@ -326,8 +326,22 @@ public class SessionPolicyBuilderTests
 
     [Theory]
     [InlineData("acme", "acme", true)]
+    [InlineData("acme", "acme#0", true)]
+    [InlineData("acme", "acme#63", true)]
     [InlineData("acme", "globex", false)]
+    [InlineData("acme", "acme-2", false)]
+    [InlineData("acme", "acme.x", false)]
+    [InlineData("acme", "acmex", false)]
+    [InlineData("acme", "acmex#0", false)]
+    [InlineData("acme", "acme-2#1", false)]
+    [InlineData("acme", "ACME#1", false)]
+    [InlineData("acme", "acm#1", false)]
+    [InlineData("acme", "globex#0", false)]
+    [InlineData("acme-2", "acme-2#1", true)]
+    [InlineData("acme-2", "acme#1", false)]
     [InlineData(null, "acme", false)]
+    [InlineData(null, "acme#0", false)]
+    [InlineData(null, "#0", false)]
     public void BuildAbac_RolePolicy_EvaluatesAgainstTheSessionTag(string? tag, string leadingKey, bool allowed)
     {
         var abac = Builder.BuildAbac(OrganizationId.Parse("acme"), TestData.ReadWrite);
@@ -340,6 +354,34 @@ public class SessionPolicyBuilderTests
         var result = PolicyEvaluator.Evaluate(abac.RolePolicy, new AuthorizationRequest("dynamodb:GetItem", TestData.ApplicationsArn, new RequestContext(keys)));
 
         Assert.Equal(allowed, result.IsAllowed);
+    }
+
+    [Fact]
+    public void BuildAbac_RolePolicy_ComparesLeadingKeysWithTheTagAndItsShards_GuardsBoth()
+    {
+        var statement = Builder.BuildAbac(OrganizationId.Parse("acme"), TestData.ReadWrite).RolePolicy.Statements.Single();
+
+        Assert.Contains(new PolicyCondition("ForAllValues:StringLike", "dynamodb:LeadingKeys", ["${aws:PrincipalTag/organizationId}", "${aws:PrincipalTag/organizationId}#*"]), statement.Conditions);
+        Assert.Contains(new PolicyCondition("Null", "dynamodb:LeadingKeys", ["false"]), statement.Conditions);
+        Assert.Contains(new PolicyCondition("Null", "aws:PrincipalTag/organizationId", ["false"]), statement.Conditions);
+        Assert.Equal(3, statement.Conditions.Count);
+    }
+
+    /// <summary>A tag the role policy cannot resolve (another tag key only) leaves nothing allowed, not everything.</summary>
+    [Theory]
+    [InlineData("acme")]
+    [InlineData("acme#0")]
+    public void BuildAbac_RolePolicy_OtherTagOnly_Denied(string leadingKey)
+    {
+        var abac = Builder.BuildAbac(OrganizationId.Parse("acme"), TestData.ReadWrite);
+        var keys = new Dictionary<string, IReadOnlyList<string>> { ["dynamodb:LeadingKeys"] = [leadingKey], ["aws:PrincipalTag/team"] = ["acme"] };
+
+        var denied = PolicyEvaluator.Evaluate(abac.RolePolicy, new AuthorizationRequest("dynamodb:GetItem", TestData.ApplicationsArn, new RequestContext(keys)));
+        keys["aws:PrincipalTag/organizationId"] = [leadingKey.Split('#')[0]];
+        var twin = PolicyEvaluator.Evaluate(abac.RolePolicy, new AuthorizationRequest("dynamodb:GetItem", TestData.ApplicationsArn, new RequestContext(keys)));
+
+        Assert.False(denied.IsAllowed);
+        Assert.True(twin.IsAllowed);
     }
 
     private static string RepoRoot()
