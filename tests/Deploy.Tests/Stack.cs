@@ -22,8 +22,11 @@ internal sealed partial class Stack
 
     public static readonly IReadOnlySet<string> AllowedPseudoParameters = new HashSet<string>(StringComparer.Ordinal)
     {
-        "AWS::AccountId", "AWS::Region", "AWS::Partition",
+        "AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::NoValue",
     };
+
+    /// <summary>What <c>Ref: AWS::NoValue</c> resolves to: removed from the list or object that holds it.</summary>
+    private static readonly JsonValue NoValue = JsonValue.Create("\u0000AWS::NoValue");
 
     private readonly Dictionary<string, string> _parameters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _conditions = new(StringComparer.Ordinal);
@@ -128,13 +131,13 @@ internal sealed partial class Stack
             case YamlScalarNode scalar:
                 return scalar.Value is null ? null : JsonValue.Create(scalar.Value);
             case YamlSequenceNode sequence:
-                return new JsonArray(sequence.Children.Select(Resolve).ToArray());
+                return new JsonArray(sequence.Children.Select(Resolve).Where(n => !ReferenceEquals(n, NoValue)).ToArray());
             case YamlMappingNode mapping when mapping.Children.Count == 1
                 && ((YamlScalarNode)mapping.Children.Keys.Single()).Value is { } key
                 && (key == "Ref" || key.StartsWith("Fn::", StringComparison.Ordinal)):
                 return ResolveFunction(key, mapping.Children.Values.Single());
             case YamlMappingNode mapping:
-                return new JsonObject(mapping.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, Resolve(kv.Value))));
+                return new JsonObject(mapping.Children.Select(kv => KeyValuePair.Create(((YamlScalarNode)kv.Key).Value!, Resolve(kv.Value))).Where(kv => !ReferenceEquals(kv.Value, NoValue)));
             default:
                 throw new NotSupportedException(node.GetType().Name);
         }
@@ -144,6 +147,8 @@ internal sealed partial class Stack
     {
         switch (function)
         {
+            case "Ref" when ((YamlScalarNode)argument).Value == "AWS::NoValue":
+                return NoValue;
             case "Ref":
                 return JsonValue.Create(Ref(((YamlScalarNode)argument).Value!));
             case "Fn::GetAtt":

@@ -178,11 +178,11 @@ public class TemplateStructureTests
             statements.SelectMany(Actions).Order(StringComparer.Ordinal));
 
         var sts = Assert.Single(statements, s => Actions(s).Contains("sts:AssumeRole"));
-        Assert.Equal(_stack.Arn("TenantRole"), (string?)sts["Resource"]);
+        Assert.Equal([_stack.Arn("TenantRole")], Resources(sts));
         var inspect = Assert.Single(statements, s => Actions(s).Contains("iam:GetRole"));
         Assert.Equal("InspectTenantRole", (string?)inspect["Sid"]);
         Assert.Equal(["iam:GetRole", "iam:GetRolePolicy"], Actions(inspect));
-        Assert.Equal(_stack.Arn("TenantRole"), (string?)inspect["Resource"]);
+        Assert.Equal([_stack.Arn("TenantRole")], Resources(inspect));
         var dynamo = Assert.Single(statements, s => Actions(s).Contains("dynamodb:GetItem"));
         Assert.Equal(
             new[] { _stack.Arn("OrganizationUsersTable"), _stack.Arn("OrganizationsTable") }.Order(StringComparer.Ordinal),
@@ -233,7 +233,7 @@ public class TemplateStructureTests
         Assert.Equal(
             ["iam:DeleteRolePolicy", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:PutRolePolicy"],
             Actions(statement).Order(StringComparer.Ordinal));
-        Assert.Equal(stack.Arn("TenantRole"), (string?)statement["Resource"]);
+        Assert.Equal([stack.Arn("TenantRole")], Resources(statement));
         Assert.Null(statement["Condition"]);
         Assert.Null(statement["NotResource"]);
 
@@ -301,4 +301,7 @@ public class TemplateStructureTests
 
     private static List<string> Actions(JsonObject statement)
         => statement["Action"] is JsonArray list ? list.Select(a => (string)a!).ToList() : [(string)statement["Action"]!];
+
+    private static List<string> Resources(JsonObject statement)
+        => statement["Resource"] is JsonArray list ? list.Select(a => (string)a!).ToList() : [(string)statement["Resource"]!];
 }
