@@ -219,7 +219,7 @@ public sealed class VerifyCommandProcessTests
         return copy;
     }
 
-    private static async Task<(ProcessRun Run, JsonNode Json)> VerifyAsync(LocalAwsHost aws, Dictionary<string, string?> extra)
+    internal static async Task<(ProcessRun Run, JsonNode Json)> VerifyAsync(LocalAwsHost aws, Dictionary<string, string?> extra)
     {
         var file = Path.Combine(Path.GetTempPath(), $"verify-{Guid.NewGuid():N}.json");
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -246,7 +246,7 @@ public sealed class VerifyCommandProcessTests
     }
 
     /// <summary>The checks for the shipped configuration (Applications with its ByName index; read-only and read-write), in order.</summary>
-    private static List<string> ExpectedNames()
+    internal static List<string> ExpectedNames()
     {
         var options = new TenantIsolationOptions
         {
