@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using Gateway.Configuration;
 using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
@@ -99,16 +102,16 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
         }
 
         var key = new EnvelopeCacheKey(decision.UserId, decision.Role, clusterId);
-        if (perCredential.TryGetValue(key, out var cached) && now < cached.ReuseUntil && ReferenceEquals(cached.Writer, writer))
+        if (perCredential.TryGet(key, out var cached) && now < cached.ReuseUntil && ReferenceEquals(cached.Writer, writer))
         {
             return cached.Token;
         }
 
         var token = Write(writer, decision, clusterId, requestId);
         var expires = Min(now + _lifetime, decision.Credentials.Expiration);
-        if (perCredential.Count < _maxPerCredential || perCredential.ContainsKey(key))
+        if (Ascii.IsValid(token))
         {
-            perCredential[key] = new CachedEnvelope(token, expires - _reuseMargin, writer);
+            perCredential.Set(new CachedEnvelope(key, token, expires - _reuseMargin, writer), _maxPerCredential);
         }
 
         return token;
@@ -118,7 +121,7 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
     /// The envelopes written for this credential set, or null when they cannot be cached (another set claims its access
     /// key id, or the bound is reached).
     /// </summary>
-    private ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope>? EnvelopesFor(ScopedCredentials credentials, DateTimeOffset now)
+    private CredentialEnvelopes? EnvelopesFor(ScopedCredentials credentials, DateTimeOffset now)
     {
         if (!_cache.TryGetValue(credentials.AccessKeyId, out var entry))
         {
@@ -140,7 +143,7 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             }
         }
 
-        return entry.IsFor(credentials) ? entry.Envelopes : null;
+        return entry.IsFor(credentials) ? entry : null;
     }
 
     /// <summary>Drops credential sets past their expiration, at most once per <see cref="SweepInterval"/>.</summary>
@@ -189,26 +192,113 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
     /// <summary>One credential set's envelopes; it answers only for credentials with the same secret and session token.</summary>
     private sealed class CredentialEnvelopes(ScopedCredentials credentials)
     {
+        // Almost every credential set has one (user, role, cluster): that first envelope sits in a field; a dictionary
+        // (even an empty one with one lock and one bucket costs ~0.25 KB per cached organization session) only for more.
+        private CachedEnvelope? _first;
+        private ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope>? _more;
+
         public DateTimeOffset Expiration { get; } = credentials.Expiration;
 
-        // One lock and one bucket to start: almost every credential set has one (user, role, cluster) — with the
-        // defaults an empty dictionary alone costs ~0.4 KB per cached organization session.
-        public ConcurrentDictionary<EnvelopeCacheKey, CachedEnvelope> Envelopes { get; } = new(concurrencyLevel: 1, capacity: 1);
+        public bool IsFor(ScopedCredentials other) => credentials.HasSameSecrets(other) && other.Expiration == credentials.Expiration;
 
-        public bool IsFor(ScopedCredentials other)
-            => ReferenceEquals(other, credentials)
-               || (string.Equals(other.SecretAccessKey, credentials.SecretAccessKey, StringComparison.Ordinal)
-                   && string.Equals(other.SessionToken, credentials.SessionToken, StringComparison.Ordinal)
-                   && other.Expiration == credentials.Expiration);
+        public bool TryGet(EnvelopeCacheKey key, [NotNullWhen(true)] out CachedEnvelope? envelope)
+        {
+            envelope = Volatile.Read(ref _first);
+            if (envelope is not null && envelope.Key == key)
+            {
+                return true;
+            }
 
-        public override string ToString() => $"CredentialEnvelopes {{ AccessKeyId = {credentials.AccessKeyId}, Count = {Envelopes.Count} }}";
+            envelope = null;
+            return Volatile.Read(ref _more) is { } more && more.TryGetValue(key, out envelope);
+        }
+
+        /// <summary>Stores (or replaces) the envelope of its key, unless that would make more than <paramref name="max"/> keys.</summary>
+        public void Set(CachedEnvelope envelope, int max)
+        {
+            var first = Interlocked.CompareExchange(ref _first, envelope, null);
+            if (first is null)
+            {
+                return;
+            }
+
+            if (first.Key == envelope.Key)
+            {
+                Interlocked.CompareExchange(ref _first, envelope, first); // a racing replacement is as good as this one
+                return;
+            }
+
+            var more = Volatile.Read(ref _more);
+            if (more is null)
+            {
+                if (max <= 1)
+                {
+                    return;
+                }
+
+                more = Interlocked.CompareExchange(ref _more, new(concurrencyLevel: 1, capacity: 1), null) ?? Volatile.Read(ref _more)!;
+            }
+
+            if (1 + more.Count < max || more.ContainsKey(envelope.Key))
+            {
+                more[envelope.Key] = envelope;
+            }
+        }
+
+        public override string ToString() => $"CredentialEnvelopes {{ AccessKeyId = {credentials.AccessKeyId}, Count = {(_first is null ? 0 : 1) + (_more?.Count ?? 0)} }}";
     }
 
     private readonly record struct EnvelopeCacheKey(string UserId, string Role, string ClusterId);
 
-    /// <summary>An envelope and the writer (key) it was written with: after a key reload it is written again.</summary>
-    private sealed record CachedEnvelope(string Token, DateTimeOffset ReuseUntil, TenantEnvelopeWriter Writer)
+    /// <summary>
+    /// An envelope and the writer (key) it was written with: after a key reload it is written again. The envelope (compact
+    /// JWE: ASCII) is kept as bytes — one byte per character instead of two; the header value string is kept only weakly,
+    /// so a session in use reuses one string and an idle one holds bytes only once a garbage collection ran.
+    /// </summary>
+    private sealed class CachedEnvelope
     {
+        [DebuggerBrowsable(DebuggerBrowsableState.Never)]
+        private readonly byte[] _ascii;
+
+        [DebuggerBrowsable(DebuggerBrowsableState.Never)]
+        private readonly WeakReference<string> _token;
+
+        public CachedEnvelope(EnvelopeCacheKey key, string token, DateTimeOffset reuseUntil, TenantEnvelopeWriter writer)
+        {
+            if (!Ascii.IsValid(token))
+            {
+                throw new ArgumentException("An envelope is compact JWE text (ASCII).", nameof(token));
+            }
+
+            Key = key;
+            _ascii = Encoding.ASCII.GetBytes(token);
+            _token = new WeakReference<string>(token);
+            ReuseUntil = reuseUntil;
+            Writer = writer;
+        }
+
+        public EnvelopeCacheKey Key { get; }
+
+        public DateTimeOffset ReuseUntil { get; }
+
+        public TenantEnvelopeWriter Writer { get; }
+
+        /// <summary>The header value: the string still alive since its last use, or a new one from the bytes.</summary>
+        public string Token
+        {
+            get
+            {
+                if (_token.TryGetTarget(out var token))
+                {
+                    return token;
+                }
+
+                token = Encoding.ASCII.GetString(_ascii);
+                _token.SetTarget(token);
+                return token;
+            }
+        }
+
         public override string ToString() => $"CachedEnvelope {{ ReuseUntil = {ReuseUntil:O}, Token = [redacted] }}";
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gateway.Configuration;
 using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
@@ -16,9 +17,9 @@ public sealed class EnvelopeServiceTests
     public EnvelopeServiceTests()
         => _credentials = new ScopedCredentials("ASIAEXAMPLE00000001", "secret-value", "token-value", _time.GetUtcNow().AddHours(1), "acme");
 
-    private EnvelopeService Service(bool perRequest = false)
+    private EnvelopeService Service(bool perRequest = false, int envelopesPerCredential = 1024)
     {
-        var forwarding = new ForwardingOptions { EnvelopePerRequest = perRequest };
+        var forwarding = new ForwardingOptions { EnvelopePerRequest = perRequest, EnvelopesPerCredential = envelopesPerCredential };
         return new EnvelopeService(TestOptions.Wrap(forwarding), TestOptions.Monitor(TestOptions.Envelopes()), _time);
     }
 
@@ -165,6 +166,48 @@ public sealed class EnvelopeServiceTests
         var readBack = new ScopedCredentials(_credentials.AccessKeyId, "secret-value", "token-value", _credentials.Expiration, "acme");
 
         Assert.Same(first, service.GetEnvelope(Tenant(credentials: readBack), "applications", "req-2"));
+    }
+
+    [Fact]
+    public void GetEnvelope_CachedEnvelopeNotInUse_HeldAsBytesAndReusedAfterACollection()
+    {
+        var service = Service();
+        var (text, weak) = WriteAndForget(service);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // No UTF-16 copy of an idle envelope stays in the cache (its ASCII bytes do) ...
+        Assert.False(weak.TryGetTarget(out _));
+        // ... and the next request still reuses that envelope, not a new one (it carries the first request's id).
+        var reused = service.GetEnvelope(Tenant(), "applications", "req-2");
+        Assert.Equal(text, reused);
+        Assert.Equal("req-1", Reader().Read(reused).Envelope!.RequestId);
+        Assert.Same(reused, service.GetEnvelope(Tenant(), "applications", "req-3")); // one string while it is in use
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (string Text, WeakReference<string> Envelope) WriteAndForget(EnvelopeService service)
+    {
+        var envelope = service.GetEnvelope(Tenant(), "applications", "req-1")!;
+        return (new string(envelope.AsSpan()), new WeakReference<string>(envelope));
+    }
+
+    [Fact]
+    public void GetEnvelope_MoreUsersThanEnvelopesPerCredential_OnlyTheFirstOnesReused()
+    {
+        var service = Service(envelopesPerCredential: 2);
+        var alice = service.GetEnvelope(Tenant("alice"), "applications", "req-1");
+        var bob = service.GetEnvelope(Tenant("bob"), "applications", "req-2");
+        var carol = service.GetEnvelope(Tenant("carol"), "applications", "req-3");
+
+        Assert.Same(alice, service.GetEnvelope(Tenant("alice"), "applications", "req-4"));
+        Assert.Same(bob, service.GetEnvelope(Tenant("bob"), "applications", "req-5"));
+        var carolAgain = service.GetEnvelope(Tenant("carol"), "applications", "req-6");
+        Assert.Equal("req-3", Reader().Read(carol).Envelope!.RequestId);
+        Assert.Equal("req-6", Reader().Read(carolAgain).Envelope!.RequestId); // beyond the bound: written per request
+        Assert.Equal("carol", Reader().Read(carolAgain).Envelope!.UserId);
     }
 
     [Fact]

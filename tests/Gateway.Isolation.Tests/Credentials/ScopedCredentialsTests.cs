@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using Gateway.Isolation.Credentials;
+
+namespace Gateway.Isolation.Tests.Credentials;
+
+public sealed class ScopedCredentialsTests
+{
+    private static readonly DateTimeOffset Expiration = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Constructor_SecretAndToken_HeldAsBytesNotAsTheCallersStrings()
+    {
+        var (credentials, secret, token) = Create(new string('s', 40), new string('t', 1_000));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // The cached set keeps UTF-8 bytes (1 B per character), not the UTF-16 strings it was given (2 B per character).
+        Assert.False(secret.TryGetTarget(out _));
+        Assert.False(token.TryGetTarget(out _));
+        Assert.Equal(new string('s', 40), credentials.SecretAccessKey);
+        Assert.Equal(new string('t', 1_000), credentials.SessionToken);
+    }
+
+    [Fact]
+    public void Properties_NonAsciiValues_RoundTrip()
+    {
+        var credentials = new ScopedCredentials("ASIAEXAMPLE", "sécret/+=", "tøken€", Expiration, "acme");
+
+        Assert.Equal("sécret/+=", credentials.SecretAccessKey);
+        Assert.Equal("tøken€", credentials.SessionToken);
+        Assert.Equal("ASIAEXAMPLE", credentials.AccessKeyId);
+        Assert.Equal("acme", credentials.SessionName);
+    }
+
+    [Fact]
+    public void Constructor_MalformedText_Refused()
+        => Assert.Throws<ArgumentException>(() => new ScopedCredentials("ASIAEXAMPLE", "secret", "token\uD800", Expiration, "acme"));
+
+    [Fact]
+    public void HasSameSecrets_SameValuesInANewObject_True()
+    {
+        var a = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+        var b = new ScopedCredentials("ASIAOTHER", "secret", "token", Expiration.AddHours(1), "other");
+
+        Assert.True(a.HasSameSecrets(b));
+        Assert.True(a.HasSameSecrets(a));
+    }
+
+    [Theory]
+    [InlineData("secret", "token-other")]
+    [InlineData("secret-other", "token")]
+    [InlineData("secre", "ttoken")] // the same bytes split differently between secret and token
+    [InlineData("secrett", "oken")]
+    public void HasSameSecrets_OtherSecretOrToken_False(string secret, string token)
+    {
+        var a = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+
+        Assert.False(a.HasSameSecrets(new ScopedCredentials("ASIAEXAMPLE", secret, token, Expiration, "acme")));
+    }
+
+    [Fact]
+    public void ToString_NeverShowsSecrets()
+    {
+        var text = new ScopedCredentials("ASIAEXAMPLE", "secret-value", "token-value", Expiration, "acme").ToString();
+
+        Assert.DoesNotContain("secret-value", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("token-value", text, StringComparison.Ordinal);
+        Assert.Contains("ASIAEXAMPLE", text, StringComparison.Ordinal);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (ScopedCredentials Credentials, WeakReference<string> Secret, WeakReference<string> Token) Create(string secretText, string tokenText)
+    {
+        // Fresh copies the test itself does not hold: only the credentials could keep them alive.
+        var secret = new string(secretText.AsSpan());
+        var token = new string(tokenText.AsSpan());
+        return (new ScopedCredentials("ASIAEXAMPLE", secret, token, Expiration, "acme"), new WeakReference<string>(secret), new WeakReference<string>(token));
+    }
+}
