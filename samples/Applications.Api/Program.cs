@@ -45,6 +45,7 @@ if (app.Services.GetTenantContextConfigurationError() is { } error)
 }
 
 app.UseTenantContext();
+app.UseDataStoreThrottling();
 app.MapApplicationEndpoints();
 await app.RunAsync();
 return 0;
