@@ -17,8 +17,8 @@ internal static class CommandLineParser
         "usage: LoadTests SCENARIO [--duration 30s] [--rate N] [--connections N] [--organizations N] [--report DIR] [--warm-up 3s]\n" +
         "                          [--rounds N] [--backend-http 1.1|2] [--drain-delay 3s] [--instances N]\n" +
         "                          [--gateway-url URL --backend-url URL --localaws-url URL]\n" +
-        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, cold, rolling-restart, dependency-faults, noisy-neighbour, all (all =\n" +
-        "every scenario but scale-out, cold, rolling-restart, dependency-faults and noisy-neighbour, which run only when named)\n" +
+        "scenarios: overhead, throughput, isolation, sts-outage, scale, scale-out, cold, rolling-restart, dependency-faults, noisy-neighbour, hot-tenant, all (all =\n" +
+        "every scenario but scale-out, cold, rolling-restart, dependency-faults, noisy-neighbour and hot-tenant, which run only when named)\n" +
         "--instances (noisy-neighbour): 1 = one gateway; more = a fleet sharing one redis-server\n" +
         "durations: 500ms, 30s, 2m or plain seconds. URLs must be loopback (127.0.0.1, localhost, [::1]); when all three are\n" +
         "given the runner uses them instead of starting LocalAws, the sample API and the gateway itself.";

@@ -3,7 +3,7 @@ namespace LoadTests.Cli;
 /// <summary>Parsed command line. Null numbers mean "the scenario's default".</summary>
 internal sealed record RunOptions
 {
-    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "rolling-restart", "dependency-faults", "noisy-neighbour", "all"];
+    public static readonly IReadOnlyList<string> Scenarios = ["overhead", "throughput", "isolation", "sts-outage", "scale", "scale-out", "cold", "rolling-restart", "dependency-faults", "noisy-neighbour", "hot-tenant", "all"];
 
     public required string Scenario { get; init; }
 

@@ -108,6 +108,36 @@ internal sealed record RunReport
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? RedisFaultCachedOkPercent => ScaleOut?.Metrics.GetValueOrDefault("redisFaultCachedOkPercent");
 
+    /// <summary>hot-tenant: DynamoDB requests LocalAws refused by the per-key budget during the unsharded phase (must be &gt; 0).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ThrottledUnsharded => HotCounter("throttledUnsharded");
+
+    /// <summary>hot-tenant: the same during the sharded phase (none, or at most a tenth of <see cref="ThrottledUnsharded"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? ThrottledSharded => HotCounter("throttledSharded");
+
+    /// <summary>hot-tenant: the hot organization's p99 (ms, the highest of its steps) unsharded.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HotP99UnshardedMs => HotMetric("hotP99UnshardedMs");
+
+    /// <summary>hot-tenant: the hot organization's p99 (ms, the highest of its steps) with 8 shards.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HotP99ShardedMs => HotMetric("hotP99ShardedMs");
+
+    /// <summary>hot-tenant: the other organizations' p99 (ms, the highest of their steps over unsharded, reshard and sharded).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? OthersP99Ms => HotMetric("othersP99Ms");
+
+    /// <summary>hot-tenant: attacks answered 2xx or with another organization's id, plus any answer carrying another organization's id; must be 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? CrossTenantLeaks => HotCounter("crossTenantLeaks");
+
+    private ScenarioReport? HotTenant => Scenarios.FirstOrDefault(s => s.Name == "hot-tenant");
+
+    private long? HotCounter(string name) => HotTenant is { } h && h.Counters.TryGetValue(name, out var value) ? value : null;
+
+    private double? HotMetric(string name) => HotTenant is { } h && h.Metrics.TryGetValue(name, out var value) ? value : null;
+
     private ScenarioReport? ScaleOut => Scenarios.FirstOrDefault(s => s.Name == "scale-out");
 
     private ScenarioReport? NoisyNeighbour => Scenarios.FirstOrDefault(s => s.Name == "noisy-neighbour");

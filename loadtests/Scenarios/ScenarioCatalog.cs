@@ -4,7 +4,8 @@ namespace LoadTests.Scenarios;
 /// the outage's fresh organizations come after the scale set). <c>scale-out</c> starts its own fleet (Redis + three
 /// gateways) and runs only when named; so do <c>cold</c> (it consumes fresh organizations), <c>rolling-restart</c> (its own
 /// fleet behind tools/FrontDoor), <c>dependency-faults</c> (it restarts and freezes LocalAws) and <c>noisy-neighbour</c>
-/// (its gateway runs with rate limits, <c>CredentialScope=User</c> and a small AssumeRole budget).</summary>
+/// (its gateway runs with rate limits, <c>CredentialScope=User</c> and a small AssumeRole budget) and <c>hot-tenant</c>
+/// (its LocalAws runs with a scaled-down per-key budget, and it reshards an organization).</summary>
 internal static class ScenarioCatalog
 {
     public static IReadOnlyList<ILoadScenario> Resolve(string name)
@@ -28,6 +29,11 @@ internal static class ScenarioCatalog
         if (name == DependencyFaultsScenario.ScenarioName)
         {
             return [new DependencyFaultsScenario()];
+        }
+
+        if (name == HotTenantScenario.ScenarioName)
+        {
+            return [new HotTenantScenario()];
         }
 
         if (name == NoisyNeighbourScenario.ScenarioName)

@@ -115,6 +115,49 @@ internal sealed class Seeder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="items"/> (all of one partition key value) into <paramref name="table"/> at most
+    /// <paramref name="unitsPerSecond"/> write units a second (1 per started KB of the item's JSON, as LocalAws counts), so a
+    /// scaled-down per-key budget admits them: one BatchWriteItem per second; a throttled batch is sent again after 1 s (at
+    /// most 20 attempts each).
+    /// </summary>
+    public async Task PutPacedAsync(string table, IReadOnlyList<Dictionary<string, AttributeValue>> items, int unitsPerSecond, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var batches = new List<List<Dictionary<string, AttributeValue>>>();
+        var units = 0;
+        foreach (var item in items)
+        {
+            var cost = Math.Max(1, (System.Text.Json.JsonSerializer.Serialize(item.ToDictionary(a => a.Key, a => a.Value.S ?? a.Value.N ?? string.Empty)).Length + 1023) / 1024);
+            if (batches.Count == 0 || units + cost > unitsPerSecond || batches[^1].Count == 25)
+            {
+                batches.Add([]);
+                units = 0;
+            }
+
+            batches[^1].Add(item);
+            units += cost;
+        }
+
+        foreach (var batch in batches)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var second = Task.Delay(TimeSpan.FromSeconds(1.05), cancellationToken);
+                try
+                {
+                    await WriteBatchAsync([.. batch.Select(i => (table, i))], cancellationToken).ConfigureAwait(false);
+                    await second.ConfigureAwait(false);
+                    break;
+                }
+                catch (ProvisionedThroughputExceededException) when (attempt < 20)
+                {
+                    await second.ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         _client.Dispose();

@@ -35,9 +35,11 @@ internal static class TopologyStarter
         // data store forgets sessions).
         var restartable = options.Scenario == Scenarios.DependencyFaultsScenario.ScenarioName;
         var dataDirectory = restartable ? Directory.CreateTempSubdirectory("loadtests-localaws-") : null;
-        var localAws = dataDirectory is null
-            ? new LocalAwsHostOptions()
-            : new LocalAwsHostOptions { Port = FreePort.Next(), DataDirectory = dataDirectory.FullName, StartTimeout = TimeSpan.FromSeconds(90) };
+        var localAws = dataDirectory is not null
+            ? new LocalAwsHostOptions { Port = FreePort.Next(), DataDirectory = dataDirectory.FullName, StartTimeout = TimeSpan.FromSeconds(90) }
+            : options.Scenario == Scenarios.HotTenantScenario.ScenarioName
+                ? Scenarios.HotTenantScenario.LocalAwsOptions // the scaled-down per-key budget
+                : new LocalAwsHostOptions();
         var gatewayEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (restartable)
         {
