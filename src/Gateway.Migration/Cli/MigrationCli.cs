@@ -7,6 +7,7 @@ using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Offboarding;
 using Gateway.Migration.Planning;
+using Gateway.Migration.Resharding;
 using Gateway.Migration.Validation;
 
 namespace Gateway.Migration.Cli;
@@ -20,7 +21,7 @@ internal static class MigrationCli
     public const int Usage = 2;
     public const int Failure = 3;
 
-    public const string Verbs = "plan, copy, validate, cutover, rollback, cleanup, export, erase";
+    public const string Verbs = "plan, copy, validate, cutover, rollback, cleanup, export, erase, reshard, recommend";
 
     public static readonly string UsageText = string.Join(Environment.NewLine,
         "usage: Gateway.Migration VERB [options]   (docs/migration.md)",
@@ -32,9 +33,10 @@ internal static class MigrationCli
         "  cleanup  --source TABLE [--delete] [--segments N]",
         "  export   --organization X --out DIR [--page-size N]",
         "  erase    --organization X --confirm X (--export DIR | --no-export --out DIR) [--out DIR] [--page-size N]",
+        "  reshard  --organization X --shards N [--drain SECONDS]",
         "every verb: [--plan FILE (default plan.json)] [--endpoint URL] [--gateway-config DIR]",
         "AWS credentials from the default chain, region from AWS_REGION.",
-        "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup or erase refused, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
+        "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup or erase refused / reshard refused or stopped, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
 
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
         => RunAsync(args, stdout, stderr, interactive, TimeProvider.System, AwsTarget.CreateDynamoDb, cancellationToken);
@@ -72,6 +74,7 @@ internal static class MigrationCli
                 "cleanup" => CommandLine.Parse(verb, rest, CleanupCommand.Options, CleanupCommand.Flags),
                 "export" => CommandLine.Parse(verb, rest, ExportCommand.Options, ExportCommand.Flags),
                 "erase" => CommandLine.Parse(verb, rest, EraseCommand.Options, EraseCommand.Flags),
+                "reshard" => CommandLine.Parse(verb, rest, ReshardCommand.Options, ReshardCommand.Flags),
                 _ => throw new UsageException($"unknown verb '{CommandLine.Truncate(verb)}' (verbs: {Verbs}; --help lists every option)"),
             };
             using var dynamoDb = createDynamoDb(line);
@@ -83,6 +86,7 @@ internal static class MigrationCli
                 "cutover" => await CutoverCommand.CutoverAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 "rollback" => await CutoverCommand.RollbackAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 "export" => await ExportCommand.RunAsync(line, dynamoDb, stdout, interactive, time, cancellationToken).ConfigureAwait(false),
+                "reshard" => await ReshardCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 "erase" => await EraseAsync(line, dynamoDb, createSts ?? AwsTarget.CreateSts, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 _ => await CleanupCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
             };

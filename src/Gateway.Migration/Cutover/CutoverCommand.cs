@@ -269,6 +269,11 @@ internal static class CutoverCommand
             : organization;
     }
 
+    /// <summary>Further attributes an organization-record update sets and removes, and a further condition (placeholders <c>#c…</c> / <c>:c…</c>).</summary>
+    internal sealed record RecordChange(IReadOnlyDictionary<string, AttributeValue> Set, IReadOnlyList<string> Remove, RecordCondition? Condition);
+
+    internal sealed record RecordCondition(string Expression, IReadOnlyDictionary<string, string> Names, IReadOnlyDictionary<string, AttributeValue> Values);
+
     public static async Task<(string? Status, string? Location)> ReadStatusAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
     {
         var response = await dynamoDb.GetItemAsync(new GetItemRequest
@@ -290,11 +295,55 @@ internal static class CutoverCommand
     /// Sets the status and/or data location, only while the status is one of <paramref name="expected"/>: an organization
     /// suspended (or otherwise changed) meanwhile is never re-activated; that ends the command with one clear line.
     /// </summary>
-    private static async Task SetAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, string? status, string? location, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    private static Task SetAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, string? status, string? location, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+        => SetAsync(dynamoDb, membership, organization, status, location, expected, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SetAsync(IAmazonDynamoDB, MembershipOptions, string, string?, string?, IReadOnlyList{string}, CancellationToken)"/>
+    /// with further attributes set or removed, under a further condition (reshard's <c>shards</c> and its progress).
+    /// </summary>
+    internal static async Task SetAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, string? status, string? location, IReadOnlyList<string> expected, RecordChange? change, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(membership);
         var names = new Dictionary<string, string> { ["#k"] = membership.OrganizationsKeyAttribute, ["#s"] = membership.StatusAttribute };
         var values = new Dictionary<string, AttributeValue>();
         var sets = new List<string>();
+        var removes = new List<string>();
+        var condition = string.Empty;
+        if (change is not null)
+        {
+            var n = 0;
+            foreach (var (attribute, value) in change.Set)
+            {
+                names[$"#x{n}"] = attribute;
+                values[$":x{n}"] = value;
+                sets.Add($"#x{n} = :x{n}");
+                n++;
+            }
+
+            foreach (var attribute in change.Remove)
+            {
+                names[$"#x{n}"] = attribute;
+                removes.Add($"#x{n}");
+                n++;
+            }
+
+            if (change.Condition is { } extra)
+            {
+                foreach (var (placeholder, attribute) in extra.Names)
+                {
+                    names[placeholder] = attribute;
+                }
+
+                foreach (var (placeholder, value) in extra.Values)
+                {
+                    values[placeholder] = value;
+                }
+
+                condition = " AND (" + extra.Expression + ")";
+            }
+        }
+
         if (status is not null)
         {
             values[":s"] = new AttributeValue { S = status };
@@ -319,8 +368,8 @@ internal static class CutoverCommand
             {
                 TableName = membership.OrganizationsTable,
                 Key = new Dictionary<string, AttributeValue> { [membership.OrganizationsKeyAttribute] = new AttributeValue { S = organization } },
-                UpdateExpression = "SET " + string.Join(", ", sets),
-                ConditionExpression = $"attribute_exists(#k) AND #s IN ({string.Join(", ", expected.Select((_, i) => $":e{i}"))})",
+                UpdateExpression = (sets.Count > 0 ? "SET " + string.Join(", ", sets) : string.Empty) + (removes.Count > 0 ? " REMOVE " + string.Join(", ", removes) : string.Empty),
+                ConditionExpression = $"attribute_exists(#k) AND #s IN ({string.Join(", ", expected.Select((_, i) => $":e{i}"))}){condition}",
                 ExpressionAttributeNames = names,
                 ExpressionAttributeValues = values,
             }, cancellationToken).ConfigureAwait(false);

@@ -41,6 +41,14 @@ internal sealed class OrganizationDigest
         }
     }
 
+    /// <summary>Adds an item by its already computed <see cref="ItemCodec.Hash"/> (count and sum only).</summary>
+    public void Add(byte[] itemHash)
+    {
+        ArgumentNullException.ThrowIfNull(itemHash);
+        Count++;
+        Sum += ItemCodec.Fold(itemHash);
+    }
+
     /// <summary>Adds an item whose key is not needed (count and sum only).</summary>
     public void Add(Dictionary<string, AttributeValue> item) => Add(string.Empty, item);
 

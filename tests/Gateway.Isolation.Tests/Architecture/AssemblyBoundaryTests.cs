@@ -92,7 +92,7 @@ public sealed class AssemblyBoundaryTests
         { "src/Gateway.Envelopes/Gateway.Envelopes.csproj", [] },
         { "src/Gateway.Isolation/Gateway.Isolation.csproj", ["Gateway.Policies", "Gateway.Envelopes"] },
         { "src/Gateway.Verification/Gateway.Verification.csproj", ["Gateway.Isolation"] },
-        { "src/Gateway.Migration/Gateway.Migration.csproj", ["Gateway.Isolation", "Gateway.Verification"] },
+        { "src/Gateway.Migration/Gateway.Migration.csproj", ["Gateway.Isolation", "Gateway.Verification", "Gateway.Backend"] },
         { "src/Gateway/Gateway.csproj", ["Gateway.Isolation", "Gateway.Envelopes", "Gateway.Cli", "Gateway.Verification"] },
         { "src/Gateway.Cli/Gateway.Cli.csproj", ["Gateway.Isolation", "Gateway.Verification"] },
     };

@@ -72,6 +72,30 @@ public sealed class InProcessMigration : IAsyncLifetime
         return new Run(exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// <c>reshard --organization X --shards N</c> in-process with the crash hook: <paramref name="step"/> sees every named
+    /// step (<see cref="Resharding.ReshardCommand.Steps"/>) and may throw to end the run there, as a kill would.
+    /// </summary>
+    public async Task<Run> ReshardAsync(string organization, string shards, Func<string, Task>? step = null)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        string[] args = ["--organization", organization, "--shards", shards, "--endpoint", Aws.Url.ToString(), "--gateway-config", GatewayConfig];
+        var line = CommandLine.Parse("reshard", args, Resharding.ReshardCommand.Options, Resharding.ReshardCommand.Flags);
+        using var admin = Admin();
+        var task = Task.Run(() => Resharding.ReshardCommand.RunAsync(line, admin, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), time, CancellationToken.None, step));
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            time.Advance(TimeSpan.FromSeconds(15));
+            await Task.WhenAny(task, Task.Delay(20));
+        }
+
+        var exit = await task.WaitAsync(TimeSpan.FromSeconds(5));
+        return new Run(exit, stdout.ToString(), stderr.ToString());
+    }
+
     public async Task WaitForStatusAsync(string organization, string status, Task running)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

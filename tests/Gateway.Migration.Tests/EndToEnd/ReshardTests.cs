@@ -1,0 +1,213 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Gateway.Backend.DynamoDb;
+
+namespace Gateway.Migration.Tests.EndToEnd;
+
+/// <summary>
+/// <c>reshard</c> in-process against LocalAws on a fake clock (real SDK, the template's Applications table): items move
+/// between the keys of the old and the new shard count and are read back through Gateway.Backend's <see cref="TenantTable"/>
+/// with the organization's shard count; bad input is exit 2 with one line and changes nothing; neighbours whose ids
+/// start like the organization's are never touched.
+/// </summary>
+public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<InProcessMigration>
+{
+    [Fact]
+    public async Task Reshard_OneToEightAndBackToOne_EveryItemReadableExactlyOnce_NeighboursUntouched()
+    {
+        var x = "rs-up-" + Guid.NewGuid().ToString("N")[..6];
+        string[] neighbours = [x + "-2", x + "x"];
+        await CreateAsync(x, 1, 60);
+        await CreateAsync(neighbours[0], 1, 5);
+        await CreateAsync(neighbours[1], 4, 5);
+        var before = await ReadAsync(x, 1);
+        var neighboursBefore = await Task.WhenAll(neighbours.Select(async n => await RawAsync(n)));
+
+        var up = await migration.RunAsync(["reshard", "--organization", x, "--shards", "8", "--drain", "1"]);
+
+        Assert.True(up.ExitCode == 0, up.ToString());
+        Assert.Equal(("ACTIVE", 8), await StateAsync(x));
+        Assert.Equal(before, await ReadAsync(x, 8));
+        Assert.Empty(await QueryAsync(x)); // nothing left in the unsharded key
+        Assert.Equal(8, (await RawAsync(x)).Select(i => i.Key.Partition).Distinct().Count());
+        Assert.Contains($"reshard: {x} is ACTIVE with 8 shards (60 items", up.StandardOutput, StringComparison.Ordinal);
+
+        var down = await migration.RunAsync(["reshard", "--organization", x, "--shards", "1", "--drain", "1"]);
+
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Equal(("ACTIVE", 1), await StateAsync(x));
+        Assert.Equal(before, await ReadAsync(x, 1));
+        Assert.All(await RawAsync(x), i => Assert.Equal(x, i.Key.Partition));
+        for (var i = 0; i < neighbours.Length; i++)
+        {
+            Assert.Equal(neighboursBefore[i], await RawAsync(neighbours[i]));
+        }
+    }
+
+    [Fact]
+    public async Task Reshard_SameCount_NoOp_NeverMigrating()
+    {
+        var x = "rs-same-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 4, 10);
+        var before = await RawAsync(x);
+
+        var run = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal($"reshard: {x} already has 4 shards; nothing to do", run.StandardOutput.Trim());
+        Assert.DoesNotContain("MIGRATING", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(before, await RawAsync(x));
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("0")]
+    [InlineData("128")]
+    [InlineData("-8")]
+    [InlineData("eight")]
+    public async Task Reshard_InvalidShardCount_Exit2OneLine_NothingChanged(string shards)
+    {
+        var x = "rs-bad-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 3);
+
+        var run = await migration.RunAsync(["reshard", "--organization", x, "--shards", shards]);
+        var allowed = await migration.RunAsync(["reshard", "--organization", x, "--shards", "2", "--drain", "1"]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"reshard: --shards must be 1 or a power of two up to 64 (1, 2, 4, 8, 16, 32, 64; was '{shards}')", run.StandardError.Trim());
+        Assert.True(allowed.ExitCode == 0, allowed.ToString()); // the allow twin
+        Assert.Equal(("ACTIVE", 2), await StateAsync(x));
+    }
+
+    [Fact]
+    public async Task Reshard_NotActive_Exit2_UnknownOrganization_Exit2()
+    {
+        var x = "rs-susp-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 3, status: "SUSPENDED");
+
+        var suspended = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4"]);
+        var unknown = await migration.RunAsync(["reshard", "--organization", x + "-none", "--shards", "4"]);
+
+        Assert.Equal(2, suspended.ExitCode);
+        Assert.Equal($"reshard: organization '{x}' is SUSPENDED; reshard needs ACTIVE", suspended.StandardError.Trim());
+        Assert.Equal(("SUSPENDED", 1), await StateAsync(x));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal($"reshard: organization '{x}-none' is not in Organizations", unknown.StandardError.Trim());
+    }
+
+    [Fact]
+    public async Task Reshard_StrayItemInANewKey_RefusedBeforeMigrating_NothingWritten()
+    {
+        var x = "rs-stray-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 10);
+        using (var admin = migration.Admin())
+        {
+            // An item in one of the 2-shard keys that is no copy of X's items: it would be overwritten or served twice.
+            await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = new() { ["organizationId"] = new(x + "#1"), ["applicationId"] = new("app-0"), ["name"] = new("not a copy") } });
+        }
+
+        var before = await RawAsync(x);
+
+        var run = await migration.RunAsync(["reshard", "--organization", x, "--shards", "2"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"reshard: refused: {x}: ", run.StandardError, StringComparison.Ordinal);
+        Assert.Equal(("ACTIVE", 1), await StateAsync(x));
+        Assert.Equal(before, await RawAsync(x));
+    }
+
+    [Fact]
+    public async Task Reshard_CrashAfterFlip_ResumedByTheSameCommand_WrongCountRefused()
+    {
+        var x = "rs-crash-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 2, 40);
+        var before = await ReadAsync(x, 2);
+
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => migration.ReshardAsync(x, "8", s => s == "flipped" ? throw new SimulatedCrashException() : Task.CompletedTask));
+        var wrong = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4"]);
+        var resumed = await migration.RunAsync(["reshard", "--organization", x, "--shards", "8", "--drain", "1"]);
+
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Equal($"reshard: a reshard of '{x}' from 2 to 8 shards is under way (status MIGRATING); re-run with --shards 8 to finish it", wrong.StandardError.Trim());
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"reshard: resuming the reshard of {x} from 2 to 8 shards", resumed.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(("ACTIVE", 8), await StateAsync(x));
+        Assert.Equal(before, await ReadAsync(x, 8));
+        Assert.Equal(40, (await RawAsync(x)).Count);
+    }
+
+    internal sealed class SimulatedCrashException : Exception
+    {
+    }
+
+    private async Task CreateAsync(string organization, int shards, int items, string status = "ACTIVE")
+    {
+        using var admin = migration.Admin();
+        var record = new Dictionary<string, AttributeValue> { ["organizationId"] = new(organization), ["status"] = new(status) };
+        if (shards > 1)
+        {
+            record["shards"] = new AttributeValue { N = shards.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        await admin.PutItemAsync(new PutItemRequest { TableName = "Organizations", Item = record });
+        var table = Table(admin, organization, shards);
+        for (var i = 0; i < items; i++)
+        {
+            await table.PutItemAsync(new() { ["applicationId"] = new(string.Create(CultureInfo.InvariantCulture, $"app-{i}")), ["name"] = new(string.Create(CultureInfo.InvariantCulture, $"{organization} app {i}")) });
+        }
+    }
+
+    internal static TenantTable Table(IAmazonDynamoDB client, string organization, int shards)
+        => new(client, organization, "Applications", "organizationId", "applicationId", shards);
+
+    /// <summary>applicationId → name through TenantTable with <paramref name="shards"/>; fails on a duplicate.</summary>
+    private async Task<SortedDictionary<string, string>> ReadAsync(string organization, int shards)
+    {
+        using var admin = migration.Admin();
+        var items = await Table(admin, organization, shards).QueryAsync();
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            Assert.True(result.TryAdd(item["applicationId"].S, item["name"].S), $"{item["applicationId"].S} read twice");
+        }
+
+        return result;
+    }
+
+    private async Task<(string? Status, int Shards)> StateAsync(string organization)
+    {
+        using var admin = migration.Admin();
+        var item = (await admin.GetItemAsync(new GetItemRequest { TableName = "Organizations", Key = new() { ["organizationId"] = new(organization) }, ConsistentRead = true })).Item;
+        return (item["status"].S, item.TryGetValue("shards", out var n) ? int.Parse(n.N, CultureInfo.InvariantCulture) : 1);
+    }
+
+    /// <summary>The raw items in every key X can have (unsharded and 64 shards cover every count), by (partition, applicationId).</summary>
+    internal async Task<SortedDictionary<(string Partition, string Id), string>> RawAsync(string organization)
+    {
+        var all = new SortedDictionary<(string Partition, string Id), string>();
+        foreach (var key in TenantShards.PartitionKeys(organization, 64).Prepend(organization))
+        {
+            foreach (var item in await QueryAsync(key))
+            {
+                all[(key, item["applicationId"].S)] = item["name"].S;
+            }
+        }
+
+        return all;
+    }
+
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryAsync(string partition)
+    {
+        using var admin = migration.Admin();
+        var response = await admin.QueryAsync(new QueryRequest
+        {
+            TableName = "Applications",
+            KeyConditionExpression = "organizationId = :o",
+            ExpressionAttributeValues = new() { [":o"] = new(partition) },
+            ConsistentRead = true,
+        });
+        return response.Items;
+    }
+}
