@@ -63,7 +63,7 @@ internal static class EraseCommand
 
         using var services = IsolationChecker.LoadGatewayServices(line);
         var options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-        var sources = await OrganizationData.ResolveAsync(dynamoDb, options, cancellationToken).ConfigureAwait(false);
+        var sources = await OrganizationData.ResolveAsync(dynamoDb, options, OrganizationData.EveryPartition(organization), cancellationToken).ConfigureAwait(false);
         var caller = await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellationToken).ConfigureAwait(false);
 
         // Already erased: a record of X in DIR, and nothing of X now.

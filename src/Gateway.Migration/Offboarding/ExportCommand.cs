@@ -42,7 +42,8 @@ internal static class ExportCommand
 
         using var services = IsolationChecker.LoadGatewayServices(line);
         var options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
-        var sources = await OrganizationData.ResolveAsync(dynamoDb, options, cancellationToken).ConfigureAwait(false);
+        var partitions = await OrganizationData.CurrentPartitionsAsync(dynamoDb, options.Membership, "export", organization, cancellationToken).ConfigureAwait(false);
+        var sources = await OrganizationData.ResolveAsync(dynamoDb, options, partitions, cancellationToken).ConfigureAwait(false);
         var c = CultureInfo.InvariantCulture;
         if (await ExportManifest.ReadAsync("export", directory, cancellationToken).ConfigureAwait(false) is { } existing)
         {

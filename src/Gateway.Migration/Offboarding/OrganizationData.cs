@@ -15,6 +15,9 @@ namespace Gateway.Migration.Offboarding;
 /// </summary>
 internal sealed record DataSource(string Table, KeyShape Key, bool Membership, string OrganizationAttribute)
 {
+    /// <summary>A tenant table's partition-key values holding the organization's items (<see cref="OrganizationData.Partitions"/>); null = the organization id alone.</summary>
+    public IReadOnlyList<string>? PartitionValues { get; init; }
+
     /// <summary>The export's file for this table: <c>{table}.jsonl</c> (table names are <c>[A-Za-z0-9_.-]</c>).</summary>
     public string File => Table + ".jsonl";
 
@@ -37,9 +40,13 @@ internal static class OrganizationData
 {
     public const int DefaultPageSize = 1000;
 
-    /// <summary>The configured tenant tables (sorted by name), then the membership table; key schemas from DescribeTable.</summary>
+    /// <summary>
+    /// The configured tenant tables (sorted by name), then the membership table; key schemas from DescribeTable. Each tenant
+    /// table is read at <paramref name="partitions"/> (<see cref="CurrentPartitionsAsync"/>, <see cref="EveryPartition"/>;
+    /// null = the organization id alone).
+    /// </summary>
     /// <exception cref="UsageException">A table is missing, or its key does not match the configuration.</exception>
-    public static async Task<IReadOnlyList<DataSource>> ResolveAsync(IAmazonDynamoDB dynamoDb, TenantIsolationOptions options, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<DataSource>> ResolveAsync(IAmazonDynamoDB dynamoDb, TenantIsolationOptions options, IReadOnlyList<string>? partitions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var sources = new List<DataSource>();
@@ -51,7 +58,7 @@ internal static class OrganizationData
                 throw new UsageException($"tenant table '{table}' has partition key {key.PartitionKey} ({key.PartitionKeyType}); the gateway configuration says {configured.PartitionKey} (a string)");
             }
 
-            sources.Add(new DataSource(table, key, Membership: false, configured.PartitionKey));
+            sources.Add(new DataSource(table, key, Membership: false, configured.PartitionKey) { PartitionValues = partitions });
         }
 
         var membership = options.Membership;
@@ -66,15 +73,34 @@ internal static class OrganizationData
     }
 
     /// <summary>
-    /// The partition key values holding <paramref name="organization"/>'s items in a tenant table, in a stable order. Today
-    /// exactly one, the organization id. Issue 23 adds shards (<c>{org}#{k}</c>, listed on the organizations item): list
-    /// them here and export and erase cover every shard (their checkpoints already record the partition reached).
+    /// The partition key values holding <paramref name="organization"/>'s items in a tenant table, in a stable order: the
+    /// organization id, or (sharded, issue 23) its shard keys <c>{org}#0</c>… as <see cref="ResolveAsync"/> was given them.
     /// </summary>
     public static IReadOnlyList<string> Partitions(DataSource source, string organization)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return [organization];
+        return source.PartitionValues ?? [organization];
     }
+
+    /// <summary>
+    /// The keys of <paramref name="organization"/>'s current shard count (its organizations item; no item = unsharded),
+    /// shard 0 first. While a reshard is under way the items are in two layouts at once: refused (bad input) — finish it first.
+    /// </summary>
+    /// <exception cref="UsageException">A reshard is under way, or the item's shard count is invalid.</exception>
+    public static async Task<IReadOnlyList<string>> CurrentPartitionsAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string verb, string organization, CancellationToken cancellationToken)
+    {
+        var state = await Cutover.ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+        if (state is { InProgress: true })
+        {
+            throw new UsageException($"{verb}: organization '{organization}' is being resharded from {state.From} to {state.To} shards ({state.Status}); finish it first: reshard --organization {organization} --shards {state.To}");
+        }
+
+        return Gateway.Backend.DynamoDb.TenantShards.PartitionKeys(organization, state?.Shards ?? 1);
+    }
+
+    /// <summary>Every partition key value <paramref name="organization"/> can have: the id, then <c>{org}#0</c> … <c>{org}#63</c> (erase leaves nothing in any of them, whatever the shard count was).</summary>
+    public static IReadOnlyList<string> EveryPartition(string organization)
+        => [organization, .. Gateway.Backend.DynamoDb.TenantShards.PartitionKeys(organization, Gateway.Backend.DynamoDb.TenantShards.MaxShards)];
 
     /// <summary>The pages of one partition of <paramref name="source"/> from <paramref name="startKey"/> (null = the beginning).</summary>
     public static async IAsyncEnumerable<Tables.Page> PagesAsync(
