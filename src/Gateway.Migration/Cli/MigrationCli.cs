@@ -34,6 +34,7 @@ internal static class MigrationCli
         "  export   --organization X --out DIR [--page-size N]",
         "  erase    --organization X --confirm X (--export DIR | --no-export --out DIR) [--out DIR] [--page-size N]",
         "  reshard  --organization X --shards N [--drain SECONDS]",
+        "  recommend [--organizations A,B] [--metrics FILE --window SECONDS [--baseline FILE] [--metric NAME]] [--target-utilization F] [--json] [--segments N]",
         "every verb: [--plan FILE (default plan.json)] [--endpoint URL] [--gateway-config DIR]",
         "AWS credentials from the default chain, region from AWS_REGION.",
         "exit codes: 0 done, 1 validation mismatch / cutover conflict / cleanup or erase refused / reshard refused or stopped, 2 bad input, 3 AWS or I/O failure, 130 cancelled");
@@ -75,6 +76,7 @@ internal static class MigrationCli
                 "export" => CommandLine.Parse(verb, rest, ExportCommand.Options, ExportCommand.Flags),
                 "erase" => CommandLine.Parse(verb, rest, EraseCommand.Options, EraseCommand.Flags),
                 "reshard" => CommandLine.Parse(verb, rest, ReshardCommand.Options, ReshardCommand.Flags),
+                "recommend" => CommandLine.Parse(verb, rest, RecommendCommand.Options, RecommendCommand.Flags),
                 _ => throw new UsageException($"unknown verb '{CommandLine.Truncate(verb)}' (verbs: {Verbs}; --help lists every option)"),
             };
             using var dynamoDb = createDynamoDb(line);
@@ -87,6 +89,7 @@ internal static class MigrationCli
                 "rollback" => await CutoverCommand.RollbackAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 "export" => await ExportCommand.RunAsync(line, dynamoDb, stdout, interactive, time, cancellationToken).ConfigureAwait(false),
                 "reshard" => await ReshardCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
+                "recommend" => await RecommendCommand.RunAsync(line, dynamoDb, stdout, cancellationToken).ConfigureAwait(false),
                 "erase" => await EraseAsync(line, dynamoDb, createSts ?? AwsTarget.CreateSts, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
                 _ => await CleanupCommand.RunAsync(line, dynamoDb, stdout, stderr, time, cancellationToken).ConfigureAwait(false),
             };

@@ -52,7 +52,7 @@ internal static class ReshardCommand
         using var services = IsolationChecker.LoadGatewayServices(line);
         var options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
         var membership = options.Membership;
-        var sources = (await OrganizationData.ResolveAsync(dynamoDb, options, cancellationToken).ConfigureAwait(false)).Where(s => !s.Membership).ToList();
+        var sources = (await OrganizationData.ResolveAsync(dynamoDb, options, null, cancellationToken).ConfigureAwait(false)).Where(s => !s.Membership).ToList();
         var state = await ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false)
             ?? throw new UsageException($"reshard: organization '{organization}' is not in {membership.OrganizationsTable}");
         var c = CultureInfo.InvariantCulture;

@@ -19,6 +19,7 @@ public sealed class MigrationCliTests
         "--source", "--target", "--organization-attribute", "--sort-key-from", "--organizations", "--all", "--checkpoint",
         "--max-write-rate", "--segments", "--page-size", "--report", "--organization", "--drain", "--delete",
         "--discard-target-conflicts", "--hide-target-writes", "--plan", "--endpoint", "--gateway-config",
+        "reshard", "--shards", "recommend", "--metrics", "--baseline", "--window", "--metric", "--target-utilization", "--json",
     };
 
     [Theory]
@@ -56,7 +57,7 @@ public sealed class MigrationCliTests
         var (exit, _, stderr) = await RunAsync("cutovr");
 
         Assert.Equal(2, exit);
-        Assert.Equal("cutovr: unknown verb 'cutovr' (verbs: plan, copy, validate, cutover, rollback, cleanup, export, erase; --help lists every option)", stderr.TrimEnd());
+        Assert.Equal("cutovr: unknown verb 'cutovr' (verbs: plan, copy, validate, cutover, rollback, cleanup, export, erase, reshard, recommend; --help lists every option)", stderr.TrimEnd());
     }
 
     [Theory]

@@ -74,7 +74,7 @@ public sealed class InProcessMigration : IAsyncLifetime
 
     /// <summary>
     /// <c>reshard --organization X --shards N</c> in-process with the crash hook: <paramref name="step"/> sees every named
-    /// step (<see cref="Resharding.ReshardCommand.Steps"/>) and may throw to end the run there, as a kill would.
+    /// step (<see cref="Gateway.Migration.Resharding.ReshardCommand.Steps"/>) and may throw to end the run there, as a kill would.
     /// </summary>
     public async Task<Run> ReshardAsync(string organization, string shards, Func<string, Task>? step = null)
     {
@@ -82,9 +82,9 @@ public sealed class InProcessMigration : IAsyncLifetime
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         string[] args = ["--organization", organization, "--shards", shards, "--endpoint", Aws.Url.ToString(), "--gateway-config", GatewayConfig];
-        var line = CommandLine.Parse("reshard", args, Resharding.ReshardCommand.Options, Resharding.ReshardCommand.Flags);
+        var line = CommandLine.Parse("reshard", args, Gateway.Migration.Resharding.ReshardCommand.Options, Gateway.Migration.Resharding.ReshardCommand.Flags);
         using var admin = Admin();
-        var task = Task.Run(() => Resharding.ReshardCommand.RunAsync(line, admin, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), time, CancellationToken.None, step));
+        var task = Task.Run(() => Gateway.Migration.Resharding.ReshardCommand.RunAsync(line, admin, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), time, CancellationToken.None, step));
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
@@ -94,6 +94,36 @@ public sealed class InProcessMigration : IAsyncLifetime
 
         var exit = await task.WaitAsync(TimeSpan.FromSeconds(5));
         return new Run(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>The raw Applications items in every key an organization can have (unsharded and 64 shards cover every count), by (partition, applicationId).</summary>
+    public async Task<SortedDictionary<(string Partition, string Id), string>> RawShardsAsync(string organization)
+    {
+        using var admin = Admin();
+        var all = new SortedDictionary<(string Partition, string Id), string>();
+        foreach (var key in Backend.DynamoDb.TenantShards.PartitionKeys(organization, 64).Prepend(organization))
+        {
+            var request = new QueryRequest
+            {
+                TableName = "Applications",
+                KeyConditionExpression = "organizationId = :o",
+                ExpressionAttributeValues = new() { [":o"] = new(key) },
+                ConsistentRead = true,
+            };
+            do
+            {
+                var page = await admin.QueryAsync(request);
+                foreach (var item in page.Items ?? [])
+                {
+                    all[(key, item["applicationId"].S)] = item.TryGetValue("name", out var n) ? n.S : string.Empty;
+                }
+
+                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (request.ExclusiveStartKey is not null);
+        }
+
+        return all;
     }
 
     public async Task WaitForStatusAsync(string organization, string status, Task running)

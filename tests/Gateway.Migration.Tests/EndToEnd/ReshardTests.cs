@@ -138,6 +138,44 @@ public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<I
         Assert.Equal(40, (await RawAsync(x)).Count);
     }
 
+    [Fact]
+    public async Task Recommend_CountsEveryShardForItsOrganization_SuggestsFromTheMetrics()
+    {
+        var a = "rc-" + Guid.NewGuid().ToString("N")[..6];
+        var b = a + "-2";
+        await CreateAsync(a, 4, 20);
+        await CreateAsync(b, 1, 5);
+        var metrics = Path.Combine(migration.Work, a + ".prom");
+        var baseline = Path.Combine(migration.Work, a + ".baseline.prom");
+        await File.WriteAllLinesAsync(baseline, [$"gateway_organization_requests_total{{organization=\"{a}\",access=\"write\"}} 1000"]);
+        await File.WriteAllLinesAsync(metrics,
+        [
+            "# TYPE gateway_organization_requests_total counter",
+            $"gateway_organization_requests_total{{organization=\"{a}\",access=\"write\"}} 61000",
+            $"gateway_organization_requests_total{{organization=\"{a}\",access=\"read\"}} 500",
+            $"gateway_organization_requests_total{{organization=\"{b}\",access=\"read\"}} 1000",
+        ]);
+
+        var run = await migration.RunAsync(["recommend", "--organizations", $"{a},{b}", "--metrics", metrics, "--baseline", baseline, "--window", "10", "--json"]);
+        var table = await migration.RunAsync(["recommend", "--organizations", $"{a},{b}"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(run.StandardOutput);
+        var rows = json.RootElement.GetProperty("organizations").EnumerateArray().ToDictionary(r => r.GetProperty("organizationId").GetString()!);
+        Assert.Equal(20, rows[a].GetProperty("items").GetInt64()); // all four shard keys, counted for a
+        Assert.Equal(4, rows[a].GetProperty("shards").GetInt32());
+        Assert.Equal(6000, rows[a].GetProperty("writesPerSecond").GetDouble()); // (61,000 − 1,000) / 10 s
+        Assert.Equal(16, rows[a].GetProperty("suggestedShards").GetInt32()); // 6,000 WCU / (1,000 × 0.5) = 12 keys → 16
+        Assert.Equal($"reshard --organization {a} --shards 16", rows[a].GetProperty("advice").GetString());
+        Assert.Equal(5, rows[b].GetProperty("items").GetInt64());
+        Assert.Equal(1, rows[b].GetProperty("suggestedShards").GetInt32());
+        Assert.Equal("keep", rows[b].GetProperty("advice").GetString());
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("organization", table.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains(a, table.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(("ACTIVE", 4), await StateAsync(a)); // recommend changes nothing
+    }
+
     internal sealed class SimulatedCrashException : Exception
     {
     }
@@ -183,20 +221,7 @@ public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<I
         return (item["status"].S, item.TryGetValue("shards", out var n) ? int.Parse(n.N, CultureInfo.InvariantCulture) : 1);
     }
 
-    /// <summary>The raw items in every key X can have (unsharded and 64 shards cover every count), by (partition, applicationId).</summary>
-    internal async Task<SortedDictionary<(string Partition, string Id), string>> RawAsync(string organization)
-    {
-        var all = new SortedDictionary<(string Partition, string Id), string>();
-        foreach (var key in TenantShards.PartitionKeys(organization, 64).Prepend(organization))
-        {
-            foreach (var item in await QueryAsync(key))
-            {
-                all[(key, item["applicationId"].S)] = item["name"].S;
-            }
-        }
-
-        return all;
-    }
+    private Task<SortedDictionary<(string Partition, string Id), string>> RawAsync(string organization) => migration.RawShardsAsync(organization);
 
     private async Task<List<Dictionary<string, AttributeValue>>> QueryAsync(string partition)
     {
