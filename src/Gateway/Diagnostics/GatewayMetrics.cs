@@ -17,12 +17,19 @@ internal sealed class GatewayMetrics : IDisposable
     /// <summary>The per-organization denial counter.</summary>
     public const string DenialsInstrument = "gateway.tenant.denials";
 
+    /// <summary>Tenant requests forwarded with scoped credentials, by organization and access (read or write).</summary>
+    public const string OrganizationRequestsInstrument = "gateway.organization.requests";
+
+    /// <summary>Series (organization × access) kept for <see cref="OrganizationRequestsInstrument"/>.</summary>
+    public const int OrganizationRequestsCardinalityLimit = 4000;
+
     /// <summary>Series (organization × code) kept for <see cref="DenialsInstrument"/>.</summary>
     public const int DenialsCardinalityLimit = 2000;
 
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _denials;
+    private readonly Counter<long> _organizationRequests;
     private int _seriesInitialized;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -30,6 +37,7 @@ internal sealed class GatewayMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
         _requests = _meter.CreateCounter<long>("gateway.requests", "{request}", "Tenant-isolated requests by outcome (allow or a problem code).");
+        _organizationRequests = _meter.CreateCounter<long>(OrganizationRequestsInstrument, "{request}", "Tenant requests forwarded with scoped credentials, by organization and access (read: GET, HEAD, OPTIONS; write: any other method); Gateway.Migration recommend turns them into a suggested shard count (at most OrganizationRequestsCardinalityLimit series; the rest overflow).");
         _denials = _meter.CreateCounter<long>(DenialsInstrument, "{request}", "Tenant decisions denied for a requested organization, by organization and problem code (at most DenialsCardinalityLimit series; the rest overflow).");
     }
 
@@ -59,6 +67,12 @@ internal sealed class GatewayMetrics : IDisposable
     /// SDK aggregates into one <c>otel_metric_overflow="true"</c> series instead of growing.
     /// </summary>
     public void Denied(string organizationId, string code) => _denials.Add(1, new KeyValuePair<string, object?>("organization", organizationId), new KeyValuePair<string, object?>("code", code));
+
+    /// <summary>
+    /// Counts a request forwarded for <paramref name="organizationId"/> with scoped credentials (only members of an
+    /// existing organization get here, so the series grow with active organizations; capped all the same).
+    /// </summary>
+    public void Forwarded(string organizationId, bool read) => _organizationRequests.Add(1, new KeyValuePair<string, object?>("organization", organizationId), new KeyValuePair<string, object?>("access", read ? "read" : "write"));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -96,6 +96,7 @@ internal static class GatewayServiceCollectionExtensions
             // The runtime's own counters (GC, allocated bytes, CPU time, thread pool): observable, read only on scrape.
             .AddMeter(RuntimeMeterName)
             .AddView(GatewayMetrics.DenialsInstrument, new MetricStreamConfiguration { CardinalityLimit = GatewayMetrics.DenialsCardinalityLimit })
+            .AddView(GatewayMetrics.OrganizationRequestsInstrument, new MetricStreamConfiguration { CardinalityLimit = GatewayMetrics.OrganizationRequestsCardinalityLimit })
             .AddPrometheusExporter());
         GatewayTracing.Add(openTelemetry, configuration);
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.

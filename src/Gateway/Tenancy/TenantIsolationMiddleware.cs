@@ -135,6 +135,8 @@ internal sealed partial class TenantIsolationMiddleware(
 
         context.Features.Set<ITenantFeature>(new TenantFeature(decision, envelope));
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
+        var method = context.Request.Method;
+        metrics.Forwarded(organizationId, read: HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
         if (!GatewayTelemetry.IsTracing)
         {
             return ForwardAsync(context, routeId, counted: true);

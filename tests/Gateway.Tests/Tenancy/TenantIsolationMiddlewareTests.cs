@@ -47,6 +47,7 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     private Action<HttpContext>? _yarp;
     private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
     private readonly Dictionary<string, long> _outcomes = [];
+    private readonly Dictionary<(string Organization, string Access), long> _organizationRequests = [];
 
     /// <summary>What "forwarding" does (YARP's part): completes at once unless a test holds it or makes it fail.</summary>
     private Func<HttpContext, Task> _next = static _ => Task.CompletedTask;
@@ -91,13 +92,26 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
             new Logger<TenantIsolationMiddleware>(_hostLogs));
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Name == "gateway.requests" && _meters.Owns(instrument.Meter))
+            if (instrument.Name is "gateway.requests" or GatewayMetrics.OrganizationRequestsInstrument && _meters.Owns(instrument.Meter))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
+            if (instrument.Name == GatewayMetrics.OrganizationRequestsInstrument)
+            {
+                string? organization = null, access = null;
+                foreach (var tag in tags)
+                {
+                    organization = tag.Key == "organization" ? (string)tag.Value! : organization;
+                    access = tag.Key == "access" ? (string)tag.Value! : access;
+                }
+
+                _organizationRequests[(organization!, access!)] = _organizationRequests.GetValueOrDefault((organization!, access!)) + value;
+                return;
+            }
+
             foreach (var tag in tags)
             {
                 if (tag.Key == "outcome")
@@ -143,6 +157,27 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
     }
 
     private string AuditLine => Assert.Single(_logs.Entries).Message;
+
+    [Fact]
+    public async Task InvokeAsync_Forwarded_CountedPerOrganizationAndAccess_DenialNotCounted()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        foreach (var method in new[] { "GET", "POST", "HEAD" })
+        {
+            var context = Request();
+            context.Request.Method = method;
+            await InvokeAsync(context);
+        }
+
+        _store.Answer = new Membership(MembershipStatus.NotAMember, null);
+
+        var (status, _) = await InvokeAsync(Request(organization: "globex"));
+
+        Assert.Equal(403, status);
+        Assert.Equal(2, _organizationRequests[("acme", "read")]);
+        Assert.Equal(1, _organizationRequests[("acme", "write")]);
+        Assert.DoesNotContain(_organizationRequests.Keys, k => k.Organization == "globex"); // only forwarded requests count
+    }
 
     [Fact]
     public async Task InvokeAsync_Member_ForwardedWithTenantDecision()
