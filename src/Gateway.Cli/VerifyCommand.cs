@@ -223,6 +223,10 @@ internal static class VerifyCommand
                 }
 
                 writer.WriteEndArray();
+                writer.WriteStartObject("shardedOrganization");
+                writer.WriteString("id", plan.ShardedOrganization);
+                writer.WriteNumber("shards", plan.Shards.Value);
+                writer.WriteEndObject();
                 writer.WriteStartArray("checks");
                 foreach (var check in report.Checks)
                 {

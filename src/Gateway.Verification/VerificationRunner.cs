@@ -60,7 +60,7 @@ public sealed class VerificationRunner : IVerificationRunner
         var canarySortKey = VerificationPlan.CanaryPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
         var caller = await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
-        CheckPolicySizes(checks);
+        await CheckPolicySizesAsync(checks, cancellationToken).ConfigureAwait(false);
         await CheckSourceIdentityRequiredAsync(plan, checks, cancellationToken).ConfigureAwait(false);
         checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, _options.RoleArn, cancellationToken).ConfigureAwait(false));
         await CheckTenantRoleRevocationsAsync(plan, caller, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
@@ -114,6 +114,7 @@ public sealed class VerificationRunner : IVerificationRunner
         var revoked = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var role in _catalog.TenantRoleNames())
         {
+            checks.Add(await TenantRoleScope.CheckAsync(_iam, role, _options.Mode, cancellationToken).ConfigureAwait(false));
             checks.Add(await TenantRoleRevocations.CheckWriteRefusedAsync(_iam, caller, role, cancellationToken).ConfigureAwait(false));
             var (check, organizations) = await TenantRoleRevocations.CheckRevocationsAsync(_iam, role, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             checks.Add(check);
@@ -133,7 +134,7 @@ public sealed class VerificationRunner : IVerificationRunner
                 continue;
             }
 
-            var assumed = await AssumeAsync(organization, reader.Set, CanaryUser, cancellationToken).ConfigureAwait(false);
+            var assumed = await AssumeAsync(organization, reader.Set, CanaryUser, ShardCount.One, cancellationToken).ConfigureAwait(false);
             using var client = assumed.Client;
             var observed = client is null
                 ? $"no session ({assumed.Check.Observed})"
@@ -172,22 +173,45 @@ public sealed class VerificationRunner : IVerificationRunner
         return observed;
     }
 
-    private void CheckPolicySizes(List<VerificationCheck> checks)
+    /// <summary>
+    /// Per permission set: the worst case (a 64-character id with 64 shards, every table and index of the set) fits
+    /// 2,048 characters, and STS accepts it: an AssumeRole with exactly that session policy (the gateway's own request for
+    /// organization <see cref="WorstCaseOrganization"/> with 64 shards), reporting STS's <c>PackedPolicySize</c>.
+    /// </summary>
+    private async Task CheckPolicySizesAsync(List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
         var builder = new SessionPolicyBuilder(_catalog.Scope);
         foreach (var (name, set) in _catalog.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             var limit = string.Create(CultureInfo.InvariantCulture, $"≤ {SessionPolicyBuilder.MaxPlaintextLength} characters");
+            var sts = WorstCaseStsCheckName(name);
             if (_options.Mode == IsolationMode.Abac)
             {
                 checks.Add(new VerificationCheck($"worst-case session policy {name}", limit, "Abac mode: no session policy", true));
+                checks.Add(new VerificationCheck(sts, WorstCaseStsExpected, "Abac mode: no session policy", true));
                 continue;
             }
 
             var length = builder.WorstCaseLength(set);
             checks.Add(new VerificationCheck($"worst-case session policy {name}", limit, length.ToString(CultureInfo.InvariantCulture), length <= SessionPolicyBuilder.MaxPlaintextLength));
+            if (length > SessionPolicyBuilder.MaxPlaintextLength)
+            {
+                checks.Add(new VerificationCheck(sts, WorstCaseStsExpected, "not sent (over 2,048 characters)", false));
+                continue;
+            }
+
+            var assumed = await AssumeAsync(WorstCaseOrganization, name, CanaryUser, ShardCount.Create(ShardCount.Max), cancellationToken).ConfigureAwait(false);
+            using var client = assumed.Client;
+            checks.Add(new VerificationCheck(sts, WorstCaseStsExpected, assumed.Check.Observed, assumed.Check.Passed));
         }
     }
+
+    /// <summary>A 64-character canary id (the longest an organization id can be), for the worst-case AssumeRole.</summary>
+    public static readonly string WorstCaseOrganization = "zz-verify-worst-case-" + new string('x', OrganizationId.MaxLength - 21);
+
+    public const string WorstCaseStsExpected = "credentials (STS accepts the packed size)";
+
+    public static string WorstCaseStsCheckName(string permissionSet) => $"worst-case session policy {permissionSet}: AssumeRole with 64 shards and a 64-character id";
 
     private async Task CheckSourceIdentityRequiredAsync(VerificationPlan plan, List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
@@ -212,7 +236,7 @@ public sealed class VerificationRunner : IVerificationRunner
 
     private async Task<IAmazonDynamoDB?> AssumeAsync(VerificationSession session, List<VerificationCheck> checks, CancellationToken cancellationToken)
     {
-        var assumed = await AssumeAsync(session.Organization, session.PermissionSet, CanaryUser, cancellationToken).ConfigureAwait(false);
+        var assumed = await AssumeAsync(session.Organization, session.PermissionSet, CanaryUser, ShardCount.Create(session.Shards), cancellationToken).ConfigureAwait(false);
         checks.Add(assumed.Check);
         return assumed.Client;
     }
@@ -223,13 +247,27 @@ public sealed class VerificationRunner : IVerificationRunner
     /// session's user when <c>CredentialScope</c> is <c>User</c>). The check passes when credentials were issued; an STS
     /// failure (<see cref="StsFailure"/>) fails it, named, and no client is returned. Dispose the client.
     /// </summary>
-    public async Task<VerificationSessionResult> AssumeAsync(string organization, string permissionSet, string user, CancellationToken cancellationToken)
+    public Task<VerificationSessionResult> AssumeAsync(string organization, string permissionSet, string user, CancellationToken cancellationToken)
+        => AssumeAsync(organization, permissionSet, user, ShardCount.One, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AssumeAsync(string, string, string, CancellationToken)"/> for an organization with
+    /// <paramref name="shards"/> shards (the session policy allows its shard keys); a sharded session's observation adds
+    /// the shard count and STS's <c>PackedPolicySize</c> (or that STS returned none).
+    /// </summary>
+    public async Task<VerificationSessionResult> AssumeAsync(string organization, string permissionSet, string user, ShardCount shards, CancellationToken cancellationToken)
     {
         ScopedCredentials? credentials = null;
         var observed = await ObserveAsync(async () =>
         {
-            credentials = await _issuer.IssueAsync(KeyFor(organization, permissionSet, user), _catalog.Sets[permissionSet], cancellationToken).ConfigureAwait(false);
-            return $"session {credentials.SessionName}";
+            credentials = await _issuer.IssueAsync(KeyFor(organization, permissionSet, user, shards), _catalog.Sets[permissionSet], cancellationToken).ConfigureAwait(false);
+            if (!shards.IsSharded)
+            {
+                return $"session {credentials.SessionName}";
+            }
+
+            var packed = credentials.PackedPolicySize is { } size ? string.Create(CultureInfo.InvariantCulture, $"PackedPolicySize {size}%") : "no PackedPolicySize from STS";
+            return $"session {credentials.SessionName}, {shards} shards, {packed}";
         }, _stsEndpoint).ConfigureAwait(false);
         var check = new VerificationCheck($"{permissionSet} {organization}: AssumeRole with the session policy", "credentials", observed, credentials is not null);
         return credentials is null
@@ -237,20 +275,25 @@ public sealed class VerificationRunner : IVerificationRunner
             : new VerificationSessionResult(check, AwsClientFactory.CreateDynamoDb(_options.Aws, new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken)), credentials.SessionName);
     }
 
-    private CredentialKey KeyFor(VerificationSession session) => KeyFor(session.Organization, session.PermissionSet, CanaryUser);
+    private CredentialKey KeyFor(VerificationSession session) => KeyFor(session.Organization, session.PermissionSet, CanaryUser, ShardCount.Create(session.Shards));
 
-    private CredentialKey KeyFor(string organization, string permissionSet, string user)
+    private CredentialKey KeyFor(string organization, string permissionSet, string user, ShardCount shards)
         => new(
             OrganizationId.Parse(organization),
             permissionSet,
             _options.CredentialScope == CredentialScope.User ? user : null,
-            _catalog.TryGetByName(permissionSet, out var set) ? _catalog.PolicyDigest(set) : string.Empty);
+            _catalog.TryGetByName(permissionSet, out var set) ? _catalog.PolicyDigest(set) : string.Empty,
+            shards);
 
-    /// <summary>Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization and table.</summary>
+    /// <summary>
+    /// Removes canary items (this run's and any interrupted run's) with the first write-capable session per organization
+    /// and table, under every partition key of the organization (a sharded canary's shard keys and its bare key).
+    /// </summary>
     private static async Task CleanUpAsync(VerificationPlan plan, Dictionary<(string Org, string Set), IAmazonDynamoDB> sessions, VerificationEndpoint endpoint, List<VerificationCheck>? checks, CancellationToken cancellationToken)
     {
-        foreach (var organization in plan.Organizations)
+        foreach (var organization in plan.Sessions.Select(s => s.Organization).Distinct(StringComparer.Ordinal))
         {
+            var partitions = VerificationPlan.PartitionKeys(organization, plan.Sessions.First(s => s.Organization == organization).Shards);
             foreach (var (tableName, table) in plan.Tables.OrderBy(t => t.Key, StringComparer.Ordinal))
             {
                 var writer = plan.Sessions
@@ -264,14 +307,19 @@ public sealed class VerificationRunner : IVerificationRunner
                 var client = sessions[(organization, writer.PermissionSet)];
                 var observed = await ObserveAsync(async () =>
                 {
-                    var keys = await FindCanariesAsync(client, tableName, table, organization, cancellationToken).ConfigureAwait(false);
-                    foreach (var key in keys)
+                    var left = 0;
+                    foreach (var partition in partitions)
                     {
-                        await client.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = key }, cancellationToken).ConfigureAwait(false);
+                        var keys = await FindCanariesAsync(client, tableName, table, partition, cancellationToken).ConfigureAwait(false);
+                        foreach (var key in keys)
+                        {
+                            await client.DeleteItemAsync(new DeleteItemRequest { TableName = tableName, Key = key }, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        left += (await FindCanariesAsync(client, tableName, table, partition, cancellationToken).ConfigureAwait(false)).Count;
                     }
 
-                    var left = await FindCanariesAsync(client, tableName, table, organization, cancellationToken).ConfigureAwait(false);
-                    return string.Create(CultureInfo.InvariantCulture, $"{left.Count} left");
+                    return string.Create(CultureInfo.InvariantCulture, $"{left} left");
                 }, endpoint).ConfigureAwait(false);
                 checks?.Add(new VerificationCheck($"{writer.PermissionSet} {organization}: canary items removed from {tableName}", "0 left", observed, observed == "0 left"));
             }

@@ -9,5 +9,8 @@ public sealed record VerificationSession
 
     public required string PermissionSet { get; init; }
 
+    /// <summary>The organization's shard count (1 = unsharded): the session policy allows its shard keys.</summary>
+    public int Shards { get; init; } = 1;
+
     public required IReadOnlyList<VerificationProbe> Probes { get; init; }
 }

@@ -174,14 +174,14 @@ public class TemplateStructureTests
         var statements = _stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray().Select(s => s!.AsObject()).ToList();
         Assert.All(statements, s => Assert.Equal("Allow", (string?)s["Effect"]));
         Assert.Equal(
-            ["dynamodb:GetItem", "iam:GetRole", "iam:GetRolePolicy", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            ["dynamodb:GetItem", "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters", "sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             statements.SelectMany(Actions).Order(StringComparer.Ordinal));
 
         var sts = Assert.Single(statements, s => Actions(s).Contains("sts:AssumeRole"));
         Assert.Equal([_stack.Arn("TenantRole")], Resources(sts));
         var inspect = Assert.Single(statements, s => Actions(s).Contains("iam:GetRole"));
         Assert.Equal("InspectTenantRole", (string?)inspect["Sid"]);
-        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy"], Actions(inspect));
+        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"], Actions(inspect));
         Assert.Equal([_stack.Arn("TenantRole")], Resources(inspect));
         var dynamo = Assert.Single(statements, s => Actions(s).Contains("dynamodb:GetItem"));
         Assert.Equal(
@@ -202,11 +202,11 @@ public class TemplateStructureTests
     public void GatewayPolicy_HasNoIamWriteAction(string gatewayPrincipalArn)
     {
         // The gateway must not be able to change its own tenant role (lift a revocation, widen the ceiling): its only
-        // IAM actions are the two reads verify needs, whatever OperatorPrincipalArn is.
+        // IAM actions are the three reads verify needs, whatever OperatorPrincipalArn is.
         var stack = new Stack(new Dictionary<string, string> { ["GatewayPrincipalArn"] = gatewayPrincipalArn, ["OperatorPrincipalArn"] = Operator });
         var iam = stack.Resolved("GatewayPolicy", "PolicyDocument", "Statement")!.AsArray()
             .SelectMany(s => Actions(s!.AsObject())).Where(a => a.StartsWith("iam:", StringComparison.OrdinalIgnoreCase)).ToList();
-        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy"], iam);
+        Assert.Equal(["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"], iam);
         Assert.Null(stack.Properties("GatewayRole").Get("Policies"));
     }
 

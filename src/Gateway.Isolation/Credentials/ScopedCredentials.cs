@@ -70,5 +70,9 @@ public sealed class ScopedCredentials
                || (other._secretLength == _secretLength && other._secrets.AsSpan().SequenceEqual(_secrets));
     }
 
+    /// <summary>STS's <c>PackedPolicySize</c> for this set (percent of the packed limit the session policy and tags used),
+    /// when STS returned one; never cached or shared (<c>verify</c> reports it).</summary>
+    public int? PackedPolicySize { get; init; }
+
     public override string ToString() => $"ScopedCredentials {{ AccessKeyId = {AccessKeyId}, SessionName = {SessionName}, Expiration = {Expiration:O}, SecretAccessKey = [redacted], SessionToken = [redacted] }}";
 }

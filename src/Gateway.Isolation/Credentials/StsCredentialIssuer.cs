@@ -73,7 +73,8 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
             }
 
 #pragma warning disable CS0618 // Still what AssumeRole returns (percent of the packed limit); the SDK marks it deprecated.
-            if (activity is not null && response.PackedPolicySize is { } packed)
+            var packedPolicySize = response.PackedPolicySize;
+            if (activity is not null && packedPolicySize is { } packed)
             {
                 // How close the session policy (and tags) came to STS's packed limit: a sharded organization's exact key
                 // list is the largest policy the gateway sends.
@@ -88,7 +89,10 @@ internal sealed class StsCredentialIssuer : ICredentialIssuer
             }
 
             succeeded = true;
-            return new ScopedCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken, new DateTimeOffset(expiration.ToUniversalTime()), request.RoleSessionName);
+            return new ScopedCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken, new DateTimeOffset(expiration.ToUniversalTime()), request.RoleSessionName)
+            {
+                PackedPolicySize = packedPolicySize,
+            };
         }
         catch (BrokenCircuitException ex)
         {

@@ -19,8 +19,9 @@ public sealed class VerificationPlanTests
 
         Assert.Equal(["zz-verify-a", "zz-verify-b"], plan.Organizations);
         Assert.Equal(
-            ["zz-verify-a read-only", "zz-verify-a read-write", "zz-verify-b read-only", "zz-verify-b read-write"],
+            ["zz-verify-a read-only", "zz-verify-a read-write", "zz-verify-b read-only", "zz-verify-b read-write", "zz-verify-s read-only", "zz-verify-s read-write"],
             plan.Sessions.Select(s => $"{s.Organization} {s.PermissionSet}"));
+        Assert.Equal([1, 1, 1, 1, 4, 4], plan.Sessions.Select(s => s.Shards));
         Assert.All(plan.Sessions, s => Assert.NotEqual(s.Organization, s.OtherOrganization));
     }
 
@@ -29,7 +30,7 @@ public sealed class VerificationPlanTests
     {
         var plan = VerificationPlan.Create(TestOptions.Valid());
 
-        foreach (var session in plan.Sessions)
+        foreach (var session in plan.Sessions.Where(s => s.Shards == 1))
         {
             var crossTenant = session.Probes.Where(p => p.Targets.Contains(session.OtherOrganization)).ToList();
             Assert.All(crossTenant, p => Assert.Equal(ProbeExpectation.Denied, p.Expected));
@@ -123,7 +124,71 @@ public sealed class VerificationPlanTests
     {
         var plan = VerificationPlan.Create(TestOptions.Valid(), "canary-1", "canary-2");
 
-        Assert.Equal(["canary-1", "canary-2"], plan.Sessions.Select(s => s.Organization).Distinct());
+        Assert.Equal(["canary-1", "canary-2", "zz-verify-s"], plan.Sessions.Select(s => s.Organization).Distinct());
+    }
+
+    [Fact]
+    public void Create_ShardedCanaryNamedAsOneOfTheTwo_ADerivedIdInstead()
+    {
+        var plan = VerificationPlan.Create(TestOptions.Valid(), "zz-verify-s", "canary-2");
+
+        Assert.Equal("zz-verify-s-sharded", plan.ShardedOrganization);
+        Assert.Equal(["zz-verify-s", "canary-2", "zz-verify-s-sharded"], plan.Sessions.Select(s => s.Organization).Distinct());
+    }
+
+    [Theory]
+    [InlineData("read-write", true)]
+    [InlineData("read-only", false)]
+    public void Create_ShardedCanary_EveryShardKeyReadAndWrittenEveryLookAlikeDeniedWithItsTwin(string set, bool write)
+    {
+        var options = TestOptions.Valid();
+        options.Tables["Applications"].Indexes = ["ByName"];
+        var session = VerificationPlan.Create(options).Sessions.Single(s => s.Organization == "zz-verify-s" && s.PermissionSet == set);
+        string[] keys = ["zz-verify-s#0", "zz-verify-s#1", "zz-verify-s#2", "zz-verify-s#3"];
+        ProbeExpectation Expected(ProbeOperation operation, string target, string? index = null)
+            => session.Probes.Single(p => p.Operation == operation && p.Index == index && p.Targets.SequenceEqual([target])).Expected;
+
+        Assert.Equal(4, session.Shards);
+        Assert.Equal("zz-verify-a", session.OtherOrganization);
+        foreach (var key in keys)
+        {
+            Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.GetItem, key));
+            Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.Query, key));
+            if (write)
+            {
+                Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.PutItem, key));
+                Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.DeleteItem, key));
+            }
+        }
+
+        Assert.Equal(write ? ProbeExpectation.Allowed : ProbeExpectation.Denied, Expected(ProbeOperation.PutItem, "zz-verify-s#0"));
+        Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.GetItem, "zz-verify-s"));
+        Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.Query, "zz-verify-s#0", "ByName"));
+        Assert.Equal(ProbeExpectation.Denied, Expected(ProbeOperation.Query, "zz-verify-sx", "ByName"));
+        Assert.Equal(ProbeExpectation.Allowed, session.Probes.Single(p => p.Operation == ProbeOperation.BatchGetItem && p.Targets.SequenceEqual(keys)).Expected);
+        Assert.Equal(ProbeExpectation.Denied, session.Probes.Single(p => p.Operation == ProbeOperation.BatchGetItem && p.Targets.SequenceEqual(["zz-verify-s#0", "zz-verify-sx"])).Expected);
+
+        // The look-alikes: past the last shard, an empty shard, '-', '.', a longer id (StringLike {org}* admits it), another organization.
+        string[] lookAlikes = ["zz-verify-s#4", "zz-verify-s#", "zz-verify-s-2", "zz-verify-s.x", "zz-verify-sx", "zz-verify-a"];
+        Assert.Equal(lookAlikes, VerificationPlan.LookAlikes("zz-verify-s", Gateway.Policies.ShardCount.Create(4), "zz-verify-a"));
+        var twin = write ? ProbeOperation.PutItem : ProbeOperation.Query;
+        foreach (var key in lookAlikes)
+        {
+            Assert.Equal(ProbeExpectation.Denied, Expected(ProbeOperation.GetItem, key));
+            Assert.Equal(ProbeExpectation.Denied, Expected(twin, key));
+        }
+
+        // Each deny has its allow twin (the same operation on a shard key), in read-only sets too.
+        Assert.Equal(ProbeExpectation.Allowed, Expected(ProbeOperation.GetItem, keys[0]));
+        Assert.Equal(ProbeExpectation.Allowed, Expected(twin, keys[0]));
+        Assert.Equal(write ? ProbeOperation.DeleteItem : ProbeOperation.Query, session.Probes[^1].Operation);
+    }
+
+    [Fact]
+    public void PartitionKeys_ShardedOrganization_BareKeyAndEveryShard()
+    {
+        Assert.Equal(["acme"], VerificationPlan.PartitionKeys("acme", 1));
+        Assert.Equal(["acme", "acme#0", "acme#1"], VerificationPlan.PartitionKeys("acme", 2));
     }
 
     [Theory]

@@ -41,6 +41,7 @@ public sealed class VerifyCommandProcessTests
         Assert.Equal(LocalAwsHost.GatewayUserArn, (string)checks.Single(c => (string)c!["name"]! == VerificationPlan.TenantRoleTrustCheck)!["observed"]!);
         Assert.Equal("AccessDenied", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.WriteCheckName(TenantRole))!["observed"]!);
         Assert.Equal("none in force", (string)checks.Single(c => (string)c!["name"]! == TenantRoleRevocations.RevocationsCheckName(TenantRole))!["observed"]!);
+        Assert.Equal("TenantItemAccess: Null guard (the session policy names the keys)", (string)checks.Single(c => (string)c!["name"]! == TenantRoleScope.CheckName(TenantRole))!["observed"]!);
         Assert.Contains($"{checks.Count} passed, 0 failed", run.StandardOutput, StringComparison.Ordinal);
         // When and against what: a timestamp (UTC) and the endpoints checked (here LocalAws for all three).
         var timestamp = DateTimeOffset.Parse((string)json["timestamp"]!, System.Globalization.CultureInfo.InvariantCulture);
@@ -53,6 +54,19 @@ public sealed class VerifyCommandProcessTests
         Assert.DoesNotContain(LocalAwsHost.GatewaySecretAccessKey, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
         Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-a"));
         Assert.Empty(await CanaryItemsAsync(admin, "zz-verify-b"));
+
+        // The sharded canary: its sessions carry the shard count and STS's packed size; each shard key was written and
+        // read (the probes passed), and none of its canary items is left under any of its keys.
+        Assert.Equal("zz-verify-s", (string)json["shardedOrganization"]!["id"]!);
+        Assert.Equal(4, (int)json["shardedOrganization"]!["shards"]!);
+        Assert.Matches(@"^session zz-verify-s\+read-write, 4 shards, PackedPolicySize \d+%$", (string)checks.Single(c => (string)c!["name"]! == "read-write zz-verify-s: AssumeRole with the session policy")!["observed"]!);
+        Assert.Matches(@", 64 shards, PackedPolicySize \d+%$", (string)checks.Single(c => (string)c!["name"]! == VerificationRunner.WorstCaseStsCheckName("read-write"))!["observed"]!);
+        Assert.Contains(checks, c => (string)c!["name"]! == "read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-s#3");
+        Assert.Contains(checks, c => (string)c!["name"]! == "read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-sx");
+        foreach (var key in VerificationPlan.PartitionKeys("zz-verify-s", 4))
+        {
+            Assert.Empty(await CanaryItemsAsync(admin, key));
+        }
     }
 
     [Fact]
@@ -88,10 +102,46 @@ public sealed class VerifyCommandProcessTests
     {
         // A template copy without the InspectTenantRole grant: the trust cannot be read, so the check fails (named).
         var template = await WeakenedTemplateAsync(
-            ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole, iam:GetRolePolicy]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles, iam:GetRolePolicy]\n"));
+            ("          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:GetRole, iam:GetRolePolicy, iam:ListRolePolicies]\n", "          - Sid: InspectTenantRole\n            Effect: Allow\n            Action: [iam:ListRoles, iam:GetRolePolicy, iam:ListRolePolicies]\n"));
         var only = await OnlyFailureAsync(template);
         Assert.Equal(VerificationPlan.TenantRoleTrustCheck, (string)only["name"]!);
         Assert.Equal("cannot inspect (AccessDenied)", (string)only["observed"]!);
+    }
+
+    /// <summary>The tenant role's LeadingKeys condition in the template (TenantItemAccess), to widen in a copy.</summary>
+    private const string TenantItemCondition = "                  - { \"Fn::Sub\": \"${ApplicationsTable.Arn}/index/ByName\" }\n                Condition:\n                  \"Null\":\n                    dynamodb:LeadingKeys: \"false\"\n";
+
+    [Fact]
+    public async Task Binary_TenantRoleWidenedToStringLikeOrgStar_FailsOnlyTheScopeCheckExit1()
+    {
+        // A template copy whose tenant role compares LeadingKeys with StringLike {org}* (no '#'): it would admit
+        // zz-verify-sx, acme-2, any organization whose id starts with another's. In SessionPolicy mode the session policy
+        // still refuses every look-alike (those probes pass, rightly), so the role's shape is what verify must name.
+        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition + "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: \"${aws:PrincipalTag/organizationId}*\"\n"));
+        var only = await OnlyFailureAsync(template);
+        Assert.Equal(TenantRoleScope.CheckName(TenantRole), (string)only["name"]!);
+        Assert.Equal("TenantItemAccess TenantItemActions: StringLike ${aws:PrincipalTag/organizationId}* on dynamodb:LeadingKeys admits other organizations' keys (only {org} and {org}#* are safe)", (string)only["observed"]!);
+    }
+
+    [Fact]
+    public async Task Binary_TenantRoleScopedToOrgAndShards_EveryCheckPassesExit0()
+    {
+        // Allow twin of the widened copy: the same edit with the '#' ({org} and {org}#*, the safe shard pattern).
+        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition + "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"${aws:PrincipalTag/organizationId}\", \"${aws:PrincipalTag/organizationId}#*\"]\n"));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
+
+            var (run, json) = await VerifyAsync(aws, []);
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
+            Assert.Equal("TenantItemAccess: Null guard (the session policy names the keys)", (string)json["checks"]!.AsArray().Single(c => (string)c!["name"]! == TenantRoleScope.CheckName(TenantRole))!["observed"]!);
+        }
+        finally
+        {
+            File.Delete(template);
+        }
     }
 
     [Fact]
@@ -110,7 +160,7 @@ public sealed class VerifyCommandProcessTests
         // A template copy whose gateway policy may also write the tenant role's inline policies (it could lift a
         // revocation): the probe is authorized, IAM refuses its malformed document, nothing is written, verify fails it.
         var template = await WeakenedTemplateAsync(
-            ("            Action: [iam:GetRole, iam:GetRolePolicy]\n", "            Action: [iam:GetRole, iam:GetRolePolicy, iam:PutRolePolicy]\n"));
+            ("            Action: [iam:GetRole, iam:GetRolePolicy, iam:ListRolePolicies]\n", "            Action: [iam:GetRole, iam:GetRolePolicy, iam:ListRolePolicies, iam:PutRolePolicy]\n"));
         string? url = null;
         var only = await OnlyFailureAsync(template, aws => url = aws.Url.ToString());
         Assert.Equal(TenantRoleRevocations.WriteCheckName(TenantRole), (string)only["name"]!);
@@ -167,9 +217,12 @@ public sealed class VerifyCommandProcessTests
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(ExpectedNames(), json["checks"]!.AsArray().Select(c => (string)c!["name"]!));
-        var only = Assert.Single(json["checks"]!.AsArray(), c => !(bool)c!["passed"]!)!;
-        Assert.Equal(TenantRoleRevocations.RevocationsCheckName(TenantRole), (string)only["name"]!);
-        Assert.Contains("statement Widen was not written by revoke", (string)only["observed"]!, StringComparison.Ordinal);
+        // Named twice: as a statement revoke did not write, and (the scope check reads every inline policy) as an Allow
+        // of DynamoDB without the LeadingKeys Null guard.
+        var failed = json["checks"]!.AsArray().Where(c => !(bool)c!["passed"]!).ToList();
+        Assert.Equal([TenantRoleScope.CheckName(TenantRole), TenantRoleRevocations.RevocationsCheckName(TenantRole)], failed.Select(c => (string)c!["name"]!));
+        Assert.Equal("tenant-revocations Widen: no Null guard on dynamodb:LeadingKeys (a request without a partition key is allowed)", (string)failed[0]!["observed"]!);
+        Assert.Contains("statement Widen was not written by revoke", (string)failed[1]!["observed"]!, StringComparison.Ordinal);
     }
 
     /// <summary>Writes tenant-revocations with LocalAws's operator user (the template's TenantRevocationPolicy).</summary>
@@ -263,9 +316,12 @@ public sealed class VerifyCommandProcessTests
             "gateway identity (GetCallerIdentity)",
             "gateway identity: GetItem Applications → zz-verify-a",
             "worst-case session policy read-only",
+            VerificationRunner.WorstCaseStsCheckName("read-only"),
             "worst-case session policy read-write",
+            VerificationRunner.WorstCaseStsCheckName("read-write"),
             SourceIdentityCheck,
             VerificationPlan.TenantRoleTrustCheck,
+            TenantRoleScope.CheckName(TenantRole),
             TenantRoleRevocations.WriteCheckName(TenantRole),
             TenantRoleRevocations.RevocationsCheckName(TenantRole),
         };
@@ -273,6 +329,7 @@ public sealed class VerifyCommandProcessTests
         names.AddRange(plan.Sessions.SelectMany(s => s.Probes).Select(p => p.Name));
         names.Add("read-write zz-verify-a: canary items removed from Applications");
         names.Add("read-write zz-verify-b: canary items removed from Applications");
+        names.Add("read-write zz-verify-s: canary items removed from Applications");
         return names;
     }
 

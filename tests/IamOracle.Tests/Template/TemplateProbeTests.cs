@@ -84,7 +84,7 @@ public sealed class TemplateProbeTests
             else
             {
                 identity = templateIdentity;
-                sessionPolicy = builder.Build(organization, set).Json;
+                sessionPolicy = builder.Build(organization, set, ShardCount.Create(session.Shards)).Json;
             }
 
             var identityDocuments = identity.Select(PolicyDocument.Parse).ToList();
@@ -145,7 +145,8 @@ public sealed class TemplateProbeTests
 
         // Both twins are exercised: own-partition probes that must pass and cross-tenant probes that must be refused.
         Assert.True(counts.GetValueOrDefault(ProbeExpectation.Allowed) > 0 && counts.GetValueOrDefault(ProbeExpectation.Denied) > 0, string.Join(", ", counts));
-        Assert.Equal(2 * options.PermissionSets.Count, plan.Sessions.Count);
+        Assert.Equal(3 * options.PermissionSets.Count, plan.Sessions.Count);
+        Assert.Equal(options.PermissionSets.Count, plan.Sessions.Count(s => s.Shards > 1));
     }
 
     [Fact]

@@ -37,7 +37,9 @@ public sealed class CloudFormationStackTests : IDisposable
         Assert.Equal("TenantDataAccess", role.Name);
         Assert.Equal(LocalAwsHost.TenantRoleArn, role.Arn);
         Assert.Contains("\"arn:aws:iam::000000000000:user/gateway\"", role.TrustPolicy, StringComparison.Ordinal);
-        Assert.Contains("arn:aws:dynamodb:us-east-1:000000000000:table/Applications/index/ByName", Assert.Single(role.InlinePolicies), StringComparison.Ordinal);
+        var inline = Assert.Single(role.InlinePolicies);
+        Assert.Equal("TenantItemAccess", inline.Name);
+        Assert.Contains("arn:aws:dynamodb:us-east-1:000000000000:table/Applications/index/ByName", inline.Document, StringComparison.Ordinal);
         var policy = Assert.Single(stack.Policies);
         Assert.Equal("arn:aws:iam::000000000000:policy/GatewayPolicy", policy.Arn);
         Assert.Contains("arn:aws:iam::000000000000:role/TenantDataAccess", policy.Document, StringComparison.Ordinal);

@@ -38,6 +38,9 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
 {
     private const string RoleName = "TenantDataAccess";
     private const string PolicyName = "tenant-revocations";
+
+    /// <summary>The template's own inline policy on the tenant role (its <c>Policies</c>): listed and read as in AWS.</summary>
+    private const string TemplatePolicy = "TenantItemAccess";
     private const int DurationSeconds = 900;
 
     private LocalAwsHost Aws => fixture.Host;
@@ -124,14 +127,14 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(ErrorType.Sender, refused.ErrorType);
         Assert.Contains($"is not authorized to perform: iam:PutRolePolicy on resource: {LocalAwsHost.TenantRoleArn}", refused.Message, StringComparison.Ordinal);
-        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        Assert.Equal([TemplatePolicy], await admin.ListRolePoliciesAsync(RoleName));
         await AssertAllowedAsync(victim, "acme after the refused put");
 
         await admin.PutRolePolicyAsync(RoleName, PolicyName, policy);
         try
         {
             Assert.Equal(policy, await admin.GetRolePolicyAsync(RoleName, PolicyName));
-            Assert.Equal([PolicyName], await admin.ListRolePoliciesAsync(RoleName));
+            Assert.Equal([TemplatePolicy, PolicyName], await admin.ListRolePoliciesAsync(RoleName));
 
             // Sessions assumed before the put, issued before the cut-off: refused when they match, untouched otherwise.
             await AssertRevokedAsync(victim, "acme (before)");
@@ -155,7 +158,7 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
 
         await AssertAllowedAsync(victim, "acme after DeleteRolePolicy");
         await AssertAllowedAsync(victimTagged, "acme tag after DeleteRolePolicy");
-        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        Assert.Equal([TemplatePolicy], await admin.ListRolePoliciesAsync(RoleName));
         var gone = await Assert.ThrowsAsync<AmazonServiceException>(() => admin.GetRolePolicyAsync(RoleName, PolicyName));
         Assert.Equal("NoSuchEntity", gone.ErrorCode);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
@@ -182,29 +185,32 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         Assert.Equal(("NoSuchEntity", HttpStatusCode.NotFound), (noRole.ErrorCode, noRole.StatusCode));
         var noRoleForGateway = await Refused(gateway.PutRolePolicyAsync("NoSuchRole", "p", Sized(200))); // authorized before existence is told
         Assert.Equal("AccessDenied", noRoleForGateway.ErrorCode);
-        foreach (var call in new[] { gateway.DeleteRolePolicyAsync(RoleName, "p"), gateway.ListRolePoliciesAsync(RoleName) })
-        {
-            Assert.Equal("AccessDenied", (await Refused(call)).ErrorCode);
-        }
+        Assert.Equal("AccessDenied", (await Refused(gateway.DeleteRolePolicyAsync(RoleName, "p"))).ErrorCode);
 
-        // The gateway may read an inline policy (verify checks tenant-revocations): past authorization, so NoSuchEntity.
+        // The gateway may read the role's inline policies (verify checks tenant-revocations and the template's
+        // TenantItemAccess): past authorization, so NoSuchEntity for a missing one; the template's own is listed and read.
         Assert.Equal("NoSuchEntity", (await Refused(gateway.GetRolePolicyAsync(RoleName, "p"))).ErrorCode);
+        Assert.Equal([TemplatePolicy], await gateway.ListRolePoliciesAsync(RoleName));
+        var templatePolicy = await gateway.GetRolePolicyAsync(RoleName, TemplatePolicy);
+        Assert.Contains("\"dynamodb:LeadingKeys\":\"false\"", templatePolicy, StringComparison.Ordinal);
 
-        Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+        Assert.Equal([TemplatePolicy], await admin.ListRolePoliciesAsync(RoleName));
         var noPolicy = await Refused(admin.DeleteRolePolicyAsync(RoleName, "p"));
         Assert.Equal(("NoSuchEntity", HttpStatusCode.NotFound), (noPolicy.ErrorCode, noPolicy.StatusCode));
 
-        // The role's inline policies share 10,240 characters, white space not counted; replacing a policy counts it once.
+        // The role's inline policies share 10,240 characters, white space not counted, the template's own included;
+        // replacing a policy counts it once.
+        var rest = 4_240 - TenantRevocations.CountedLength(templatePolicy);
         try
         {
             await admin.PutRolePolicyAsync(RoleName, "first", Sized(6_000));
-            var over = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(4_241)));
+            var over = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(rest + 1)));
             Assert.Equal(("LimitExceeded", HttpStatusCode.Conflict), (over.ErrorCode, over.StatusCode));
-            Assert.Equal(["first"], await admin.ListRolePoliciesAsync(RoleName));
-            var spacesInAString = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(4_241).Replace("xxxx", "x  x", StringComparison.Ordinal)));
+            Assert.Equal([TemplatePolicy, "first"], await admin.ListRolePoliciesAsync(RoleName));
+            var spacesInAString = await Refused(admin.PutRolePolicyAsync(RoleName, "second", Sized(rest + 1).Replace("xxxx", "x  x", StringComparison.Ordinal)));
             Assert.Equal("LimitExceeded", spacesInAString.ErrorCode); // white space inside a string value counts
-            await admin.PutRolePolicyAsync(RoleName, "second", Indented(Sized(4_240)));
-            Assert.Equal(["first", "second"], await admin.ListRolePoliciesAsync(RoleName));
+            await admin.PutRolePolicyAsync(RoleName, "second", Indented(Sized(rest)));
+            Assert.Equal([TemplatePolicy, "first", "second"], await admin.ListRolePoliciesAsync(RoleName));
             await admin.PutRolePolicyAsync(RoleName, "first", Sized(5_000));
             await admin.PutRolePolicyAsync(RoleName, "first", Sized(6_000));
             var stillOver = await Refused(admin.PutRolePolicyAsync(RoleName, "first", Sized(6_001)));
@@ -213,11 +219,37 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         }
         finally
         {
-            foreach (var name in await admin.ListRolePoliciesAsync(RoleName))
+            foreach (var name in (await admin.ListRolePoliciesAsync(RoleName)).Where(n => n != TemplatePolicy))
             {
                 await admin.DeleteRolePolicyAsync(RoleName, name);
             }
         }
+    }
+
+    [Fact]
+    public async Task TemplateInlinePolicy_IsTheRolesInlinePolicy_DeletingItRemovesTheGrantPuttingItBackRestoresIt()
+    {
+        // The template's TenantItemAccess is an inline policy as in AWS (listed, read, deleted, put), not a hidden fixed
+        // policy: without it a session has no Allow (implicit deny); the allow twins before and after.
+        using var admin = Iam(Aws.AdminCredentials);
+        var (session, _) = await AssumeAsync("acme+read-write");
+        await AssertAllowedAsync(session, "acme under the template's TenantItemAccess");
+        var document = await admin.GetRolePolicyAsync(RoleName, TemplatePolicy);
+
+        await admin.DeleteRolePolicyAsync(RoleName, TemplatePolicy);
+        try
+        {
+            Assert.Empty(await admin.ListRolePoliciesAsync(RoleName));
+            var denied = await Assert.ThrowsAsync<AmazonDynamoDBException>(() => ReadAsync(session));
+            Assert.Equal("AccessDeniedException", denied.ErrorCode);
+            Assert.Contains("because no identity-based policy allows the dynamodb:GetItem action", denied.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await admin.PutRolePolicyAsync(RoleName, TemplatePolicy, document);
+        }
+
+        await AssertAllowedAsync(session, "acme after TenantItemAccess was put back");
     }
 
     /// <summary>
@@ -235,12 +267,12 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
         var document = """{"Version":"2012-10-17","Statement":[{"Sid":"Probe","Effect":"Deny","Action":"dynamodb:DeleteTable","Resource":"*"}]}""";
         Assert.Equal("AccessDenied", (await Refused(gateway.PutRolePolicyAsync(RoleName, PolicyName, document))).ErrorCode);
         Assert.Equal("AccessDenied", (await Refused(gateway.DeleteRolePolicyAsync(RoleName, PolicyName))).ErrorCode);
-        Assert.Empty(await op.ListRolePoliciesAsync(RoleName));
+        Assert.Equal([TemplatePolicy], await op.ListRolePoliciesAsync(RoleName));
 
         await op.PutRolePolicyAsync(RoleName, PolicyName, document);
         try
         {
-            Assert.Equal([PolicyName], await op.ListRolePoliciesAsync(RoleName));
+            Assert.Equal([TemplatePolicy, PolicyName], await op.ListRolePoliciesAsync(RoleName));
             Assert.Equal(document, await op.GetRolePolicyAsync(RoleName, PolicyName));
             Assert.Equal(document, await gateway.GetRolePolicyAsync(RoleName, PolicyName)); // read-only twin
             var role = await op.CallAsync("GetRole", [KeyValuePair.Create("RoleName", RoleName)]);
@@ -251,7 +283,7 @@ public sealed class RolePolicyTests(RolePolicyHostFixture fixture) : IClassFixtu
             await op.DeleteRolePolicyAsync(RoleName, PolicyName);
         }
 
-        Assert.Empty(await op.ListRolePoliciesAsync(RoleName));
+        Assert.Equal([TemplatePolicy], await op.ListRolePoliciesAsync(RoleName));
         // Only the tenant role: another role name is refused before its existence is told.
         var other = await Refused(op.PutRolePolicyAsync("TenantGateway", PolicyName, document));
         Assert.Equal("AccessDenied", other.ErrorCode);

@@ -56,9 +56,15 @@ internal sealed class CloudFormationIamSource : IIamSource
         {
             var where = $"resource {role.LogicalId} (AWS::IAM::Role)";
             var policies = new List<PolicyDocument>();
-            foreach (var inline in role.InlinePolicies)
+            var inlinePolicies = new List<InlinePolicy>();
+            foreach (var (name, json) in role.InlinePolicies)
             {
-                Parse(inline, $"{where} Policies", errors, policies);
+                var parsed = new List<PolicyDocument>();
+                Parse(json, $"{where} Policies {name}", errors, parsed);
+                if (parsed.Count == 1)
+                {
+                    inlinePolicies.Add(new InlinePolicy(name, json, parsed[0]));
+                }
             }
 
             foreach (var arn in role.ManagedPolicyArns)
@@ -86,6 +92,7 @@ internal sealed class CloudFormationIamSource : IIamSource
                     RoleId = IamDirectory.RoleId(scope.AccountId, role.Name),
                     TrustPolicy = trust[0],
                     Policies = policies,
+                    InlinePolicies = inlinePolicies,
                     MaxSessionDurationSeconds = role.MaxSessionDurationSeconds,
                 });
             }

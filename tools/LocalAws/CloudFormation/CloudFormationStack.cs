@@ -212,7 +212,9 @@ internal sealed class CloudFormationStack
                             Name = created.PhysicalId,
                             Arn = created.Arn!,
                             TrustPolicy = properties["AssumeRolePolicyDocument"]?.ToJsonString() ?? throw new TemplateException($"{where}: AssumeRolePolicyDocument is required."),
-                            InlinePolicies = [.. (properties[nameof(Policies)] as JsonArray ?? []).Select((p, i) => p?["PolicyDocument"]?.ToJsonString() ?? throw new TemplateException($"{where}: Policies[{i}].PolicyDocument is required."))],
+                            InlinePolicies = [.. (properties[nameof(Policies)] as JsonArray ?? []).Select((p, i) => (
+                                IntrinsicResolver.Text(p?["PolicyName"]) ?? throw new TemplateException($"{where}: Policies[{i}].PolicyName is required."),
+                                p?["PolicyDocument"]?.ToJsonString() ?? throw new TemplateException($"{where}: Policies[{i}].PolicyDocument is required.")))],
                             ManagedPolicyArns = [.. (properties["ManagedPolicyArns"] as JsonArray ?? []).Select(a => IntrinsicResolver.Text(a) ?? throw new TemplateException($"{where}: ManagedPolicyArns must be strings."))],
                             MaxSessionDurationSeconds = IntrinsicResolver.Text(properties["MaxSessionDuration"]) is { } max
                                 ? int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : throw new TemplateException($"{where}: MaxSessionDuration '{max}' is not a number.")

@@ -38,7 +38,7 @@ internal sealed class IamDirectory
         foreach (var role in definitions.Roles)
         {
             _roles[role.Arn] = role;
-            _inlinePolicies[role.Arn] = new RoleInlinePolicies();
+            _inlinePolicies[role.Arn] = new RoleInlinePolicies(role.InlinePolicies);
         }
     }
 
@@ -78,7 +78,8 @@ internal sealed class IamDirectory
         return role is not null;
     }
 
-    /// <summary>The inline policies put on <paramref name="role"/> through IAM's API (shared by all its sessions).</summary>
+    /// <summary>The inline policies of <paramref name="role"/>: the source's (the template's <c>Policies</c>) and those put
+    /// through IAM's API (shared by all its sessions).</summary>
     public RoleInlinePolicies InlinePolicies(IamRole role)
     {
         ArgumentNullException.ThrowIfNull(role);

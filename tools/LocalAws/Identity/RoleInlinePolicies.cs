@@ -7,7 +7,8 @@ namespace LocalAws.Identity;
 internal sealed record InlinePolicy(string Name, string Json, PolicyDocument Document);
 
 /// <summary>
-/// The inline policies put on one role through IAM's API (<c>PutRolePolicy</c> / <c>DeleteRolePolicy</c>). Every
+/// The inline policies of one role: those its source defines (a CloudFormation role's <c>Policies</c>), then as IAM's API
+/// changes them (<c>PutRolePolicy</c> / <c>DeleteRolePolicy</c>, which may also replace or delete the source's). Every
 /// session of the role holds this object, not a copy: IAM evaluates a role's current policies at request time, so a
 /// policy put after a session was assumed applies to it on its next request. Readers take one immutable
 /// <see cref="Snapshot"/>; writers swap it under a lock and bump its version (part of every cached decision's key).
@@ -18,7 +19,20 @@ internal sealed class RoleInlinePolicies
     public const int MaxAggregateCharacters = 10_240;
 
     private readonly Lock _gate = new();
-    private volatile Snapshot _current = Snapshot.Empty;
+    private volatile Snapshot _current;
+
+    /// <summary>Starts with <paramref name="initial"/> (the role's source-defined inline policies; not checked against the quota).</summary>
+    public RoleInlinePolicies(IEnumerable<InlinePolicy> initial)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        var policies = ImmutableSortedDictionary.Create<string, InlinePolicy>(StringComparer.Ordinal);
+        foreach (var policy in initial)
+        {
+            policies = policies.SetItem(policy.Name, policy);
+        }
+
+        _current = policies.IsEmpty ? Snapshot.Empty : Snapshot.Empty.With(policies);
+    }
 
     /// <summary>The policies now (sorted by name), their documents and a version that changes on every put/delete.</summary>
     public Snapshot Current => _current;
