@@ -185,6 +185,18 @@ public sealed class VerificationPlanTests
     }
 
     [Fact]
+    public void Create_AbacMode_NoShardedCanaryUntilItsRolePolicyKnowsShards()
+    {
+        var options = TestOptions.Valid();
+        options.Mode = IsolationMode.Abac;
+
+        var plan = VerificationPlan.Create(options);
+
+        Assert.Equal(4, plan.Sessions.Count);
+        Assert.All(plan.Sessions, s => Assert.Equal(1, s.Shards));
+    }
+
+    [Fact]
     public void PartitionKeys_ShardedOrganization_BareKeyAndEveryShard()
     {
         Assert.Equal(["acme"], VerificationPlan.PartitionKeys("acme", 1));
