@@ -108,9 +108,7 @@ public sealed class VerificationPlan
 
         using var catalog = new PermissionSetCatalog(options);
         var builder = new SessionPolicyBuilder(catalog.Scope);
-        // Abac mode: the role policy does not know shards yet (issue 23 item 3), so a sharded organization's keys are
-        // refused there (fail closed); the sharded canary joins in both modes once it does.
-        foreach (var (setName, set) in options.PermissionSets.Where(_ => options.Mode != IsolationMode.Abac).OrderBy(s => s.Key, StringComparer.Ordinal))
+        foreach (var (setName, set) in options.PermissionSets.OrderBy(s => s.Key, StringComparer.Ordinal))
         {
             // Out-of-range shard keys are refused only where the policy lists the keys exactly (SessionPolicy mode, when
             // the list fits); the {org}#* pattern (ABAC's role policy, the long-id fallback) admits the organization's own.

@@ -185,15 +185,18 @@ public sealed class VerificationPlanTests
     }
 
     [Fact]
-    public void Create_AbacMode_NoShardedCanaryUntilItsRolePolicyKnowsShards()
+    public void Create_AbacMode_ShardedCanaryWithoutOutOfRangeKeys()
     {
+        // ABAC's role policy admits {org}#* (the organization's own keys): #4 and # are probed only for an exact list.
         var options = TestOptions.Valid();
         options.Mode = IsolationMode.Abac;
 
-        var plan = VerificationPlan.Create(options);
+        var session = VerificationPlan.Create(options).Sessions.Single(s => s.Organization == "zz-verify-s" && s.PermissionSet == "read-write");
 
-        Assert.Equal(4, plan.Sessions.Count);
-        Assert.All(plan.Sessions, s => Assert.Equal(1, s.Shards));
+        Assert.Equal(4, session.Shards);
+        Assert.DoesNotContain(session.Probes, p => p.Targets.Contains("zz-verify-s#4") || p.Targets.Contains("zz-verify-s#"));
+        Assert.Equal(ProbeExpectation.Denied, session.Probes.Single(p => p.Operation == ProbeOperation.PutItem && p.Targets.SequenceEqual(["zz-verify-sx"])).Expected);
+        Assert.Equal(ProbeExpectation.Allowed, session.Probes.Single(p => p.Operation == ProbeOperation.PutItem && p.Targets.SequenceEqual(["zz-verify-s#3"])).Expected);
     }
 
     [Fact]

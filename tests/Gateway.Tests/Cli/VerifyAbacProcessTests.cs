@@ -41,7 +41,13 @@ public sealed class VerifyAbacProcessTests
         var names = checks.Select(c => (string)c!["name"]!).ToList();
         Assert.Contains(TenantRoleRevocations.WriteCheckName("TenantDataAccess-read-only"), names);
         Assert.Contains(TenantRoleRevocations.RevocationsCheckName("TenantDataAccess-read-only"), names);
-        Assert.Subset(names.ToHashSet(), VerifyCommandProcessTests.ExpectedNames().Where(n => !n.Contains("session policy", StringComparison.Ordinal)).ToHashSet());
+        // The shipped plan's names but the session-policy checks and the sharded canary's out-of-range keys (#4, #: ABAC's
+        // {org}#* admits the organization's own keys, so they are probed only where the policy is an exact list).
+        Assert.Subset(names.ToHashSet(), VerifyCommandProcessTests.ExpectedNames()
+            .Where(n => !n.Contains("session policy", StringComparison.Ordinal) && !n.EndsWith("zz-verify-s#4", StringComparison.Ordinal) && !n.EndsWith("zz-verify-s#", StringComparison.Ordinal))
+            .ToHashSet());
+        Assert.Contains("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-s#3", names);
+        Assert.Contains("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-sx", names);
         Assert.Contains("read-write zz-verify-a: GetItem Applications → zz-verify-b", names);
     }
 
@@ -64,7 +70,49 @@ public sealed class VerifyAbacProcessTests
             var failed = json["checks"]!.AsArray().Where(c => !(bool)c!["passed"]!).Select(c => (string)c!["name"]!).ToList();
             Assert.Contains("read-write zz-verify-a: GetItem Applications → zz-verify-b", failed);
             Assert.Contains("read-write zz-verify-b: PutItem Applications → zz-verify-a", failed);
-            Assert.All(failed, name => Assert.StartsWith("read-write ", name, StringComparison.Ordinal));
+            // …and the role's shape, named (verify reads the role's inline policies).
+            Assert.Contains(TenantRoleScope.CheckName("TenantDataAccess"), failed);
+            Assert.All(failed.Where(n => n != TenantRoleScope.CheckName("TenantDataAccess")), name => Assert.StartsWith("read-write ", name, StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    [Fact]
+    public async Task Binary_AbacRoleWidenedToStringLikeOrgStar_FailsTheScopeCheckAndTheShardedLookAlikesExit1()
+    {
+        // Issue 23's acceptance: a template copy whose read-write role compares LeadingKeys with {org}* instead of {org}#*.
+        // verify names the role's shape, and in practice the sharded canary's session (tag zz-verify-s) reaches
+        // zz-verify-sx, zz-verify-s-2, zz-verify-s.x — the look-alike probes fail; another organization's key still does not.
+        // Allow twin: Binary_AbacDeployment_EveryProbeRunsWithTaggedSessionsAndPasses (the same probes pass with {org}#*).
+        var template = RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml");
+        var text = (await File.ReadAllTextAsync(template)).ReplaceLineEndings("\n");
+        const string scoped = "                        dynamodb:LeadingKeys: [\"${aws:PrincipalTag/organizationId}\", \"${aws:PrincipalTag/organizationId}#*\"]\n";
+        Assert.Equal(1, text.Split(scoped).Length - 1);
+        var copy = Path.Combine(Path.GetTempPath(), $"tenant-gateway-abac-orgstar-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(copy, text.Replace(scoped, "                        dynamodb:LeadingKeys: [\"${aws:PrincipalTag/organizationId}\", \"${aws:PrincipalTag/organizationId}*\"]\n", StringComparison.Ordinal));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(AbacLocalAws(copy));
+
+            var (run, json) = await VerifyCommandProcessTests.VerifyAsync(aws, AbacEnvironment);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var checks = json["checks"]!.AsArray();
+            var failed = checks.Where(c => !(bool)c!["passed"]!).Select(c => (string)c!["name"]!).ToList();
+            Assert.Contains(TenantRoleScope.CheckName("TenantDataAccess"), failed);
+            Assert.Contains("StringLike ${aws:PrincipalTag/organizationId}* on dynamodb:LeadingKeys admits other organizations' keys", (string)checks.Single(c => (string)c!["name"]! == TenantRoleScope.CheckName("TenantDataAccess"))!["observed"]!, StringComparison.Ordinal);
+            Assert.DoesNotContain(TenantRoleScope.CheckName("TenantDataAccess-read-only"), failed);
+            foreach (var lookAlike in new[] { "zz-verify-sx", "zz-verify-s-2", "zz-verify-s.x" })
+            {
+                Assert.Contains($"read-write zz-verify-s (4 shards): PutItem Applications → {lookAlike}", failed);
+            }
+
+            // Still refused, and the own shard keys still work: only what {org}* adds is reachable.
+            Assert.DoesNotContain("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-a", failed);
+            Assert.DoesNotContain("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-s#3", failed);
         }
         finally
         {

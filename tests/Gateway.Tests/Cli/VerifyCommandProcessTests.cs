@@ -109,7 +109,7 @@ public sealed class VerifyCommandProcessTests
     }
 
     /// <summary>The tenant role's LeadingKeys condition in the template (TenantItemAccess), to widen in a copy.</summary>
-    private const string TenantItemCondition = "                  - { \"Fn::Sub\": \"${ApplicationsTable.Arn}/index/ByName\" }\n                Condition:\n                  \"Null\":\n                    dynamodb:LeadingKeys: \"false\"\n";
+    private const string TenantItemCondition = "                    - \"Null\":\n                        dynamodb:LeadingKeys: \"false\"\n\n  # PolicyMode Abac only";
 
     [Fact]
     public async Task Binary_TenantRoleWidenedToStringLikeOrgStar_FailsOnlyTheScopeCheckExit1()
@@ -117,7 +117,7 @@ public sealed class VerifyCommandProcessTests
         // A template copy whose tenant role compares LeadingKeys with StringLike {org}* (no '#'): it would admit
         // zz-verify-sx, acme-2, any organization whose id starts with another's. In SessionPolicy mode the session policy
         // still refuses every look-alike (those probes pass, rightly), so the role's shape is what verify must name.
-        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition + "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: \"${aws:PrincipalTag/organizationId}*\"\n"));
+        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition.Replace("\n\n", "\n                      ForAllValues:StringLike:\n                        dynamodb:LeadingKeys: \"${aws:PrincipalTag/organizationId}*\"\n\n", StringComparison.Ordinal)));
         var only = await OnlyFailureAsync(template);
         Assert.Equal(TenantRoleScope.CheckName(TenantRole), (string)only["name"]!);
         Assert.Equal("TenantItemAccess TenantItemActions: StringLike ${aws:PrincipalTag/organizationId}* on dynamodb:LeadingKeys admits other organizations' keys (only {org} and {org}#* are safe)", (string)only["observed"]!);
@@ -127,7 +127,7 @@ public sealed class VerifyCommandProcessTests
     public async Task Binary_TenantRoleScopedToOrgAndShards_EveryCheckPassesExit0()
     {
         // Allow twin of the widened copy: the same edit with the '#' ({org} and {org}#*, the safe shard pattern).
-        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition + "                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [\"${aws:PrincipalTag/organizationId}\", \"${aws:PrincipalTag/organizationId}#*\"]\n"));
+        var template = await WeakenedTemplateAsync((TenantItemCondition, TenantItemCondition.Replace("\n\n", "\n                      ForAllValues:StringLike:\n                        dynamodb:LeadingKeys: [\"${aws:PrincipalTag/organizationId}\", \"${aws:PrincipalTag/organizationId}#*\"]\n\n", StringComparison.Ordinal)));
         try
         {
             await using var aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { CloudFormationTemplate = template });
