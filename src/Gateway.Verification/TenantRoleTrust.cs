@@ -16,6 +16,12 @@ public static class TenantRoleTrust
 {
     public const string Expected = "only the gateway principal";
 
+    /// <summary>
+    /// The check's name for a tenant role other than <c>TenantIsolation:RoleArn</c>'s (Abac mode: another permission
+    /// set's role); <c>RoleArn</c>'s keeps <see cref="VerificationPlan.TenantRoleTrustCheck"/>.
+    /// </summary>
+    public static string CheckName(string role) => $"tenant role {role}: trust admits only the gateway";
+
     /// <summary>The IAM ARN that a trust policy names for <paramref name="callerArn"/> (an assumed-role session maps to its role).</summary>
     public static string PrincipalOf(string callerArn)
     {
@@ -79,10 +85,14 @@ public static class TenantRoleTrust
     }
 
     /// <summary>Runs the check: GetCallerIdentity, GetRole, <see cref="Analyze"/>. Fails closed (named) when IAM cannot be read.</summary>
-    public static async Task<VerificationCheck> CheckAsync(IAmazonSecurityTokenService sts, IamClient? iam, string? roleArn, CancellationToken cancellationToken)
+    public static Task<VerificationCheck> CheckAsync(IAmazonSecurityTokenService sts, IamClient? iam, string? roleArn, CancellationToken cancellationToken)
+        => CheckAsync(sts, iam, roleArn, VerificationPlan.TenantRoleTrustCheck, cancellationToken);
+
+    /// <summary>As <see cref="CheckAsync(IAmazonSecurityTokenService, IamClient?, string?, CancellationToken)"/>, reported as <paramref name="name"/>.</summary>
+    public static async Task<VerificationCheck> CheckAsync(IAmazonSecurityTokenService sts, IamClient? iam, string? roleArn, string name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sts);
-        VerificationCheck Fail(string observed) => new(VerificationPlan.TenantRoleTrustCheck, Expected, observed, false);
+        VerificationCheck Fail(string observed) => new(name, Expected, observed, false);
         var roleName = roleArn is null ? null : roleArn[(roleArn.LastIndexOf('/') + 1)..];
         if (iam is null || string.IsNullOrEmpty(roleName))
         {
@@ -122,7 +132,7 @@ public static class TenantRoleTrust
         }
 
         var (passed, observed) = Analyze(trust, caller);
-        return new VerificationCheck(VerificationPlan.TenantRoleTrustCheck, Expected, observed, passed);
+        return new VerificationCheck(name, Expected, observed, passed);
     }
 
     private static bool CoversAssumeRole(PolicyStatement statement)

@@ -61,8 +61,7 @@ public sealed class VerificationRunner : IVerificationRunner
 
         var caller = await CheckGatewayIdentityAsync(plan, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
         await CheckPolicySizesAsync(checks, cancellationToken).ConfigureAwait(false);
-        await CheckSourceIdentityRequiredAsync(plan, checks, cancellationToken).ConfigureAwait(false);
-        checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, _options.RoleArn, cancellationToken).ConfigureAwait(false));
+        await CheckTenantRoleTrustsAsync(plan, checks, cancellationToken).ConfigureAwait(false);
         await CheckTenantRoleRevocationsAsync(plan, caller, canarySortKey, checks, cancellationToken).ConfigureAwait(false);
 
         var sessions = new Dictionary<(string Org, string Set), IAmazonDynamoDB>();
@@ -213,25 +212,101 @@ public sealed class VerificationRunner : IVerificationRunner
 
     public static string WorstCaseStsCheckName(string permissionSet) => $"worst-case session policy {permissionSet}: AssumeRole with 64 shards and a 64-character id";
 
-    private async Task CheckSourceIdentityRequiredAsync(VerificationPlan plan, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    /// <summary>Name of the SourceIdentity check of <c>TenantIsolation:RoleArn</c>'s role (another role's: <see cref="SourceIdentityCheckName"/>).</summary>
+    public const string SourceIdentityCheck = "AssumeRole without SourceIdentity";
+
+    /// <summary>What a tag holding a pattern character may be refused with: AWS STS does not accept <c>#</c>, <c>*</c>, <c>?</c> in a tag value at all.</summary>
+    public const string PatternTagExpected = "AccessDenied or ValidationError";
+
+    public static string SourceIdentityCheckName(string role) => $"tenant role {role}: AssumeRole without SourceIdentity";
+
+    public static string TagCheckName(string role, string? tag) => tag switch
     {
-        const string name = "AssumeRole without SourceIdentity";
-        if (_issuer is not StsCredentialIssuer sts || plan.Sessions.Count == 0)
+        null => $"tenant role {role}: AssumeRole without the organizationId tag",
+        "" => $"tenant role {role}: AssumeRole with an empty organizationId tag",
+        _ => $"tenant role {role}: AssumeRole with organizationId tag {tag}",
+    };
+
+    /// <summary>The tag values the ABAC trust must refuse for canary <paramref name="organization"/> (none, empty, each pattern character), in order.</summary>
+    public static IReadOnlyList<string?> RefusedTags(string organization) => [null, string.Empty, organization + "#0", "*", organization + "?"];
+
+    /// <summary>
+    /// Per tenant role the gateway assumes (SessionPolicy mode: <c>TenantIsolation:RoleArn</c>; Abac mode: each permission
+    /// set's role), with the gateway's own AssumeRole request for the first canary and a permission set of that role:
+    /// without its SourceIdentity it is refused; the trust (IAM GetRole) admits only the gateway; and in Abac mode, where
+    /// the <c>organizationId</c> tag is the session's only scope, it is refused without the tag, with an empty one and with
+    /// one holding <c>#</c>, <c>*</c> or <c>?</c>, beside the same request with the canary's tag issued (the allow twin).
+    /// <c>RoleArn</c>'s role keeps the names <see cref="SourceIdentityCheck"/> and <see cref="VerificationPlan.TenantRoleTrustCheck"/>.
+    /// </summary>
+    private async Task CheckTenantRoleTrustsAsync(VerificationPlan plan, List<VerificationCheck> checks, CancellationToken cancellationToken)
+    {
+        var roles = TenantRoles();
+        if (_issuer is not StsCredentialIssuer sts || plan.Sessions.Count == 0 || roles.Count == 0)
         {
-            checks.Add(new VerificationCheck(name, Describe(ProbeExpectation.Denied), "not checked (no STS issuer)", false));
+            checks.Add(new VerificationCheck(SourceIdentityCheck, Describe(ProbeExpectation.Denied), "not checked (no STS issuer)", false));
+            checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, _options.RoleArn, cancellationToken).ConfigureAwait(false));
             return;
         }
 
-        // The gateway's own request for the first canary session, minus its SourceIdentity.
-        var first = plan.Sessions[0];
-        var request = sts.BuildRequest(KeyFor(first), _catalog.Sets[first.PermissionSet]);
-        request.SourceIdentity = null;
+        var primary = roles.FirstOrDefault(r => r.Arn == _options.RoleArn).Role ?? roles[0].Role;
+        var organization = plan.Organizations[0];
+        foreach (var (role, arn, set) in roles)
+        {
+            var isPrimary = role == primary;
+            var permissionSet = _catalog.Sets[set];
+            AssumeRoleRequest Request() => sts.BuildRequest(KeyFor(organization, set, CanaryUser, ShardCount.One), permissionSet);
+
+            var withoutSourceIdentity = Request();
+            withoutSourceIdentity.SourceIdentity = null;
+            checks.Add(await AssumeRoleCheckAsync(isPrimary ? SourceIdentityCheck : SourceIdentityCheckName(role), withoutSourceIdentity, ProbeExpectation.Denied, cancellationToken).ConfigureAwait(false));
+            checks.Add(await TenantRoleTrust.CheckAsync(_sts, _iam, arn, isPrimary ? VerificationPlan.TenantRoleTrustCheck : TenantRoleTrust.CheckName(role), cancellationToken).ConfigureAwait(false));
+            if (_options.Mode != IsolationMode.Abac)
+            {
+                continue;
+            }
+
+            checks.Add(await AssumeRoleCheckAsync(TagCheckName(role, organization), Request(), ProbeExpectation.Allowed, cancellationToken).ConfigureAwait(false));
+            foreach (var tag in RefusedTags(organization))
+            {
+                var request = Request();
+                request.Tags = tag is null ? null : [new Amazon.SecurityToken.Model.Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = tag }];
+                var check = await AssumeRoleCheckAsync(TagCheckName(role, tag), request, ProbeExpectation.Denied, cancellationToken).ConfigureAwait(false);
+                checks.Add(tag is { Length: > 0 }
+                    // AWS STS refuses a tag value outside [\p{L}\p{Z}\p{N}_.:/=+\-@]* before the trust is evaluated: refused all the same.
+                    ? check with { Expected = PatternTagExpected, Passed = check.Passed || check.Observed == "ValidationError" }
+                    : check);
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="request"/> (never used: the credentials are dropped) and judges it: Denied needs a genuine AccessDenied.</summary>
+    private async Task<VerificationCheck> AssumeRoleCheckAsync(string name, AssumeRoleRequest request, ProbeExpectation expected, CancellationToken cancellationToken)
+    {
         var observed = await ObserveAsync(async () =>
         {
             await _sts.AssumeRoleAsync(request, cancellationToken).ConfigureAwait(false);
             return "credentials issued";
         }, _stsEndpoint).ConfigureAwait(false);
-        checks.Add(new VerificationCheck(name, Describe(ProbeExpectation.Denied), observed, Passes(ProbeExpectation.Denied, observed)));
+        return expected == ProbeExpectation.Allowed
+            ? new VerificationCheck(name, "credentials", observed, observed == "credentials issued")
+            : new VerificationCheck(name, Describe(ProbeExpectation.Denied), observed, Passes(ProbeExpectation.Denied, observed));
+    }
+
+    /// <summary>Each tenant role the gateway assumes (name, ARN) with the first permission set (ordinal) that assumes it, in role-name order.</summary>
+    private List<(string Role, string Arn, string Set)> TenantRoles()
+    {
+        var roles = new SortedDictionary<string, (string Arn, string Set)>(StringComparer.Ordinal);
+        foreach (var (name, set) in _catalog.Sets.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var arn = _options.Mode == IsolationMode.Abac ? _catalog.RoleArnOf(set) ?? _options.RoleArn : _options.RoleArn;
+            var role = arn is null ? string.Empty : arn[(arn.LastIndexOf('/') + 1)..];
+            if (role.Length > 0)
+            {
+                roles.TryAdd(role, (arn!, name));
+            }
+        }
+
+        return roles.Select(r => (r.Key, r.Value.Arn, r.Value.Set)).ToList();
     }
 
     private async Task<IAmazonDynamoDB?> AssumeAsync(VerificationSession session, List<VerificationCheck> checks, CancellationToken cancellationToken)

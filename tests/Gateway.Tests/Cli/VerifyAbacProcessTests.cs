@@ -49,6 +49,53 @@ public sealed class VerifyAbacProcessTests
         Assert.Contains("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-s#3", names);
         Assert.Contains("read-write zz-verify-s (4 shards): PutItem Applications → zz-verify-sx", names);
         Assert.Contains("read-write zz-verify-a: GetItem Applications → zz-verify-b", names);
+        // Every tenant role's trust, in practice: the read-only role's too, each refusal beside its issued twin.
+        foreach (var role in new[] { "TenantDataAccess", "TenantDataAccess-read-only" })
+        {
+            Assert.Contains(VerificationRunner.TagCheckName(role, "zz-verify-a"), names);
+            Assert.All(VerificationRunner.RefusedTags("zz-verify-a"), tag => Assert.Contains(VerificationRunner.TagCheckName(role, tag), names));
+        }
+
+        Assert.Contains(VerificationRunner.SourceIdentityCheckName("TenantDataAccess-read-only"), names);
+        Assert.Contains(TenantRoleTrust.CheckName("TenantDataAccess-read-only"), names);
+    }
+
+    [Fact]
+    public async Task Binary_ReadOnlyRoleTrustWithoutTheTagCondition_FailsOnlyThatRolesTagChecksExit1()
+    {
+        // A template copy where only the read-only role's trust loses its tag condition (AbacRequiresOrganizationTag and
+        // AbacRefusesPatternCharactersInTag): that role can then be assumed untagged, with an empty tag, or tagged '*'
+        // (its policy's StringLike ${tag} then admits every organization's key). verify must name exactly that role's tag
+        // checks. Allow twins: the same role with the canary's tag is issued, TenantDataAccess's identical checks pass,
+        // and the unchanged template passes every check (Binary_AbacDeployment_EveryProbeRunsWithTaggedSessionsAndPasses).
+        var template = RepoPaths.Combine("deploy", "cloudformation", "tenant-gateway.yaml");
+        var text = (await File.ReadAllTextAsync(template)).ReplaceLineEndings("\n");
+        const string requiresTag = "          - { Sid: AbacRequiresOrganizationTag, Effect: Deny, Principal: { AWS: \"*\" }, Action: [\"sts:AssumeRole\", \"sts:TagSession\"],\n              Condition: { StringNotLike: { \"aws:RequestTag/organizationId\": \"?*\" } } }\n";
+        const string refusesPatterns = "          - { Sid: AbacRefusesPatternCharactersInTag, Effect: Deny, Principal: { AWS: \"*\" }, Action: [\"sts:AssumeRole\", \"sts:TagSession\"],\n              Condition: { StringLike: { \"aws:RequestTag/organizationId\": [\"*#*\", \"*${*}*\", \"*${?}*\"] } } }\n";
+        Assert.Equal(1, text.Split(requiresTag).Length - 1);
+        Assert.Equal(1, text.Split(refusesPatterns).Length - 1);
+        var copy = Path.Combine(Path.GetTempPath(), $"tenant-gateway-abac-readonly-trust-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(copy, text.Replace(requiresTag, string.Empty, StringComparison.Ordinal).Replace(refusesPatterns, string.Empty, StringComparison.Ordinal));
+        try
+        {
+            await using var aws = await LocalAwsHost.StartAsync(AbacLocalAws(copy));
+
+            var (run, json) = await VerifyCommandProcessTests.VerifyAsync(aws, AbacEnvironment);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            var checks = json["checks"]!.AsArray();
+            var failed = checks.Where(c => !(bool)c!["passed"]!).Select(c => (string)c!["name"]!).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(VerificationRunner.RefusedTags("zz-verify-a").Select(t => VerificationRunner.TagCheckName("TenantDataAccess-read-only", t)).Order(StringComparer.Ordinal), failed);
+            Assert.All(checks.Where(c => failed.Contains((string)c!["name"]!)), c => Assert.Equal("credentials issued", (string)c!["observed"]!));
+            Assert.Contains(VerificationRunner.TagCheckName("TenantDataAccess-read-only", null), run.StandardOutput, StringComparison.Ordinal);
+            var passed = checks.Where(c => (bool)c!["passed"]!).Select(c => (string)c!["name"]!).ToHashSet();
+            Assert.Contains(VerificationRunner.TagCheckName("TenantDataAccess-read-only", "zz-verify-a"), passed);
+            Assert.All(VerificationRunner.RefusedTags("zz-verify-a"), tag => Assert.Contains(VerificationRunner.TagCheckName("TenantDataAccess", tag), passed));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
     }
 
     [Fact]
