@@ -12,6 +12,7 @@ public sealed class TenantEnvelopeWriter
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly EncryptingCredentials _encryptingCredentials;
+    private readonly TokenValidationParameters _decryption;
     private readonly string _issuer;
     private readonly TimeProvider _time;
 
@@ -23,6 +24,7 @@ public sealed class TenantEnvelopeWriter
         ArgumentNullException.ThrowIfNull(time);
         _encryptingCredentials = new EncryptingCredentials(
             key.SecurityKey, EnvelopeClaimNames.KeyManagementAlgorithm, EnvelopeClaimNames.ContentEncryptionAlgorithm);
+        _decryption = new TokenValidationParameters { TokenDecryptionKey = key.SecurityKey };
         KeyId = key.KeyId;
         _issuer = issuer;
         _time = time;
@@ -98,6 +100,31 @@ public sealed class TenantEnvelopeWriter
         }
 
         return _handler.CreateToken(descriptor);
+    }
+
+    /// <summary>
+    /// Reads the STS secret access key and session token back from an envelope this writer wrote (decrypted with its key;
+    /// no lifetime or audience check: the gateway reads back credentials it holds only sealed, also after the envelope's
+    /// own expiry). The cold path only.
+    /// </summary>
+    /// <exception cref="SecurityTokenException">Not an envelope of this writer's key, or without both values.</exception>
+    public (string SecretAccessKey, string SessionToken) ReadCredentials(string envelope)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(envelope);
+        var outer = new JsonWebToken(envelope);
+        if (!outer.IsEncrypted || !string.Equals(outer.Kid, KeyId, StringComparison.Ordinal))
+        {
+            throw new SecurityTokenException("Not an envelope of this writer's key.");
+        }
+
+        var claims = new JsonWebToken(_handler.DecryptToken(outer, _decryption));
+        if (!claims.TryGetPayloadValue<string>(EnvelopeClaimNames.SecretAccessKey, out var secretAccessKey) || string.IsNullOrEmpty(secretAccessKey)
+            || !claims.TryGetPayloadValue<string>(EnvelopeClaimNames.SessionToken, out var sessionToken) || string.IsNullOrEmpty(sessionToken))
+        {
+            throw new SecurityTokenException("The envelope carries no credentials.");
+        }
+
+        return (secretAccessKey, sessionToken);
     }
 
     private static void RequireValue(string? value, string name)

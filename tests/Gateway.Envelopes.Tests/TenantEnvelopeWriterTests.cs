@@ -33,6 +33,36 @@ public sealed class TenantEnvelopeWriterTests
     }
 
     [Fact]
+    public void ReadCredentials_OwnEnvelopeAfterItsExpiry_GivesBackSecretAndToken()
+    {
+        var clock = EnvelopeTestData.Clock();
+        var writer = new TenantEnvelopeWriter(EnvelopeTestData.LocalKey, EnvelopeTestData.Issuer, clock);
+        var token = writer.Write(EnvelopeTestData.Envelope(), EnvelopeTestData.Audience, TimeSpan.FromMinutes(5));
+        clock.Advance(TimeSpan.FromMinutes(30)); // the gateway reads back credentials it holds sealed after the envelope's exp
+
+        var (secret, sessionToken) = writer.ReadCredentials(token);
+
+        Assert.Equal(EnvelopeTestData.Secret, secret);
+        Assert.Equal(EnvelopeTestData.Token, sessionToken);
+    }
+
+    [Fact]
+    public void ReadCredentials_EnvelopeOfAnotherKeyOrTampered_Throws()
+    {
+        var writer = new TenantEnvelopeWriter(EnvelopeTestData.LocalKey, EnvelopeTestData.Issuer, EnvelopeTestData.Clock());
+        var other = new TenantEnvelopeWriter(EnvelopeTestData.KeyOf("local-1", 7), EnvelopeTestData.Issuer, EnvelopeTestData.Clock());
+        var token = writer.Write(EnvelopeTestData.Envelope(), EnvelopeTestData.Audience, TimeSpan.FromMinutes(5));
+        var parts = token.Split('.');
+        var ciphertext = parts[3].ToCharArray();
+        ciphertext[5] = ciphertext[5] == 'A' ? 'B' : 'A';
+        parts[3] = new string(ciphertext);
+
+        Assert.ThrowsAny<Exception>(() => other.ReadCredentials(token)); // same kid, other key material
+        Assert.ThrowsAny<Exception>(() => writer.ReadCredentials(string.Join('.', parts)));
+        Assert.Equal(EnvelopeTestData.Token, writer.ReadCredentials(token).SessionToken); // the twin: its own, untouched
+    }
+
+    [Fact]
     public void Write_SameEnvelopeTwice_DifferentCiphertexts()
     {
         var writer = new TenantEnvelopeWriter(EnvelopeTestData.LocalKey, EnvelopeTestData.Issuer, EnvelopeTestData.Clock());

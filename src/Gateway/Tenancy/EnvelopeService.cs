@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
+using System.Buffers.Text;
 using Gateway.Configuration;
 using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
@@ -17,7 +17,10 @@ namespace Gateway.Tenancy;
 /// (credential set, user, role, cluster) and reused until it nears expiry, so the hot path does no crypto.
 /// A credential set is recognised by its access key id (credentials read back from the shared cache tier are new
 /// objects with the same key), and an entry is used only when its secret and session token are the very ones of the
-/// request's credentials; sets past their expiration are swept out, and at most <see cref="MaxCredentialSets"/> are kept.
+/// request's credentials (their digests); sets past their expiration are swept out, and at most <see cref="MaxCredentialSets"/> are kept.
+/// Once an envelope of a set is cached, the set holds its secret and session token only sealed in it
+/// (<see cref="ScopedCredentials.HoldSealed"/>): the token is kept once, in the envelope's binary form, and read back
+/// (decrypted) only to write another envelope of the set.
 /// The writers follow reloads of <c>TenantIsolation:Envelopes</c> (a rotated current key is used from the next request;
 /// an envelope written with an older key is not reused).
 /// </summary>
@@ -33,6 +36,9 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
 
     private readonly ConcurrentDictionary<string, CredentialEnvelopes> _cache = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
+
+    /// <summary>The protected header segment of the last envelope cached: the same for every envelope of a key, held once.</summary>
+    private string? _header;
 
     /// <summary>Entries in <see cref="_cache"/>, kept beside it: ConcurrentDictionary.Count takes every bucket lock.</summary>
     private int _count;
@@ -109,9 +115,12 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
 
         var token = Write(writer, decision, clusterId, requestId);
         var expires = Min(now + _lifetime, decision.Credentials.Expiration);
-        if (Ascii.IsValid(token))
+        if (CachedEnvelope.TryCreate(key, token, expires - _reuseMargin, writer, ref _header) is { } created
+            && perCredential.Set(created, _maxPerCredential))
         {
-            perCredential.Set(new CachedEnvelope(key, token, expires - _reuseMargin, writer), _maxPerCredential);
+            // The envelope now carries the secrets: the credential set drops its own copy (checked: the envelope gives
+            // back the very same ones) and reads them from the envelope when it writes another — the secrets held once.
+            decision.Credentials.HoldSealed(created);
         }
 
         return token;
@@ -170,6 +179,7 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
     private string Write(TenantEnvelopeWriter writer, TenantIsolationDecision decision, string clusterId, string requestId)
     {
         var credentials = decision.Credentials!;
+        credentials.ReadSecrets(out var secretAccessKey, out var sessionToken);
         var envelope = new TenantEnvelope
         {
             OrganizationId = decision.OrganizationId.Value,
@@ -178,8 +188,8 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             RequestId = requestId,
             PermissionSet = decision.PermissionSet!,
             AccessKeyId = credentials.AccessKeyId,
-            SecretAccessKey = credentials.SecretAccessKey,
-            SessionToken = credentials.SessionToken,
+            SecretAccessKey = secretAccessKey,
+            SessionToken = sessionToken,
             CredentialExpiration = credentials.Expiration,
             Shards = decision.Shards.Value,
         };
@@ -213,19 +223,22 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             return Volatile.Read(ref _more) is { } more && more.TryGetValue(key, out envelope);
         }
 
-        /// <summary>Stores (or replaces) the envelope of its key, unless that would make more than <paramref name="max"/> keys.</summary>
-        public void Set(CachedEnvelope envelope, int max)
+        /// <summary>
+        /// Stores (or replaces) the envelope of its key, unless that would make more than <paramref name="max"/> keys;
+        /// false when it was not stored.
+        /// </summary>
+        public bool Set(CachedEnvelope envelope, int max)
         {
             var first = Interlocked.CompareExchange(ref _first, envelope, null);
             if (first is null)
             {
-                return;
+                return true;
             }
 
             if (first.Key == envelope.Key)
             {
-                Interlocked.CompareExchange(ref _first, envelope, first); // a racing replacement is as good as this one
-                return;
+                // A racing replacement is as good as this one.
+                return ReferenceEquals(Interlocked.CompareExchange(ref _first, envelope, first), first);
             }
 
             var more = Volatile.Read(ref _more);
@@ -233,7 +246,7 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             {
                 if (max <= 1)
                 {
-                    return;
+                    return false;
                 }
 
                 more = Interlocked.CompareExchange(ref _more, new(concurrencyLevel: 1, capacity: 1), null) ?? Volatile.Read(ref _more)!;
@@ -242,7 +255,10 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
             if (1 + more.Count < max || more.ContainsKey(envelope.Key))
             {
                 more[envelope.Key] = envelope;
+                return true;
             }
+
+            return false;
         }
 
         public override string ToString() => $"CredentialEnvelopes {{ AccessKeyId = {credentials.AccessKeyId}, Count = {(_first is null ? 0 : 1) + (_more?.Count ?? 0)} }}";
@@ -252,26 +268,36 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
 
     /// <summary>
     /// An envelope and the writer (key) it was written with: after a key reload it is written again. The envelope (compact
-    /// JWE: ASCII) is kept as bytes — one byte per character instead of two; the header value string is kept only weakly,
-    /// so a session in use reuses one string and an idle one holds bytes only once a garbage collection ran.
+    /// JWE, <c>header..iv.ciphertext.tag</c> with <c>alg=dir</c>) is kept in its binary form: the protected header segment
+    /// (the same for every envelope of a key: one string shared by the entries), and the initialization vector, ciphertext
+    /// and tag base64url-decoded into one array (3 bytes per 4 characters, instead of the string's 2 bytes per character).
+    /// The header value string is kept only weakly: a session in use reuses one string, an idle one holds the bytes only
+    /// once a garbage collection ran, and its next request base64url-encodes them again (no crypto, the same bytes). It is
+    /// also where the credential set's secrets are held once the set handed them over (<see cref="Unseal"/> decrypts it with
+    /// the writer's key).
     /// </summary>
-    private sealed class CachedEnvelope
+    private sealed class CachedEnvelope : ISealedSecrets
     {
         [DebuggerBrowsable(DebuggerBrowsableState.Never)]
-        private readonly byte[] _ascii;
+        private readonly string _header;
+
+        /// <summary>Initialization vector, ciphertext and authentication tag, decoded.</summary>
+        [DebuggerBrowsable(DebuggerBrowsableState.Never)]
+        private readonly byte[] _sealed;
+
+        private readonly ushort _ivLength;
+        private readonly ushort _tagLength;
 
         [DebuggerBrowsable(DebuggerBrowsableState.Never)]
         private readonly WeakReference<string> _token;
 
-        public CachedEnvelope(EnvelopeCacheKey key, string token, DateTimeOffset reuseUntil, TenantEnvelopeWriter writer)
+        private CachedEnvelope(EnvelopeCacheKey key, string header, byte[] sealedParts, int ivLength, int tagLength, string token, DateTimeOffset reuseUntil, TenantEnvelopeWriter writer)
         {
-            if (!Ascii.IsValid(token))
-            {
-                throw new ArgumentException("An envelope is compact JWE text (ASCII).", nameof(token));
-            }
-
             Key = key;
-            _ascii = Encoding.ASCII.GetBytes(token);
+            _header = header;
+            _sealed = sealedParts;
+            _ivLength = (ushort)ivLength;
+            _tagLength = (ushort)tagLength;
             _token = new WeakReference<string>(token);
             ReuseUntil = reuseUntil;
             Writer = writer;
@@ -283,7 +309,58 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
 
         public TenantEnvelopeWriter Writer { get; }
 
-        /// <summary>The header value: the string still alive since its last use, or a new one from the bytes.</summary>
+        /// <summary>
+        /// The envelope in its binary form, or null when <paramref name="token"/> is not a compact <c>dir</c> JWE whose parts
+        /// give back exactly <paramref name="token"/> (then it is not cached). <paramref name="sharedHeader"/>: the header
+        /// string of the last entry, reused when equal (and replaced otherwise).
+        /// </summary>
+        public static CachedEnvelope? TryCreate(EnvelopeCacheKey key, string token, DateTimeOffset reuseUntil, TenantEnvelopeWriter writer, ref string? sharedHeader)
+        {
+            // header . (empty encrypted key: alg=dir) . iv . ciphertext . tag
+            var span = token.AsSpan();
+            Span<Range> parts = stackalloc Range[6];
+            if (span.Split(parts, '.') != 5 || span[parts[1]].Length != 0 || span[parts[0]].Length == 0)
+            {
+                return null;
+            }
+
+            var iv = span[parts[2]];
+            var ciphertext = span[parts[3]];
+            var tag = span[parts[4]];
+            if (!Base64Url.IsValid(iv, out var ivLength) || !Base64Url.IsValid(ciphertext, out var ciphertextLength) || !Base64Url.IsValid(tag, out var tagLength)
+                || ivLength > ushort.MaxValue || tagLength > ushort.MaxValue)
+            {
+                return null;
+            }
+
+            var bytes = new byte[ivLength + ciphertextLength + tagLength];
+            if (Base64Url.DecodeFromChars(iv, bytes) != ivLength
+                || Base64Url.DecodeFromChars(ciphertext, bytes.AsSpan(ivLength)) != ciphertextLength
+                || Base64Url.DecodeFromChars(tag, bytes.AsSpan(ivLength + ciphertextLength)) != tagLength)
+            {
+                return null;
+            }
+
+            var seen = Volatile.Read(ref sharedHeader);
+            var header = seen is not null && span[parts[0]].SequenceEqual(seen) ? seen : token[parts[0]];
+            var created = new CachedEnvelope(key, header, bytes, ivLength, tagLength, token, reuseUntil, writer);
+
+            // Kept only if its binary form gives back exactly the header value backends received (a non-canonical
+            // base64url character would not survive the round trip).
+            if (!string.Equals(created.Rebuild(), token, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            if (!ReferenceEquals(header, seen))
+            {
+                Volatile.Write(ref sharedHeader, header);
+            }
+
+            return created;
+        }
+
+        /// <summary>The header value: the string still alive since its last use, or the same text again from the binary form.</summary>
         public string Token
         {
             get
@@ -293,10 +370,35 @@ internal sealed class EnvelopeService : IEnvelopeService, IDisposable
                     return token;
                 }
 
-                token = Encoding.ASCII.GetString(_ascii);
+                token = Rebuild();
                 _token.SetTarget(token);
                 return token;
             }
+        }
+
+        /// <summary>The credential set's secrets, decrypted from this envelope with the key it was written with.</summary>
+        public (string SecretAccessKey, string SessionToken) Unseal() => Writer.ReadCredentials(Token);
+
+        private string Rebuild()
+        {
+            var sealedParts = _sealed.AsSpan();
+            var ciphertextLength = sealedParts.Length - _ivLength - _tagLength;
+            var length = _header.Length + 2 + Base64Url.GetEncodedLength(_ivLength) + 1 + Base64Url.GetEncodedLength(ciphertextLength) + 1 + Base64Url.GetEncodedLength(_tagLength);
+            return string.Create(length, this, static (chars, self) =>
+            {
+                var bytes = self._sealed.AsSpan();
+                var ivLength = self._ivLength;
+                var tagLength = self._tagLength;
+                self._header.CopyTo(chars);
+                var at = self._header.Length;
+                chars[at++] = '.';
+                chars[at++] = '.';
+                at += Base64Url.EncodeToChars(bytes[..ivLength], chars[at..]);
+                chars[at++] = '.';
+                at += Base64Url.EncodeToChars(bytes[ivLength..^tagLength], chars[at..]);
+                chars[at++] = '.';
+                Base64Url.EncodeToChars(bytes[^tagLength..], chars[at..]);
+            });
         }
 
         public override string ToString() => $"CachedEnvelope {{ ReuseUntil = {ReuseUntil:O}, Token = [redacted] }}";

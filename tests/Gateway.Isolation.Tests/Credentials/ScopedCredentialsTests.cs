@@ -61,6 +61,75 @@ public sealed class ScopedCredentialsTests
     }
 
     [Fact]
+    public void HoldSealed_HolderGivesBackTheSameSecrets_OwnCopyDroppedAndReadsUnseal()
+    {
+        var credentials = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+        var holder = new Holder("secret", "token");
+
+        Assert.True(credentials.HoldSealed(holder));
+
+        Assert.False(credentials.HoldsOwnCopy);
+        Assert.Equal("secret", credentials.SecretAccessKey);
+        Assert.Equal("token", credentials.SessionToken);
+        Assert.True(holder.Reads >= 3); // checked when handed over, then once per read
+        Assert.True(credentials.HasSameSecrets(new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme")));
+    }
+
+    [Theory]
+    [InlineData("secret", "token-other")]
+    [InlineData("secre", "ttoken")] // the same bytes split differently
+    public void HoldSealed_HolderGivesBackOtherSecrets_Refused_OwnCopyKept(string secret, string token)
+    {
+        var credentials = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+
+        Assert.False(credentials.HoldSealed(new Holder(secret, token)));
+        Assert.False(credentials.HoldSealed(new Holder(null, null))); // a holder that cannot read them back
+
+        Assert.True(credentials.HoldsOwnCopy);
+        Assert.Equal("token", credentials.SessionToken);
+    }
+
+    [Fact]
+    public void ReadSecrets_HolderStopsGivingThemBack_FailsClosed()
+    {
+        var credentials = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+        var holder = new Holder("secret", "token");
+        Assert.True(credentials.HoldSealed(holder));
+
+        holder.Secret = "secret-other";
+        Assert.Throws<InvalidOperationException>(() => credentials.SessionToken);
+        holder.Secret = null;
+        var ex = Assert.Throws<InvalidOperationException>(() => credentials.SecretAccessKey);
+        Assert.DoesNotContain("token", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HoldSealed_LaterHolder_ReplacesTheEarlierOne()
+    {
+        var credentials = new ScopedCredentials("ASIAEXAMPLE", "secret", "token", Expiration, "acme");
+        var first = new Holder("secret", "token");
+        var second = new Holder("secret", "token");
+        Assert.True(credentials.HoldSealed(first));
+        Assert.True(credentials.HoldSealed(second));
+        first.Secret = null; // the first is no longer consulted (nor kept alive)
+
+        Assert.Equal("secret", credentials.SecretAccessKey);
+    }
+
+    private sealed class Holder(string? secret, string? token) : ISealedSecrets
+    {
+        public string? Secret { get; set; } = secret;
+
+        public int Reads { get; private set; }
+
+        public (string SecretAccessKey, string SessionToken) Unseal()
+        {
+            Reads++;
+            return (Secret ?? throw new InvalidOperationException("gone"), token ?? throw new InvalidOperationException("gone"));
+        }
+    }
+
+    [Fact]
     public void ToString_NeverShowsSecrets()
     {
         var text = new ScopedCredentials("ASIAEXAMPLE", "secret-value", "token-value", Expiration, "acme").ToString();

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using Gateway.Configuration;
 using Gateway.Envelopes;
 using Gateway.Isolation.Credentials;
@@ -188,10 +189,111 @@ public sealed class EnvelopeServiceTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private (string Text, WeakReference<string> Envelope) WriteAndForget(EnvelopeService service)
+    private (string Text, WeakReference<string> Envelope) WriteAndForget(EnvelopeService service, TenantIsolationDecision? decision = null)
     {
-        var envelope = service.GetEnvelope(Tenant(), "applications", "req-1")!;
+        var envelope = service.GetEnvelope(decision ?? Tenant(), "applications", "req-1")!;
         return (new string(envelope.AsSpan()), new WeakReference<string>(envelope));
+    }
+
+    /// <summary>A realistic set: a 40-character secret and a 1,000-character base64 session token (what STS returns with a session policy).</summary>
+    private ScopedCredentials RealisticCredentials(string accessKeyId = "ASIAEXAMPLE00000002")
+        => new(accessKeyId, new string(Convert.ToBase64String(RandomNumberGenerator.GetBytes(30))), Convert.ToBase64String(RandomNumberGenerator.GetBytes(750)), _time.GetUtcNow().AddHours(1), "acme");
+
+    [Fact]
+    public void GetEnvelope_EnvelopeCached_TheSessionTokenIsHeldOnce_InTheEnvelopesBinaryForm()
+    {
+        var service = Service();
+        service.GetEnvelope(Tenant("warm", credentials: RealisticCredentials("ASIAWARM0000000001")), "applications", "req-0"); // crypto caches, shared header
+        var baseline = RetainedBytes.Of(service);
+        var credentials = RealisticCredentials();
+        var envelopeChars = service.GetEnvelope(Tenant(credentials: credentials), "applications", "req-1")!.Length;
+
+        var session = RetainedBytes.Of(service, credentials) - baseline;
+
+        // Before: the credentials' UTF-8 secret + token (1,040 B) and the envelope's ASCII (2,580 B) — over 3.6 KB. Now
+        // the token is held once, inside the envelope's decoded binary form (3 bytes per 4 characters), plus bookkeeping.
+        Assert.True(envelopeChars > 2_500, $"envelope {envelopeChars} chars");
+        Assert.True(session < envelopeChars, $"a cached session retains {session} B for a {envelopeChars}-character envelope");
+        Assert.False(credentials.HoldsOwnCopy);
+    }
+
+    [Fact]
+    public void GetEnvelope_WarmAfterTheCredentialsDroppedTheirCopy_AllocatesNothing()
+    {
+        var service = Service();
+        var decision = Tenant(credentials: RealisticCredentials());
+        var envelope = service.GetEnvelope(decision, "applications", "req-1");
+        service.GetEnvelope(decision, "applications", "req-2");
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Same(envelope, service.GetEnvelope(decision, "applications", "req-3"));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before); // no unsealing, no copy, no crypto on the warm path
+    }
+
+    [Fact]
+    public void GetEnvelope_AfterTheCredentialsDroppedTheirCopy_SameEnvelopeByteIdentical_SecretsReadBack()
+    {
+        var service = Service();
+        var credentials = RealisticCredentials();
+        var secret = credentials.SecretAccessKey;
+        var token = credentials.SessionToken;
+        var (text, weak) = WriteAndForget(service, Tenant(credentials: credentials));
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(weak.TryGetTarget(out _));
+        Assert.False(credentials.HoldsOwnCopy);
+        var served = service.GetEnvelope(Tenant(credentials: credentials), "applications", "req-2");
+        Assert.Equal(text, served); // rebuilt from the binary form: exactly the header value the first request carried
+        Assert.Equal(secret, credentials.SecretAccessKey); // unsealed from the envelope
+        Assert.Equal(token, credentials.SessionToken);
+        var read = Reader().Read(served).Envelope!;
+        Assert.Equal(token, read.SessionToken);
+        Assert.Equal("req-1", read.RequestId);
+    }
+
+    [Fact]
+    public void GetEnvelope_OtherUserAndReSealAfterLifetime_WrittenFromTheSealedSecrets()
+    {
+        var service = Service();
+        var credentials = RealisticCredentials();
+        var token = credentials.SessionToken;
+        var alice = service.GetEnvelope(Tenant("alice", credentials: credentials), "applications", "req-1")!;
+        Assert.False(credentials.HoldsOwnCopy);
+
+        var bob = Reader().Read(service.GetEnvelope(Tenant("bob", credentials: credentials), "applications", "req-2")).Envelope!;
+        Assert.Equal(("bob", token), (bob.UserId, bob.SessionToken));
+
+        _time.Advance(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(1)); // past the reuse margin: written again
+        var again = service.GetEnvelope(Tenant("alice", credentials: credentials), "applications", "req-3")!;
+        Assert.NotEqual(alice, again);
+        var read = Reader().Read(again);
+        Assert.True(read.Succeeded, read.FailureReason);
+        Assert.Equal(("req-3", token), (read.Envelope!.RequestId, read.Envelope.SessionToken));
+        Assert.Equal(token, credentials.SessionToken);
+    }
+
+    [Fact]
+    public void GetEnvelope_RefreshedCredentials_NewSetSealedInItsOwnEnvelope_OldSetStillReadable()
+    {
+        var service = Service();
+        var old = RealisticCredentials("ASIAOLD00000000001");
+        var oldToken = old.SessionToken;
+        service.GetEnvelope(Tenant(credentials: old), "applications", "req-1");
+        var refreshed = RealisticCredentials("ASIANEW00000000001");
+        var newToken = refreshed.SessionToken;
+
+        var envelope = Reader().Read(service.GetEnvelope(Tenant(credentials: refreshed), "applications", "req-2")).Envelope!;
+
+        Assert.Equal(newToken, envelope.SessionToken);
+        Assert.False(refreshed.HoldsOwnCopy);
+        Assert.Equal(oldToken, old.SessionToken); // a request still holding the old set reads it back from its envelope
     }
 
     [Fact]
