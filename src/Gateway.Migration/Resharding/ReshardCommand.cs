@@ -18,7 +18,8 @@ namespace Gateway.Migration.Resharding;
 /// the keys of its current shard count to those of N, with the cutover's machinery — X <c>MIGRATING</c> (its requests get
 /// 503 <c>organization_migrating</c>, nobody else's), wait the gateway's status TTL + <c>--drain</c>, copy every item to the
 /// key <see cref="Gateway.Backend.DynamoDb.TenantShards"/> gives it under N, validate (the old and the new keys hold the
-/// same items, count and content hash; nothing else in X's keys; <see cref="ReshardIsolation"/>), flip X's <c>shards</c>
+/// same items, count and content hash; nothing else in X's keys; through the gateway's own session with N's session policy
+/// the new keys readable and their look-alikes refused, <see cref="ReshardIsolation"/>), flip X's <c>shards</c>
 /// to N, delete from the old keys only items whose identical copy is in the new keys, check, then <c>ACTIVE</c>.
 /// The progress is on X's organizations item (<see cref="ShardState"/>): a re-run after a crash anywhere continues.
 /// </summary>
@@ -53,6 +54,7 @@ internal static class ReshardCommand
         var options = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value;
         var membership = options.Membership;
         var sources = (await OrganizationData.ResolveAsync(dynamoDb, options, null, cancellationToken).ConfigureAwait(false)).Where(s => !s.Membership).ToList();
+        ReshardIsolation.Readers(services, sources.Select(s => s.Table).ToList());
         var state = await ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false)
             ?? throw new UsageException($"reshard: organization '{organization}' is not in {membership.OrganizationsTable}");
         var c = CultureInfo.InvariantCulture;
@@ -93,6 +95,15 @@ internal static class ReshardCommand
             if (Conflicts(preflight) is { } conflict)
             {
                 await stderr.WriteLineAsync($"reshard: refused: {organization}: {conflict}; nothing written, it stays {membership.ActiveStatus} with {from} shard{(from == 1 ? string.Empty : "s")}").ConfigureAwait(false);
+                return ValidateCommand.Mismatch;
+            }
+
+            // The gateway's session for the new count, before any downtime: a role or policy that would not serve (or would
+            // widen) the new keys stops it here; it is probed again after the copy, before the flip.
+            var probe = await ReshardIsolation.CheckAsync(services, sources, organization, to, cancellationToken).ConfigureAwait(false);
+            if (!probe.Passed)
+            {
+                await stderr.WriteLineAsync($"reshard: refused: {organization}: isolation probe failed: {probe.Failure()}; nothing written, it stays {membership.ActiveStatus} with {from} shard{(from == 1 ? string.Empty : "s")}").ConfigureAwait(false);
                 return ValidateCommand.Mismatch;
             }
 
@@ -149,6 +160,16 @@ internal static class ReshardCommand
             }
 
             await stdout.WriteLineAsync(string.Create(c, $"reshard: {organization}: copied {copied} items to the keys of {to} shard{(to == 1 ? string.Empty : "s")}; validated {newDigest.Count} items in {sources.Count} table{(sources.Count == 1 ? string.Empty : "s")} (old keys {oldDigest.Count}, hash {oldDigest.Hash}; new keys {newDigest.Count}, hash {newDigest.Hash})")).ConfigureAwait(false);
+
+            // Isolation, in practice, right before the flip: the session the gateway will mint for X with N shards.
+            var isolation = await ReshardIsolation.CheckAsync(services, sources, organization, to, cancellationToken).ConfigureAwait(false);
+            if (!isolation.Passed)
+            {
+                await stderr.WriteLineAsync(Stuck(organization, membership, $"isolation probe failed: {isolation.Failure()}; {membership.ShardsAttribute} not flipped, nothing deleted")).ConfigureAwait(false);
+                return ValidateCommand.Mismatch;
+            }
+
+            await stdout.WriteLineAsync($"reshard: {organization}: {isolation.Summary(organization, to)}").ConfigureAwait(false);
             await step(Steps.Validated).ConfigureAwait(false);
 
             // The flip: the gateway serves the new keys once X is ACTIVE again; the validated totals go with it, for a resumed run's final check.

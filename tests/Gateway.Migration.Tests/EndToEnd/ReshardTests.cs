@@ -32,10 +32,14 @@ public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<I
         Assert.Empty(await QueryAsync(x)); // nothing left in the unsharded key
         Assert.Equal(8, (await RawAsync(x)).Select(i => i.Key.Partition).Distinct().Count());
         Assert.Contains($"reshard: {x} is ACTIVE with 8 shards (60 items", up.StandardOutput, StringComparison.Ordinal);
+        // The isolation step, through the gateway's real sessions with the new count's session policy, before the flip.
+        Assert.Contains($"reshard: {x}: isolation probed through the gateway's sessions for {x} with 8 shards (read-only, read-write): 8 keys readable, look-alikes refused ({x}#, {x}#8, {x}-2, {x}.x, {x}x, zz-verify-a); 30 checks passed", up.StandardOutput, StringComparison.Ordinal);
+        Assert.True(up.StandardOutput.IndexOf("isolation probed", StringComparison.Ordinal) < up.StandardOutput.IndexOf("is ACTIVE with 8 shards", StringComparison.Ordinal), up.ToString());
 
         var down = await migration.RunAsync(["reshard", "--organization", x, "--shards", "1", "--drain", "1"]);
 
         Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.Contains($"reshard: {x}: isolation probed through the gateway's sessions for {x} with 1 shard (read-only, read-write): 1 key readable, look-alikes refused ({x}#, {x}#1, {x}-2, {x}.x, {x}x, zz-verify-a); 16 checks passed", down.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(("ACTIVE", 1), await StateAsync(x));
         Assert.Equal(before, await ReadAsync(x, 1));
         Assert.All(await RawAsync(x), i => Assert.Equal(x, i.Key.Partition));
@@ -175,6 +179,85 @@ public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<I
         Assert.Contains(a, table.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(("ACTIVE", 4), await StateAsync(a)); // recommend changes nothing
     }
+
+    [Fact]
+    public async Task Reshard_RoleLosesTheNewKeysDuringTheDrain_IsolationProbeFailsBeforeTheFlip_ResumesOnceRestored()
+    {
+        // The fault: while X is MIGRATING, the tenant role gets a Deny on X's shard keys (a role that cannot serve the new
+        // keys). The counts and hashes still validate (the operator's unscoped reads), but the gateway's real session with
+        // the 4-shard policy cannot read X#0: the reshard must stop before the flip, X MIGRATING with 1 shard, nothing
+        // deleted. Allow twin: the same command, once the Deny is gone, resumes and finishes.
+        var x = "rs-iso-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 20);
+        var before = await ReadAsync(x, 1);
+        var iam = TenantRoleIam();
+        try
+        {
+            var stopped = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4", "--drain", "1"],
+                whileWaiting: () => iam.PutRolePolicyAsync("TenantDataAccess", DenyPolicyName, DenyShardKeys(x), CancellationToken.None), waitFor: x);
+
+            Assert.True(stopped.ExitCode == 1, stopped.ToString());
+            var line = Assert.Single(stopped.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"reshard: {x}: isolation probe failed: read-only {x} (4 shards): GetItem Applications → {x}#0: expected allowed, observed AccessDeniedException from DynamoDB at {migration.Aws.Url}; shards not flipped, nothing deleted; it stays MIGRATING", line, StringComparison.Ordinal);
+            Assert.DoesNotContain("isolation probed", stopped.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(("MIGRATING", 1), await StateAsync(x));
+            Assert.Equal(20, (await RawAsync(x)).Count(i => i.Key.Partition == x)); // the old key still holds every item (and the copies are in the new keys)
+            Assert.Equal(before, await ReadAsync(x, 1));
+
+            Assert.True(await iam.DeleteRolePolicyAsync("TenantDataAccess", DenyPolicyName, CancellationToken.None));
+            var resumed = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4", "--drain", "1"]);
+
+            Assert.True(resumed.ExitCode == 0, resumed.ToString());
+            Assert.Contains($"reshard: resuming the reshard of {x} from 1 to 4 shards", resumed.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"reshard: {x}: isolation probed through the gateway's sessions for {x} with 4 shards", resumed.StandardOutput, StringComparison.Ordinal);
+            Assert.Equal(("ACTIVE", 4), await StateAsync(x));
+            Assert.Equal(before, await ReadAsync(x, 4));
+        }
+        finally
+        {
+            await iam.DeleteRolePolicyAsync("TenantDataAccess", DenyPolicyName, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Reshard_StsUnavailable_RefusedBeforeMigrating_NothingWritten()
+    {
+        // No session can be minted (STS down): fail closed before any downtime, one line naming STS's endpoint. Allow
+        // twin: the same command once STS answers.
+        var x = "rs-sts-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 10);
+        var before = await RawAsync(x);
+        InProcessMigration.Run refused;
+        await migration.Aws.SetStsFaultAsync("unavailable");
+        try
+        {
+            refused = await migration.RunAsync(["reshard", "--organization", x, "--shards", "2", "--drain", "1"]);
+        }
+        finally
+        {
+            await migration.Aws.ClearFaultsAsync();
+        }
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        var line = Assert.Single(refused.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"reshard: refused: {x}: isolation probe failed: read-only {x}: AssumeRole with the session policy: expected credentials, observed ", line, StringComparison.Ordinal);
+        Assert.Contains($"STS at {migration.Aws.Url}", line, StringComparison.Ordinal);
+        Assert.EndsWith($"; nothing written, it stays ACTIVE with 1 shard", line.TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(("ACTIVE", 1), await StateAsync(x));
+        Assert.Equal(before, await RawAsync(x));
+
+        var twin = await migration.RunAsync(["reshard", "--organization", x, "--shards", "2", "--drain", "1"]);
+        Assert.True(twin.ExitCode == 0, twin.ToString());
+        Assert.Equal(("ACTIVE", 2), await StateAsync(x));
+    }
+
+    private const string DenyPolicyName = "zz-reshard-test-deny";
+
+    private Gateway.Isolation.Aws.IamClient TenantRoleIam()
+        => new(new Gateway.Isolation.Configuration.AwsOptions { IamServiceUrl = migration.Aws.Url }, credentials: migration.Aws.AdminCredentials);
+
+    private static string DenyShardKeys(string organization)
+        => """{"Version":"2012-10-17","Statement":[{"Sid":"DenyShardKeys","Effect":"Deny","Action":["dynamodb:GetItem","dynamodb:Query","dynamodb:BatchGetItem"],"Resource":"*","Condition":{"ForAnyValue:StringLike":{"dynamodb:LeadingKeys":["@O#*"]}}}]}""".Replace("@O", organization, StringComparison.Ordinal);
 
     internal sealed class SimulatedCrashException : Exception
     {
