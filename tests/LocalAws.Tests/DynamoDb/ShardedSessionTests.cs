@@ -6,6 +6,7 @@ using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;
 using Xunit.Abstractions;
+using static LocalAws.Tests.DynamoDb.SessionProbes;
 using static LocalAws.Tests.LocalAwsFixture;
 
 namespace LocalAws.Tests.DynamoDb;
@@ -27,9 +28,6 @@ public sealed class ShardedSessionTests(LocalAwsFixture fixture, ITestOutputHelp
     /// <summary>acme#8 (k = N), acme#64, acme#1x, acme#01, acme-2, acme.x, ACME#1, acme-2#1 and another organization's keys.</summary>
     public static TheoryData<string> LookAlikes => new() { "acme#8", "acme#64", "acme#1x", "acme#01", "acme#", "acme-2", "acme.x", "ACME#1", "acme-2#1", "org-b", "org-b#0", "org-a" };
 
-    private static Dictionary<string, AttributeValue> Key(string partition, string app)
-        => new() { ["organizationId"] = new() { S = partition }, ["applicationId"] = new() { S = app } };
-
     private async Task<(AmazonDynamoDBClient Client, AssumeRoleResponse Response)> SessionAsync(OrganizationId organization, ShardCount shards, string sessionName)
     {
         var policy = new SessionPolicyBuilder(Scope).Build(organization, ReadWrite, shards);
@@ -48,12 +46,6 @@ public sealed class ShardedSessionTests(LocalAwsFixture fixture, ITestOutputHelp
         return (fixture.Host.CreateDynamoDbClient(new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken)), response);
     }
 
-    private static async Task DeniedAsync(Func<Task> call)
-    {
-        var e = await Assert.ThrowsAnyAsync<AmazonDynamoDBException>(call);
-        Assert.Equal("AccessDeniedException", e.ErrorCode);
-    }
-
     [Theory]
     [MemberData(nameof(AcmeKeys))]
     public async Task ShardedSession_EachOfItsKeys_WriteReadQueryAllowed(string partition)
@@ -61,20 +53,7 @@ public sealed class ShardedSessionTests(LocalAwsFixture fixture, ITestOutputHelp
         var (client, _) = await SessionAsync(Acme, Eight, "acme-shards-allow");
         using (client)
         {
-            var item = Key(partition, "sharded-allow");
-            item["name"] = new AttributeValue { S = partition };
-
-            await client.PutItemAsync(new PutItemRequest { TableName = Table, Item = item });
-            var read = await client.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(partition, "sharded-allow") });
-            var query = await client.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "organizationId = :o",
-                ExpressionAttributeValues = new() { [":o"] = new AttributeValue { S = partition } },
-            });
-
-            Assert.Equal(partition, read.Item["name"].S);
-            Assert.Contains(query.Items, i => i["applicationId"].S == "sharded-allow");
+            await WriteReadQueryAsync(client, partition, "sharded-allow");
         }
     }
 
@@ -85,25 +64,7 @@ public sealed class ShardedSessionTests(LocalAwsFixture fixture, ITestOutputHelp
         var (client, _) = await SessionAsync(Acme, Eight, "acme-shards-deny");
         using (client)
         {
-            var item = Key(partition, "sharded-deny");
-            var twin = Key("acme#3", "sharded-deny-twin");
-
-            await DeniedAsync(() => client.PutItemAsync(new PutItemRequest { TableName = Table, Item = item }));
-            await DeniedAsync(() => client.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(partition, "sharded-deny") }));
-            await DeniedAsync(() => client.QueryAsync(new QueryRequest
-            {
-                TableName = Table,
-                KeyConditionExpression = "organizationId = :o",
-                ExpressionAttributeValues = new() { [":o"] = new AttributeValue { S = partition } },
-            }));
-            await DeniedAsync(() => client.BatchGetItemAsync(new BatchGetItemRequest
-            {
-                RequestItems = new() { [Table] = new KeysAndAttributes { Keys = [Key("acme#3", "x"), Key(partition, "x")] } },
-            }));
-            await client.PutItemAsync(new PutItemRequest { TableName = Table, Item = twin });
-
-            Assert.False((await fixture.Admin.GetItemAsync(new GetItemRequest { TableName = Table, Key = Key(partition, "sharded-deny") })).IsItemSet);
-            Assert.True((await fixture.Admin.GetItemAsync(new GetItemRequest { TableName = Table, Key = twin })).IsItemSet);
+            await LookAlikeDeniedOwnTwinAllowedAsync(client, fixture.Admin, partition, "sharded-deny", "acme#3", "sharded-deny-twin");
         }
     }
 
