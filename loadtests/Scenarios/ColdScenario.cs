@@ -2,6 +2,7 @@ using System.Globalization;
 using LoadTests.Engine;
 using LoadTests.Reports;
 using LoadTests.Thresholds;
+using LoadTests.Topology;
 
 namespace LoadTests.Scenarios;
 
@@ -30,6 +31,9 @@ internal sealed class ColdScenario : ILoadScenario
         var tokens = await TenantTraffic.TokensAsync(environment, fresh, cancellationToken).ConfigureAwait(false);
         var client = environment.CreateClient(options.Connections ?? 256);
         var gateway = environment.Topology.Gateway;
+        var metricsUrl = new Uri(gateway, "/metrics");
+        using var metricsClient = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var beforeCold = await HistogramTotals.ReadAsync(metricsClient, metricsUrl, cancellationToken).ConfigureAwait(false);
 
         var next = -1;
         var touched = new List<int>(needed);
@@ -58,6 +62,7 @@ internal sealed class ColdScenario : ILoadScenario
             },
         }, cancellationToken).ConfigureAwait(false);
 
+        var afterCold = await HistogramTotals.ReadAsync(metricsClient, metricsUrl, cancellationToken).ConfigureAwait(false);
         List<int> warmPool;
         lock (touched)
         {
@@ -75,10 +80,25 @@ internal sealed class ColdScenario : ILoadScenario
             },
         }, cancellationToken).ConfigureAwait(false);
 
+        var afterWarm = await HistogramTotals.ReadAsync(metricsClient, metricsUrl, cancellationToken).ConfigureAwait(false);
         var first = cold.Step("first-request");
         var cached = warm.Step("cached-request");
         var coldP50 = first?.Latency.P50Ms ?? 0;
         var coldP99 = first?.Latency.P99Ms ?? 0;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["cold.p50Ms"] = coldP50,
+            ["cold.p99Ms"] = coldP99,
+            ["warm.p50Ms"] = cached?.Latency.P50Ms ?? 0,
+            ["warm.p99Ms"] = cached?.Latency.P99Ms ?? 0,
+            ["coldAddedP50Ms"] = Math.Round(coldP50 - (cached?.Latency.P50Ms ?? 0), 3),
+        };
+        foreach (var (name, value) in StageMetrics("cold", first?.Latency.MeanMs ?? 0, beforeCold, afterCold)
+            .Concat(StageMetrics("warm", cached?.Latency.MeanMs ?? 0, afterCold, afterWarm)))
+        {
+            metrics[name] = value;
+        }
+
         var report = new ScenarioReport
         {
             Name = Name,
@@ -91,16 +111,10 @@ internal sealed class ColdScenario : ILoadScenario
                 ["poolExhausted"] = cold.Counter("poolExhausted"),
                 ["crossTenantResponses"] = cold.Counter("crossTenantResponses") + warm.Counter("crossTenantResponses"),
             },
-            Metrics = new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["cold.p50Ms"] = coldP50,
-                ["cold.p99Ms"] = coldP99,
-                ["warm.p50Ms"] = cached?.Latency.P50Ms ?? 0,
-                ["warm.p99Ms"] = cached?.Latency.P99Ms ?? 0,
-                ["coldAddedP50Ms"] = Math.Round(coldP50 - (cached?.Latency.P50Ms ?? 0), 3),
-            },
+            Metrics = metrics,
             Notes =
             [
+                "Stage means (ms per observation, from the gateway's /metrics before and after each phase): cold.* and warm.* gatewayMeanMs, decisionMeanMs, organizationReadMeanMs, membershipReadMeanMs, stsAdmissionWaitMeanMs, assumeRoleMeanMs, outsideDecisionMeanMs (token validation, sealing, the forward incl. the backend), outsideGatewayMeanMs (client, loopback, accept queue).",
                 OverheadScenario.Target(string.Create(CultureInfo.InvariantCulture, $"cold first request p50 at {rate:0} new organizations/s (ms)"), coldP50, "<= 10", coldP50 <= 10),
                 "Speed targets are reported, not enforced: thresholds check correctness only.",
             ],
@@ -112,5 +126,40 @@ internal sealed class ColdScenario : ILoadScenario
             Threshold.Metric("poolExhausted", Comparison.Equal, 0),
             Threshold.Metric("crossTenantResponses", Comparison.Equal, 0),
         ]);
+    }
+
+    /// <summary>Histograms the cold path is split by (Prometheus names of the gateway's instruments).</summary>
+    internal const string GatewayRequest = "http_server_request_duration_seconds";
+    internal const string OrganizationsRoute = "http_route=\"/orgs/{organizationId}/{**rest}\"";
+    internal const string Stage = "gateway_tenant_stage_duration_seconds";
+    internal const string Sts = "gateway_sts_duration_seconds";
+    internal const string StsAdmissionWait = "gateway_sts_admission_wait_seconds";
+
+    /// <summary>
+    /// A phase's stage means (ms per observation) and counts from two scrapes of the gateway's <c>/metrics</c>, and what
+    /// lies outside the decision (gateway − decision) and outside the gateway (client mean − gateway).
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, double>> StageMetrics(string phase, double clientMeanMs, HistogramTotals? before, HistogramTotals? after)
+    {
+        if (before is null || after is null)
+        {
+            yield break;
+        }
+
+        var gatewayMs = HistogramTotals.MeanMs(before, after, GatewayRequest, OrganizationsRoute);
+        var decisionMs = HistogramTotals.MeanMs(before, after, Stage, "stage=\"decision\"");
+        yield return new($"{phase}.clientMeanMs", Math.Round(clientMeanMs, 3));
+        yield return new($"{phase}.gatewayMeanMs", gatewayMs);
+        yield return new($"{phase}.decisionMeanMs", decisionMs);
+        yield return new($"{phase}.decisions", HistogramTotals.Observations(before, after, Stage, "stage=\"decision\""));
+        yield return new($"{phase}.organizationReadMeanMs", HistogramTotals.MeanMs(before, after, Stage, "stage=\"organization_read\""));
+        yield return new($"{phase}.organizationReads", HistogramTotals.Observations(before, after, Stage, "stage=\"organization_read\""));
+        yield return new($"{phase}.membershipReadMeanMs", HistogramTotals.MeanMs(before, after, Stage, "stage=\"membership_read\""));
+        yield return new($"{phase}.membershipReads", HistogramTotals.Observations(before, after, Stage, "stage=\"membership_read\""));
+        yield return new($"{phase}.stsAdmissionWaitMeanMs", HistogramTotals.MeanMs(before, after, StsAdmissionWait));
+        yield return new($"{phase}.assumeRoleMeanMs", HistogramTotals.MeanMs(before, after, Sts));
+        yield return new($"{phase}.assumeRoles", HistogramTotals.Observations(before, after, Sts));
+        yield return new($"{phase}.outsideDecisionMeanMs", Math.Round(gatewayMs - decisionMs, 3));
+        yield return new($"{phase}.outsideGatewayMeanMs", Math.Round(clientMeanMs - gatewayMs, 3));
     }
 }

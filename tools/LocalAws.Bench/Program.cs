@@ -52,7 +52,18 @@ var permissionSet = new PermissionSet
 var policy = new SessionPolicyBuilder(scope).Build(OrganizationId.Parse("acme"), permissionSet).Json;
 
 using var sts = aws.CreateStsClient(aws.GatewayCredentials);
-var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench", Policy = policy, DurationSeconds = 3600 });
+// As the gateway assumes the tenant role (its trust wants a SourceIdentity and the organization tag).
+AssumeRoleRequest AssumeRequest(string sessionName, int durationSeconds) => new()
+{
+    RoleArn = LocalAwsHost.TenantRoleArn,
+    RoleSessionName = sessionName,
+    SourceIdentity = "tenant-gateway",
+    Tags = [new Amazon.SecurityToken.Model.Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = "acme" }],
+    Policy = policy,
+    DurationSeconds = durationSeconds,
+};
+
+var assumed = await sts.AssumeRoleAsync(AssumeRequest("bench", 3600));
 var session = new SessionAWSCredentials(assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey, assumed.Credentials.SessionToken);
 
 using var viaLocalAws = aws.CreateDynamoDbClient(session);
@@ -116,20 +127,24 @@ using (var unknown = aws.CreateDynamoDbClient(new BasicAWSCredentials("AKIABENCH
 }
 
 // AssumeRole throughput: sequential, then concurrent.
+var assumeLatency = new List<double>(assumeCalls);
 var watch = Stopwatch.StartNew();
 for (var i = 0; i < assumeCalls; i++)
 {
-    await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench-" + (i % 50), Policy = policy, DurationSeconds = 900 });
+    var start = Stopwatch.GetTimestamp();
+    await sts.AssumeRoleAsync(AssumeRequest("bench-" + (i % 50), 900));
+    assumeLatency.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AssumeRole sequential: {assumeCalls / watch.Elapsed.TotalSeconds:F0}/s ({assumeCalls} calls)"));
+Report("AssumeRole sequential      ", assumeLatency);
 watch.Restart();
 var next = 0;
 await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
 {
     while (Interlocked.Increment(ref next) <= assumeCalls)
     {
-        await sts.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = LocalAwsHost.TenantRoleArn, RoleSessionName = "bench-c", Policy = policy, DurationSeconds = 900 });
+        await sts.AssumeRoleAsync(AssumeRequest("bench-c", 900));
     }
 }));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AssumeRole concurrency {concurrency}: {assumeCalls / watch.Elapsed.TotalSeconds:F0}/s ({assumeCalls} calls)"));

@@ -77,7 +77,17 @@ internal sealed class MembershipService : IUserEviction, IDisposable
         }
 
         var organizationId = OrganizationId.Parse(key.OrganizationId);
-        var membership = await _store.LookupAsync(key.UserId, organizationId, CancellationToken.None).ConfigureAwait(false);
+        var started = _time.GetTimestamp();
+        Membership membership;
+        try
+        {
+            membership = await _store.LookupAsync(key.UserId, organizationId, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _metrics.MembershipRead(_time.GetElapsedTime(started));
+        }
+
         var current = _options.CurrentValue.Membership;
         var ttl = membership.IsMember ? current.PositiveTtl : current.NegativeTtl;
         if (ttl > TimeSpan.Zero)

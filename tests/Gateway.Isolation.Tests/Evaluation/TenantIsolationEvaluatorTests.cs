@@ -8,6 +8,7 @@ using Gateway.Isolation.Tests.Memberships;
 using Gateway.Policies;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.Isolation.Tests.Evaluation;
@@ -320,7 +321,9 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
 
         // Each evaluation: a membership span and a credentials span as children, the first a cache miss, the second a hit.
         var credentials = evaluations.Select(e => Assert.Single(mine, s => s.ParentSpanId == e.SpanId && s.OperationName == IsolationTelemetry.CredentialsSpan)).ToList();
-        Assert.All(evaluations, e => Assert.Single(mine, s => s.ParentSpanId == e.SpanId && s.OperationName == IsolationTelemetry.MembershipSpan));
+        var memberships = evaluations.Select(e => Assert.Single(mine, s => s.ParentSpanId == e.SpanId && s.OperationName == IsolationTelemetry.MembershipSpan)).ToList();
+        Assert.Equal(["miss", "hit"], memberships.Select(m => m.GetTagItem(IsolationTelemetry.CacheTag)));
+        Assert.All(memberships, m => Assert.Equal("member", m.GetTagItem(IsolationTelemetry.OutcomeTag)));
         Assert.Equal(["miss", "hit"], credentials.Select(c => c.GetTagItem(IsolationTelemetry.CacheTag)));
         Assert.All(credentials, c => Assert.Equal("read-write", c.GetTagItem(IsolationTelemetry.PermissionSetTag)));
     }
@@ -484,5 +487,30 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
         Assert.Equal(TenantDenialCode.NotAMember, stranger.Denial);
         Assert.True(fixedRecord.IsAllowed);
         Assert.Equal(4, Assert.Single(_issuer.Issued).Key.Shards.Value);
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="done"/> holds; false when it never did.</summary>
+    private static async Task<bool> EventuallyAsync(Func<bool> done)
+    {
+        for (var i = 0; i < 500 && !done(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        return done();
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_Decisions_TimedPerStage_ReadsOnlyOnMisses()
+    {
+        using var stages = new MetricCollector<double>(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), IsolationMetrics.MeterName, IsolationMetrics.StageDurationInstrument);
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+
+        Assert.True((await EvaluateAsync()).IsAllowed);
+        Assert.True((await EvaluateAsync()).IsAllowed);
+
+        var byStage = stages.GetMeasurementSnapshot().GroupBy(m => (string)m.Tags["stage"]!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        Assert.Equal(new Dictionary<string, int>(StringComparer.Ordinal) { ["decision"] = 2, ["organization_read"] = 1, ["membership_read"] = 1 }, byStage);
+        Assert.All(byStage.Keys, stage => Assert.Contains(stage, IsolationMetrics.Stages));
     }
 }

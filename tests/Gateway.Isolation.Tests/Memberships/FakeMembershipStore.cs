@@ -14,12 +14,26 @@ internal sealed class FakeMembershipStore : IMembershipStore
 
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>Completes each lookup when set (a lookup in flight); null answers at once.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
     public Task<Membership> LookupAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
+        if (Gate is { } gate)
+        {
+            return AnswerAfterAsync(gate.Task);
+        }
+
         return Fail
             ? Task.FromException<Membership>(new MembershipUnavailableException("DynamoDB membership lookup failed (network)."))
             : Task.FromResult(Answer);
+    }
+
+    private async Task<Membership> AnswerAfterAsync(Task gate)
+    {
+        await gate.ConfigureAwait(false);
+        return Fail ? throw new MembershipUnavailableException("DynamoDB membership lookup failed (network).") : Answer;
     }
 
     public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
