@@ -102,6 +102,11 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         // Read before the organization's record: an eviction of the user drops the record too, and a check that finds the
         // generation moved reads it again (and, while credentials are awaited, the membership as well).
         var generation = _membership.Generation(userId, organizationId.Value);
+
+        // The membership lookup starts beside the organization's record: two reads of the gateway's own tables, neither
+        // mints anything, so a cold request waits for one table round trip instead of two. Nothing is decided before both
+        // answered, and STS is called only after the membership was proven (DecideIsolatedAsync).
+        var membershipLookup = StartMembershipLookup(userId, organizationId, cancellationToken);
         OrganizationRecord organization;
         try
         {
@@ -109,24 +114,32 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
         catch (MembershipUnavailableException ex)
         {
+            membershipLookup.Abandon();
             return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
+        }
+        catch
+        {
+            membershipLookup.Abandon();
+            throw;
         }
 
         if (legacyClusterId is not null)
         {
             if (organization.Status == OrganizationStatus.Migrating)
             {
+                membershipLookup.Abandon();
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter);
             }
 
             if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Unrecognized)
             {
+                membershipLookup.Abandon();
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason);
             }
 
             if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Legacy)
             {
-                var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
+                var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, membershipLookup, cancellationToken).ConfigureAwait(false);
                 if (denial is not null)
                 {
                     return denial;
@@ -137,7 +150,47 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             }
         }
 
-        return await DecideIsolatedAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
+        return await DecideIsolatedAsync(userId, organizationId, organization, generation, membershipLookup, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the membership lookup under its own span (tagged with the cache result by <see cref="MembershipService"/>)
+    /// and returns with the caller's span current again, so the organization's read that runs beside it is not its child.
+    /// </summary>
+    private MembershipLookup StartMembershipLookup(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
+    {
+        var parent = Activity.Current;
+        var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.MembershipSpan);
+        try
+        {
+            span?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
+            return new MembershipLookup(span, _membership.GetAsync(userId, organizationId, cancellationToken));
+        }
+        finally
+        {
+            if (span is not null)
+            {
+                Activity.Current = parent;
+            }
+        }
+    }
+
+    /// <summary>A membership lookup under way and its span; awaited once (<see cref="CheckMembershipAsync"/>) or abandoned.</summary>
+    private readonly struct MembershipLookup(Activity? span, ValueTask<Membership> lookup)
+    {
+        public Activity? Span { get; } = span;
+
+        public ValueTask<Membership> Lookup { get; } = lookup;
+
+        /// <summary>Not needed after all (the organization's record decided): ends the span and observes a failure.</summary>
+        public void Abandon()
+        {
+            Span?.Dispose();
+            if (!Lookup.IsCompletedSuccessfully)
+            {
+                _ = Lookup.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
     }
 
     /// <summary>The snake_case reason for fixed denials; the code name for a membership store failure (its reason is free text).</summary>
@@ -150,16 +203,17 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     /// </summary>
     /// <param name="organization">The request's organization record; null reads it again (after an eviction).</param>
     /// <param name="generation">The user's eviction generation read before <paramref name="organization"/>: when it moved, the record is read again.</param>
+    /// <param name="lookup">The membership lookup started beside the organization's read; null starts one now.</param>
     private async ValueTask<(Member? Membership, TenantIsolationDecision? Denial)> CheckMembershipAsync(
-        string userId, OrganizationId organizationId, OrganizationRecord? organization, long generation, CancellationToken cancellationToken)
+        string userId, OrganizationId organizationId, OrganizationRecord? organization, long generation, MembershipLookup? lookup, CancellationToken cancellationToken)
     {
         Membership membership;
-        using (var span = IsolationTelemetry.Source.StartActivity(IsolationTelemetry.MembershipSpan))
+        var started = lookup ?? StartMembershipLookup(userId, organizationId, cancellationToken);
+        using (var span = started.Span)
         {
-            span?.SetTag(IsolationTelemetry.OrganizationTag, organizationId.Value);
             try
             {
-                membership = await _membership.GetAsync(userId, organizationId, cancellationToken).ConfigureAwait(false);
+                membership = await started.Lookup.ConfigureAwait(false);
                 span?.SetTag(IsolationTelemetry.OutcomeTag, membership.IsMember ? "member" : membership.Status.ToString());
             }
             catch (MembershipUnavailableException ex)
@@ -218,9 +272,9 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     /// user while the credentials are awaited (STS, retries, the fleet lock) moves it, and the request is then not allowed
     /// on the membership it checked before.
     /// </param>
-    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, OrganizationRecord organization, long generation, CancellationToken cancellationToken)
+    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, OrganizationRecord organization, long generation, MembershipLookup membershipLookup, CancellationToken cancellationToken)
     {
-        var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, cancellationToken).ConfigureAwait(false);
+        var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, membershipLookup, cancellationToken).ConfigureAwait(false);
         if (denial is not null)
         {
             return denial;
@@ -288,7 +342,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
             // stands; the same role and permission set keeps the credentials; anything else (another role, or yet
             // another eviction) is refused with 503 rather than allowed on an answer that may predate the revocation.
             var recheckGeneration = _membership.Generation(userId, organizationId.Value);
-            var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, null, recheckGeneration, cancellationToken).ConfigureAwait(false);
+            var (again, againDenial) = await CheckMembershipAsync(userId, organizationId, null, recheckGeneration, null, cancellationToken).ConfigureAwait(false);
             if (againDenial is not null)
             {
                 return againDenial;

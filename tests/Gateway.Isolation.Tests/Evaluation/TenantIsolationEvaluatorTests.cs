@@ -501,6 +501,65 @@ public sealed class TenantIsolationEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public async Task EvaluateAsync_ColdMiss_MembershipReadInFlightBesideTheOrganizationRead_StsOnlyAfterBothAnswered()
+    {
+        // A cold request waits for one table round trip, not two: the membership lookup is on the wire while the
+        // organization's read is still unanswered. STS is not called before both answered and the membership is proven.
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var organizationRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var membershipRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _organizations.Gate = organizationRead;
+        _store.Gate = membershipRead;
+
+        var decision = EvaluateAsync().AsTask();
+
+        Assert.True(await EventuallyAsync(() => _organizations.Calls == 1 && _store.Calls == 1), $"organization reads {_organizations.Calls}, membership reads {_store.Calls}: the membership read waited for the organization's");
+        organizationRead.SetResult();
+        await Task.Delay(100);
+        Assert.False(decision.IsCompleted);
+        Assert.Equal(0, _issuer.Calls);
+        membershipRead.SetResult();
+
+        var allowed = await decision.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(allowed.IsAllowed);
+        Assert.Equal(1, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_ColdMiss_NotAMemberWhileTheOrganizationReadIsInFlight_DeniedWithoutSts()
+    {
+        var organizationRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _organizations.Gate = organizationRead;
+        _store.Answer = Membership.NotAMember;
+
+        var decision = EvaluateAsync().AsTask();
+        Assert.True(await EventuallyAsync(() => _store.Calls == 1));
+        organizationRead.SetResult();
+        var denied = await decision.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(TenantDenialCode.NotAMember, denied.Denial);
+        Assert.Equal(0, _issuer.Calls);
+    }
+
+    [Fact]
+    public async Task EvaluateAsync_ColdMiss_OrganizationReadFailsWhileTheMemberIsConfirmed_DeniedMembershipUnavailableWithoutSts()
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        var membershipRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.Gate = membershipRead;
+        _organizations.Fail = true;
+
+        var denied = await EvaluateAsync();
+        membershipRead.SetResult();
+        _organizations.Fail = false;
+        var allowed = await EvaluateAsync(); // the twin: the organization's table answers again
+
+        Assert.Equal(TenantDenialCode.MembershipUnavailable, denied.Denial);
+        Assert.True(allowed.IsAllowed);
+        Assert.Equal(1, _issuer.Calls);
+    }
+
+    [Fact]
     public async Task EvaluateAsync_Decisions_TimedPerStage_ReadsOnlyOnMisses()
     {
         using var stages = new MetricCollector<double>(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), IsolationMetrics.MeterName, IsolationMetrics.StageDurationInstrument);
