@@ -103,10 +103,11 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         // generation moved reads it again (and, while credentials are awaited, the membership as well).
         var generation = _membership.Generation(userId, organizationId.Value);
 
-        // The membership lookup starts beside the organization's record: two reads of the gateway's own tables, neither
-        // mints anything, so a cold request waits for one table round trip instead of two. Nothing is decided before both
-        // answered, and STS is called only after the membership was proven (DecideIsolatedAsync).
-        var membershipLookup = StartMembershipLookup(userId, organizationId, cancellationToken);
+        // On a route without a legacy cluster the membership lookup starts beside the organization's record: two reads of
+        // the gateway's own tables, neither mints anything, so a cold request waits for one table round trip instead of
+        // two. Nothing is decided before both answered, and STS is called only after the membership was proven
+        // (DecideIsolatedAsync). On a legacy route the record decides first (MIGRATING refuses without asking the membership).
+        MembershipLookup? membershipLookup = legacyClusterId is null ? StartMembershipLookup(userId, organizationId, cancellationToken) : null;
         OrganizationRecord organization;
         try
         {
@@ -114,12 +115,12 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         }
         catch (MembershipUnavailableException ex)
         {
-            membershipLookup.Abandon();
+            membershipLookup?.Abandon();
             return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.MembershipUnavailable, ex.Message, _membershipRetryAfter);
         }
         catch
         {
-            membershipLookup.Abandon();
+            membershipLookup?.Abandon();
             throw;
         }
 
@@ -127,13 +128,11 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
         {
             if (organization.Status == OrganizationStatus.Migrating)
             {
-                membershipLookup.Abandon();
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.OrganizationMigrating, MigratingReason, _migratingRetryAfter);
             }
 
             if (organization.Status == OrganizationStatus.Active && organization.DataLocation == OrganizationDataLocation.Unrecognized)
             {
-                membershipLookup.Abandon();
                 return TenantIsolationDecision.Deny(organizationId, userId, TenantDenialCode.UnknownDataLocation, UnknownDataLocationReason);
             }
 
@@ -272,7 +271,7 @@ internal sealed class TenantIsolationEvaluator : ITenantIsolationEvaluator
     /// user while the credentials are awaited (STS, retries, the fleet lock) moves it, and the request is then not allowed
     /// on the membership it checked before.
     /// </param>
-    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, OrganizationRecord organization, long generation, MembershipLookup membershipLookup, CancellationToken cancellationToken)
+    private async ValueTask<TenantIsolationDecision> DecideIsolatedAsync(string userId, OrganizationId organizationId, OrganizationRecord organization, long generation, MembershipLookup? membershipLookup, CancellationToken cancellationToken)
     {
         var (membership, denial) = await CheckMembershipAsync(userId, organizationId, organization, generation, membershipLookup, cancellationToken).ConfigureAwait(false);
         if (denial is not null)
