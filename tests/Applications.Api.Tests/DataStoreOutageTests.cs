@@ -14,52 +14,16 @@ namespace Applications.Api.Tests;
 /// twin: the same request while the store is up, and a fresh credential set after the restart.
 /// Own processes (not the shared collection's), because the test stops LocalAws.
 /// </summary>
-public sealed class DataStoreOutageTests : IAsyncLifetime
+public sealed class DataStoreOutageTests : OwnApiProcessesTest
 {
-    private readonly int _awsPort = FreePort.Next();
-    private LocalAwsHost? _aws;
-    private ProcessHost? _api;
-    private Uri _apiUrl = null!;
-
-    public async Task InitializeAsync()
-    {
-        _aws = await StartAwsAsync();
-        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
-        _api = await ProcessHost.StartDotnetAsync(
-            Built.Dll("samples/Applications.Api", "Applications.Api"),
-            ["--urls", TopologyEnvironment.Origin(url)],
-            new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["TenantContext__Keys__0__KeyId"] = ApplicationsApiFixture.KeyId,
-                ["TenantContext__Keys__0__Key"] = ApplicationsApiFixture.KeyBase64,
-                ["TenantContext__DynamoDb__ServiceUrl"] = TopologyEnvironment.Origin(_aws.Url),
-            },
-            RepoPaths.Root,
-            readyLine: null,
-            readyUrl: new Uri(url, "healthz"),
-            TimeSpan.FromSeconds(60));
-        _apiUrl = url;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-
-        if (_aws is not null)
-        {
-            await _aws.DisposeAsync();
-        }
-    }
+    // A fixed port: LocalAws is restarted where the API points.
+    protected override LocalAwsHostOptions AwsOptions { get; } = new() { Port = FreePort.Next() };
 
     [Fact]
     public async Task DataStoreFrozenStoppedAndRestarted_503WithStableCodes_ThenFreshCredentialsSucceed()
     {
-        using var client = new HttpClient { BaseAddress = _apiUrl, Timeout = TimeSpan.FromSeconds(30) };
-        var envelope = await SealAsync();
+        using var client = CreateClient(TimeSpan.FromSeconds(30));
+        var envelope = await SealAsync("alice", "acme");
 
         // Allow twin: the store is up.
         using (var up = await GetApplicationsAsync(client, envelope))
@@ -71,7 +35,7 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
         // jittered back-off (up to 1 s, then 2 s), so at most ≈ 9 s on an idle machine. The bound is the one the
         // dependency-faults scenario uses for a hung answer (15 s): timers fire late on a loaded 2-core machine (10.2 s seen
         // in CI), and what this checks is that the request is answered 503 and not held until the client gives up (30 s).
-        await SignalAsync(_aws!.ProcessId, "STOP");
+        await SignalAsync(Aws.ProcessId, "STOP");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -82,12 +46,11 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
         }
         finally
         {
-            await SignalAsync(_aws.ProcessId, "CONT");
+            await SignalAsync(Aws.ProcessId, "CONT");
         }
 
         // Stopped (connection refused).
-        await _aws.DisposeAsync();
-        _aws = null;
+        await StopAwsAsync();
         using (var stopped = await GetApplicationsAsync(client, envelope))
         {
             await AssertUnavailableAsync(stopped, "data_store_unavailable");
@@ -96,7 +59,7 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
 
         // Restarted on the same port: the envelope's session is unknown there → the backend's own code and the header the
         // gateway's self-healing acts on; not tenant_context_invalid (the envelope itself is fine).
-        _aws = await StartAwsAsync();
+        await StartAwsAsync();
         using (var rejected = await GetApplicationsAsync(client, envelope))
         {
             await AssertUnavailableAsync(rejected, "tenant_credentials_rejected");
@@ -104,16 +67,11 @@ public sealed class DataStoreOutageTests : IAsyncLifetime
         }
 
         // Allow twin: a credential set minted by the restarted store works at once, no restart of the API.
-        using var fresh = await GetApplicationsAsync(client, await SealAsync());
+        using var fresh = await GetApplicationsAsync(client, await SealAsync("alice", "acme"));
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
         Assert.Contains("\"organizationId\":\"acme\"", await fresh.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Contains("5005", _api!.Output, StringComparison.Ordinal);
+        Assert.Contains("5005", ApiOutput, StringComparison.Ordinal);
     }
-
-    private Task<LocalAwsHost> StartAwsAsync() => LocalAwsHost.StartAsync(new LocalAwsHostOptions { Port = _awsPort, StartTimeout = TimeSpan.FromSeconds(90) });
-
-    private async Task<string> SealAsync() =>
-        (await ApplicationsApiFixture.SealAsync(_aws!, "alice", "acme", "ADMINISTRATOR", ApplicationsApiFixture.ReadWrite, ApplicationsApiFixture.KeyBase64)).Envelope;
 
     private static async Task<HttpResponseMessage> GetApplicationsAsync(HttpClient client, string envelope)
     {

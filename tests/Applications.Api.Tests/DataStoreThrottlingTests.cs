@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Gateway.Testing;
 
 namespace Applications.Api.Tests;
@@ -13,50 +10,14 @@ namespace Applications.Api.Tests;
 /// write at the same time (another key, its own budget) and the same organization's write once the budget refilled.
 /// Own processes, because the budget is LocalAws's start-up option.
 /// </summary>
-public sealed class DataStoreThrottlingTests : IAsyncLifetime
+public sealed class DataStoreThrottlingTests : OwnApiProcessesTest
 {
-    private LocalAwsHost? _aws;
-    private ProcessHost? _api;
-    private Uri _apiUrl = null!;
-
-    public async Task InitializeAsync()
-    {
-        _aws = await LocalAwsHost.StartAsync(new LocalAwsHostOptions { PartitionWriteUnits = 1, StartTimeout = TimeSpan.FromSeconds(90) });
-        var url = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePort.Next()}/"));
-        _api = await ProcessHost.StartDotnetAsync(
-            Built.Dll("samples/Applications.Api", "Applications.Api"),
-            ["--urls", TopologyEnvironment.Origin(url)],
-            new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["TenantContext__Keys__0__KeyId"] = ApplicationsApiFixture.KeyId,
-                ["TenantContext__Keys__0__Key"] = ApplicationsApiFixture.KeyBase64,
-                ["TenantContext__DynamoDb__ServiceUrl"] = TopologyEnvironment.Origin(_aws.Url),
-            },
-            RepoPaths.Root,
-            readyLine: null,
-            readyUrl: new Uri(url, "healthz"),
-            TimeSpan.FromSeconds(60));
-        _apiUrl = url;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_api is not null)
-        {
-            await _api.DisposeAsync();
-        }
-
-        if (_aws is not null)
-        {
-            await _aws.DisposeAsync();
-        }
-    }
+    protected override LocalAwsHostOptions AwsOptions { get; } = new() { PartitionWriteUnits = 1 };
 
     [Fact]
     public async Task WritesOverThePartitionBudget_503DataStoreThrottledWithRetryAfter_OtherOrganizationAndLaterWritesServed()
     {
-        using var client = new HttpClient { BaseAddress = _apiUrl, Timeout = TimeSpan.FromSeconds(60) };
+        using var client = CreateClient(TimeSpan.FromSeconds(60));
         var acme = await SealAsync("alice", "acme");
         var globex = await SealAsync("bob", "globex");
 
@@ -75,33 +36,11 @@ public sealed class DataStoreThrottlingTests : IAsyncLifetime
             Assert.Equal(TimeSpan.FromSeconds(1), answer.RetryAfter);
         }
 
-        Assert.True((await _aws!.GetStatsAsync()).Throttled > 0);
+        Assert.True((await Aws.GetStatsAsync()).Throttled > 0);
 
         // Allow twins: another organization's key has its own budget; the same organization once a second has passed.
         Assert.Equal(HttpStatusCode.Created, (await CreateAsync(client, globex, "other-key")).Status);
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         Assert.Equal(HttpStatusCode.Created, (await CreateAsync(client, acme, "after-refill")).Status);
     }
-
-    private async Task<string> SealAsync(string user, string organization) =>
-        (await ApplicationsApiFixture.SealAsync(_aws!, user, organization, "ADMINISTRATOR", ApplicationsApiFixture.ReadWrite, ApplicationsApiFixture.KeyBase64)).Envelope;
-
-    private static async Task<Answer> CreateAsync(HttpClient client, string envelope, string name)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/applications") { Content = JsonContent.Create(new { name }) };
-        request.Headers.Add("X-Tenant-Context", envelope);
-        using var response = await client.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        string? code = null, requestId = null;
-        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
-        {
-            using var body = JsonDocument.Parse(text);
-            code = body.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
-            requestId = body.RootElement.TryGetProperty("requestId", out var r) ? r.GetString() : null;
-        }
-
-        return new Answer(response.StatusCode, response.Content.Headers.ContentType?.MediaType, code, requestId, response.Headers.RetryAfter?.Delta);
-    }
-
-    private sealed record Answer(HttpStatusCode Status, string? MediaType, string? Code, string? RequestId, TimeSpan? RetryAfter);
 }
