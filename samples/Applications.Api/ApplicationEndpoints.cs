@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Backend.Context;
 using Gateway.Backend.DynamoDb;
+using Gateway.Envelopes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,9 @@ internal static partial class ApplicationEndpoints
 {
     private const int MaxNameLength = 200;
     private const int MaxPageSize = 1000;
+
+    /// <summary><c>POST /applications</c>: the generated id is held by an application this request did not write (409).</summary>
+    public const string ConflictCode = "application_conflict";
 
     public static IEndpointRouteBuilder MapApplicationEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -75,7 +79,7 @@ internal static partial class ApplicationEndpoints
     }
 
     private static async Task<IResult> CreateAsync(
-        CreateApplicationRequest? request, ITenantContext tenant, IOptions<ApplicationsOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        CreateApplicationRequest? request, ITenantContext tenant, IOptions<ApplicationsOptions> options, TimeProvider time, ILogger<CreateLog> logger, CancellationToken cancellationToken)
     {
         var name = request?.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
@@ -89,8 +93,27 @@ internal static partial class ApplicationEndpoints
             name,
             time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
             tenant.UserId);
-        await Applications(tenant, options).PutItemAsync(
-            application, "attribute_not_exists(applicationId)", cancellationToken: cancellationToken);
+        var applications = Applications(tenant, options);
+        try
+        {
+            await applications.PutItemAsync(application, "attribute_not_exists(applicationId)", cancellationToken: cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // The id is taken. Usually by this very request: DynamoDB applied an attempt whose answer was lost (the SDK's
+            // per-attempt timeout, a 5xx) and the SDK's retry was then refused by its own condition. The item as stored says
+            // which: this request's write carries its random id, name, creator and creation time to the tick.
+            var stored = await applications.GetItemAsync(
+                "applicationId", new AttributeValue { S = application.ApplicationId }, consistentRead: true, cancellationToken);
+            if (stored != application)
+            {
+                Log.CreateConflict(logger, tenant.OrganizationId, tenant.RequestId);
+                return Problem(409, ConflictCode, "The new application's id is already taken by another application; send the request again.", tenant.RequestId);
+            }
+
+            Log.CreateRetryRecognized(logger, tenant.OrganizationId, tenant.RequestId);
+        }
+
         return TypedResults.Created($"/applications/{application.ApplicationId}", application);
     }
 
@@ -145,9 +168,44 @@ internal static partial class ApplicationEndpoints
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$", RegexOptions.CultureInvariant)]
     private static partial Regex ApplicationIdPattern();
 
+    /// <summary>Log events of <c>POST /applications</c> (identifiers only; values from the request go through <see cref="LogValue.Quote(string?)"/>).</summary>
+    private static partial class Log
+    {
+        public static void CreateRetryRecognized(ILogger logger, string organizationId, string requestId)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+#pragma warning disable CA1873 // guarded by the IsEnabled check above
+                CreateRetryRecognizedCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
+#pragma warning restore CA1873
+            }
+        }
+
+        public static void CreateConflict(ILogger logger, string organizationId, string requestId)
+        {
+            if (logger.IsEnabled(LogLevel.Warning))
+            {
+#pragma warning disable CA1873 // guarded by the IsEnabled check above
+                CreateConflictCore(logger, LogValue.Quote(organizationId), LogValue.Quote(requestId));
+#pragma warning restore CA1873
+            }
+        }
+
+        [LoggerMessage(EventId = 6002, EventName = "CreateRetryRecognized", Level = LogLevel.Information,
+            Message = "PutItem's retry was refused by its condition but the stored item is this request's own write (an earlier attempt was applied): answered 201; organization={OrganizationId} request={RequestId}")]
+        private static partial void CreateRetryRecognizedCore(ILogger logger, string organizationId, string requestId);
+
+        [LoggerMessage(EventId = 6003, EventName = "CreateConflict", Level = LogLevel.Warning,
+            Message = "The new application's id is held by an item this request did not write: answered 409 application_conflict; organization={OrganizationId} request={RequestId}")]
+        private static partial void CreateConflictCore(ILogger logger, string organizationId, string requestId);
+    }
+
     private static ProblemHttpResult Problem(int status, string code, string detail, string requestId) =>
         TypedResults.Problem(
             detail: detail,
             statusCode: status,
             extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["code"] = code, ["requestId"] = requestId });
 }
+
+/// <summary>Log category of <c>POST /applications</c>.</summary>
+internal sealed class CreateLog;

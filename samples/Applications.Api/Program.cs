@@ -44,6 +44,7 @@ if (app.Services.GetTenantContextConfigurationError() is { } error)
     return 1;
 }
 
+app.UseUnexpectedFailures();
 app.UseTenantContext();
 app.UseDataStoreThrottling();
 app.MapApplicationEndpoints();
