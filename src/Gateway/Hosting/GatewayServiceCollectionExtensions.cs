@@ -8,6 +8,7 @@ using Gateway.Isolation.Diagnostics;
 using Gateway.Tenancy;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -79,6 +80,7 @@ internal static class GatewayServiceCollectionExtensions
             .SetDefaultPolicy(authenticated)
             .AddPolicy(GatewayAuthorization.TenantPolicy, authenticated);
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        BuildAuthorizationServicesOnce(services);
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
@@ -102,6 +104,27 @@ internal static class GatewayServiceCollectionExtensions
         // After the OpenTelemetry hosted service: publishes every outcome and failure series at 0 once the exporter listens.
         services.AddHostedService<MetricsSeriesInitializer>();
         return services;
+    }
+
+    /// <summary>
+    /// ASP.NET Core registers the authorization services transient, so <c>UseAuthorization()</c> built, for every request,
+    /// a policy evaluator, an authorization service, a handler provider (with its handler list and a task), an evaluator
+    /// and a context factory. They keep no per-request state (the handlers here are the framework's pass-through and
+    /// <see cref="AuthenticatedUserRequirement"/>, which is its own handler): the same implementations, built once.
+    /// A scoped dependency would fail the host's scope validation at start-up rather than be captured silently.
+    /// </summary>
+    internal static void BuildAuthorizationServicesOnce(IServiceCollection services)
+    {
+        Type[] single = [typeof(IPolicyEvaluator), typeof(IAuthorizationService), typeof(IAuthorizationHandlerProvider), typeof(IAuthorizationEvaluator), typeof(IAuthorizationHandlerContextFactory), typeof(IAuthorizationPolicyProvider)];
+        for (var i = 0; i < services.Count; i++)
+        {
+            var descriptor = services[i];
+            if (descriptor is { Lifetime: ServiceLifetime.Transient, IsKeyedService: false, ImplementationType: { } implementation }
+                && (Array.IndexOf(single, descriptor.ServiceType) >= 0 || descriptor.ServiceType == typeof(IAuthorizationHandler)))
+            {
+                services[i] = ServiceDescriptor.Singleton(descriptor.ServiceType, implementation);
+            }
+        }
     }
 
     private sealed class TenantGatewayMarker;
