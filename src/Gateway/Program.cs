@@ -33,6 +33,7 @@ internal static class Program
         // stack trace) would only repeat it. Once started, the host logs as configured.
         var started = false;
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
+        builder.Host.ValidateServicesInEveryEnvironment();
         builder.Services.AddTenantGateway(builder.Configuration);
         await using var app = builder.Build();
 

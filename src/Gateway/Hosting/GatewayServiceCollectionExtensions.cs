@@ -109,9 +109,14 @@ internal static class GatewayServiceCollectionExtensions
     /// <summary>
     /// ASP.NET Core registers the authorization services transient, so <c>UseAuthorization()</c> built, for every request,
     /// a policy evaluator, an authorization service, a handler provider (with its handler list and a task), an evaluator
-    /// and a context factory. They keep no per-request state (the handlers here are the framework's pass-through and
-    /// <see cref="AuthenticatedUserRequirement"/>, which is its own handler): the same implementations, built once.
-    /// A scoped dependency would fail the host's scope validation at start-up rather than be captured silently.
+    /// and a context factory. They keep no per-request state: every one holds only other services and options, and the
+    /// user, resource and requirements arrive as arguments of each call (the handlers here are the framework's
+    /// pass-through and <see cref="AuthenticatedUserRequirement"/>, which is its own handler; the policy provider reads
+    /// <c>IOptions&lt;AuthorizationOptions&gt;</c>, which the authorization middleware already holds for the host's
+    /// lifetime). The same implementations, built once. The gateway host validates scopes and its whole graph on build in
+    /// every environment (<see cref="Gateway.Hosting.ServiceValidation"/>), so a scoped handler, or a handler depending on
+    /// a scoped service, fails start-up rather than be captured; a stateless transient handler registered after this call
+    /// is built once by the singleton handler provider.
     /// </summary>
     internal static void BuildAuthorizationServicesOnce(IServiceCollection services)
     {

@@ -52,9 +52,9 @@ public sealed class EnvelopeFailurePipelineTests : IAsyncLifetime
         builder.Configuration["Authentication:Authority"] = Authority;
         builder.Configuration["ReverseProxy:Clusters:applications:Destinations:d1:Address"] = $"http://127.0.0.1:{_echo.Port}/";
         // Registered first: AddTenantGateway's TryAdd* keep these.
-        builder.Services.AddSingleton<IMembershipStore, MemberStore>();
-        builder.Services.AddSingleton<IOrganizationStore, ActiveOrganizations>();
-        builder.Services.AddSingleton<ICredentialIssuer, StubIssuer>();
+        builder.Services.AddSingleton<IMembershipStore, PipelineStubs.MemberStore>();
+        builder.Services.AddSingleton<IOrganizationStore, PipelineStubs.ActiveOrganizations>();
+        builder.Services.AddSingleton<ICredentialIssuer, PipelineStubs.StubIssuer>();
         builder.Services.AddSingleton<EnvelopeService>();
         builder.Services.AddSingleton<IEnvelopeService>(sp => _envelopes.Wrap(sp.GetRequiredService<EnvelopeService>()));
         builder.Services.AddTenantGateway(builder.Configuration);
@@ -134,27 +134,5 @@ public sealed class EnvelopeFailurePipelineTests : IAsyncLifetime
             public string? GetEnvelope(TenantIsolationDecision decision, string clusterId, string requestId)
                 => owner.Throw ? throw new CryptographicException("writer failed") : inner.GetEnvelope(decision, clusterId, requestId);
         }
-    }
-
-    private sealed class ActiveOrganizations : IOrganizationStore
-    {
-        public Task<OrganizationRecord> ReadAsync(OrganizationId organizationId, CancellationToken cancellationToken)
-            => Task.FromResult(new OrganizationRecord(OrganizationStatus.Active, OrganizationDataLocation.Partitioned));
-    }
-
-    private sealed class MemberStore : IMembershipStore
-    {
-        public Task<Membership> LookupAsync(string userId, OrganizationId organizationId, CancellationToken cancellationToken)
-            => Task.FromResult(new Membership(MembershipStatus.Member, "ADMINISTRATOR"));
-
-        public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private sealed class StubIssuer(TimeProvider time) : ICredentialIssuer
-    {
-        public Task<ScopedCredentials> IssueAsync(CredentialKey key, PermissionSet permissionSet, CancellationToken cancellationToken)
-            => Task.FromResult(new ScopedCredentials("ASIAEXAMPLE", "secret", "token", time.GetUtcNow().AddHours(1), $"{key.OrganizationId}-session"));
-
-        public Task CheckReachableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -48,6 +48,7 @@ internal sealed class InProcessGateway : IAsyncDisposable
         var logs = new CapturingLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Host.ValidateServicesInEveryEnvironment(); // as Program does
         builder.Services.AddTenantGateway(builder.Configuration);
         var app = builder.Build();
         app.UseTenantGateway();
