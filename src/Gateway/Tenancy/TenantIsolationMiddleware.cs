@@ -67,50 +67,86 @@ internal sealed partial class TenantIsolationMiddleware(
         return settings.Isolated ? IsolateAsync(context, proxy, proxy.Route.Config.RouteId, settings.LegacyClusterId) : ForwardAsync(context, proxy.Route.Config.RouteId, counted: false);
     }
 
-    private async Task IsolateAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, string? legacyClusterId)
+    /// <summary>
+    /// The checks before the engine and the engine's decision. Not an async method: on the warm path (the decision
+    /// answered from the caches) the request's one async frame is <see cref="ForwardAsync"/>, which also releases the
+    /// organization's concurrency slot; only a decision still pending (a cache miss) takes <see cref="DecideThenActAsync"/>.
+    /// </summary>
+    private Task IsolateAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, string? legacyClusterId)
     {
         var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
         if (PathGuard.IsAmbiguous(rawTarget))
         {
-            await DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.BadRequest), "ambiguous_path");
-            return;
+            return DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.BadRequest), "ambiguous_path");
         }
 
         if (!IdentityClaims.TryGetUserId(context.User, _userIdClaim, out var userId))
         {
-            await DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.Unauthenticated), "no_user_id");
-            return;
+            return DenyAsync(context, routeId, null, null, ProblemTable.For(GatewayProblem.Unauthenticated), "no_user_id");
         }
 
         var resolution = resolver.Resolve(context);
         if (!resolution.Succeeded)
         {
             var problem = ProblemTable.For(resolution.Problem);
-            await DenyAsync(context, routeId, null, userId, problem, problem.Code);
-            return;
+            return DenyAsync(context, routeId, null, userId, problem, problem.Code);
         }
 
-        var decision = await evaluator.DecideAsync(new TenantRequest(userId, resolution.OrganizationId, legacyClusterId), context.RequestAborted);
+        var pending = evaluator.DecideAsync(new TenantRequest(userId, resolution.OrganizationId, legacyClusterId), context.RequestAborted);
+        return pending.IsCompletedSuccessfully
+            ? ActHoldingSlotAsync(context, proxy, routeId, pending.Result)
+            : DecideThenActAsync(context, proxy, routeId, pending);
+    }
+
+    private async Task DecideThenActAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, ValueTask<TenantIsolationDecision> pending)
+        => await ActHoldingSlotAsync(context, proxy, routeId, await pending);
+
+    /// <summary>
+    /// Acts on the decision while the organization's concurrency slot is held: until the proxied response is complete
+    /// (<see cref="ForwardAsync"/> releases it after YARP copied the response, or after it failed (502/504) or the client
+    /// aborted), until a refusal is written, or until an exception ends the request — exactly once on every path.
+    /// </summary>
+    private Task ActHoldingSlotAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision)
+    {
         RateLimitHeaders.Write(context.Response, decision.RateLimit);
+        var lease = decision.ConcurrencyLease;
+        Task acting;
+        bool forwarding;
         try
         {
-            await ActOnDecisionAsync(context, proxy, routeId, decision);
+            acting = ActOnDecisionAsync(context, proxy, routeId, decision, lease, out forwarding);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+
+        // A forward owns the lease (released in ForwardAsync's finally); any other answer releases it once written.
+        return lease is null || forwarding ? acting : ReleaseAfterAsync(acting, lease);
+    }
+
+    private static async Task ReleaseAfterAsync(Task acting, IDisposable lease)
+    {
+        try
+        {
+            await acting;
         }
         finally
         {
-            // The organization's concurrency slot is held until the proxied response is complete: next() returns after
-            // YARP copied the response, or after it failed (502/504) or the client aborted; an exception ends here too.
-            decision.ConcurrencyLease?.Dispose();
+            lease.Dispose();
         }
     }
 
-    private Task ActOnDecisionAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision)
+    /// <param name="forwarding">Set when the returned task is a forward, which then owns <paramref name="lease"/>.</param>
+    private Task ActOnDecisionAsync(HttpContext context, IReverseProxyFeature proxy, string routeId, TenantIsolationDecision decision, IDisposable? lease, out bool forwarding)
     {
+        forwarding = false;
         var organizationId = decision.OrganizationId.Value;
         var userId = decision.UserId;
         if (!decision.IsAllowed)
         {
-            return RefuseOrRouteToLegacyAsync(context, routeId, decision);
+            return RefuseOrRouteToLegacyAsync(context, routeId, decision, lease, out forwarding);
         }
 
         // The envelope's audience and key are those of the cluster YARP will actually send to.
@@ -137,18 +173,20 @@ internal sealed partial class TenantIsolationMiddleware(
         audit.Allowed(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.PermissionSet, decision.SessionName);
         var method = context.Request.Method;
         metrics.Forwarded(organizationId, read: HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
+        forwarding = true;
         if (!GatewayTelemetry.IsTracing)
         {
-            return ForwardAsync(context, routeId, counted: true);
+            return ForwardAsync(context, routeId, counted: true, lease);
         }
 
         GatewayTelemetry.Outcome("ok");
-        return ForwardTracedAsync(context, routeId, clusterId, decision);
+        return ForwardTracedAsync(context, routeId, clusterId, decision, lease);
     }
 
     /// <summary>A denial (through <see cref="ProblemTable"/>), or organization-by-organization migration: an organization not yet migrated goes to the legacy cluster, no envelope, no credentials.</summary>
-    private Task RefuseOrRouteToLegacyAsync(HttpContext context, string routeId, TenantIsolationDecision decision)
+    private Task RefuseOrRouteToLegacyAsync(HttpContext context, string routeId, TenantIsolationDecision decision, IDisposable? lease, out bool forwarding)
     {
+        forwarding = false;
         var organizationId = decision.OrganizationId.Value;
         var userId = decision.UserId;
         if (decision.Denial == TenantDenialCode.OrganizationRateLimited)
@@ -175,61 +213,72 @@ internal sealed partial class TenantIsolationMiddleware(
         context.ReassignProxyRequest(legacyCluster);
         context.Features.Set(new LegacyTenantFeature(decision.OrganizationId, userId, decision.Role));
         audit.Legacy(context.TraceIdentifier, organizationId, userId, routeId, decision.Role, decision.LegacyClusterId);
-        return ForwardAsync(context, routeId, counted: true);
+        forwarding = true;
+        return ForwardAsync(context, routeId, counted: true, lease);
     }
 
     /// <summary>
     /// Runs the rest of YARP's pipeline (the forward), then settles the request's one outcome. <paramref name="counted"/>:
     /// the route counts its allows (tenant routes; other routes count only their failures, as their refusals).
+    /// <paramref name="lease"/>: the organization's concurrency slot, released when all of this is done.
     /// </summary>
-    private async Task ForwardAsync(HttpContext context, string routeId, bool counted)
+    private async Task ForwardAsync(HttpContext context, string routeId, bool counted, IDisposable? lease = null)
     {
         try
         {
-            await next(context);
-        }
-        catch when (counted && !context.RequestAborted.IsCancellationRequested)
-        {
-            metrics.Request(GatewayProblem.InternalError); // UnhandledExceptionMiddleware answers 500 internal_error
-            throw;
-        }
-
-        var error = context.Features.Get<IForwarderErrorFeature>();
-        var problem = error is null ? GatewayProblem.None : ForwardingFailure.Classify(error.Error, context.RequestAborted.IsCancellationRequested);
-        if (problem == GatewayProblem.None)
-        {
-            if (counted)
+            try
             {
-                metrics.Request(ProblemTable.Allow);
+                await next(context);
+            }
+            catch when (counted && !context.RequestAborted.IsCancellationRequested)
+            {
+                metrics.Request(GatewayProblem.InternalError); // UnhandledExceptionMiddleware answers 500 internal_error
+                throw;
             }
 
-            return;
-        }
+            var error = context.Features.Get<IForwarderErrorFeature>();
+            var problem = error is null ? GatewayProblem.None : ForwardingFailure.Classify(error.Error, context.RequestAborted.IsCancellationRequested);
+            if (problem == GatewayProblem.None)
+            {
+                if (counted)
+                {
+                    metrics.Request(ProblemTable.Allow);
+                }
 
-        var row = ProblemTable.For(problem);
-        metrics.Request(row);
-        if (GatewayTelemetry.IsTracing && context.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } server)
+                return;
+            }
+
+            var row = ProblemTable.For(problem);
+            metrics.Request(row);
+            if (GatewayTelemetry.IsTracing && context.Features.Get<IHttpActivityFeature>()?.Activity is { IsAllDataRequested: true } server)
+            {
+                server.SetTag(IsolationTelemetry.OutcomeTag, row.Code); // the request's span (the forward span gets the YARP error)
+            }
+
+            var clusterId = context.Features.Get<IReverseProxyFeature>()?.Cluster?.Config.ClusterId ?? string.Empty;
+            var exceptionType = error!.Exception?.GetBaseException().GetType().Name ?? "none";
+            if (context.Response.HasStarted)
+            {
+                // YARP already reset/aborted the response: the client cannot take it for complete; there is nothing to write.
+                LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "response already started, aborted");
+                return;
+            }
+
+            LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "answered problem+json");
+            context.Response.Clear(); // YARP's empty status and any headers copied from the backend
+            await ProblemWriter.WriteAsync(context, row, problem == GatewayProblem.BackendUnavailable ? _backendRetryAfter : null);
+        }
+        finally
         {
-            server.SetTag(IsolationTelemetry.OutcomeTag, row.Code); // the request's span (the forward span gets the YARP error)
+            // The organization's concurrency slot (tenant routes): held until the proxied response is complete.
+            lease?.Dispose();
         }
-
-        var clusterId = context.Features.Get<IReverseProxyFeature>()?.Cluster?.Config.ClusterId ?? string.Empty;
-        var exceptionType = error!.Exception?.GetBaseException().GetType().Name ?? "none";
-        if (context.Response.HasStarted)
-        {
-            // YARP already reset/aborted the response: the client cannot take it for complete; there is nothing to write.
-            LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "response already started, aborted");
-            return;
-        }
-
-        LogForwardingFailed(logger, error.Error, exceptionType, routeId, clusterId, context.TraceIdentifier, row.Code, "answered problem+json");
-        context.Response.Clear(); // YARP's empty status and any headers copied from the backend
-        await ProblemWriter.WriteAsync(context, row, problem == GatewayProblem.BackendUnavailable ? _backendRetryAfter : null);
     }
 
     /// <summary>YARP's proxy call inside a <c>gateway.forward</c> span: its id is the <c>traceparent</c> the backend receives.</summary>
-    private async Task ForwardTracedAsync(HttpContext context, string routeId, string clusterId, TenantIsolationDecision decision)
+    private async Task ForwardTracedAsync(HttpContext context, string routeId, string clusterId, TenantIsolationDecision decision, IDisposable? lease)
     {
+        using var held = lease; // ForwardAsync releases it; this covers a failure before it runs (Dispose is idempotent)
         using var activity = GatewayTelemetry.Source.StartActivity(GatewayTelemetry.ForwardSpan, ActivityKind.Internal);
         if (activity is not null)
         {
@@ -240,7 +289,7 @@ internal sealed partial class TenantIsolationMiddleware(
             activity.SetTag(IsolationTelemetry.SessionTag, decision.SessionName);
         }
 
-        await ForwardAsync(context, routeId, counted: true);
+        await ForwardAsync(context, routeId, counted: true, lease);
         if (activity is not null)
         {
             activity.SetTag("http.response.status_code", context.Response.StatusCode);

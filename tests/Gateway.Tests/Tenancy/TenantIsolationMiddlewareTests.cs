@@ -405,6 +405,27 @@ public sealed class TenantIsolationMiddlewareTests : IDisposable
         Assert.Equal(200, status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InvokeAsync_ConcurrencyLimit_EnvelopeCannotBeWritten_SlotReleasedWithTheRefusal_TwinForwarded(bool writerThrows)
+    {
+        _store.Answer = new Membership(MembershipStatus.Member, "ADMINISTRATOR");
+        _organization = Organization("ACTIVE", tier: "single"); // 1 request in flight
+        _envelopes.Throw = writerThrows;
+        _envelopes.NoKey = !writerThrows;
+
+        var refused = await InvokeAsync(Request());
+        var again = await InvokeAsync(Request());
+        _envelopes.Throw = _envelopes.NoKey = false;
+        var (status, _) = await InvokeAsync(Request());
+
+        Assert.Equal((500, "internal_error"), refused);
+        Assert.Equal((500, "internal_error"), again); // not 429: the first refusal gave its slot back
+        Assert.Equal(200, status);
+        Assert.True(_forwarded);
+    }
+
     [Fact]
     public async Task InvokeAsync_RateLimited_AuditedOncePerSecondPerOrganizationWithSuppressedCount()
     {
