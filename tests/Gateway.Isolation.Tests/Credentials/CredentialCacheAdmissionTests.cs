@@ -112,18 +112,12 @@ public sealed class CredentialCacheAdmissionTests : IDisposable
     {
         // 1/s: alice's AssumeRole takes 1.5 s to answer. bob's cold miss must not reach STS while it may still arrive in the
         // same second as alice's (STS counts arrivals; the budget counts each call until 1 s after it was answered).
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _issuer.Gate = gate.Task;
-        var alice = _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None).AsTask();
-        await Eventually.UntilAsync(() => _issuer.Calls == 1);
-        var bob = _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None).AsTask();
-        await Eventually.UntilAsync(() => _admission.Waiting == 1);
+        var (answerAlice, alice, bob) = await AliceInFlightBobQueuedAsync();
 
         _time.Advance(TimeSpan.FromMilliseconds(1500));
         await Task.Delay(100);
         Assert.Equal(1, _issuer.Calls); // deny: failed before (bob's call was admitted at 1 s, alice's still in flight)
-        _issuer.Gate = null;
-        gate.SetResult();
+        answerAlice();
         Assert.NotNull((await alice.WaitAsync(TimeSpan.FromSeconds(10))).Credentials);
         _time.Advance(TimeSpan.FromMilliseconds(400)); // 1.9 s: within the admission timeout (2 s) of bob's miss, 0.4 s after alice's answer
         await Task.Delay(100);
@@ -135,16 +129,10 @@ public sealed class CredentialCacheAdmissionTests : IDisposable
     public async Task GetAsync_AssumeRoleAnsweredAfterHalfASecond_TheNextColdMissIsAdmittedOneSecondAfterTheAnswer()
     {
         // The allow twin: alice's AssumeRole answers at 0.5 s; bob's cold miss (admission timeout 2 s) goes at 1.5 s.
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _issuer.Gate = gate.Task;
-        var alice = _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None).AsTask();
-        await Eventually.UntilAsync(() => _issuer.Calls == 1);
-        var bob = _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None).AsTask();
-        await Eventually.UntilAsync(() => _admission.Waiting == 1);
+        var (answerAlice, alice, bob) = await AliceInFlightBobQueuedAsync();
 
         _time.Advance(TimeSpan.FromMilliseconds(500));
-        _issuer.Gate = null;
-        gate.SetResult();
+        answerAlice();
         Assert.NotNull((await alice.WaitAsync(TimeSpan.FromSeconds(10))).Credentials);
         _time.Advance(TimeSpan.FromMilliseconds(990));
         await Task.Delay(100);
@@ -152,6 +140,25 @@ public sealed class CredentialCacheAdmissionTests : IDisposable
         _time.Advance(TimeSpan.FromMilliseconds(10));
         Assert.NotNull((await bob.WaitAsync(TimeSpan.FromSeconds(10))).Credentials); // allow: 1 s after it
         Assert.Equal(2, _issuer.Calls);
+    }
+
+    /// <summary>
+    /// alice's cold miss held at STS (its AssumeRole sent, not answered: the issuer waits on a gate), then globex's bob
+    /// queued at the budget behind it. The returned action answers alice's call (opens the gate).
+    /// </summary>
+    private async Task<(Action AnswerAlice, Task<CredentialResult> Alice, Task<CredentialResult> Bob)> AliceInFlightBobQueuedAsync()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _issuer.Gate = gate.Task;
+        var alice = _cache.GetAsync(User("alice"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _issuer.Calls == 1);
+        var bob = _cache.GetAsync(User("bob", "globex"), ReadWrite, CancellationToken.None).AsTask();
+        await Eventually.UntilAsync(() => _admission.Waiting == 1);
+        return (() =>
+        {
+            _issuer.Gate = null;
+            gate.SetResult();
+        }, alice, bob);
     }
 
     public void Dispose()

@@ -1,9 +1,5 @@
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
-using Amazon.SecurityToken;
-using Amazon.SecurityToken.Model;
-using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;
 
 namespace Gateway.Tests.Cli;
@@ -96,36 +92,7 @@ public sealed class RevokeCommandProcessTests
         return await ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), "revoke", .. args], env, RepoPaths.Root, Timeout);
     }
 
-    /// <summary>A tenant session as the gateway assumes it (tag, SourceIdentity, a policy scoped to the organization).</summary>
-    private static async Task<IAmazonDynamoDB> SessionAsync(LocalAwsHost aws, string organization)
-    {
-        using var sts = aws.CreateStsClient(aws.GatewayCredentials);
-        var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
-        {
-            RoleArn = LocalAwsHost.TenantRoleArn,
-            RoleSessionName = SessionNames.RoleSessionName(Policies.OrganizationId.Parse(organization), "read-write", null),
-            SourceIdentity = "tenant-gateway",
-            Tags = [new Amazon.SecurityToken.Model.Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = organization }],
-            Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["ORG"]}}}]}""".Replace("ORG", organization, StringComparison.Ordinal),
-        });
-        var c = response.Credentials;
-        return aws.CreateDynamoDbClient(new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
-    }
+    private static Task<IAmazonDynamoDB> SessionAsync(LocalAwsHost aws, string organization) => TenantSessions.AssumeAsync(aws, organization);
 
-    private static async Task<string> ReadAsync(IAmazonDynamoDB session, string organization)
-    {
-        try
-        {
-            await session.GetItemAsync(new GetItemRequest
-            {
-                TableName = "Applications",
-                Key = new Dictionary<string, AttributeValue> { ["organizationId"] = new(organization), ["applicationId"] = new("zz-revoke-test") },
-            });
-            return "allowed";
-        }
-        catch (AmazonServiceException ex)
-        {
-            return ex.ErrorCode;
-        }
-    }
+    private static Task<string> ReadAsync(IAmazonDynamoDB session, string organization) => TenantSessions.GetItemAsync(session, organization, "zz-revoke-test");
 }
