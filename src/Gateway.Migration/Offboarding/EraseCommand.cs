@@ -88,7 +88,7 @@ internal static class EraseCommand
             return Refused;
         }
 
-        var checkpoint = OffboardCheckpoint.Open(Path.Combine(directory, CheckpointFile), "erase", organization, sources.Select(s => s.Table).ToList(), time.GetUtcNow());
+        var checkpoint = OffboardCheckpoint.Open(Path.Combine(directory, CheckpointFile), "erase", organization, sources.Select(s => (s.Table, s.Membership ? [] : OrganizationData.Partitions(s, organization))).ToList(), time.GetUtcNow());
         if (checkpoint.Resumed)
         {
             await stdout.WriteLineAsync(string.Create(c, $"erase: resuming the erasure of {organization} from '{checkpoint.Path}' (started {checkpoint.StartedAt:u}; {checkpoint.Units.Sum(u => u.Digest.Count):N0} items deleted so far); the export was checked when it started")).ConfigureAwait(false);

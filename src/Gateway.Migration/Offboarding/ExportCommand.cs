@@ -57,7 +57,7 @@ internal static class ExportCommand
         }
 
         Directory.CreateDirectory(directory);
-        var checkpoint = OffboardCheckpoint.Open(Path.Combine(directory, CheckpointFile), "export", organization, sources.Select(s => s.Table).ToList(), time.GetUtcNow());
+        var checkpoint = OffboardCheckpoint.Open(Path.Combine(directory, CheckpointFile), "export", organization, sources.Select(s => (s.Table, s.Membership ? [] : OrganizationData.Partitions(s, organization))).ToList(), time.GetUtcNow());
         if (checkpoint.Resumed)
         {
             await stdout.WriteLineAsync(string.Create(c, $"export: resuming {organization} from '{checkpoint.Path}' ({checkpoint.Units.Sum(u => u.Digest.Count):N0} items written, {checkpoint.Units.Count(u => u.Done)}/{checkpoint.Units.Count} tables done)")).ConfigureAwait(false);

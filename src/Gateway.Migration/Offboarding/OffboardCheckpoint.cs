@@ -11,8 +11,15 @@ internal sealed class UnitProgress(string table)
 {
     public string Table { get; } = table;
 
-    /// <summary>Index into <see cref="OrganizationData.Partitions"/>.</summary>
+    /// <summary>Index into <see cref="Partitions"/>.</summary>
     public int Partition { get; set; }
+
+    /// <summary>
+    /// The partition keys this unit reads, in order (<see cref="OrganizationData.Partitions"/>; empty for the membership
+    /// table): <see cref="Partition"/> and <see cref="Key"/> mean something only for this list, so a re-run that would
+    /// read other keys (the organization was resharded meanwhile) is refused rather than continued.
+    /// </summary>
+    public IReadOnlyList<string> Partitions { get; set; } = [];
 
     /// <summary>The key to resume after in <see cref="Partition"/> (null: its beginning).</summary>
     public Dictionary<string, AttributeValue>? Key { get; set; }
@@ -66,15 +73,18 @@ internal sealed class OffboardCheckpoint
 
     public UnitProgress Unit(string table) => Units.First(u => u.Table == table);
 
-    /// <summary>Opens <paramref name="path"/> when it exists (it must be of the same verb and organization), else a new one for <paramref name="tables"/>. Writes nothing.</summary>
-    /// <exception cref="UsageException">Unreadable, or of another organization or table list.</exception>
-    public static OffboardCheckpoint Open(string path, string verb, string organization, IReadOnlyList<string> tables, DateTimeOffset now)
+    /// <summary>
+    /// Opens <paramref name="path"/> when it exists (it must be of the same verb and organization, and its tables must
+    /// read the same partition keys), else a new one for <paramref name="tables"/> (each with the partition keys it reads). Writes nothing.
+    /// </summary>
+    /// <exception cref="UsageException">Unreadable, or of another organization, table list or partition keys.</exception>
+    public static OffboardCheckpoint Open(string path, string verb, string organization, IReadOnlyList<(string Table, IReadOnlyList<string> Partitions)> tables, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(tables);
         if (!File.Exists(path))
         {
             var fresh = new OffboardCheckpoint(path, verb, organization, now);
-            fresh.Units.AddRange(tables.Select(t => new UnitProgress(t)));
+            fresh.Units.AddRange(tables.Select(t => new UnitProgress(t.Table) { Partitions = t.Partitions }));
             return fresh;
         }
 
@@ -94,6 +104,7 @@ internal sealed class OffboardCheckpoint
                 checkpoint.Units.Add(new UnitProgress(unit.GetProperty("table").GetString()!)
                 {
                     Partition = unit.GetProperty("partition").GetInt32(),
+                    Partitions = unit.TryGetProperty("partitions", out var keys) ? keys.EnumerateArray().Select(k => k.GetString()!).ToArray() : [],
                     Key = unit.GetProperty("key").ValueKind == JsonValueKind.Null ? null : ItemCodec.ReadKey(unit.GetProperty("key")),
                     Done = unit.GetProperty("done").GetBoolean(),
                     Length = unit.GetProperty("length").GetInt64(),
@@ -101,9 +112,17 @@ internal sealed class OffboardCheckpoint
                 });
             }
 
-            if (!checkpoint.Units.Select(u => u.Table).SequenceEqual(tables, StringComparer.Ordinal))
+            if (!checkpoint.Units.Select(u => u.Table).SequenceEqual(tables.Select(t => t.Table), StringComparer.Ordinal))
             {
-                throw new UsageException($"{verb}: checkpoint '{path}' lists other tables than the gateway configuration now ({string.Join(", ", tables)}); use another directory");
+                throw new UsageException($"{verb}: checkpoint '{path}' lists other tables than the gateway configuration now ({string.Join(", ", tables.Select(t => t.Table))}); use another directory");
+            }
+
+            foreach (var (unit, (table, partitions)) in checkpoint.Units.Zip(tables))
+            {
+                if (!unit.Partitions.SequenceEqual(partitions, StringComparer.Ordinal))
+                {
+                    throw new UsageException($"{verb}: checkpoint '{path}' is of an interrupted {verb} of {organization} that read {table} at {Describe(unit.Partitions)}; its keys are {Describe(partitions)} now (resharded since): continuing would skip or repeat items; {verb} into a new directory");
+                }
             }
 
             foreach (var before in root.GetProperty("before").EnumerateObject())
@@ -127,6 +146,14 @@ internal sealed class OffboardCheckpoint
         }
     }
 
+    private static string Describe(IReadOnlyList<string> partitions)
+        => partitions.Count switch
+        {
+            0 => "no recorded partition key",
+            1 => $"the key {partitions[0]}",
+            _ => $"the {partitions.Count} keys {partitions[0]} … {partitions[^1]}",
+        };
+
     public void Save()
     {
         var temp = Path + ".tmp";
@@ -143,6 +170,13 @@ internal sealed class OffboardCheckpoint
                 writer.WriteStartObject();
                 writer.WriteString("table", unit.Table);
                 writer.WriteNumber("partition", unit.Partition);
+                writer.WriteStartArray("partitions");
+                foreach (var partition in unit.Partitions)
+                {
+                    writer.WriteStringValue(partition);
+                }
+
+                writer.WriteEndArray();
                 writer.WritePropertyName("key");
                 if (unit.Key is null)
                 {

@@ -60,6 +60,10 @@ internal static class ReshardCommand
         var c = CultureInfo.InvariantCulture;
         var started = Stopwatch.GetTimestamp();
         int from;
+
+        // The status X keeps while its items move: MIGRATING (set below), or SUSPENDED when the operator suspended X during
+        // the reshard (the runbook's first step) — the gateway refuses X either way, and a resumed reshard leaves it so.
+        var held = membership.MigratingStatus;
         if (state.InProgress)
         {
             if (state.To != to)
@@ -67,13 +71,14 @@ internal static class ReshardCommand
                 throw new UsageException($"reshard: a reshard of '{organization}' from {state.From} to {state.To} shards is under way ({membership.StatusAttribute} {state.Status}); re-run with --shards {state.To} to finish it");
             }
 
-            if (state.Status != membership.MigratingStatus)
+            if (state.Status != membership.MigratingStatus && state.Status != EraseCommand.SuspendedStatus)
             {
-                throw new UsageException($"reshard: organization '{organization}' is {state.Status} with a reshard from {state.From} to {state.To} shards under way; a reshard resumes only while it is {membership.MigratingStatus}");
+                throw new UsageException($"reshard: organization '{organization}' is {state.Status} with a reshard from {state.From} to {state.To} shards under way; a reshard resumes only while it is {membership.MigratingStatus} or {EraseCommand.SuspendedStatus} (its requests refused)");
             }
 
             from = state.From!.Value;
-            await stdout.WriteLineAsync(string.Create(c, $"reshard: resuming the reshard of {organization} from {from} to {to} shards ({(state.Flipped ? $"{membership.ShardsAttribute} is {to} already: deleting the old keys' items" : "copying")})")).ConfigureAwait(false);
+            held = state.Status!;
+            await stdout.WriteLineAsync(string.Create(c, $"reshard: resuming the reshard of {organization} from {from} to {to} shards ({(state.Flipped ? $"{membership.ShardsAttribute} is {to} already: deleting the old keys' items" : "copying")}){(held == membership.MigratingStatus ? string.Empty : $"; it is {held} and stays {held}")}")).ConfigureAwait(false);
         }
         else
         {
@@ -120,7 +125,7 @@ internal static class ReshardCommand
 
         await step(Steps.Migrating).ConfigureAwait(false);
         var wait = membership.StatusTtl + drain;
-        await stdout.WriteLineAsync(string.Create(c, $"reshard: {organization} is {membership.MigratingStatus} ({from} → {to} shards); waiting {wait.TotalSeconds:0.#} s (status TTL {membership.StatusTtl.TotalSeconds:0.#} s + drain {drain.TotalSeconds:0.#} s)")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"reshard: {organization} is {held} ({from} → {to} shards); waiting {wait.TotalSeconds:0.#} s (status TTL {membership.StatusTtl.TotalSeconds:0.#} s + drain {drain.TotalSeconds:0.#} s)")).ConfigureAwait(false);
         await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
         await step(Steps.Drained).ConfigureAwait(false);
 
@@ -129,7 +134,7 @@ internal static class ReshardCommand
             var layouts = await ReadAsync(dynamoDb, sources, organization, from, to, cancellationToken).ConfigureAwait(false);
             if (Conflicts(layouts) is { } conflict)
             {
-                await stderr.WriteLineAsync(Stuck(organization, membership, $"{conflict}; nothing written")).ConfigureAwait(false);
+                await stderr.WriteLineAsync(Stuck(organization, held, $"{conflict}; nothing written")).ConfigureAwait(false);
                 return ValidateCommand.Mismatch;
             }
 
@@ -155,7 +160,7 @@ internal static class ReshardCommand
             if (mismatch is not null || !oldDigest.SameAs(newDigest))
             {
                 mismatch ??= string.Create(c, $"the old keys hold {oldDigest.Count} items (hash {oldDigest.Hash}), the new keys {newDigest.Count} (hash {newDigest.Hash})");
-                await stderr.WriteLineAsync(Stuck(organization, membership, $"validation failed: {mismatch}; nothing deleted")).ConfigureAwait(false);
+                await stderr.WriteLineAsync(Stuck(organization, held, $"validation failed: {mismatch}; nothing deleted")).ConfigureAwait(false);
                 return ValidateCommand.Mismatch;
             }
 
@@ -165,7 +170,7 @@ internal static class ReshardCommand
             var isolation = await ReshardIsolation.CheckAsync(services, sources, organization, to, cancellationToken).ConfigureAwait(false);
             if (!isolation.Passed)
             {
-                await stderr.WriteLineAsync(Stuck(organization, membership, $"isolation probe failed: {isolation.Failure()}; {membership.ShardsAttribute} not flipped, nothing deleted")).ConfigureAwait(false);
+                await stderr.WriteLineAsync(Stuck(organization, held, $"isolation probe failed: {isolation.Failure()}; {membership.ShardsAttribute} not flipped, nothing deleted")).ConfigureAwait(false);
                 return ValidateCommand.Mismatch;
             }
 
@@ -173,7 +178,7 @@ internal static class ReshardCommand
             await step(Steps.Validated).ConfigureAwait(false);
 
             // The flip: the gateway serves the new keys once X is ACTIVE again; the validated totals go with it, for a resumed run's final check.
-            await CutoverCommand.SetAsync(dynamoDb, membership, organization, status: null, location: null, [membership.MigratingStatus],
+            await CutoverCommand.SetAsync(dynamoDb, membership, organization, status: null, location: null, [held],
                 new CutoverCommand.RecordChange(
                     new Dictionary<string, AttributeValue>
                     {
@@ -192,7 +197,7 @@ internal static class ReshardCommand
         var current = await ReadAsync(dynamoDb, sources, organization, from, to, cancellationToken).ConfigureAwait(false);
         if (Uncopied(current) is { } uncopied)
         {
-            await stderr.WriteLineAsync(Stuck(organization, membership, $"{uncopied}; nothing deleted")).ConfigureAwait(false);
+            await stderr.WriteLineAsync(Stuck(organization, held, $"{uncopied}; nothing deleted")).ConfigureAwait(false);
             return ValidateCommand.Mismatch;
         }
 
@@ -215,13 +220,14 @@ internal static class ReshardCommand
         var left = final.Sum(l => l.Items.Count(i => !i.New));
         if (left > 0 || served.Count != state.ValidatedItems || served.Hash != state.ValidatedHash)
         {
-            await stderr.WriteLineAsync(Stuck(organization, membership, string.Create(c, $"after the deletion the new keys hold {served.Count} items (hash {served.Hash}), validated were {state.ValidatedItems} (hash {state.ValidatedHash}), and {left} items are elsewhere in its keys"))).ConfigureAwait(false);
+            await stderr.WriteLineAsync(Stuck(organization, held, string.Create(c, $"after the deletion the new keys hold {served.Count} items (hash {served.Hash}), validated were {state.ValidatedItems} (hash {state.ValidatedHash}), and {left} items are elsewhere in its keys"))).ConfigureAwait(false);
             return ValidateCommand.Mismatch;
         }
 
-        await CutoverCommand.SetAsync(dynamoDb, membership, organization, membership.ActiveStatus, location: null, [membership.MigratingStatus],
+        var migrating = held == membership.MigratingStatus;
+        await CutoverCommand.SetAsync(dynamoDb, membership, organization, migrating ? membership.ActiveStatus : null, location: null, [held],
             new CutoverCommand.RecordChange(new Dictionary<string, AttributeValue>(), ShardState.ProgressAttributes, ToCondition(to)), cancellationToken).ConfigureAwait(false);
-        await stdout.WriteLineAsync(string.Create(c, $"reshard: {organization} is {membership.ActiveStatus} with {to} shard{(to == 1 ? string.Empty : "s")} ({served.Count} items, hash {served.Hash}; {deleted} deleted from the old keys); {membership.MigratingStatus} for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"reshard: {organization} is {(migrating ? membership.ActiveStatus : held)} with {to} shard{(to == 1 ? string.Empty : "s")} ({served.Count} items, hash {served.Hash}; {deleted} deleted from the old keys); {(migrating ? $"{membership.MigratingStatus} for {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s" : $"left {held}, as the operator set it")}")).ConfigureAwait(false);
         return 0;
     }
 
@@ -299,8 +305,8 @@ internal static class ReshardCommand
         return null;
     }
 
-    private static string Stuck(string organization, MembershipOptions membership, string cause)
-        => $"reshard: {organization}: {cause}; it stays {membership.MigratingStatus} (its requests get 503 organization_migrating): find the cause, then re-run the same reshard command to continue";
+    private static string Stuck(string organization, string held, string cause)
+        => $"reshard: {organization}: {cause}; it stays {held} (its requests {(held == EraseCommand.SuspendedStatus ? "get 403 organization_suspended" : "get 503 organization_migrating")}): find the cause, then re-run the same reshard command to continue";
 
     private static CutoverCommand.RecordCondition ToCondition(int to) => new(
         "#c0 = :c0",

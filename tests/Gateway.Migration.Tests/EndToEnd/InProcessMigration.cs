@@ -38,19 +38,27 @@ public sealed class InProcessMigration : IAsyncLifetime
 
     public AmazonDynamoDBClient Admin() => Aws.CreateDynamoDbClient(Aws.AdminCredentials, c => c.MaxErrorRetry = 3);
 
+    /// <summary>The operator's client whose Query calls after the first <paramref name="queries"/> fail (InternalServerError).</summary>
+    public FailingDynamoDb AdminFailingAfter(int queries)
+        => new(Aws.AdminCredentials, new AmazonDynamoDBConfig { ServiceURL = Aws.Url.ToString(), AuthenticationRegion = LocalAwsHost.Region, MaxErrorRetry = 3 }, queries);
+
     public sealed record Run(int ExitCode, string StandardOutput, string StandardError)
     {
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
     }
 
-    /// <summary>Runs one verb; its waits end when <paramref name="whileWaiting"/> (if any) has run and the fake clock is advanced past them.</summary>
-    public async Task<Run> RunAsync(string[] args, Func<Task>? whileWaiting = null, string? waitFor = null)
+    /// <summary>
+    /// Runs one verb; its waits end when <paramref name="whileWaiting"/> (if any) has run and the fake clock is advanced past
+    /// them. <paramref name="dynamoDb"/> replaces the operator's client (e.g. <see cref="FailingDynamoDb"/>: an AWS failure
+    /// part way, after which the verb's checkpoint is what a re-run resumes from).
+    /// </summary>
+    public async Task<Run> RunAsync(string[] args, Func<Task>? whileWaiting = null, string? waitFor = null, Func<IAmazonDynamoDB>? dynamoDb = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         string[] all = [.. args, "--endpoint", Aws.Url.ToString(), "--gateway-config", GatewayConfig];
-        var task = Task.Run(() => MigrationCli.RunAsync(all, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), false, time, _ => Admin(), CancellationToken.None, _ => Aws.CreateStsClient(Aws.AdminCredentials)));
+        var task = Task.Run(() => MigrationCli.RunAsync(all, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), false, time, _ => dynamoDb?.Invoke() ?? Admin(), CancellationToken.None, _ => Aws.CreateStsClient(Aws.AdminCredentials)));
         if (whileWaiting is not null && waitFor is not null)
         {
             // The verb has written MIGRATING and waits on the fake clock: act inside the window.
@@ -94,6 +102,29 @@ public sealed class InProcessMigration : IAsyncLifetime
 
         var exit = await task.WaitAsync(TimeSpan.FromSeconds(5));
         return new Run(exit, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>
+    /// The gateway binary (<c>Gateway.dll VERB …</c>: revoke, evict) against this LocalAws, as LocalAws's <c>operator</c> user
+    /// (revoke's identity, never the gateway's keys), with <paramref name="environment"/> on top (e.g. a redis-server).
+    /// </summary>
+    public Task<ProcessRun> RunGatewayAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (key, value) in TopologyEnvironment.Gateway(Aws.Url, new Uri("http://127.0.0.1:9/")))
+        {
+            env[key] = value;
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            env[key] = value;
+        }
+
+        env["AWS_ACCESS_KEY_ID"] = LocalAwsHost.OperatorAccessKeyId;
+        env["AWS_SECRET_ACCESS_KEY"] = LocalAwsHost.OperatorSecretAccessKey;
+        env["AWS_PROFILE"] = null;
+        return ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), .. args], env, RepoPaths.Root, TimeSpan.FromMinutes(2));
     }
 
     /// <summary>The raw Applications items in every key an organization can have (unsharded and 64 shards cover every count), by (partition, applicationId).</summary>

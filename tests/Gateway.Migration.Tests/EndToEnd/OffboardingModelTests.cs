@@ -1,10 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
-using Amazon.SecurityToken.Model;
 using CsCheck;
-using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;
 using Xunit.Abstractions;
 
@@ -326,54 +323,21 @@ public sealed class OffboardingModelTests(InProcessMigration migration, ITestOut
         }
 
         /// <summary>The gateway binary (evict, revoke) against this LocalAws and redis-server, with LocalAws's operator user.</summary>
-        public Task<ProcessRun> RunGatewayAsync(params string[] args)
-        {
-            var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var (key, value) in TopologyEnvironment.Gateway(migration.Aws.Url, new Uri("http://127.0.0.1:9/")))
+        public Task<ProcessRun> RunGatewayAsync(params string[] args) => migration.RunGatewayAsync(
+            new Dictionary<string, string?>(StringComparer.Ordinal)
             {
-                env[key] = value;
-            }
+                ["TenantIsolation__SharedCache__Redis"] = redis.ConnectionString,
+                ["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = "model-1",
+                ["TenantIsolation__SharedCache__Sealing__Keys__model-1"] = Convert.ToBase64String(new byte[32]),
+            },
+            args);
 
-            env["TenantIsolation__SharedCache__Redis"] = redis.ConnectionString;
-            env["TenantIsolation__SharedCache__Sealing__ActiveKeyId"] = "model-1";
-            env["TenantIsolation__SharedCache__Sealing__Keys__model-1"] = Convert.ToBase64String(new byte[32]);
-            env["AWS_ACCESS_KEY_ID"] = LocalAwsHost.OperatorAccessKeyId;
-            env["AWS_SECRET_ACCESS_KEY"] = LocalAwsHost.OperatorSecretAccessKey;
-            env["AWS_PROFILE"] = null;
-            return ProcessHost.RunDotnetAsync([Built.Dll("src/Gateway", "Gateway"), .. args], env, RepoPaths.Root, TimeSpan.FromMinutes(2));
-        }
-
-        /// <summary>A tenant session as the gateway assumes it (tag, SourceIdentity, a policy scoped to the organization).</summary>
-        private async Task<IAmazonDynamoDB> AssumeAsync(string organization)
-        {
-            using var sts = migration.Aws.CreateStsClient(migration.Aws.GatewayCredentials);
-            var response = await sts.AssumeRoleAsync(new AssumeRoleRequest
-            {
-                RoleArn = LocalAwsHost.TenantRoleArn,
-                RoleSessionName = SessionNames.RoleSessionName(Policies.OrganizationId.Parse(organization), "read-write", null),
-                SourceIdentity = "tenant-gateway",
-                Tags = [new Amazon.SecurityToken.Model.Tag { Key = SessionPolicyBuilder.OrganizationTagKey, Value = organization }],
-                Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["ORG"]}}}]}""".Replace("ORG", organization, StringComparison.Ordinal),
-            });
-            var c = response.Credentials;
-            return migration.Aws.CreateDynamoDbClient(new SessionAWSCredentials(c.AccessKeyId, c.SecretAccessKey, c.SessionToken));
-        }
+        private Task<IAmazonDynamoDB> AssumeAsync(string organization) => TenantSessions.AssumeAsync(migration.Aws, organization);
 
         private static async Task<string> ReadAsync(IAmazonDynamoDB session, string organization)
         {
-            try
-            {
-                await session.GetItemAsync(new GetItemRequest
-                {
-                    TableName = "Applications",
-                    Key = new Dictionary<string, AttributeValue> { ["organizationId"] = new(organization), ["applicationId"] = new("app-0") },
-                });
-                return "allowed";
-            }
-            catch (AmazonServiceException ex)
-            {
-                return ex.ErrorCode;
-            }
+            var observed = await TenantSessions.GetItemAsync(session, organization, "app-0");
+            return observed == TenantSessions.Allowed ? "allowed" : observed;
         }
     }
 }

@@ -263,6 +263,45 @@ public sealed class ReshardTests(InProcessMigration migration) : IClassFixture<I
     {
     }
 
+    [Fact]
+    public async Task Reshard_SuspendedDuringTheReshard_TheCommandExportNamesFinishesIt_StaysSuspended_ActiveTwinRefused()
+    {
+        // The runbook's first step (suspend) during a reshard: the reshard stops at its next status change (exit 2), export
+        // says "finish it first: reshard …" — that command must finish it (was: refused, "resumes only while MIGRATING").
+        var x = "rs-susp-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 30);
+        var before = await ReadAsync(x, 1);
+        var stopped = await Assert.ThrowsAsync<Invocation.UsageException>(() => migration.ReshardAsync(x, "4", s => s == "validated" ? migration.SetStatusAsync(x, "SUSPENDED") : Task.CompletedTask));
+        var export = await migration.RunAsync(["export", "--organization", x, "--out", Path.Combine(migration.Work, x + "-during")]);
+
+        var resumed = await migration.RunAsync(["reshard", "--organization", x, "--shards", "4"]);
+
+        Assert.Equal($"organization '{x}' changed status while the migration tool worked on it (expected MIGRATING); left as it is now", stopped.Message);
+        Assert.Equal($"export: organization '{x}' is being resharded from 1 to 4 shards (SUSPENDED); finish it first: reshard --organization {x} --shards 4", export.StandardError.Trim());
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"reshard: resuming the reshard of {x} from 1 to 4 shards (copying); it is SUSPENDED and stays SUSPENDED", resumed.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"reshard: {x} is SUSPENDED with 4 shards (30 items, ", resumed.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(("SUSPENDED", 4), await StateAsync(x));
+        Assert.Equal(before, await ReadAsync(x, 4));
+        Assert.Equal(30, (await RawAsync(x)).Count);
+        var after = await migration.RunAsync(["export", "--organization", x, "--out", Path.Combine(migration.Work, x + "-after")]);
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.Equal(30, (await File.ReadAllLinesAsync(Path.Combine(migration.Work, x + "-after", "Applications.jsonl"))).Length);
+
+        // The deny twin: re-activated by hand with a reshard under way, the gateway serves X from one layout while the other
+        // is still in its keys: the reshard is not resumed then (exit 2, one line, nothing changed).
+        var y = "rs-act-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(y, 1, 10);
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => migration.ReshardAsync(y, "4", s => s == "validated" ? throw new SimulatedCrashException() : Task.CompletedTask));
+        await migration.SetStatusAsync(y, "ACTIVE");
+        var raw = await RawAsync(y);
+        var refused = await migration.RunAsync(["reshard", "--organization", y, "--shards", "4"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal($"reshard: organization '{y}' is ACTIVE with a reshard from 1 to 4 shards under way; a reshard resumes only while it is MIGRATING or SUSPENDED (its requests refused)", refused.StandardError.Trim());
+        Assert.Equal(("ACTIVE", 1), await StateAsync(y));
+        Assert.Equal(raw, await RawAsync(y));
+    }
+
     private async Task CreateAsync(string organization, int shards, int items, string status = "ACTIVE")
     {
         using var admin = migration.Admin();

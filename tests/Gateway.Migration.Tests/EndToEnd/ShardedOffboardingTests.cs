@@ -63,6 +63,41 @@ public sealed class ShardedOffboardingTests(InProcessMigration migration) : ICla
         Assert.Equal(30, (await File.ReadAllLinesAsync(Path.Combine(migration.Work, x + "-after", "Applications.jsonl"))).Length);
     }
 
+    [Fact]
+    public async Task Export_InterruptedThenResharded_ResumeRefusedExit2NothingWritten_UnreshardedTwinResumesExactly()
+    {
+        // An export ended part way (an AWS failure: exit 3) records how far it read X's keys. Resharded since, a re-run into
+        // the same directory would continue at that position in other keys (was: exit 3 here, the saved key not of the new keys, every re-run alike; and from 8 shards back to 1, exit 0 with a manifest missing the remaining shards' items).
+        var x = "se-" + Guid.NewGuid().ToString("N")[..6];
+        await CreateAsync(x, 1, 30);
+        var interrupted = Path.Combine(migration.Work, x + "-interrupted");
+        var twin = Path.Combine(migration.Work, x + "-twin");
+        foreach (var directory in new[] { interrupted, twin })
+        {
+            var failing = migration.AdminFailingAfter(2);
+            var first = await migration.RunAsync(["export", "--organization", x, "--out", directory, "--page-size", "4"], dynamoDb: () => failing);
+            Assert.True(first.ExitCode == 3 && failing.Failed, first.ToString());
+        }
+
+        var written = await File.ReadAllBytesAsync(Path.Combine(interrupted, "Applications.jsonl"));
+        Assert.Equal(8, written.Count(b => b == (byte)'\n')); // two pages of 4
+
+        Assert.True((await migration.ReshardAsync(x, "4")).ExitCode == 0);
+        var resumed = await migration.RunAsync(["export", "--organization", x, "--out", interrupted, "--page-size", "4"]);
+
+        Assert.Equal(2, resumed.ExitCode);
+        Assert.Equal($"export: checkpoint '{Path.Combine(interrupted, "export.checkpoint.json")}' is of an interrupted export of {x} that read Applications at the key {x}; its keys are the 4 keys {x}#0 … {x}#3 now (resharded since): continuing would skip or repeat items; export into a new directory", resumed.StandardError.Trim());
+        Assert.False(File.Exists(Path.Combine(interrupted, "manifest.json")));
+        Assert.Equal(written, await File.ReadAllBytesAsync(Path.Combine(interrupted, "Applications.jsonl")));
+
+        // The allow twin: back on the keys it was reading, the same kind of re-run continues and exports every item once.
+        Assert.True((await migration.ReshardAsync(x, "1")).ExitCode == 0);
+        var continued = await migration.RunAsync(["export", "--organization", x, "--out", twin, "--page-size", "4"]);
+        Assert.True(continued.ExitCode == 0, continued.ToString());
+        var ids = (await File.ReadAllLinesAsync(Path.Combine(twin, "Applications.jsonl"))).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Item").GetProperty("applicationId").GetProperty("S").GetString()!).ToList();
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => string.Create(CultureInfo.InvariantCulture, $"app-{i}")).Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
+    }
+
     private async Task CreateAsync(string organization, int shards, int items)
     {
         using var admin = migration.Admin();
