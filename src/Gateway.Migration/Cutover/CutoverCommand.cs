@@ -55,6 +55,8 @@ internal static class CutoverCommand
             throw new UsageException($"cutover: organization '{organization}' is already on the partitioned table; run rollback first to migrate it again");
         }
 
+        await RequireUnshardedAsync("cutover", dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+
         var c = CultureInfo.InvariantCulture;
         var started = Stopwatch.GetTimestamp();
         await SetAsync(dynamoDb, membership, organization, membership.MigratingStatus, location: null, [membership.ActiveStatus, membership.MigratingStatus], cancellationToken).ConfigureAwait(false);
@@ -113,6 +115,7 @@ internal static class CutoverCommand
             throw new UsageException($"rollback: organization '{organization}' is not in {membership.OrganizationsTable}");
         }
 
+        await RequireUnshardedAsync("rollback", dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
         var c = CultureInfo.InvariantCulture;
         var partitioned = string.Equals(location, membership.PartitionedLocation, StringComparison.Ordinal);
         if (status != membership.ActiveStatus && status != membership.MigratingStatus)
@@ -151,6 +154,27 @@ internal static class CutoverCommand
         await ValidationState.RecordRollbackAsync(line.PlanPath, ValidationState.PlanIdOf(plan), organization, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync($"rollback: {organization} is {membership.ActiveStatus} on legacy again (the gateway routes it to the legacy cluster within {membership.StatusTtl.TotalSeconds:0.#} s)").ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// Cutover and rollback compare and move only the unsharded key <c>{organization}</c> (legacy has no shards): an
+    /// organization resharded on the partitioned table, or with a reshard under way, is refused before anything changes —
+    /// a cutover's delta would be written where nothing reads it, and a rollback would find no writes legacy lacks in the
+    /// bare key and route the organization away from the ones in its shard keys. Reshard it to 1 first.
+    /// </summary>
+    /// <exception cref="UsageException">Sharded or resharding (exit 2, nothing written).</exception>
+    private static async Task RequireUnshardedAsync(string verb, IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
+    {
+        var state = await ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+        if (state is null || (state.Shards == 1 && !state.InProgress))
+        {
+            return;
+        }
+
+        var what = state.InProgress
+            ? string.Create(CultureInfo.InvariantCulture, $"has a reshard from {state.From} to {state.To} shards under way")
+            : string.Create(CultureInfo.InvariantCulture, $"has {state.Shards} shards on the partitioned table");
+        throw new UsageException($"{verb}: organization '{organization}' {what}; {verb} moves only the unsharded key {organization} (legacy has no shards) and would lose what is in its shard keys; nothing changed. Finish with reshard --organization {organization} --shards 1 first");
     }
 
     /// <summary>Target keys of <paramref name="organization"/> that legacy lacks or holds with other content (writes made on the partitioned table).</summary>

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Gateway.Backend.DynamoDb;
 
 namespace Gateway.Migration.Tests.EndToEnd;
 
@@ -226,6 +227,65 @@ public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassF
         var rolled = await migration.RunAsync(["rollback", "--organization", "srb-a", "--drain", "1", "--plan", plan], null, null);
         Assert.True(rolled.ExitCode == 0, rolled.ToString());
         Assert.Equal<(string?, string?)>(("ACTIVE", "LEGACY"), await migration.ReadOrganizationAsync("srb-a"));
+    }
+
+    [Fact]
+    public async Task Rollback_ReshardedSinceTheCutover_RefusedExit2StaysPartitioned_ReshardedToOneTheWriteInAShardKeyIsFound()
+    {
+        const string table = "SafetyRollbackSharded";
+        var plan = await PlanAsync("rollback-sharded", table, ["srh-a"]);
+        await CopyAsync(plan);
+        Assert.Equal(0, (await CutoverAsync(plan, "srh-a")).ExitCode);
+        var reshard = await migration.RunAsync(["reshard", "--organization", "srh-a", "--shards", "4", "--drain", "1"]);
+        Assert.True(reshard.ExitCode == 0, reshard.ToString());
+        using (var admin = migration.Admin())
+        {
+            // A tenant write through the isolated route, in the shard key its sort key hashes to (as TenantTable writes it).
+            var shardKey = TenantShards.PartitionKey("srh-a", TenantShards.ShardOf(new AttributeValue("after-reshard"), 4), 4);
+            var item = InProcessMigration.TargetItem("srh-a", "after-reshard", "new");
+            item["organizationId"] = new(shardKey);
+            await admin.PutItemAsync(new PutItemRequest { TableName = "Applications", Item = item });
+        }
+
+        var refused = await RollbackAsync(plan, "srh-a");
+
+        // Before the guard: exit 0 and routed to legacy — the bare key srh-a holds nothing legacy lacks.
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("rollback: organization 'srh-a' has 4 shards on the partitioned table", refused.StandardError, StringComparison.Ordinal);
+        Assert.Contains("reshard --organization srh-a --shards 1", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("srh-a"));
+
+        // twin: resharded to 1, the write is in the bare key and rollback finds it (refused for the hidden write, not the shards)
+        var back = await migration.RunAsync(["reshard", "--organization", "srh-a", "--shards", "1", "--drain", "1"]);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        var hidden = await RollbackAsync(plan, "srh-a");
+        Assert.True(hidden.ExitCode == 1, hidden.ToString());
+        Assert.Contains("srh-a has 1 items on the partitioned table that legacy lacks", hidden.StandardError, StringComparison.Ordinal);
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("srh-a"));
+    }
+
+    [Fact]
+    public async Task Cutover_ReshardedWhileOnLegacy_RefusedExit2NothingChanged_ReshardedToOneCutsOver()
+    {
+        const string table = "SafetyCutoverSharded";
+        var plan = await PlanAsync("cutover-sharded", table, ["scs-a"]);
+        await CopyAsync(plan);
+        var before = await migration.ReadOrganizationAsync("scs-a");
+        var reshard = await migration.RunAsync(["reshard", "--organization", "scs-a", "--shards", "2", "--drain", "1"]);
+        Assert.True(reshard.ExitCode == 0, reshard.ToString());
+
+        var refused = await CutoverAsync(plan, "scs-a");
+
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("cutover: organization 'scs-a' has 2 shards on the partitioned table", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(before, await migration.ReadOrganizationAsync("scs-a"));
+
+        // twin: resharded back to 1, the cutover goes through and validates
+        var back = await migration.RunAsync(["reshard", "--organization", "scs-a", "--shards", "1", "--drain", "1"]);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        var cutover = await CutoverAsync(plan, "scs-a");
+        Assert.True(cutover.ExitCode == 0, cutover.ToString());
+        Assert.Equal<(string?, string?)>(("ACTIVE", "PARTITIONED"), await migration.ReadOrganizationAsync("scs-a"));
     }
 
     [Fact]
