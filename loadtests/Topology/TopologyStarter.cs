@@ -40,38 +40,7 @@ internal static class TopologyStarter
             : options.Scenario == Scenarios.HotTenantScenario.ScenarioName
                 ? Scenarios.HotTenantScenario.LocalAwsOptions // the scaled-down per-key budget
                 : new LocalAwsHostOptions();
-        var gatewayEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if (restartable)
-        {
-            foreach (var (key, value) in Scenarios.DependencyFaultsScenario.GatewaySettings)
-            {
-                gatewayEnvironment[key] = value;
-            }
-        }
-
-        // noisy-neighbour on one instance measures the runner's own gateway: rate limits, tiers, per-user sessions, budget.
-        if (options.Scenario == Scenarios.NoisyNeighbourScenario.ScenarioName && (options.Instances ?? 1) == 1)
-        {
-            foreach (var (key, value) in Scenarios.NoisyNeighbourScenario.GatewaySettings(1))
-            {
-                gatewayEnvironment[key] = value;
-            }
-        }
-
-        // overhead measures the path as it ships: rate limiting on (a tier no phase reaches), in both of its gateways.
-        if (options.Scenario == Scenarios.OverheadScenario.ScenarioName)
-        {
-            foreach (var (key, value) in Scenarios.OverheadScenario.GatewaySettings)
-            {
-                gatewayEnvironment[key] = value;
-            }
-        }
-
-        foreach (var (key, value) in Passthrough("LOADTESTS_GATEWAY__"))
-        {
-            gatewayEnvironment[key] = value;
-        }
-
+        var gatewayEnvironment = GatewayEnvironment(options);
         try
         {
             var started = await GatewayTopology.StartAsync(
@@ -92,6 +61,50 @@ internal static class TopologyStarter
             await new DirectoryRemoval(dataDirectory).DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The settings the runner gives its own gateway for <paramref name="options"/>' scenario (environment variables), then
+    /// the <c>LOADTESTS_GATEWAY__</c> passthrough, which wins over them.
+    /// </summary>
+    internal static Dictionary<string, string?> GatewayEnvironment(RunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var gatewayEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        void Add(IEnumerable<KeyValuePair<string, string?>> settings)
+        {
+            foreach (var (key, value) in settings)
+            {
+                gatewayEnvironment[key] = value;
+            }
+        }
+
+        // dependency-faults restarts LocalAws under load (see StartAsync).
+        if (options.Scenario == Scenarios.DependencyFaultsScenario.ScenarioName)
+        {
+            Add(Scenarios.DependencyFaultsScenario.GatewaySettings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        }
+
+        // noisy-neighbour on one instance measures the runner's own gateway: rate limits, tiers, per-user sessions, budget.
+        if (options.Scenario == Scenarios.NoisyNeighbourScenario.ScenarioName && (options.Instances ?? 1) == 1)
+        {
+            Add(Scenarios.NoisyNeighbourScenario.GatewaySettings(1));
+        }
+
+        // overhead measures the path as it ships: rate limiting on (a tier no phase reaches), in both of its gateways.
+        if (options.Scenario == Scenarios.OverheadScenario.ScenarioName)
+        {
+            Add(Scenarios.OverheadScenario.GatewaySettings);
+        }
+
+        // cold measures the cold path, not the AssumeRole budget: a budget above the offered rate of new organizations.
+        if (options.Scenario == Scenarios.ColdScenario.ScenarioName)
+        {
+            Add(Scenarios.ColdScenario.GatewaySettings(options.Rate ?? Scenarios.ColdScenario.DefaultRate));
+        }
+
+        Add(Passthrough("LOADTESTS_GATEWAY__"));
+        return gatewayEnvironment;
     }
 
     /// <summary>Deletes a scratch directory once the processes using it were stopped (disposed after them).</summary>

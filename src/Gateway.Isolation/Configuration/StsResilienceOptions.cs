@@ -50,7 +50,10 @@ public sealed class StsResilienceOptions
     /// instance without <c>SharedCache:Redis</c>, for the whole fleet with it (a counter per Redis second). AWS's
     /// AssumeRole quota is about 600 per second per account and cannot be raised; the gateway is not the account's only
     /// caller (deployments, other services, the SDK's own credential refreshes), so the default 100 leaves most of the
-    /// quota as headroom and still mints 6,000 sessions a minute. 1–600.
+    /// quota as headroom. A call holds its slot until STS answered plus one second, so the budget sustains
+    /// <c>MaxAssumeRolePerSecond / (1 s + AssumeRole latency)</c> calls a second — 100 at 10 ms: ≈ 99/s (≈ 5,940 a
+    /// minute), at 100 ms ≈ 91/s — always below the value itself: set it to at least 1.5–2 × the new sessions per second
+    /// expected (within the account's quota). 1–600.
     /// </summary>
     public int MaxAssumeRolePerSecond { get; set; } = 100;
 

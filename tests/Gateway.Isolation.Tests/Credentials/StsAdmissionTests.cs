@@ -408,6 +408,79 @@ public sealed class StsAdmissionTests : IDisposable
     }
 
     /// <summary>An instance's connection to a Redis that does not answer in time.</summary>
+    [Fact]
+    public async Task Acquire_OfferedExactlyTheBudget_CallsOf100Ms_SustainsBudgetOverOnePointOneSeconds_TheQueueGrows()
+    {
+        // 10/s offered 10 new organizations a second, each AssumeRole answering 100 ms after its admission: a slot is held
+        // for 1.1 s, so the budget sustains 10 / 1.1 ≈ 9.1 calls a second — below the offered rate — and the queue grows
+        // by ≈ 0.9 calls (≈ one latency of wait) every second (docs/gateway.md, "A slot is held until STS answered").
+        var run = await OfferAsync(limit: 10, perSecond: 10, latency: TimeSpan.FromMilliseconds(100), duration: TimeSpan.FromSeconds(30));
+
+        Assert.InRange(run.Admitted, 10 * 30 / 1.12, 10 * 30 / 1.1 + 10); // deny: counted from the admission it was all 300
+        Assert.InRange(run.Waiting, 15, 300 - (10 * 30 / 1.12));
+        Assert.Equal(0, Count("rejected"));
+    }
+
+    [Fact]
+    public async Task Acquire_OfferedHalfTheBudget_CallsOf100Ms_EveryCallAdmittedAtOnce()
+    {
+        // The allow twin: a budget of 2 × the offered rate sustains 20 / 1.1 ≈ 18 calls a second, above the 10 offered.
+        var run = await OfferAsync(limit: 20, perSecond: 10, latency: TimeSpan.FromMilliseconds(100), duration: TimeSpan.FromSeconds(30));
+
+        Assert.Equal(300, run.Admitted);
+        Assert.Equal(0, run.Waiting);
+        Assert.Equal(0, Count("queued"));
+    }
+
+    /// <summary>
+    /// Offers <paramref name="perSecond"/> new organizations' AssumeRoles a second (evenly, one organization each) for
+    /// <paramref name="duration"/> of the fake clock in 10 ms steps; each admitted call completes (disposes its slot)
+    /// <paramref name="latency"/> after its admission. Nothing times out within the run.
+    /// </summary>
+    private async Task<(int Admitted, int Waiting)> OfferAsync(int limit, int perSecond, TimeSpan latency, TimeSpan duration)
+    {
+        var step = TimeSpan.FromMilliseconds(10);
+        var steps = (int)(duration / step);
+        var offerEvery = (int)(TimeSpan.FromSeconds(1) / perSecond / step);
+        var latencySteps = (int)(latency / step);
+        var admission = Create(limit, timeout: duration + TimeSpan.FromMinutes(1));
+        var pending = new List<Task<StsAdmission.Slot>>();
+        var completing = new List<(int At, StsAdmission.Slot Slot)>();
+        var admitted = 0;
+        for (var k = 0; k < steps; k++)
+        {
+            foreach (var due in completing.Where(c => c.At <= k).ToList())
+            {
+                due.Slot.Dispose();
+                completing.Remove(due);
+            }
+
+            if (k % offerEvery == 0)
+            {
+                pending.Add(admission.AcquireAsync(OrganizationId.Parse($"org-{k}"), refresh: false).AsTask());
+            }
+
+            _time.Advance(step);
+
+            // Admissions are counted synchronously (at once, or in the timer's drain); their callers resume on the pool.
+            var counted = (int)Count("admitted");
+            var spins = 0;
+            while (pending.Count(t => t.IsCompleted) < counted - admitted && spins++ < 5_000)
+            {
+                await Task.Delay(1);
+            }
+
+            foreach (var done in pending.Where(t => t.IsCompleted).ToList())
+            {
+                completing.Add((k + latencySteps, await done));
+                pending.Remove(done);
+                admitted++;
+            }
+        }
+
+        return (admitted, admission.Waiting);
+    }
+
     private sealed class DownStore : IStsBudgetStore
     {
         public ValueTask<StsBudgetGrant?> TryTakeAsync(int want, int limit) => ValueTask.FromResult<StsBudgetGrant?>(null);
