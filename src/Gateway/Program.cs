@@ -19,23 +19,14 @@ internal static class Program
     /// <summary>Starts the gateway with the host's arguments (<c>--urls</c>, <c>--Section:Key=value</c>) and serves until stopped.</summary>
     private static async Task<int> ServeAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        // The host's default sources replaced by the list every verb and Gateway.Migration load (GatewayConfiguration:
-        // the same sources in the same order, pinned by GatewayConfigurationHostTests), for the environment and content
-        // root the host settled on; the web host's own settings (hosting startup, application name) stay last.
-        var reloadOnChange = builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
-        var webHostSettings = builder.Configuration.Sources.OfType<ChainedConfigurationSource>().ToList();
-        builder.Configuration.Sources.Clear();
-        GatewayConfiguration.AddSources(builder.Configuration, builder.Environment.EnvironmentName, builder.Environment.ContentRootPath, args, reloadOnChange);
-        webHostSettings.ForEach(builder.Configuration.Sources.Add);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        // A start-up failure is reported below as one line; the host's own "Hosting failed to start" error (with the
-        // stack trace) would only repeat it. Once started, the host logs as configured.
+        // A start-up failure is reported as one line; the host's own "Hosting failed to start" error (with the stack
+        // trace) would only repeat it. Once started, the host logs as configured.
         var started = false;
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
-        builder.Host.ValidateServicesInEveryEnvironment();
-        builder.Services.AddTenantGateway(builder.Configuration);
-        await using var app = builder.Build();
+        await using var app = Build(args, () => started);
+        if (app is null)
+        {
+            return StartupFailure.ExitCode;
+        }
 
         try
         {
@@ -86,5 +77,36 @@ internal static class Program
 
         await app.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// The configured, built host; or null, after one line on stderr, when it cannot be built: a configuration file that
+    /// is not JSON, a log level that is not one, a service the provider's validation rejects (<see cref="ServiceValidation"/>).
+    /// </summary>
+    private static WebApplication? Build(string[] args, Func<bool> started)
+    {
+        try
+        {
+            var builder = WebApplication.CreateBuilder(args);
+            // The host's default sources replaced by the list every verb and Gateway.Migration load (GatewayConfiguration:
+            // the same sources in the same order, pinned by GatewayConfigurationHostTests), for the environment and content
+            // root the host settled on; the web host's own settings (hosting startup, application name) stay last.
+            var reloadOnChange = builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
+            var webHostSettings = builder.Configuration.Sources.OfType<ChainedConfigurationSource>().ToList();
+            builder.Configuration.Sources.Clear();
+            GatewayConfiguration.AddSources(builder.Configuration, builder.Environment.EnvironmentName, builder.Environment.ContentRootPath, args, reloadOnChange);
+            webHostSettings.ForEach(builder.Configuration.Sources.Add);
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started() || level < LogLevel.Error));
+            LogLevelSettings.Check(builder.Configuration);
+            builder.Host.ValidateServicesInEveryEnvironment();
+            builder.Services.AddTenantGateway(builder.Configuration);
+            return builder.Build();
+        }
+        catch (Exception ex) when (StartupFailure.IsHostBuildFailure(ex))
+        {
+            Console.Error.WriteLine(StartupFailure.Describe(ex));
+            return null;
+        }
     }
 }

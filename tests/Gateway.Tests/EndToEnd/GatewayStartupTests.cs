@@ -133,6 +133,60 @@ public sealed class GatewayStartupTests
         }
     }
 
+    [Theory]
+    [InlineData("Verbose", true)]
+    [InlineData("warning", false)]
+    public async Task Start_LogLevelThatIsNotOne_ExitsOneWithOneLineNamingTheKey(string level, bool refused)
+    {
+        // The logger factory reads the levels while the host is built, before the gateway's own checks run; a value
+        // that is not a LogLevel (Serilog's "Verbose") threw out of Main with a stack trace and exit code 134.
+        var port = FreePort.Next();
+        var env = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Local",
+            ["Logging__LogLevel__Default"] = level,
+        };
+
+        if (refused)
+        {
+            var run = await ProcessHost.RunDotnetAsync(
+                [Built.Dll("src/Gateway", "Gateway"), "--urls", $"http://127.0.0.1:{port}"], env, RepoPaths.Root, TimeSpan.FromSeconds(60));
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            AssertOneClearLine(run, "Gateway cannot start: Logging:LogLevel:Default is 'Verbose', not a log level (Trace, Debug, Information, Warning, Error, Critical or None).");
+        }
+        else
+        {
+            await using var gateway = await ProcessHost.StartDotnetAsync(
+                Built.Dll("src/Gateway", "Gateway"), ["--urls", $"http://127.0.0.1:{port}"], env, RepoPaths.Root, null,
+                new Uri($"http://127.0.0.1:{port}/healthz"), TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public async Task Start_ConfigurationFileNotJson_ExitsOneWithOneLineNamingTheFile()
+    {
+        // The allow twin is every other start in this class: the same binary on the repository's well-formed files.
+        var root = Directory.CreateTempSubdirectory("gateway-bad-json-");
+        try
+        {
+            var file = Path.Combine(root.FullName, "appsettings.json");
+            await File.WriteAllTextAsync(file, "{ \"Logging\": { \"LogLevel\": { \"Default\": \"Warning\" }\n");
+
+            var run = await ProcessHost.RunDotnetAsync(
+                [Built.Dll("src/Gateway", "Gateway"), "--urls", $"http://127.0.0.1:{FreePort.Next()}"],
+                new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Local" }, root.FullName, TimeSpan.FromSeconds(60));
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            AssertOneClearLine(run, $"Gateway cannot start: Failed to load configuration from file '{file}': Could not parse the JSON file: ");
+            Assert.DoesNotContain("Warning", run.StandardError, StringComparison.Ordinal); // the file's text is not echoed
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
     private static void AssertOneClearLine(ProcessRun run, string expectedStart)
     {
         Assert.True(run.ErrorLines.Count == 1, $"stderr is not one line: {run}");
