@@ -2,9 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Gateway.Isolation.Configuration;
+using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
+using Gateway.Migration.Validation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Migration.Copying;
 
@@ -34,6 +39,13 @@ internal static class CopyCommand
         var checkpoint = Checkpoint.Open(checkpointPath, PlanId(plan), selection, segments);
         await Tables.DescribeKeyAsync(dynamoDb, plan.SourceTable, cancellationToken).ConfigureAwait(false);
         await Tables.DescribeKeyAsync(dynamoDb, plan.TargetTable, cancellationToken).ConfigureAwait(false);
+        using (var services = IsolationChecker.LoadGatewayServices(line))
+        {
+            var membership = services.GetRequiredService<IOptions<TenantIsolationOptions>>().Value.Membership;
+            await ShardState.RequireUnshardedAsync("copy", dynamoDb, membership, selected,
+                o => $"copy writes only the unsharded key {o} (legacy has no shards), which a sharded organization's backend never reads; nothing written (or leave it out with --organizations)", cancellationToken).ConfigureAwait(false);
+        }
+
         var c = CultureInfo.InvariantCulture;
         if (checkpoint.Complete)
         {

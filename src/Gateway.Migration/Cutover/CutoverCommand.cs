@@ -163,19 +163,9 @@ internal static class CutoverCommand
     /// bare key and route the organization away from the ones in its shard keys. Reshard it to 1 first.
     /// </summary>
     /// <exception cref="UsageException">Sharded or resharding (exit 2, nothing written).</exception>
-    private static async Task RequireUnshardedAsync(string verb, IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
-    {
-        var state = await ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
-        if (state is null || (state.Shards == 1 && !state.InProgress))
-        {
-            return;
-        }
-
-        var what = state.InProgress
-            ? string.Create(CultureInfo.InvariantCulture, $"has a reshard from {state.From} to {state.To} shards under way")
-            : string.Create(CultureInfo.InvariantCulture, $"has {state.Shards} shards on the partitioned table");
-        throw new UsageException($"{verb}: organization '{organization}' {what}; {verb} moves only the unsharded key {organization} (legacy has no shards) and would lose what is in its shard keys; nothing changed. Finish with reshard --organization {organization} --shards 1 first");
-    }
+    private static Task RequireUnshardedAsync(string verb, IAmazonDynamoDB dynamoDb, MembershipOptions membership, string organization, CancellationToken cancellationToken)
+        => ShardState.RequireUnshardedAsync(verb, dynamoDb, membership, [organization],
+            o => $"{verb} moves only the unsharded key {o} (legacy has no shards) and would lose what is in its shard keys; nothing changed", cancellationToken);
 
     /// <summary>Target keys of <paramref name="organization"/> that legacy lacks or holds with other content (writes made on the partitioned table).</summary>
     private static async Task<IReadOnlyList<string>> HiddenWritesAsync(IAmazonDynamoDB dynamoDb, MigrationPlan plan, string organization, int segments, CancellationToken cancellationToken)

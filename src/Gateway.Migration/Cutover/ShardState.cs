@@ -61,6 +61,35 @@ internal sealed record ShardState(string? Status, int Shards, int? From, int? To
         return new ShardState(status, shards, from, to, items, hash);
     }
 
+    /// <summary>
+    /// The migration verbs that map legacy onto the unsharded key <c>{organization}</c> (copy, validate, cutover,
+    /// rollback: legacy has no shards) refuse, before anything is written, an organization of <paramref name="organizations"/>
+    /// with more than one shard or a reshard under way — they would write, compare or route only part of its items.
+    /// The line names the first such organization (and how many there are), then what <paramref name="consequence"/> says of it.
+    /// </summary>
+    /// <exception cref="UsageException">Sharded or resharding (exit 2).</exception>
+    public static async Task RequireUnshardedAsync(string verb, IAmazonDynamoDB dynamoDb, MembershipOptions membership, IReadOnlyList<string> organizations, Func<string, string> consequence, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(organizations);
+        ArgumentNullException.ThrowIfNull(consequence);
+        var states = new ShardState?[organizations.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, organizations.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+            async (i, token) => states[i] = await ReadAsync(dynamoDb, membership, organizations[i], token).ConfigureAwait(false)).ConfigureAwait(false);
+        var sharded = Enumerable.Range(0, organizations.Count).Where(i => states[i] is { } state && (state.Shards != 1 || state.InProgress)).ToList();
+        if (sharded.Count == 0)
+        {
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var (organization, first) = (organizations[sharded[0]], states[sharded[0]]!);
+        var what = first.InProgress
+            ? string.Create(c, $"has a reshard from {first.From} to {first.To} shards under way")
+            : string.Create(c, $"has {first.Shards} shards on the partitioned table");
+        var others = sharded.Count > 1 ? string.Create(c, $" (and {sharded.Count - 1} more of the {organizations.Count} selected)") : string.Empty;
+        throw new UsageException($"{verb}: organization '{organization}' {what}{others}; {consequence(organization)}. Finish with reshard --organization {organization} --shards 1 first");
+    }
+
     /// <summary>A valid shard count, or a bad-input line naming the attribute and the value.</summary>
     public static int ParseShards(string verb, string option, string value)
         => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && TenantShards.IsValidShardCount(n)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
+using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Planning;
 
@@ -30,6 +31,8 @@ internal static class ValidateCommand
         await Items.Tables.DescribeKeyAsync(dynamoDb, plan.SourceTable, cancellationToken).ConfigureAwait(false);
         await Items.Tables.DescribeKeyAsync(dynamoDb, plan.TargetTable, cancellationToken).ConfigureAwait(false);
         using var isolation = IsolationChecker.Create(line, plan);
+        await ShardState.RequireUnshardedAsync("validate", dynamoDb, isolation.Options.Membership, organizations,
+            o => $"validate compares legacy with the unsharded key {o} only (legacy has no shards) and would judge part of its items; nothing written (or leave it out with --organizations)", cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.GetTimestamp();
         var results = await Validator.ValidateAsync(dynamoDb, plan, organizations, isolation, segments, cancellationToken).ConfigureAwait(false);

@@ -289,6 +289,64 @@ public sealed class MigrationSafetyTests(InProcessMigration migration) : IClassF
     }
 
     [Fact]
+    public async Task Copy_ReshardedWhileOnLegacy_RefusedExit2NothingWritten_ReshardedToOneCopies()
+    {
+        const string table = "SafetyCopySharded";
+        var plan = await PlanAsync("copy-sharded", table, ["scp-a", "scp-b"]);
+        await CopyAsync(plan);
+        var reshard = await migration.RunAsync(["reshard", "--organization", "scp-a", "--shards", "2", "--drain", "1"]);
+        Assert.True(reshard.ExitCode == 0, reshard.ToString());
+        var sharded = await migration.RawShardsAsync("scp-a");
+        Assert.Empty(await migration.TargetAsync("scp-a")); // the items are in scp-a#0 and scp-a#1 now
+        await PutLegacyAsync(table, "scp-a", "scp-a-later", "new"); // a legacy write, for a re-run of copy to carry
+
+        var refused = await migration.RunAsync(["copy", "--all", "--checkpoint", plan + ".again.checkpoint", "--plan", plan]);
+
+        // Before the guard: exit 0, and the 4 items written into the bare key scp-a, which scp-a's 2-shard backend never reads.
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Equal(
+            "copy: organization 'scp-a' has 2 shards on the partitioned table; copy writes only the unsharded key scp-a (legacy has no shards), which a sharded organization's backend never reads; nothing written (or leave it out with --organizations). Finish with reshard --organization scp-a --shards 1 first",
+            refused.StandardError.Trim());
+        Assert.Equal(sharded, await migration.RawShardsAsync("scp-a"));
+        Assert.False(File.Exists(plan + ".again.checkpoint"));
+
+        // twin: the unsharded neighbour alone is copied; resharded to 1, scp-a is copied into the key its backend reads
+        var neighbour = await migration.RunAsync(["copy", "--organizations", "scp-b", "--checkpoint", plan + ".b.checkpoint", "--plan", plan]);
+        Assert.True(neighbour.ExitCode == 0, neighbour.ToString());
+        var back = await migration.RunAsync(["reshard", "--organization", "scp-a", "--shards", "1", "--drain", "1"]);
+        Assert.True(back.ExitCode == 0, back.ToString());
+        var copied = await migration.RunAsync(["copy", "--all", "--checkpoint", plan + ".after.checkpoint", "--plan", plan]);
+        Assert.True(copied.ExitCode == 0, copied.ToString());
+        Assert.Equal(await migration.LegacyAsync(table, "scp-a"), await migration.TargetAsync("scp-a"));
+    }
+
+    [Fact]
+    public async Task Validate_ReshardInterruptedAfterTheFlip_RefusedExit2NothingRecorded_FinishedToOneValidates()
+    {
+        const string table = "SafetyValidateSharded";
+        var plan = await PlanAsync("validate-sharded", table, ["svl-a"]);
+        await CopyAsync(plan);
+        // A reshard to 4 killed after it flipped svl-a's shards (4 shard keys serve it) and before it deleted the bare key.
+        await Assert.ThrowsAsync<ReshardTests.SimulatedCrashException>(() => migration.ReshardAsync("svl-a", "4", step => step == Gateway.Migration.Resharding.ReshardCommand.Steps.Flipped ? throw new ReshardTests.SimulatedCrashException() : Task.CompletedTask));
+        Assert.Equal(3, (await migration.TargetAsync("svl-a")).Count); // the bare key still holds the copies
+
+        var refused = await migration.RunAsync(["validate", "--report", Path.Combine(migration.Work, "validate-sharded-report"), "--plan", plan]);
+
+        // Before the guard: exit 0, svl-a recorded as validated from the bare key the next reshard step empties.
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.StartsWith("validate: organization 'svl-a' has a reshard from 1 to 4 shards under way; validate compares legacy with the unsharded key svl-a only", refused.StandardError.Trim(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(migration.Work, "validate-sharded-report.json")));
+        Assert.False(File.Exists(Path.ChangeExtension(plan, ".validated.json")));
+
+        // twin: the reshard finished and undone to 1, validate reads the key svl-a is served from and passes
+        Assert.Equal(0, (await migration.RunAsync(["reshard", "--organization", "svl-a", "--shards", "4", "--drain", "1"])).ExitCode);
+        Assert.Equal(0, (await migration.RunAsync(["reshard", "--organization", "svl-a", "--shards", "1", "--drain", "1"])).ExitCode);
+        var validated = await migration.RunAsync(["validate", "--report", Path.Combine(migration.Work, "validate-sharded-report"), "--plan", plan]);
+        Assert.True(validated.ExitCode == 0, validated.ToString());
+        Assert.Contains("validate: 1 organizations, 3 legacy / 3 target items; 0 content mismatches", validated.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cutover_CopiedItemEditedInTarget_ConflictExit1TargetKept_FlagReplacesItWithLegacy()
     {
         const string table = "SafetyEditedCopy";
