@@ -143,10 +143,8 @@ internal sealed class HotTenantScenario : ILoadScenario
     /// <summary>Runs <paramref name="phase"/> between two reads of LocalAws's <c>throttled</c> counter.</summary>
     private static async Task<(ScenarioResult Result, long? Throttled)> ThrottledDuringAsync(ScenarioEnvironment environment, Func<Task<ScenarioResult>> phase, CancellationToken cancellationToken)
     {
-        var before = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-        var result = await phase().ConfigureAwait(false);
-        var after = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-        return (result, before is { } b && after is { } a ? a.Throttled - b.Throttled : null);
+        var (result, stats) = await environment.LocalAws.DuringAsync(phase, cancellationToken).ConfigureAwait(false);
+        return (result, stats.Delta(s => s.Throttled));
     }
 
     /// <summary>

@@ -181,7 +181,7 @@ internal sealed class NoisyNeighbourScenario : ILoadScenario
 
         var firstSecond = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         ScenarioResult baseline, flood, storm;
-        LocalAwsStatsWindow stormSts;
+        StormCounts stormSts;
         AssumeRoleWindows assumeRoles;
         {
             baseline = await runner.RunAsync(new ScenarioDefinition
@@ -210,8 +210,7 @@ internal sealed class NoisyNeighbourScenario : ILoadScenario
             var total = s.Rate + stormRate + newUserRate;
             var nextStorm = -1;
             var nextNew = -1;
-            var stsBefore = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-            storm = await runner.RunAsync(new ScenarioDefinition
+            (storm, var stormStats) = await environment.LocalAws.DuringAsync(() => runner.RunAsync(new ScenarioDefinition
             {
                 Name = "storm",
                 Load = LoadSimulation.Inject(total, s.Phase),
@@ -240,10 +239,9 @@ internal sealed class NoisyNeighbourScenario : ILoadScenario
 
                     await VictimAsync(ctx, s, Pick(ctx), null).ConfigureAwait(false);
                 },
-            }, cancellationToken).ConfigureAwait(false);
-            var stsAfter = await environment.LocalAws.StatsAsync(cancellationToken).ConfigureAwait(false);
-            stormSts = new LocalAwsStatsWindow(stsBefore?.AssumeRoleCalls, stsAfter?.AssumeRoleCalls, Math.Min(s.StormUsers.Count, nextStorm + 1), Math.Min(s.VictimNewUsers.Count, nextNew + 1));
-            assumeRoles = AssumeRoleWindows.From(stsAfter?.AssumeRoleCallsBySecond, firstSecond, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            }, cancellationToken), cancellationToken).ConfigureAwait(false);
+            stormSts = new StormCounts(stormStats.Delta(c => c.AssumeRoleCalls), Math.Min(s.StormUsers.Count, nextStorm + 1), Math.Min(s.VictimNewUsers.Count, nextNew + 1));
+            assumeRoles = AssumeRoleWindows.From(stormStats.After?.AssumeRoleCallsBySecond, firstSecond, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         }
 
 
@@ -283,7 +281,7 @@ internal sealed class NoisyNeighbourScenario : ILoadScenario
         return Evaluate(Report(s, [prime, warm, baseline, flood, storm, .. costPhases], assumeRoles, stormSts, cost, settledForBaseline));
     }
 
-    private ScenarioReport Report(Setup s, ScenarioResult[] phases, AssumeRoleWindows sts, LocalAwsStatsWindow stormSts, CostMeasurement cost, Settled settledForBaseline)
+    private ScenarioReport Report(Setup s, ScenarioResult[] phases, AssumeRoleWindows sts, StormCounts stormSts, CostMeasurement cost, Settled settledForBaseline)
     {
         var (baseline, flood, storm) = (phases[2], phases[3], phases[4]);
         var floodStep = flood.Step("flooder");
@@ -619,10 +617,8 @@ internal sealed class NoisyNeighbourScenario : ILoadScenario
         }
     }
 
-    private sealed record LocalAwsStatsWindow(long? Before, long? After, long StormUsers, long VictimNewUsers)
-    {
-        public long? AssumeRoleCalls => Before is { } b && After is { } a ? a - b : null;
-    }
+    /// <summary>The storm phase's AssumeRole calls (LocalAws's count; null when it did not answer) and the new users it reached.</summary>
+    private sealed record StormCounts(long? AssumeRoleCalls, long StormUsers, long VictimNewUsers);
 
     /// <summary>Answers counted across warm-up and measured part (the CPU window covers both).</summary>
     private sealed class Tally

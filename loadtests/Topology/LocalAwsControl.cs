@@ -82,6 +82,16 @@ internal sealed class LocalAwsControl : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="phase"/> between two reads of <see cref="StatsAsync"/>: what LocalAws counted during it.</summary>
+    public async Task<(T Result, LocalAwsStatsSpan Stats)> DuringAsync<T>(Func<Task<T>> phase, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(phase);
+        var before = await StatsAsync(cancellationToken).ConfigureAwait(false);
+        var result = await phase().ConfigureAwait(false);
+        var after = await StatsAsync(cancellationToken).ConfigureAwait(false);
+        return (result, new LocalAwsStatsSpan(before, after));
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)

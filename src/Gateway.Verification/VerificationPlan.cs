@@ -148,20 +148,9 @@ public sealed class VerificationPlan
 
     private static void AddShardedTableProbes(List<VerificationProbe> probes, string set, string own, ShardCount shards, bool exact, string other, string table, IList<string> indexes, bool write)
     {
-        var label = $"{set} {own} ({shards} shards)";
+        var subject = $"{set} {own} ({shards} shards)";
         void Add(ProbeOperation operation, ProbeExpectation expected, string[] targets, string? index = null)
-        {
-            var resource = index is null ? table : $"{table}/index/{index}";
-            probes.Add(new VerificationProbe
-            {
-                Name = $"{label}: {operation} {resource} → {string.Join('+', targets)}",
-                Operation = operation,
-                Table = table,
-                Index = index,
-                Targets = targets,
-                Expected = expected,
-            });
-        }
+            => probes.Add(Probe(subject, table, operation, expected, targets, index));
 
         // Each shard key: written (write sets), read, queried; the bare key (allowed while an organization is resharded).
         var keys = ShardCount.Create(shards.Value).PartitionKeys(OrganizationId.Parse(own));
@@ -213,19 +202,7 @@ public sealed class VerificationPlan
     private static void AddTableProbes(List<VerificationProbe> probes, string set, string own, string other, string table, IList<string> indexes, bool write, bool partiQL)
     {
         void Add(ProbeOperation operation, ProbeExpectation expected, string[] targets, string? index = null, string? label = null)
-        {
-            var target = targets.Length == 2 ? $"{targets[0]}+{targets[1]}" : targets[0];
-            var resource = index is null ? table : $"{table}/index/{index}";
-            probes.Add(new VerificationProbe
-            {
-                Name = $"{set} {own}: {label ?? operation.ToString()} {resource} → {target}",
-                Operation = operation,
-                Table = table,
-                Index = index,
-                Targets = targets,
-                Expected = expected,
-            });
-        }
+            => probes.Add(Probe($"{set} {own}", table, operation, expected, targets, index, label));
 
         // Own partition first (a write set creates its canary item, reads it, changes it; it is deleted last).
         var ownWrite = write ? ProbeExpectation.Allowed : ProbeExpectation.Denied;
@@ -271,5 +248,20 @@ public sealed class VerificationPlan
         Add(ProbeOperation.Scan, ProbeExpectation.Denied, [other]);
         Add(ProbeOperation.DescribeTable, ProbeExpectation.Denied, [other]);
         Add(ProbeOperation.DeleteItem, ownWrite, [own]);
+    }
+
+    /// <summary>One probe, named as <c>verify</c> prints it: <c>{subject}: {label or operation} {table[/index/name]} → {targets joined by +}</c>.</summary>
+    private static VerificationProbe Probe(string subject, string table, ProbeOperation operation, ProbeExpectation expected, string[] targets, string? index, string? label = null)
+    {
+        var resource = index is null ? table : $"{table}/index/{index}";
+        return new VerificationProbe
+        {
+            Name = $"{subject}: {label ?? operation.ToString()} {resource} → {string.Join('+', targets)}",
+            Operation = operation,
+            Table = table,
+            Index = index,
+            Targets = targets,
+            Expected = expected,
+        };
     }
 }
