@@ -10,7 +10,8 @@ namespace LoadTests.Scenarios;
 /// The cold path: every request is the first one of a never-seen organization (membership lookup + AssumeRole + the
 /// backend's first envelope of that credential set), injected at <c>--rate</c> new organizations per second (default
 /// 100, open model). Then the same organizations again at the same rate (warm), so cold − warm is the cold path's own
-/// cost. The pool is sized for warm-up + phase and bounded; a warm-up of fresh organizations warms JIT and pools.
+/// cost. The pool is sized for warm-up + phase and bounded; a warm-up of fresh organizations warms JIT and pools, at
+/// least <c>--warm-up</c> and then until the gateway's JIT settled (<see cref="KeepWarming"/>).
 /// The runner's gateway gets an AssumeRole budget above the offered rate (<see cref="AssumeRoleBudget"/>), so the
 /// scenario measures the cold path, not the budget's queue.
 /// </summary>
@@ -47,6 +48,26 @@ internal sealed class ColdScenario : ILoadScenario
 
     internal const string BudgetSetting = "TenantIsolation__Sts__MaxAssumeRolePerSecond";
 
+    /// <summary>The gateway's count of methods JIT-compiled so far (the .NET runtime meter, <c>dotnet.jit.compiled_methods</c>).</summary>
+    internal const string JitCompiledMethods = "dotnet_jit_compiled_methods_total";
+
+    /// <summary>JIT activity below which the gateway counts as warm (methods compiled in the last second of warm-up).</summary>
+    internal const double SettledJitMethodsPerSecond = 20;
+
+    /// <summary>The longest warm-up when the JIT does not settle (or cannot be read: then only <c>--warm-up</c>).</summary>
+    internal static readonly TimeSpan MaxSettleWarmUp = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether the warm-up goes on for another second after <paramref name="warmedFor"/>: the gateway still compiled at
+    /// least <see cref="SettledJitMethodsPerSecond"/> methods a second, the warm-up is shorter than
+    /// <see cref="MaxSettleWarmUp"/> and another second leaves the measured phase its organizations. An unreadable JIT
+    /// count (null) stops it.
+    /// </summary>
+    internal static bool KeepWarming(double? jitMethodsLastSecond, TimeSpan warmedFor, int organizationsLeft, int keepForPhase, double rate) =>
+        jitMethodsLastSecond is { } jit && jit >= SettledJitMethodsPerSecond
+        && warmedFor < MaxSettleWarmUp
+        && organizationsLeft - Math.Ceiling(rate * 11 / 10) >= keepForPhase;
+
     public async Task<ScenarioReport> RunAsync(ScenarioEnvironment environment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -54,7 +75,9 @@ internal sealed class ColdScenario : ILoadScenario
         var rate = options.Rate ?? DefaultRate;
         var phase = environment.PhaseDuration(2);
         var warmUp = options.EffectiveWarmUp;
-        var needed = (int)Math.Min(MaxOrganizations, Math.Ceiling(rate * (phase + warmUp).TotalSeconds * 1.1) + 10);
+        var maxWarmUp = warmUp > MaxSettleWarmUp ? warmUp : MaxSettleWarmUp;
+        var needed = (int)Math.Min(MaxOrganizations, Math.Ceiling(rate * (phase + maxWarmUp).TotalSeconds * 1.1) + 10);
+        var keepForPhase = (int)Math.Ceiling(rate * phase.TotalSeconds * 1.1) + 10;
         var fresh = await environment.Seeder.AllocateFreshAsync(needed, cancellationToken).ConfigureAwait(false);
         var tokens = await TenantTraffic.TokensAsync(environment, fresh, cancellationToken).ConfigureAwait(false);
         var client = environment.CreateClient(options.Connections ?? 256);
@@ -82,18 +105,38 @@ internal sealed class ColdScenario : ILoadScenario
         }
 
         // The warm-up (fresh organizations too: JIT, pools) runs on its own and is discarded, so the gateway's stage
-        // histograms read around the measured phase cover exactly the requests its latencies do.
+        // histograms read around the measured phase cover exactly the requests its latencies do. It lasts at least
+        // --warm-up and then goes on, a second at a time, until the gateway's JIT has settled (fewer than
+        // SettledJitMethodsPerSecond methods compiled in the last second; at most MaxSettleWarmUp, and never into the
+        // organizations the measured phase needs): tier-up of three .NET processes takes tens of seconds on 2 busy
+        // cores, and a cold phase started before it ended measured the JIT, not the cold path (docs/loadtests.md).
         var warmUpPoolExhausted = 0L;
+        var warmedFor = TimeSpan.Zero;
+        double? jitLastSecond = null;
         if (warmUp > TimeSpan.Zero)
         {
-            var discarded = await environment.Runner.RunAsync(new ScenarioDefinition
+            var jitUrl = metricsUrl;
+            var jitBefore = await ProcessCounters.ReadValueAsync(metricsClient, jitUrl, JitCompiledMethods, cancellationToken).ConfigureAwait(false);
+            while (true)
             {
-                Name = "cold-warm-up",
-                Load = LoadSimulation.Inject(rate, warmUp),
-                StepTimeout = TimeSpan.FromSeconds(15),
-                Iteration = FirstRequestAsync,
-            }, cancellationToken).ConfigureAwait(false);
-            warmUpPoolExhausted = discarded.Counter("poolExhausted");
+                var slice = warmedFor < warmUp ? warmUp - warmedFor : TimeSpan.FromSeconds(1);
+                var discarded = await environment.Runner.RunAsync(new ScenarioDefinition
+                {
+                    Name = "cold-warm-up",
+                    Load = LoadSimulation.Inject(rate, slice),
+                    StepTimeout = TimeSpan.FromSeconds(15),
+                    Iteration = FirstRequestAsync,
+                }, cancellationToken).ConfigureAwait(false);
+                warmUpPoolExhausted += discarded.Counter("poolExhausted");
+                warmedFor += slice;
+                var jitNow = await ProcessCounters.ReadValueAsync(metricsClient, jitUrl, JitCompiledMethods, cancellationToken).ConfigureAwait(false);
+                jitLastSecond = jitNow - jitBefore is { } grown ? grown / slice.TotalSeconds : null;
+                jitBefore = jitNow;
+                if (!KeepWarming(jitLastSecond, warmedFor, fresh.Count - (Volatile.Read(ref next) + 1), keepForPhase, rate))
+                {
+                    break;
+                }
+            }
         }
 
         var beforeCold = await HistogramTotals.ReadAsync(metricsClient, metricsUrl, cancellationToken).ConfigureAwait(false);
@@ -143,6 +186,12 @@ internal sealed class ColdScenario : ILoadScenario
             ["warm.p99Ms"] = cached?.Latency.P99Ms ?? 0,
             ["coldAddedP50Ms"] = Math.Round(coldP50 - (cached?.Latency.P50Ms ?? 0), 3),
         };
+        metrics["warmUpSeconds"] = Math.Round(warmedFor.TotalSeconds, 1);
+        if (jitLastSecond is { } jit)
+        {
+            metrics["warmUpJitMethodsPerSecond"] = Math.Round(jit, 1);
+        }
+
         if (budget is { } perSecond)
         {
             metrics["stsBudgetPerSecond"] = perSecond;

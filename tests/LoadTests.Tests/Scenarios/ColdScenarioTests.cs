@@ -41,4 +41,24 @@ public sealed class ColdScenarioTests
 
         Assert.Equal("3", environment[ColdScenario.BudgetSetting]);
     }
+
+    [Theory]
+    [InlineData(500.0, 10, 5_000, true)] // still tiering up: another second
+    [InlineData(19.0, 10, 5_000, false)] // settled
+    [InlineData(20.0, 10, 5_000, true)]
+    [InlineData(500.0, 60, 5_000, false)] // the longest warm-up
+    [InlineData(500.0, 59, 5_000, true)]
+    [InlineData(500.0, 10, 1_219, false)] // another second would take organizations the cold phase needs
+    [InlineData(500.0, 10, 1_220, true)]
+    public void KeepWarming_UntilTheJitSettled_BoundedInTimeAndByThePool(double jitPerSecond, int warmedSeconds, int left, bool expected)
+    {
+        // 100 new organizations/s; the measured phase needs 1,110 of them; a second of warm-up takes 110.
+        Assert.Equal(expected, ColdScenario.KeepWarming(jitPerSecond, TimeSpan.FromSeconds(warmedSeconds), left, keepForPhase: 1_110, rate: 100));
+    }
+
+    [Fact]
+    public void KeepWarming_JitCountUnreadable_Stops()
+    {
+        Assert.False(ColdScenario.KeepWarming(null, TimeSpan.FromSeconds(2), 5_000, keepForPhase: 1_110, rate: 100));
+    }
 }
