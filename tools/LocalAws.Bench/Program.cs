@@ -1,7 +1,7 @@
 // LocalAws benchmark: GetItem latency through LocalAws (SigV4 verify + analyze + evaluate + forward) vs directly
 // against the same dynalite, in one run on one machine; then AssumeRole calls per second.
 //   dotnet run -c Release --project tools/LocalAws.Bench -- [--requests 2000] [--rounds 5] [--assume 1000] [--concurrency 8] [--help]
-// With --cold-rate N [--cold-seconds S (10)] it runs only the cold path's dependency calls instead, open model at N new
+// With --cold-rate N [--cold-seconds S (10)] [--cold-warm-up S (30): LocalAws's JIT tier-up, discarded] it runs only the cold path's dependency calls instead, open model at N new
 // organizations a second: the gateway's two table reads side by side, one AssumeRole, then a new DynamoDB client with
 // the session's credentials (one shared config, as Gateway.Backend) and its first Query through LocalAws.
 using System.Diagnostics;
@@ -14,8 +14,8 @@ using Gateway.Policies;
 using Gateway.Policies.SessionPolicies;
 using Gateway.Testing;
 
-const string Usage = "usage: LocalAws.Bench [--requests N (2000)] [--rounds N (5)] [--assume N (1000)] [--concurrency N (8)] | --cold-rate N [--cold-seconds N (10)] [--help]";
-var settings = new Dictionary<string, int>(StringComparer.Ordinal) { ["--requests"] = 2000, ["--rounds"] = 5, ["--assume"] = 1000, ["--concurrency"] = 8, ["--cold-rate"] = 0, ["--cold-seconds"] = 10 };
+const string Usage = "usage: LocalAws.Bench [--requests N (2000)] [--rounds N (5)] [--assume N (1000)] [--concurrency N (8)] | --cold-rate N [--cold-seconds N (10)] [--cold-warm-up N (30)] [--help]";
+var settings = new Dictionary<string, int>(StringComparer.Ordinal) { ["--requests"] = 2000, ["--rounds"] = 5, ["--assume"] = 1000, ["--concurrency"] = 8, ["--cold-rate"] = 0, ["--cold-seconds"] = 10, ["--cold-warm-up"] = 30 };
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] is "-h" or "--help")
@@ -84,7 +84,7 @@ var get = new GetItemRequest
 
 if (settings["--cold-rate"] > 0)
 {
-    await ColdPath.RunAsync(aws, sts, AssumeRequest, settings["--cold-rate"], settings["--cold-seconds"]);
+    await ColdPath.RunAsync(aws, sts, AssumeRequest, settings["--cold-rate"], settings["--cold-seconds"], settings["--cold-warm-up"]);
     return 0;
 }
 
