@@ -81,8 +81,12 @@ internal sealed class GatewayAuthenticationMiddleware
         return _next(context);
     }
 
-    /// <summary>The same pair of features AuthenticationMiddleware sets (its own type is internal to ASP.NET Core).</summary>
-    private sealed class AuthenticatedFeatures(AuthenticateResult result) : IAuthenticateResultFeature, IHttpAuthenticationFeature
+    /// <summary>
+    /// The same pair of features AuthenticationMiddleware sets (its own type is internal to ASP.NET Core); set only for a
+    /// validated-token cache hit, which is how <see cref="GatewayAuthorizationMiddleware"/> recognises such a request.
+    /// Replacing the user drops the result.
+    /// </summary>
+    internal sealed class AuthenticatedFeatures(AuthenticateResult result) : IAuthenticateResultFeature, IHttpAuthenticationFeature
     {
         private System.Security.Claims.ClaimsPrincipal? _user = result.Principal;
         private AuthenticateResult? _result = result;

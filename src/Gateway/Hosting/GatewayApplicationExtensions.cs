@@ -19,7 +19,10 @@ internal static class GatewayApplicationExtensions
         // (inside a gateway.authenticate span when tracing).
         ((IApplicationBuilder)app).Properties[GatewayAuthenticationMiddleware.AuthenticationMiddlewareSetKey] = true;
         app.UseMiddleware<GatewayAuthenticationMiddleware>();
-        app.UseAuthorization();
+        // UseAuthorization(), with a cached principal on an endpoint of exactly the tenant policy answered without the
+        // framework's per-request policy evaluation; every other request goes through the framework's own middleware.
+        ((IApplicationBuilder)app).Properties[GatewayAuthorizationMiddleware.AuthorizationMiddlewareSetKey] = true;
+        app.UseMiddleware<GatewayAuthorizationMiddleware>(FrameworkAuthorization(app));
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
@@ -38,4 +41,13 @@ internal static class GatewayApplicationExtensions
         });
         return app;
     }
+
+    /// <summary>ASP.NET Core's own <c>UseAuthorization()</c> in a branch that continues with the given delegate.</summary>
+    private static Func<RequestDelegate, RequestDelegate> FrameworkAuthorization(IApplicationBuilder app) => next =>
+    {
+        var branch = app.New();
+        branch.UseAuthorization();
+        branch.Run(next);
+        return branch.Build();
+    };
 }

@@ -81,6 +81,8 @@ internal static class GatewayServiceCollectionExtensions
             .AddPolicy(GatewayAuthorization.TenantPolicy, authenticated);
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         BuildAuthorizationServicesOnce(services);
+        // Whether anything listens to the framework's authorization counter (GatewayAuthorizationMiddleware then steps aside).
+        services.TryAddSingleton<FrameworkAuthorizationAttempts>();
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))

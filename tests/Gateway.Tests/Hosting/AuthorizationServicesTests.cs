@@ -126,7 +126,7 @@ public sealed class AuthorizationServicesTests
     }
 
     /// <summary>The real pipeline in process (tokens signed by a test key), the engine's stores stubbed, an echo backend.</summary>
-    private sealed class Gateway : IAsyncDisposable
+    internal sealed class Gateway : IAsyncDisposable
     {
         private readonly RsaSecurityKey _signingKey = new(RSA.Create(2048)) { KeyId = "test-1" };
         private WebApplication _app = null!;
@@ -136,7 +136,9 @@ public sealed class AuthorizationServicesTests
 
         public EchoBackend Backend { get; private set; } = null!;
 
-        public static async Task<Gateway> StartAsync()
+        /// <param name="configure">Extra services or settings, after the gateway's own.</param>
+        /// <param name="map">Extra endpoints, after the gateway's pipeline.</param>
+        public static async Task<Gateway> StartAsync(Action<WebApplicationBuilder>? configure = null, Action<WebApplication>? map = null)
         {
             var gateway = new Gateway { Backend = await EchoBackend.StartAsync() };
             var port = FreePort.Next();
@@ -158,8 +160,10 @@ public sealed class AuthorizationServicesTests
                 options.Configuration = configuration;
                 options.ConfigurationManager = new StaticConfigurationManager<OpenIdConnectConfiguration>(configuration);
             });
+            configure?.Invoke(builder);
             gateway._app = builder.Build();
             gateway._app.UseTenantGateway();
+            map?.Invoke(gateway._app);
             await gateway._app.StartAsync();
             gateway._client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
             return gateway;
@@ -182,25 +186,33 @@ public sealed class AuthorizationServicesTests
             Assert.Equal(code, json.RootElement.GetProperty("code").GetString());
         }
 
-        private Task<HttpResponseMessage> SendAsync(string? user)
+        public WebApplication App => _app;
+
+        public Task<HttpResponseMessage> SendAsync(string? user) => SendAsync(user is null ? null : CreateToken(user), "api/applications");
+
+        /// <param name="token">The bearer token, or null for none.</param>
+        public Task<HttpResponseMessage> SendAsync(string? token, string path)
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, "api/applications");
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.TryAddWithoutValidation("X-Organization-Id", "acme");
-            if (user is not null)
+            if (token is not null)
             {
-                var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-                {
-                    Issuer = Authority,
-                    Audience = "tenant-gateway",
-                    Subject = new ClaimsIdentity(user.Length == 0 ? [new Claim("name", "no user id")] : [new Claim("sub", user)]),
-                    Expires = DateTime.UtcNow.AddMinutes(5),
-                    SigningCredentials = new SigningCredentials(_signingKey, SecurityAlgorithms.RsaSha256),
-                });
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
             return _client.SendAsync(request);
         }
+
+        /// <summary>A token signed by the gateway's trusted key: <c>sub</c> = <paramref name="user"/> (none when empty), plus <paramref name="claims"/>.</summary>
+        public string CreateToken(string user, params Claim[] claims)
+            => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+            {
+                Issuer = Authority,
+                Audience = "tenant-gateway",
+                Subject = new ClaimsIdentity([.. user.Length == 0 ? [new Claim("name", "no user id")] : new[] { new Claim("sub", user) }, .. claims]),
+                Expires = DateTime.UtcNow.AddMinutes(5),
+                SigningCredentials = new SigningCredentials(_signingKey, SecurityAlgorithms.RsaSha256),
+            });
 
         public async ValueTask DisposeAsync()
         {

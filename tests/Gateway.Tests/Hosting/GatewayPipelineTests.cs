@@ -44,6 +44,10 @@ public sealed partial class GatewayPipelineTests : IAsyncLifetime
         => Assert.True(_gateway.Properties.ContainsKey(GatewayAuthenticationMiddleware.AuthenticationMiddlewareSetKey));
 
     [Fact]
+    public void Pipeline_GatewayAuthorization_MarkedSoTheHostAddsNoSecondAuthorizationMiddleware()
+        => Assert.True(_gateway.Properties.ContainsKey(GatewayAuthorizationMiddleware.AuthorizationMiddlewareSetKey));
+
+    [Fact]
     public async Task Metrics_RuntimeCounters_AllocatedBytesAndCpuTimeExported()
     {
         var metrics = await _gateway.ScrapeAsync();
