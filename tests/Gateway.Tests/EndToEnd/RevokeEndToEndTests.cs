@@ -24,6 +24,9 @@ namespace Gateway.Tests.EndToEnd;
 public sealed class RevokeEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan CliTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The applications cluster's forwarding timeout here: below the gateway clients' 150 s, far above the runbook's 17-20 s under load.</summary>
+    private static readonly TimeSpan HeldRequestTimeout = TimeSpan.FromMinutes(2);
     private GatewayTopology? _topology;
     private TenantBackend? _backend;
     private readonly List<HttpClient> _clients = [];
@@ -49,6 +52,11 @@ public sealed class RevokeEndToEndTests(ITestOutputHelper output) : IAsyncLifeti
             {
                 ["TenantIsolation__SharedCache__OperationTimeout"] = "00:00:02",
                 ["TenantIsolation__SharedCache__BreakDuration"] = "00:00:02",
+                // The held requests wait at the backend through the whole runbook (evict, then revoke with its proof), which
+                // took 17-20 s on a loaded machine: longer than the gateway's default forwarding timeout (20 s), after which
+                // the gateway answers 504 backend_timeout instead of what DynamoDB said. The cluster's own timeout (a
+                // documented per-cluster setting) gives them room; it changes no answer the test checks.
+                [$"ReverseProxy__Clusters__{TopologyEnvironment.ApplicationsCluster}__HttpRequest__ActivityTimeout"] = HeldRequestTimeout.ToString("c", CultureInfo.InvariantCulture),
             },
         });
         _clients.Add(Topology.CreateGatewayClient(0, TimeSpan.FromSeconds(150)));
