@@ -3,10 +3,10 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Gateway.Isolation.Configuration;
-using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
+using Gateway.Migration.Sharding;
 using Gateway.Migration.Validation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -122,9 +122,5 @@ internal static class CopyCommand
         return 0;
     }
 
-    public static string PlanId(MigrationPlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        return string.Create(CultureInfo.InvariantCulture, $"{plan.SourceTable}→{plan.TargetTable}@{plan.CreatedAt:O}");
-    }
+    public static string PlanId(MigrationPlan plan) => MigrationPlan.IdOf(plan);
 }

@@ -7,6 +7,7 @@ using Gateway.Migration.Copying;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Items;
 using Gateway.Migration.Planning;
+using Gateway.Migration.Sharding;
 using Gateway.Migration.Validation;
 using Gateway.Policies;
 

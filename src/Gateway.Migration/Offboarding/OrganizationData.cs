@@ -89,7 +89,7 @@ internal static class OrganizationData
     /// <exception cref="UsageException">A reshard is under way, or the item's shard count is invalid.</exception>
     public static async Task<IReadOnlyList<string>> CurrentPartitionsAsync(IAmazonDynamoDB dynamoDb, MembershipOptions membership, string verb, string organization, CancellationToken cancellationToken)
     {
-        var state = await Cutover.ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
+        var state = await Sharding.ShardState.ReadAsync(dynamoDb, membership, organization, cancellationToken).ConfigureAwait(false);
         if (state is { InProgress: true })
         {
             throw new UsageException($"{verb}: organization '{organization}' is being resharded from {state.From} to {state.To} shards ({state.Status}); finish it first: reshard --organization {organization} --shards {state.To}");

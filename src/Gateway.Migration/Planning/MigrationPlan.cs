@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Migration.Invocation;
@@ -86,5 +87,12 @@ internal sealed record MigrationPlan
         return selected.Count == 0 ? throw new UsageException($"{line.Verb}: --organizations is empty")
             : unknown is not null ? throw new UsageException($"{line.Verb}: organization '{CommandLine.Truncate(unknown)}' is not in the plan")
             : selected.Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The plan's identity in copy checkpoints and the validation state: source, target and creation time.</summary>
+    public static string IdOf(MigrationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return string.Create(CultureInfo.InvariantCulture, $"{plan.SourceTable}→{plan.TargetTable}@{plan.CreatedAt:O}");
     }
 }

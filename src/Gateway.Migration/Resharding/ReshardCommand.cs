@@ -7,6 +7,7 @@ using Gateway.Migration.Copying;
 using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Offboarding;
+using Gateway.Migration.Sharding;
 using Gateway.Migration.Validation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

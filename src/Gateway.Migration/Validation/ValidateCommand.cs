@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Amazon.DynamoDBv2;
-using Gateway.Migration.Cutover;
 using Gateway.Migration.Invocation;
 using Gateway.Migration.Planning;
+using Gateway.Migration.Sharding;
 
 namespace Gateway.Migration.Validation;
 

@@ -106,5 +106,5 @@ internal sealed record ValidationState
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    public static string PlanIdOf(MigrationPlan plan) => Copying.CopyCommand.PlanId(plan);
+    public static string PlanIdOf(MigrationPlan plan) => MigrationPlan.IdOf(plan);
 }

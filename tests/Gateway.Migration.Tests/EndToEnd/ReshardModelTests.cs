@@ -2,8 +2,8 @@ using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using CsCheck;
 using Gateway.Backend.DynamoDb;
-using Gateway.Migration.Cutover;
 using Gateway.Migration.Resharding;
+using Gateway.Migration.Sharding;
 using Xunit.Abstractions;
 
 namespace Gateway.Migration.Tests.EndToEnd;

@@ -5,7 +5,7 @@ using Gateway.Backend.DynamoDb;
 using Gateway.Isolation.Configuration;
 using Gateway.Migration.Invocation;
 
-namespace Gateway.Migration.Cutover;
+namespace Gateway.Migration.Sharding;
 
 /// <summary>
 /// What the organizations item says about an organization's shards: its status, its shard count
